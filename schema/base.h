@@ -1,0 +1,103 @@
+/*
+ * base.h: the few things every layer of fieldlog needs: allocation that
+ * never returns NULL, a growable string buffer with clear ownership, and the
+ * error convention.
+ *
+ * Errors: lower layers (schema/, sync/) never print. They return 0 on
+ * success or one of the negative FL_E* codes below, after recording a
+ * one-line message with fl_error(); app/ fetches it with fl_last_error()
+ * and decides what to print and how to exit. This mirrors libgit2's
+ * git_error_last() and git's `return error(...)`.
+ *
+ * Memory: out-of-memory is fatal (the process prints one line and exits 1),
+ * so callers never test allocation results.
+ */
+#ifndef FL_BASE_H
+#define FL_BASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define FL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define FL_NORETURN __attribute__((noreturn))
+#else
+#define FL_PRINTF(f, a)
+#define FL_NORETURN
+#endif
+
+enum {
+	FL_OK = 0,
+	FL_ERROR = -1,       /* generic failure; message says why */
+	FL_ENOTFOUND = -3,   /* the named thing does not exist */
+	FL_EEXISTS = -4,     /* it exists already */
+	FL_EAMBIGUOUS = -5,  /* a prefix matched several things */
+	FL_EINVALID = -6,    /* input failed validation */
+	FL_ELOCKED = -7,     /* another fieldlog holds the workspace */
+	FL_EOFFLINE = -10,   /* the central repository could not be reached */
+	FL_EREJECTED = -11,  /* the central repository refused our push */
+};
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a new string; caller frees. */
+char *xstrfmt(const char *fmt, ...) FL_PRINTF(1, 2);
+char *xstrvfmt(const char *fmt, va_list ap);
+
+/* Prints "fatal: ..." on stderr and exits 1. For impossible states only. */
+void fl_die(const char *fmt, ...) FL_PRINTF(1, 2) FL_NORETURN;
+
+/*
+ * Records `fmt` as the last error message (replacing any earlier one) and
+ * returns `code`, so a lower layer writes: return fl_error(FL_EINVALID, ...).
+ */
+int fl_error(int code, const char *fmt, ...) FL_PRINTF(2, 3);
+/* The last recorded message (borrowed; "" when none). */
+const char *fl_last_error(void);
+void fl_clear_error(void);
+
+/*
+ * strbuf: a NUL-terminated, growable byte buffer. `buf` is never NULL once
+ * initialised with STRBUF_INIT (it points at a shared empty string until the
+ * first write). _release frees and re-initialises; _detach hands the string
+ * to the caller (who frees it) and re-initialises.
+ */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+extern char strbuf_slopbuf[];
+#define STRBUF_INIT { strbuf_slopbuf, 0, 0 }
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+char *strbuf_detach(struct strbuf *sb, size_t *len_out);
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_setlen(struct strbuf *sb, size_t len);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, int c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) FL_PRINTF(2, 3);
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Appends `n` copies of byte c. */
+void strbuf_addchars(struct strbuf *sb, int c, size_t n);
+
+/* Reads a whole file into sb (appending). Returns 0 or FL_ENOTFOUND/FL_ERROR. */
+int strbuf_read_file(struct strbuf *sb, const char *path, size_t limit);
+/* Reads all of fd into sb (appending); fails with FL_EINVALID over `limit`. */
+int strbuf_read_fd(struct strbuf *sb, int fd, size_t limit);
+
+/*
+ * Writes `len` bytes to `path` atomically: a temporary file in the same
+ * directory, fsync, rename. Returns 0 or FL_ERROR.
+ */
+int fl_write_file_atomic(const char *path, const void *data, size_t len);
+
+#define FL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
