@@ -1,0 +1,622 @@
+/*
+ * db.c: the index database. See db.h for the contract.
+ *
+ * Schema changes are migrations: migrate_N moves user_version from N-1 to
+ * N. A database whose user_version is above what this binary knows is
+ * refused rather than guessed at. The index can always be thrown away and
+ * rebuilt (`fieldlog reindex`), so migrations may drop derived tables.
+ *
+ * Full-text rows live in an FTS5 table whose rowids are derived from the
+ * record's rowid (record rowid * 1024 + n), so replacing a record deletes
+ * its old rows with a rowid range instead of a scan.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "record.h"
+#include "refdata.h"
+#include "text.h"
+
+#define FTS_STRIDE 1024
+
+struct cached {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct fl_db {
+	sqlite3 *h;
+	struct cached *cache;
+	size_t ncache, acache;
+};
+
+sqlite3 *fl_db_handle(struct fl_db *db)
+{
+	return db->h;
+}
+
+void fl_db_exec(struct fl_db *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fl_die("sqlite: %s (in: %.60s)", msg ? msg : "?", sql);
+}
+
+sqlite3_stmt *fl_db_prepare(struct fl_db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		fl_die("sqlite: %s (in: %.80s)", sqlite3_errmsg(db->h), sql);
+	return st;
+}
+
+sqlite3_stmt *fl_db_stmt(struct fl_db *db, const char *sql)
+{
+	size_t i;
+	for (i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql) {
+			sqlite3_reset(db->cache[i].st);
+			sqlite3_clear_bindings(db->cache[i].st);
+			return db->cache[i].st;
+		}
+	}
+	if (db->ncache == db->acache) {
+		db->acache = db->acache ? 2 * db->acache : 32;
+		db->cache = xrealloc(db->cache, db->acache * sizeof(*db->cache));
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		fl_die("sqlite: %s (in: %.80s)", sqlite3_errmsg(db->h), sql);
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].st = st;
+	db->ncache++;
+	return st;
+}
+
+static int param(sqlite3_stmt *st, const char *name)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+	if (!i)
+		fl_die("sqlite: no parameter '%s' in: %.80s", name, sqlite3_sql(st));
+	return i;
+}
+
+void fl_bind_text(sqlite3_stmt *st, const char *name, const char *value)
+{
+	sqlite3_bind_text(st, param(st, name), value, -1, SQLITE_TRANSIENT);
+}
+
+void fl_bind_int(sqlite3_stmt *st, const char *name, long long value)
+{
+	sqlite3_bind_int64(st, param(st, name), value);
+}
+
+void fl_bind_null(sqlite3_stmt *st, const char *name)
+{
+	sqlite3_bind_null(st, param(st, name));
+}
+
+int fl_step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	fl_die("sqlite: %s (in: %.80s)", sqlite3_errmsg(sqlite3_db_handle(st)),
+	       sqlite3_sql(st));
+}
+
+const char *fl_col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? (const char *)t : "";
+}
+
+int fl_db_begin(struct fl_db *db)
+{
+	int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_BUSY)
+		return fl_error(FL_ELOCKED, "the index is busy (another fieldlog is writing)");
+	if (rc != SQLITE_OK)
+		return fl_error(FL_ERROR, "sqlite: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+int fl_db_commit(struct fl_db *db)
+{
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return fl_error(FL_ERROR, "sqlite: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+void fl_db_rollback(struct fl_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+char *fl_db_meta_get(struct fl_db *db, const char *key)
+{
+	sqlite3_stmt *st = fl_db_stmt(db, "SELECT value FROM meta WHERE key = :k");
+	char *v = NULL;
+	fl_bind_text(st, ":k", key);
+	if (fl_step(st))
+		v = xstrdup(fl_col_text(st, 0));
+	sqlite3_reset(st);
+	return v;
+}
+
+void fl_db_meta_set(struct fl_db *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = fl_db_stmt(db,
+		"INSERT INTO meta(key, value) VALUES (:k, :v) "
+		"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	fl_bind_text(st, ":k", key);
+	fl_bind_text(st, ":v", value);
+	fl_step(st);
+	sqlite3_reset(st);
+}
+
+/* --- schema and migrations ----------------------------------------------- */
+
+static void migrate_1(struct fl_db *db)
+{
+	fl_db_exec(db,
+		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		"CREATE TABLE provinces(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+		"  type TEXT NOT NULL, folded TEXT NOT NULL);"
+		"CREATE TABLE communes(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+		"  type TEXT NOT NULL, province_code TEXT NOT NULL, folded TEXT NOT NULL);"
+		"CREATE INDEX communes_province ON communes(province_code);"
+		"CREATE TABLE domains(id TEXT PRIMARY KEY, label TEXT NOT NULL,"
+		"  label_en TEXT NOT NULL, position INTEGER NOT NULL);"
+		"CREATE TABLE records("
+		"  id TEXT PRIMARY KEY, kind TEXT NOT NULL, author TEXT NOT NULL,"
+		"  path TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,"
+		"  updated_at TEXT NOT NULL, deleted INTEGER NOT NULL,"
+		"  week TEXT, date TEXT, status TEXT, severity TEXT, domain TEXT,"
+		"  target TEXT, title TEXT, json TEXT NOT NULL);"
+		"CREATE INDEX records_kind ON records(kind, week);"
+		"CREATE INDEX records_author ON records(author, kind);"
+		"CREATE INDEX records_target ON records(target) WHERE target IS NOT NULL;"
+		"CREATE TABLE record_communes(id TEXT NOT NULL, commune TEXT NOT NULL,"
+		"  province_code TEXT NOT NULL, PRIMARY KEY(id, commune)) WITHOUT ROWID;"
+		"CREATE INDEX record_communes_commune ON record_communes(commune);"
+		"CREATE INDEX record_communes_province ON record_communes(province_code, id);"
+		"CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, field UNINDEXED,"
+		"  text, folded, tokenize = 'unicode61 remove_diacritics 0');"
+		"CREATE TABLE skipped(path TEXT PRIMARY KEY, reason TEXT NOT NULL);");
+}
+
+static void (*const migrations[])(struct fl_db *) = {
+	migrate_1,
+};
+
+static int migrate(struct fl_db *db)
+{
+	sqlite3_stmt *st = fl_db_prepare(db, "PRAGMA user_version");
+	long long have;
+	size_t v;
+
+	fl_step(st);
+	have = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (have > (long long)FL_ARRAY_SIZE(migrations))
+		return fl_error(FL_ERROR, "the index was written by a newer fieldlog "
+				"(schema %lld); run 'fieldlog reindex' with this version", have);
+	for (v = (size_t)have; v < FL_ARRAY_SIZE(migrations); v++) {
+		char *sql;
+		if (fl_db_begin(db) < 0)
+			return FL_ERROR;
+		migrations[v](db);
+		sql = xstrfmt("PRAGMA user_version = %zu", v + 1);
+		fl_db_exec(db, sql);
+		free(sql);
+		if (fl_db_commit(db) < 0)
+			return FL_ERROR;
+	}
+	return 0;
+}
+
+/* Loads reference data when the index holds none or another date's. */
+static int load_refdata(struct fl_db *db)
+{
+	const struct fl_refdata *r = fl_refdata();
+	char *have = fl_db_meta_get(db, "refdata_date");
+	char *want = xstrfmt("%s/%zu/%zu/%zu", r->date, r->nprovinces, r->ncommunes,
+			     r->ndomains);
+	size_t i;
+	int same = have && !strcmp(have, want);
+
+	free(have);
+	if (same) {
+		free(want);
+		return 0;
+	}
+	if (fl_db_begin(db) < 0) {
+		free(want);
+		return FL_ERROR;
+	}
+	fl_db_exec(db, "DELETE FROM provinces; DELETE FROM communes; DELETE FROM domains;");
+	for (i = 0; i < r->nprovinces; i++) {
+		sqlite3_stmt *st = fl_db_stmt(db, "INSERT INTO provinces VALUES (:c, :n, :t, :f)");
+		char *f = fl_text_fold(r->provinces[i].name);
+		fl_bind_text(st, ":c", r->provinces[i].code);
+		fl_bind_text(st, ":n", r->provinces[i].name);
+		fl_bind_text(st, ":t", r->provinces[i].type);
+		fl_bind_text(st, ":f", f);
+		fl_step(st);
+		free(f);
+	}
+	for (i = 0; i < r->ncommunes; i++) {
+		sqlite3_stmt *st = fl_db_stmt(db, "INSERT INTO communes VALUES (:c, :n, :t, :p, :f)");
+		char *f = fl_text_fold(r->communes[i].name);
+		fl_bind_text(st, ":c", r->communes[i].code);
+		fl_bind_text(st, ":n", r->communes[i].name);
+		fl_bind_text(st, ":t", r->communes[i].type);
+		fl_bind_text(st, ":p", r->communes[i].province_code);
+		fl_bind_text(st, ":f", f);
+		fl_step(st);
+		free(f);
+	}
+	for (i = 0; i < r->ndomains; i++) {
+		sqlite3_stmt *st = fl_db_stmt(db, "INSERT INTO domains VALUES (:i, :l, :e, :p)");
+		fl_bind_text(st, ":i", r->domains[i].id);
+		fl_bind_text(st, ":l", r->domains[i].label);
+		fl_bind_text(st, ":e", r->domains[i].label_en);
+		fl_bind_int(st, ":p", (long long)i);
+		fl_step(st);
+	}
+	fl_db_meta_set(db, "refdata_date", want);
+	free(want);
+	return fl_db_commit(db);
+}
+
+int fl_db_open(struct fl_db **out, const char *path, int create)
+{
+	struct fl_db *db = xcalloc(1, sizeof(*db));
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc;
+
+	*out = NULL;
+	rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		int e = rc == SQLITE_CANTOPEN ? FL_ENOTFOUND : FL_ERROR;
+		fl_error(e, "cannot open index '%s': %s", path,
+			 db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		fl_db_close(db);
+		return e;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_extended_result_codes(db->h, 0);
+
+	sqlite3_stmt *st = fl_db_prepare(db, "PRAGMA application_id");
+	long long app = fl_step(st) ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (app == 0) {
+		st = fl_db_prepare(db, "SELECT count(*) FROM sqlite_schema");
+		fl_step(st);
+		long long n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (n) {
+			fl_db_close(db);
+			return fl_error(FL_ERROR, "'%s' is not a fieldlog index", path);
+		}
+		fl_db_exec(db, "PRAGMA application_id = 1179406151");  /* 0x464c4f47 */
+	} else if (app != FL_DB_APPLICATION_ID) {
+		fl_db_close(db);
+		return fl_error(FL_ERROR, "'%s' is not a fieldlog index", path);
+	}
+	fl_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		       "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;");
+	if (migrate(db) < 0 || load_refdata(db) < 0) {
+		fl_db_close(db);
+		return FL_ERROR;
+	}
+	*out = db;
+	return 0;
+}
+
+void fl_db_close(struct fl_db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	free(db->cache);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+/* --- records ------------------------------------------------------------- */
+
+static const char *str(const cJSON *rec, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, key));
+}
+
+static void bind_opt(sqlite3_stmt *st, const char *name, const char *v)
+{
+	if (v && *v)
+		fl_bind_text(st, name, v);
+	else
+		fl_bind_null(st, name);
+}
+
+static void fts_add(struct fl_db *db, long long rowid, int *n, const char *id,
+		    const char *field, const char *text)
+{
+	sqlite3_stmt *st;
+	char *folded;
+	if (!text || !*text || *n >= FTS_STRIDE)
+		return;
+	st = fl_db_stmt(db, "INSERT INTO search(rowid, id, field, text, folded) "
+			    "VALUES (:r, :id, :f, :t, :fo)");
+	folded = fl_text_fold(text);
+	fl_bind_int(st, ":r", rowid * FTS_STRIDE + *n);
+	fl_bind_text(st, ":id", id);
+	fl_bind_text(st, ":f", field);
+	fl_bind_text(st, ":t", text);
+	fl_bind_text(st, ":fo", folded);
+	fl_step(st);
+	free(folded);
+	(*n)++;
+}
+
+/* The text fields that search covers, and the members of their elements. */
+static const char *const fts_fields[] = {
+	"title", "description", "actions", "resolution", "escalation",
+	"summary", "met", "findings", "text", "comments", "entries", NULL
+};
+
+static void fts_record(struct fl_db *db, long long rowid, const char *id,
+		       const cJSON *rec)
+{
+	int n = 0;
+	for (const char *const *f = fts_fields; *f; f++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, *f), *e;
+		if (cJSON_IsString(v)) {
+			fts_add(db, rowid, &n, id, *f, v->valuestring);
+		} else if (cJSON_IsArray(v)) {
+			cJSON_ArrayForEach(e, v) {
+				if (cJSON_IsString(e)) {
+					fts_add(db, rowid, &n, id, *f, e->valuestring);
+				} else if (cJSON_IsObject(e)) {
+					fts_add(db, rowid, &n, id, *f, str(e, "text"));
+					fts_add(db, rowid, &n, id, *f, str(e, "activity"));
+					fts_add(db, rowid, &n, id, *f, str(e, "note"));
+				}
+			}
+		}
+	}
+}
+
+static void unlink_record(struct fl_db *db, const char *id)
+{
+	sqlite3_stmt *st = fl_db_stmt(db, "SELECT rowid FROM records WHERE id = :id");
+	fl_bind_text(st, ":id", id);
+	if (fl_step(st)) {
+		long long r = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		st = fl_db_stmt(db, "DELETE FROM search WHERE rowid BETWEEN :a AND :b");
+		fl_bind_int(st, ":a", r * FTS_STRIDE);
+		fl_bind_int(st, ":b", r * FTS_STRIDE + FTS_STRIDE - 1);
+		fl_step(st);
+	}
+	sqlite3_reset(st);
+	st = fl_db_stmt(db, "DELETE FROM record_communes WHERE id = :id");
+	fl_bind_text(st, ":id", id);
+	fl_step(st);
+}
+
+static void link_commune(struct fl_db *db, const char *id, const char *code)
+{
+	const struct fl_commune *c = code ? fl_commune_find(code) : NULL;
+	sqlite3_stmt *st;
+	if (!c)
+		return;
+	st = fl_db_stmt(db, "INSERT OR IGNORE INTO record_communes VALUES (:id, :c, :p)");
+	fl_bind_text(st, ":id", id);
+	fl_bind_text(st, ":c", c->code);
+	fl_bind_text(st, ":p", c->province_code);
+	fl_step(st);
+}
+
+void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
+		      const char *text)
+{
+	const char *id = str(rec, "id"), *kind = str(rec, "kind");
+	enum fl_kind k = fl_kind_parse(kind);
+	const char *week = NULL, *date = NULL, *status = NULL, *title = NULL;
+	char wbuf[9], dbuf[11];
+	const cJSON *e;
+	sqlite3_stmt *st;
+	int deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted"));
+
+	unlink_record(db, id);
+	fl_db_remove_path(db, path);
+
+	switch (k) {
+	case FL_SCHEDULE:
+	case FL_REPORT:
+		week = str(rec, "week");
+		title = k == FL_REPORT ? str(rec, "summary") : NULL;
+		break;
+	case FL_VISIT:
+		date = str(rec, "date");
+		title = str(rec, "summary");
+		break;
+	case FL_ISSUE:
+		status = str(rec, "status");
+		title = str(rec, "title");
+		break;
+	case FL_RESPONSE:
+		status = str(rec, "state");
+		title = str(rec, "text");
+		break;
+	default:
+		break;
+	}
+	if (!date) {
+		/* Issues and responses are dated by when they were written. */
+		snprintf(dbuf, sizeof(dbuf), "%.10s", str(rec, "created_at"));
+		date = dbuf;
+	}
+	if (!week && fl_date_valid(date)) {
+		fl_week_of_date(wbuf, date);
+		week = wbuf;
+	}
+
+	st = fl_db_stmt(db,
+		"INSERT INTO records(id, kind, author, path, created_at, updated_at,"
+		"  deleted, week, date, status, severity, domain, target, title, json)"
+		" VALUES (:id, :kind, :author, :path, :c, :u, :del, :week, :date,"
+		"  :status, :sev, :dom, :target, :title, :json)"
+		" ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
+		"  author = excluded.author, path = excluded.path,"
+		"  created_at = excluded.created_at, updated_at = excluded.updated_at,"
+		"  deleted = excluded.deleted, week = excluded.week, date = excluded.date,"
+		"  status = excluded.status, severity = excluded.severity,"
+		"  domain = excluded.domain, target = excluded.target,"
+		"  title = excluded.title, json = excluded.json"
+		" RETURNING rowid");
+	fl_bind_text(st, ":id", id);
+	fl_bind_text(st, ":kind", kind);
+	fl_bind_text(st, ":author", str(rec, "author"));
+	fl_bind_text(st, ":path", path);
+	fl_bind_text(st, ":c", str(rec, "created_at"));
+	fl_bind_text(st, ":u", str(rec, "updated_at"));
+	fl_bind_int(st, ":del", deleted);
+	bind_opt(st, ":week", week);
+	bind_opt(st, ":date", date);
+	bind_opt(st, ":status", status);
+	bind_opt(st, ":sev", k == FL_ISSUE ? str(rec, "severity") : NULL);
+	bind_opt(st, ":dom", k == FL_ISSUE ? str(rec, "domain") : NULL);
+	bind_opt(st, ":target", k == FL_RESPONSE ? str(rec, "target") : NULL);
+	bind_opt(st, ":title", title);
+	fl_bind_text(st, ":json", text);
+	fl_step(st);
+	long long rowid = sqlite3_column_int64(st, 0);
+	while (fl_step(st))
+		;
+
+	link_commune(db, id, str(rec, "commune"));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "communes"))
+		link_commune(db, id, cJSON_GetStringValue(e));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries"))
+		link_commune(db, id, str(e, "commune"));
+	if (!deleted)
+		fts_record(db, rowid, id, rec);
+}
+
+void fl_db_remove_path(struct fl_db *db, const char *path)
+{
+	sqlite3_stmt *st = fl_db_stmt(db, "SELECT id FROM records WHERE path = :p");
+	char *id = NULL;
+	fl_bind_text(st, ":p", path);
+	if (fl_step(st))
+		id = xstrdup(fl_col_text(st, 0));
+	sqlite3_reset(st);
+	if (id) {
+		unlink_record(db, id);
+		st = fl_db_stmt(db, "DELETE FROM records WHERE id = :id");
+		fl_bind_text(st, ":id", id);
+		fl_step(st);
+		free(id);
+	}
+	st = fl_db_stmt(db, "DELETE FROM skipped WHERE path = :p");
+	fl_bind_text(st, ":p", path);
+	fl_step(st);
+}
+
+void fl_db_skip(struct fl_db *db, const char *path, const char *reason)
+{
+	sqlite3_stmt *st;
+	fl_db_remove_path(db, path);
+	st = fl_db_stmt(db, "INSERT OR REPLACE INTO skipped VALUES (:p, :r)");
+	fl_bind_text(st, ":p", path);
+	fl_bind_text(st, ":r", reason);
+	fl_step(st);
+}
+
+void fl_db_clear_records(struct fl_db *db)
+{
+	fl_db_exec(db, "DELETE FROM records; DELETE FROM record_communes;"
+		       "DELETE FROM search; DELETE FROM skipped;");
+}
+
+int fl_db_resolve(char **out_id, struct fl_db *db, const char *prefix,
+		  const char *kind)
+{
+	char up[FL_ID_LEN + 1];
+	size_t i, n = strlen(prefix);
+	struct strbuf cands = STRBUF_INIT;
+	int found = 0;
+	sqlite3_stmt *st;
+
+	*out_id = NULL;
+	if (n < 4 || n > FL_ID_LEN)
+		return fl_error(FL_ENOTFOUND, "no record '%s' (give at least 4 characters of its id)",
+				prefix);
+	for (i = 0; i < n; i++) {
+		char c = prefix[i];
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')))
+			return fl_error(FL_ENOTFOUND, "no record '%s'", prefix);
+		up[i] = c;
+	}
+	up[n] = '\0';
+	st = fl_db_stmt(db, "SELECT id, kind FROM records WHERE id >= :lo AND id < :hi"
+			    " AND (:kind IS NULL OR kind = :kind) ORDER BY id LIMIT 6");
+	char hi[FL_ID_LEN + 2];
+	memcpy(hi, up, n);
+	hi[n] = '\x7f';
+	hi[n + 1] = '\0';
+	fl_bind_text(st, ":lo", up);
+	fl_bind_text(st, ":hi", hi);
+	if (kind)
+		fl_bind_text(st, ":kind", kind);
+	while (fl_step(st)) {
+		if (found++ == 0)
+			*out_id = xstrdup(fl_col_text(st, 0));
+		if (found <= 5)
+			strbuf_addf(&cands, "%s%s (%s)", found > 1 ? ", " : "",
+				    fl_col_text(st, 0), fl_col_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (found == 1) {
+		strbuf_release(&cands);
+		return 0;
+	}
+	free(*out_id);
+	*out_id = NULL;
+	if (!found) {
+		strbuf_release(&cands);
+		return fl_error(FL_ENOTFOUND, "no %s '%s'", kind ? kind : "record", prefix);
+	}
+	int e = fl_error(FL_EAMBIGUOUS, "id prefix '%s' is ambiguous: %s%s", prefix,
+			 cands.buf, found > 5 ? ", ..." : "");
+	strbuf_release(&cands);
+	return e;
+}
+
+cJSON *fl_db_get(struct fl_db *db, const char *id)
+{
+	sqlite3_stmt *st = fl_db_stmt(db, "SELECT json FROM records WHERE id = :id");
+	cJSON *rec = NULL;
+	fl_bind_text(st, ":id", id);
+	if (fl_step(st)) {
+		const char *t = fl_col_text(st, 0);
+		if (fl_json_parse(&rec, t, strlen(t)) < 0)
+			rec = NULL;
+	}
+	sqlite3_reset(st);
+	return rec;
+}

@@ -1,0 +1,88 @@
+/*
+ * db.h: the SQLite index (index.db): its schema and migrations, statement
+ * helpers in the manner of Fossil's db.c, and the operations that keep
+ * the index in step with repo.git.
+ *
+ * The index holds nothing that cannot be rebuilt: reference data is loaded
+ * from refdata.h, records from the repository. `meta.indexed_commit` says
+ * which commit the records reflect.
+ *
+ * Statement helpers bind by name and die on a name that is not in the
+ * statement: that is a programming error, caught by the first test that
+ * runs the code. Statements are cached per SQL text pointer, so callers
+ * write fl_db_stmt(db, "SELECT ...") in loops without re-preparing.
+ */
+#ifndef FL_DB_H
+#define FL_DB_H
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "base.h"
+
+#define FL_DB_APPLICATION_ID 0x464c4f47  /* "FLOG" */
+
+struct fl_db;
+
+/*
+ * Opens (creating when `create`) the index at path, applies pending
+ * migrations and (re)loads reference data when its date changed. Returns
+ * 0, FL_ENOTFOUND (missing and not create), or FL_ERROR (not a fieldlog
+ * index, newer schema than this binary knows, SQLite error).
+ */
+int fl_db_open(struct fl_db **out, const char *path, int create);
+void fl_db_close(struct fl_db *db);
+sqlite3 *fl_db_handle(struct fl_db *db);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or FL_ERROR / FL_ELOCKED. */
+int fl_db_begin(struct fl_db *db);
+int fl_db_commit(struct fl_db *db);
+void fl_db_rollback(struct fl_db *db);
+/* Runs SQL without parameters; dies on error (schema and pragmas only). */
+void fl_db_exec(struct fl_db *db, const char *sql);
+
+/*
+ * A cached, reset statement for `sql` (which must be a string literal or
+ * otherwise outlive the db: the pointer is the cache key). Dies on a
+ * syntax error.
+ */
+sqlite3_stmt *fl_db_stmt(struct fl_db *db, const char *sql);
+/* Prepares an uncached statement (for SQL built at run time); finalize it. */
+sqlite3_stmt *fl_db_prepare(struct fl_db *db, const char *sql);
+void fl_bind_text(sqlite3_stmt *st, const char *name, const char *value);
+void fl_bind_int(sqlite3_stmt *st, const char *name, long long value);
+void fl_bind_null(sqlite3_stmt *st, const char *name);
+/* sqlite3_step that dies on anything but ROW/DONE; returns 1 for a row. */
+int fl_step(sqlite3_stmt *st);
+/* Column text, never NULL ("" for NULL). Borrowed until the next step. */
+const char *fl_col_text(sqlite3_stmt *st, int col);
+
+/* meta table. fl_db_meta_get returns a new string or NULL. */
+char *fl_db_meta_get(struct fl_db *db, const char *key);
+void fl_db_meta_set(struct fl_db *db, const char *key, const char *value);
+
+/*
+ * Stores (insert or replace) one record parsed from repository path
+ * `path`, with its canonical text, updating the extracted columns, the
+ * commune links and the full-text index. Call inside a transaction.
+ */
+void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
+		      const char *text);
+/* Removes whatever the index holds for path (record or skip entry). */
+void fl_db_remove_path(struct fl_db *db, const char *path);
+/* Records a file that failed validation on import, with the reason. */
+void fl_db_skip(struct fl_db *db, const char *path, const char *reason);
+/* Empties records, links, search index and skips (for reindex). */
+void fl_db_clear_records(struct fl_db *db);
+
+/*
+ * Resolves an id prefix (case-insensitive, at least 4 characters) of a
+ * record of `kind` (NULL: any kind) into *out_id (caller frees).
+ * FL_ENOTFOUND, or FL_EAMBIGUOUS with the candidates in the message.
+ */
+int fl_db_resolve(char **out_id, struct fl_db *db, const char *prefix,
+		  const char *kind);
+/* The stored record with this exact id, parsed (caller frees), or NULL. */
+cJSON *fl_db_get(struct fl_db *db, const char *id);
+
+#endif

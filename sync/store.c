@@ -1,0 +1,404 @@
+/*
+ * store.c: record files in a bare git repository, written without a
+ * working tree. See store.h.
+ *
+ * Trees are rebuilt bottom-up with one git_treebuilder per directory on
+ * the changed paths only (PLATFORM-NOTES: fast, and a flat directory
+ * would not be), so a commit costs O(depth * entries per directory), not
+ * O(records).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "store.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/record.h"
+
+struct fl_store {
+	git_repository *repo;
+};
+
+const char *fl_git_error(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown git error";
+}
+
+void fl_store_global_init(void)
+{
+	static int done;
+	if (done)
+		return;
+	done = 1;
+	signal(SIGPIPE, SIG_IGN);
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+}
+
+int fl_store_init(struct fl_store **out, const char *gitdir)
+{
+	git_repository_init_options o;
+	struct fl_store *s;
+
+	fl_store_global_init();
+	/* The _INIT macros trip -Wmissing-field-initializers; the functions do not. */
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	*out = NULL;
+	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
+		  GIT_REPOSITORY_INIT_NO_REINIT;
+	o.initial_head = "main";
+	s = xcalloc(1, sizeof(*s));
+	if (git_repository_init_ext(&s->repo, gitdir, &o) < 0) {
+		free(s);
+		return fl_error(FL_ERROR, "cannot create repository '%s': %s", gitdir,
+				fl_git_error());
+	}
+	*out = s;
+	return 0;
+}
+
+int fl_store_open(struct fl_store **out, const char *gitdir)
+{
+	struct fl_store *s;
+	int e;
+
+	fl_store_global_init();
+	*out = NULL;
+	s = xcalloc(1, sizeof(*s));
+	e = git_repository_open_ext(&s->repo, gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH |
+				    GIT_REPOSITORY_OPEN_BARE, NULL);
+	if (e < 0) {
+		free(s);
+		return fl_error(e == GIT_ENOTFOUND ? FL_ENOTFOUND : FL_ERROR,
+				"cannot open repository '%s': %s", gitdir, fl_git_error());
+	}
+	*out = s;
+	return 0;
+}
+
+void fl_store_free(struct fl_store *s)
+{
+	if (!s)
+		return;
+	git_repository_free(s->repo);
+	free(s);
+}
+
+git_repository *fl_store_repo(struct fl_store *s)
+{
+	return s->repo;
+}
+
+char *fl_record_path(const char *author, const char *kind, const char *id)
+{
+	size_t n = strlen(id);
+	return xstrfmt("%s/%s/%c/%s.json", author, kind, n ? id[n - 1] : '_', id);
+}
+
+int fl_record_path_parse(const char *path, char author[65], char kind[16], char id[27])
+{
+	const char *a = path, *k, *sh, *f;
+	size_t al, kl;
+
+	if (!(k = strchr(a, '/')) || !(sh = strchr(k + 1, '/')) || !(f = strchr(sh + 1, '/')))
+		return 0;
+	al = (size_t)(k - a);
+	kl = (size_t)(sh - k - 1);
+	if (al == 0 || al > 64 || kl == 0 || kl > 15 || f - sh != 2 || strchr(f + 1, '/'))
+		return 0;
+	if (strlen(f + 1) != FL_ID_LEN + 5 || strcmp(f + 1 + FL_ID_LEN, ".json"))
+		return 0;
+	memcpy(author, a, al);
+	author[al] = '\0';
+	memcpy(kind, k + 1, kl);
+	kind[kl] = '\0';
+	memcpy(id, f + 1, FL_ID_LEN);
+	id[FL_ID_LEN] = '\0';
+	return sh[1] == id[FL_ID_LEN - 1];
+}
+
+int fl_store_ref(git_oid *out, struct fl_store *s, const char *ref)
+{
+	int e = git_reference_name_to_id(out, s->repo, ref);
+	if (e == GIT_ENOTFOUND)
+		return fl_error(FL_ENOTFOUND, "no ref '%s'", ref);
+	if (e < 0)
+		return fl_error(FL_ERROR, "cannot read ref '%s': %s", ref, fl_git_error());
+	return 0;
+}
+
+int fl_store_read_blob(struct strbuf *sb, struct fl_store *s, const git_oid *id,
+		       size_t limit)
+{
+	git_odb *odb = NULL;
+	size_t len;
+	git_object_t type;
+	int e;
+
+	/* Look at the header first: a huge blob is refused before it is read. */
+	if ((e = git_repository_odb(&odb, s->repo)) < 0 ||
+	    (e = git_odb_read_header(&len, &type, odb, id)) < 0) {
+		git_odb_free(odb);
+		return fl_error(FL_ERROR, "cannot read object: %s", fl_git_error());
+	}
+	git_odb_free(odb);
+	if (type != GIT_OBJECT_BLOB)
+		return fl_error(FL_EINVALID, "not a file");
+	if (len > limit)
+		return fl_error(FL_EINVALID, "file of %zu bytes is over the limit of %zu",
+				len, limit);
+	git_blob *b = NULL;
+	if (git_blob_lookup(&b, s->repo, id) < 0)
+		return fl_error(FL_ERROR, "cannot read object: %s", fl_git_error());
+	strbuf_add(sb, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+	git_blob_free(b);
+	return 0;
+}
+
+int fl_store_read_path(struct strbuf *sb, struct fl_store *s, const git_oid *commit,
+		       const char *path)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *te = NULL;
+	int e;
+
+	if (git_commit_lookup(&c, s->repo, commit) < 0 || git_commit_tree(&t, c) < 0) {
+		e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
+		goto done;
+	}
+	if (git_tree_entry_bypath(&te, t, path) < 0) {
+		e = fl_error(FL_ENOTFOUND, "no file '%s'", path);
+		goto done;
+	}
+	e = fl_store_read_blob(sb, s, git_tree_entry_id(te), 64u << 20);
+done:
+	git_tree_entry_free(te);
+	git_tree_free(t);
+	git_commit_free(c);
+	return e;
+}
+
+static int cmp_write(const void *a, const void *b)
+{
+	return strcmp(((const struct fl_write *)a)->path, ((const struct fl_write *)b)->path);
+}
+
+/*
+ * Builds the tree for directory `prefix` (length plen, "" or ending in
+ * '/') from `base` (may be NULL) with writes w[0..n), all of whose paths
+ * start with prefix, sorted.
+ */
+static int build(git_oid *out, git_repository *repo, const git_tree *base,
+		 const struct fl_write *w, size_t n, size_t plen)
+{
+	git_treebuilder *tb = NULL;
+	size_t i = 0;
+	int e;
+
+	if ((e = git_treebuilder_new(&tb, repo, base)) < 0)
+		return e;
+	while (i < n) {
+		const char *rest = w[i].path + plen;
+		const char *slash = strchr(rest, '/');
+		if (!slash) {
+			if (w[i].data) {
+				git_oid blob;
+				if ((e = git_blob_create_from_buffer(&blob, repo, w[i].data, w[i].len)) < 0 ||
+				    (e = git_treebuilder_insert(NULL, tb, rest, &blob, GIT_FILEMODE_BLOB)) < 0)
+					goto done;
+			} else if (git_treebuilder_get(tb, rest)) {
+				if ((e = git_treebuilder_remove(tb, rest)) < 0)
+					goto done;
+			}
+			i++;
+			continue;
+		}
+		/* A subdirectory: take every write below it at once. */
+		size_t dlen = (size_t)(slash - rest) + 1, j = i + 1;
+		while (j < n && !strncmp(w[j].path + plen, rest, dlen))
+			j++;
+		char *name = xstrndup(rest, dlen - 1);
+		const git_tree_entry *te = git_treebuilder_get(tb, name);
+		git_tree *sub = NULL;
+		git_oid sub_id;
+		if (te && git_tree_entry_type(te) == GIT_OBJECT_TREE &&
+		    (e = git_tree_lookup(&sub, repo, git_tree_entry_id(te))) < 0) {
+			free(name);
+			goto done;
+		}
+		e = build(&sub_id, repo, sub, w + i, j - i, plen + dlen);
+		git_tree_free(sub);
+		if (e >= 0) {
+			git_tree *st = NULL;
+			if ((e = git_tree_lookup(&st, repo, &sub_id)) >= 0) {
+				if (git_tree_entrycount(st) == 0)
+					e = git_treebuilder_get(tb, name) ?
+						git_treebuilder_remove(tb, name) : 0;
+				else
+					e = git_treebuilder_insert(NULL, tb, name, &sub_id,
+								   GIT_FILEMODE_TREE);
+				git_tree_free(st);
+			}
+		}
+		free(name);
+		if (e < 0)
+			goto done;
+		i = j;
+	}
+	e = git_treebuilder_write(out, tb);
+done:
+	git_treebuilder_free(tb);
+	return e;
+}
+
+int fl_store_build_tree(git_oid *out, struct fl_store *s, const git_oid *base_tree,
+			const struct fl_write *w, size_t nw)
+{
+	struct fl_write *sorted = xmalloc((nw ? nw : 1) * sizeof(*sorted));
+	git_tree *base = NULL;
+	int e = 0;
+
+	memcpy(sorted, w, nw * sizeof(*w));
+	qsort(sorted, nw, sizeof(*sorted), cmp_write);
+	if (base_tree && (e = git_tree_lookup(&base, s->repo, base_tree)) < 0)
+		goto done;
+	e = build(out, s->repo, base, sorted, nw, 0);
+done:
+	git_tree_free(base);
+	free(sorted);
+	if (e < 0)
+		return fl_error(FL_ERROR, "cannot write tree: %s", fl_git_error());
+	return 0;
+}
+
+int fl_store_commit(git_oid *out, struct fl_store *s, const char *ref,
+		    const git_oid *parents, size_t nparents,
+		    const struct fl_write *w, size_t nw, const char *message,
+		    const struct fl_sig *author)
+{
+	git_commit *pc[2] = { NULL, NULL };
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_reference *newref = NULL;
+	git_oid tree_id, base_tree;
+	int e = 0;
+	size_t i;
+
+	if (nparents > 2)
+		return fl_error(FL_ERROR, "too many parents");
+	for (i = 0; i < nparents; i++)
+		if (git_commit_lookup(&pc[i], s->repo, &parents[i]) < 0) {
+			e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
+			goto done;
+		}
+	if (nparents)
+		git_oid_cpy(&base_tree, git_commit_tree_id(pc[0]));
+	if ((e = fl_store_build_tree(&tree_id, s, nparents ? &base_tree : NULL, w, nw)) < 0)
+		goto done;
+	if (git_tree_lookup(&tree, s->repo, &tree_id) < 0 ||
+	    git_signature_new(&sig, author->name, author->email, (git_time_t)author->when,
+			      author->offset) < 0 ||
+	    git_commit_create(out, s->repo, NULL, sig, sig, NULL, message, tree, nparents,
+			      (const git_commit **)pc) < 0) {
+		e = fl_error(FL_ERROR, "cannot write commit: %s", fl_git_error());
+		goto done;
+	}
+	if (nparents)
+		e = git_reference_create_matching(&newref, s->repo, ref, out, 1, &parents[0], message);
+	else
+		e = git_reference_create(&newref, s->repo, ref, out, 0, message);
+	if (e == GIT_ELOCKED)
+		e = fl_error(FL_ELOCKED, "'%s' is locked by another writer", ref);
+	else if (e == GIT_EMODIFIED || e == GIT_EEXISTS)
+		e = fl_error(FL_EEXISTS, "'%s' moved while writing", ref);
+	else if (e < 0)
+		e = fl_error(FL_ERROR, "cannot update '%s': %s", ref, fl_git_error());
+done:
+	git_reference_free(newref);
+	git_tree_free(tree);
+	git_signature_free(sig);
+	git_commit_free(pc[0]);
+	git_commit_free(pc[1]);
+	return e;
+}
+
+/* --- differences ---------------------------------------------------------- */
+
+struct walk {
+	fl_change_fn cb;
+	void *payload;
+	int result;
+};
+
+static int walk_one(const char *root, const git_tree_entry *te, void *p)
+{
+	struct walk *w = p;
+	char *path;
+	if (git_tree_entry_type(te) == GIT_OBJECT_TREE)
+		return 0;
+	path = xstrfmt("%s%s", root, git_tree_entry_name(te));
+	w->result = w->cb(w->payload, path, NULL, git_tree_entry_id(te),
+			  (unsigned)git_tree_entry_filemode_raw(te));
+	free(path);
+	return w->result ? -1 : 0;
+}
+
+static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	int e;
+	*out = NULL;
+	if (!commit)
+		return 0;
+	if ((e = git_commit_lookup(&c, repo, commit)) >= 0)
+		e = git_commit_tree(out, c);
+	git_commit_free(c);
+	return e;
+}
+
+int fl_store_diff(struct fl_store *s, const git_oid *from, const git_oid *to,
+		  fl_change_fn cb, void *payload)
+{
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	git_diff_options o;
+	int e = 0;
+
+	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	if (tree_of(&a, s->repo, from) < 0 || tree_of(&b, s->repo, to) < 0) {
+		e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
+		goto done;
+	}
+	if (!a) {
+		/* Everything: stream the tree instead of building a huge diff. */
+		struct walk w = { cb, payload, 0 };
+		if (b && git_tree_walk(b, GIT_TREEWALK_PRE, walk_one, &w) < 0 && !w.result)
+			e = fl_error(FL_ERROR, "cannot walk tree: %s", fl_git_error());
+		else
+			e = w.result;
+		goto done;
+	}
+	o.flags = GIT_DIFF_INCLUDE_TYPECHANGE;   /* no rename detection, ever */
+	if (git_diff_tree_to_tree(&diff, s->repo, a, b, &o) < 0) {
+		e = fl_error(FL_ERROR, "cannot compare trees: %s", fl_git_error());
+		goto done;
+	}
+	for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		int added = d->status == GIT_DELTA_ADDED;
+		int removed = d->status == GIT_DELTA_DELETED;
+		const char *path = removed ? d->old_file.path : d->new_file.path;
+		unsigned mode = removed ? d->old_file.mode : d->new_file.mode;
+		if ((e = cb(payload, path, added ? NULL : &d->old_file.id,
+			    removed ? NULL : &d->new_file.id, mode)))
+			break;
+	}
+done:
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
+	return e;
+}

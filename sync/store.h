@@ -1,0 +1,94 @@
+/*
+ * store.h: the git side of a workspace (repo.git) and of the central
+ * repository: a bare repository whose commits hold record files, written
+ * without any working tree by building trees in memory.
+ *
+ * Layout (DESIGN section 3): <author>/<kind>/<shard>/<ID>.json, where the
+ * shard is the last character of the ULID (32 buckets, random), so no
+ * directory grows past a few thousand entries even at national scale.
+ */
+#ifndef FL_STORE_H
+#define FL_STORE_H
+
+#include <stddef.h>
+#include <git2.h>
+
+#include "schema/base.h"
+
+#define FL_BRANCH "refs/heads/main"
+#define FL_REMOTE_BRANCH "refs/remotes/origin/main"
+
+struct fl_store;
+
+/* Starts libgit2 once per process (SIGPIPE ignored, fsync on). */
+void fl_store_global_init(void);
+
+/* Creates a bare repository at gitdir whose HEAD names FL_BRANCH. */
+int fl_store_init(struct fl_store **out, const char *gitdir);
+/* Opens an existing one; FL_ENOTFOUND when there is none. */
+int fl_store_open(struct fl_store **out, const char *gitdir);
+void fl_store_free(struct fl_store *s);
+git_repository *fl_store_repo(struct fl_store *s);
+
+/* Repository path of a record; caller frees. */
+char *fl_record_path(const char *author, const char *kind, const char *id);
+/*
+ * Splits a repository path into author, kind and id when it has the record
+ * layout (writes into the caller's buffers); returns 1, or 0 otherwise.
+ */
+int fl_record_path_parse(const char *path, char author[65], char kind[16],
+			 char id[27]);
+
+/* The commit `ref` points at; FL_ENOTFOUND when the ref does not exist. */
+int fl_store_ref(git_oid *out, struct fl_store *s, const char *ref);
+
+/* Reads a blob (at most `limit` bytes, else FL_EINVALID) into sb. */
+int fl_store_read_blob(struct strbuf *sb, struct fl_store *s,
+		       const git_oid *blob, size_t limit);
+/* Reads path in the tree of commit into sb; FL_ENOTFOUND when absent. */
+int fl_store_read_path(struct strbuf *sb, struct fl_store *s,
+		       const git_oid *commit, const char *path);
+
+struct fl_write {
+	const char *path;
+	const char *data;    /* NULL removes the path (only the merge uses this) */
+	size_t len;
+};
+
+struct fl_sig {
+	const char *name, *email;
+	long long when;      /* seconds since the epoch */
+	int offset;          /* minutes east of UTC */
+};
+
+/*
+ * Writes the files as one commit on top of parents[0..nparents) (tree
+ * taken from parents[0], or empty) and moves `ref` to it, but only if
+ * `ref` still points at parents[0] (or does not exist when nparents is
+ * 0): a compare-and-swap, so a concurrent writer is never overwritten.
+ * Returns 0, FL_ELOCKED (ref lock held), FL_EEXISTS (ref moved), FL_ERROR.
+ */
+int fl_store_commit(git_oid *out, struct fl_store *s, const char *ref,
+		    const git_oid *parents, size_t nparents,
+		    const struct fl_write *w, size_t nw, const char *message,
+		    const struct fl_sig *author);
+
+/* Same, but builds only the tree (used by merges). base may be NULL. */
+int fl_store_build_tree(git_oid *out, struct fl_store *s, const git_oid *base_tree,
+			const struct fl_write *w, size_t nw);
+
+/*
+ * Calls cb for every file that differs between the trees of commits `from`
+ * (NULL: the empty tree, i.e. every file of `to`) and `to`. old/new are
+ * NULL for an added/removed file; mode is the new (or old) file mode. A
+ * nonzero return from cb stops the walk and is returned.
+ */
+typedef int (*fl_change_fn)(void *payload, const char *path, const git_oid *old_blob,
+			    const git_oid *new_blob, unsigned mode);
+int fl_store_diff(struct fl_store *s, const git_oid *from, const git_oid *to,
+		  fl_change_fn cb, void *payload);
+
+/* Message of libgit2's last error, for fl_error. */
+const char *fl_git_error(void);
+
+#endif
