@@ -1,0 +1,267 @@
+/*
+ * cmd-schedule.c: `fieldlog schedule add|edit|list|show`: an officer's
+ * plan for an ISO week, one record per officer and week, with one entry
+ * per planned activity (date, commune, activity), later marked done or
+ * cancelled. Entries carry their own ids, so two devices editing
+ * different entries merge cleanly.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "app/fieldlog.h"
+#include "app/records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "schema/refdata.h"
+
+/* This officer's schedule for week (parsed), or NULL. */
+static cJSON *schedule_of_week(struct ws *ws, const char *week)
+{
+	sqlite3_stmt *st = fl_db_stmt(ws->db,
+		"SELECT id FROM records WHERE kind = 'schedule' AND author = :me"
+		" AND week = :week AND deleted = 0 ORDER BY id LIMIT 1");
+	char *id = NULL;
+	cJSON *rec = NULL;
+	fl_bind_text(st, ":me", ws->id);
+	fl_bind_text(st, ":week", week);
+	if (fl_step(st))
+		id = xstrdup(fl_col_text(st, 0));
+	sqlite3_reset(st);
+	if (id)
+		rec = fl_db_get(ws->db, id);
+	free(id);
+	return rec;
+}
+
+static int schedule_add(int argc, const char **argv)
+{
+	static const char usage[] =
+		"fieldlog schedule add --date YYYY-MM-DD --commune CODE --activity TEXT [--note TEXT] [--json]";
+	const char *date = NULL, *commune = NULL, *activity = NULL, *note = NULL, **pos;
+	int json = 0, npos, e;
+	struct opt opts[] = {
+		{ "date", OPT_STR, &date, "DATE", "the planned day" },
+		{ "commune", OPT_STR, &commune, "CODE", "the commune (see 'fieldlog communes')" },
+		{ "activity", OPT_STR, &activity, "TEXT", "what is planned" },
+		{ "note", OPT_STR, &note, "TEXT", "a note" },
+		{ "json", OPT_BOOL, &json, NULL, "print the saved schedule as JSON" },
+		OPT_END
+	};
+	struct ws *ws;
+	char week[9], eid[FL_ID_LEN + 1], now[32];
+
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (npos)
+		return usage_error(usage, "unexpected argument '%s'", pos[0]);
+	if (!date || !commune || !activity)
+		return usage_error(usage, "--date, --commune and --activity are required");
+	if (!fl_date_valid(date))
+		return error_exit("'%s' is not a real date (YYYY-MM-DD)", date);
+	if (!fl_commune_find(commune))
+		return error_exit("unknown commune code '%s' (see 'fieldlog communes')", commune);
+	if (read_text(&note, note, "note", 0) < 0)
+		return fail();
+	if (ws_open(&ws, 1) < 0)
+		return fail();
+	if (strcmp(ws->role, "officer")) {
+		ws_close(ws);
+		return error_exit("only officers plan schedules");
+	}
+	fl_week_of_date(week, date);
+	fl_time_now(now);
+	cJSON *rec = schedule_of_week(ws, week);
+	if (!rec) {
+		char id[FL_ID_LEN + 1];
+		fl_id_new(id);
+		rec = fl_record_new(FL_SCHEDULE, id, ws->id, now);
+		fl_json_set_str(rec, "week", week);
+	}
+	fl_id_new(eid);
+	cJSON *en = cJSON_CreateObject();
+	cJSON_AddStringToObject(en, "id", eid);
+	cJSON_AddStringToObject(en, "date", date);
+	cJSON_AddStringToObject(en, "commune", commune);
+	cJSON_AddStringToObject(en, "activity", activity);
+	cJSON_AddStringToObject(en, "state", "planned");
+	cJSON_AddStringToObject(en, "note", note ? note : "");
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(rec, "entries"), en);
+
+	const struct fl_commune *c = fl_commune_find(commune);
+	char *msg = xstrfmt("schedule %s: %s planned %s, %s", fl_json_str(rec, "id"), week, date,
+			    c->name);
+	e = ws_save(ws, rec, msg);
+	free(msg);
+	if (e < 0) {
+		e = fail();
+	} else {
+		if (json)
+			print_json(rec);
+		else
+			printf("schedule %s (%s): entry %s planned\n", short_id(fl_json_str(rec, "id")),
+			       week, eid);
+		e = EXIT_OK;
+	}
+	cJSON_Delete(rec);
+	ws_close(ws);
+	return e;
+}
+
+/* Finds this officer's schedule holding an entry whose id starts with prefix. */
+static int find_entry(cJSON **rec_out, cJSON **entry_out, struct ws *ws, const char *prefix)
+{
+	sqlite3_stmt *st = fl_db_stmt(ws->db,
+		"SELECT r.id, json_extract(e.value, '$.id') FROM records r,"
+		" json_each(r.json, '$.entries') e WHERE r.kind = 'schedule' AND r.author = :me"
+		" AND r.deleted = 0 AND json_extract(e.value, '$.id') >= upper(:p)"
+		" AND json_extract(e.value, '$.id') < upper(:p) || 'Z~' LIMIT 2");
+	char *rid = NULL, *eid = NULL;
+	int n = 0;
+	*rec_out = *entry_out = NULL;
+	fl_bind_text(st, ":me", ws->id);
+	fl_bind_text(st, ":p", prefix);
+	while (fl_step(st)) {
+		if (n++ == 0) {
+			rid = xstrdup(fl_col_text(st, 0));
+			eid = xstrdup(fl_col_text(st, 1));
+		}
+	}
+	if (n != 1) {
+		free(rid);
+		free(eid);
+		return fl_error(n ? FL_EAMBIGUOUS : FL_ENOTFOUND,
+				n ? "entry prefix '%s' is ambiguous" : "no schedule entry '%s' of yours",
+				prefix);
+	}
+	*rec_out = fl_db_get(ws->db, rid);
+	cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(*rec_out, "entries"))
+		if (!strcmp(fl_json_str(e, "id"), eid))
+			*entry_out = e;
+	free(rid);
+	free(eid);
+	return *entry_out ? 0 : fl_error(FL_ENOTFOUND, "no schedule entry '%s'", prefix);
+}
+
+static int schedule_edit(int argc, const char **argv)
+{
+	static const char usage[] =
+		"fieldlog schedule edit ENTRY-ID [--state planned|done|cancelled] [--date D]"
+		" [--commune CODE] [--activity TEXT] [--note TEXT]";
+	const char *state = NULL, *date = NULL, *commune = NULL, *activity = NULL, *note = NULL;
+	const char **pos;
+	int npos, e;
+	struct opt opts[] = {
+		{ "state", OPT_STR, &state, "S", "planned, done or cancelled" },
+		{ "date", OPT_STR, &date, "DATE", "move to another day of the same week" },
+		{ "commune", OPT_STR, &commune, "CODE", "another commune" },
+		{ "activity", OPT_STR, &activity, "TEXT", "new activity" },
+		{ "note", OPT_STR, &note, "TEXT", "a note (why cancelled, what was done)" },
+		OPT_END
+	};
+	struct ws *ws;
+	cJSON *rec = NULL, *en = NULL;
+
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (npos != 1)
+		return usage_error(usage, "give one entry id (see 'fieldlog schedule show')");
+	if (state && fl_enum_index(fl_entry_states, state) < 0)
+		return error_exit("unknown state '%s' (planned, done, cancelled)", state);
+	if (date && !fl_date_valid(date))
+		return error_exit("'%s' is not a real date (YYYY-MM-DD)", date);
+	if (commune && !fl_commune_find(commune))
+		return error_exit("unknown commune code '%s' (see 'fieldlog communes')", commune);
+	if (read_text(&note, note, "note", 0) < 0)
+		return fail();
+	if (!state && !date && !commune && !activity && !note)
+		return usage_error(usage, "nothing to change");
+	if (ws_open(&ws, 1) < 0)
+		return fail();
+	if (find_entry(&rec, &en, ws, pos[0]) < 0) {
+		e = fail();
+		goto out;
+	}
+	struct strbuf msg = STRBUF_INIT;
+	strbuf_addf(&msg, "schedule %s: entry %s", fl_json_str(rec, "id"), fl_json_str(en, "id"));
+	if (state)
+		strbuf_addf(&msg, " state %s → %s", fl_json_str(en, "state"), state);
+	if (date)
+		strbuf_addf(&msg, " date %s → %s", fl_json_str(en, "date"), date);
+	if (commune || activity || note)
+		strbuf_addstr(&msg, " edited");
+	if (state)
+		fl_json_set_str(en, "state", state);
+	if (date)
+		fl_json_set_str(en, "date", date);
+	if (commune)
+		fl_json_set_str(en, "commune", commune);
+	if (activity)
+		fl_json_set_str(en, "activity", activity);
+	if (note)
+		fl_json_set_str(en, "note", note);
+	e = ws_save(ws, rec, msg.buf);
+	if (e < 0)
+		e = fail();
+	else
+		printf("%s\n", msg.buf + strlen("schedule "));
+	strbuf_release(&msg);
+out:
+	cJSON_Delete(rec);
+	ws_close(ws);
+	return e;
+}
+
+static int schedule_list(int argc, const char **argv)
+{
+	static const char usage[] = "fieldlog schedule list [filters] [--json | --format csv]";
+	struct filters f;
+	const char **pos;
+	int npos, e;
+	memset(&f, 0, sizeof(f));
+	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
+	struct ws *ws;
+
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (npos)
+		return usage_error(usage, "unexpected argument '%s'", pos[0]);
+	if (ws_open(&ws, 0) < 0)
+		return fail();
+	e = list_records(ws, "schedule", &f);
+	ws_close(ws);
+	return e;
+}
+
+static int schedule_show(int argc, const char **argv)
+{
+	/* `schedule show 2025-W37` shows this officer's plan for that week. */
+	if (argc >= 2 && fl_week_valid(argv[1])) {
+		struct ws *ws;
+		int json = argc >= 3 && !strcmp(argv[2], "--json");
+		if (ws_open(&ws, 0) < 0)
+			return fail();
+		cJSON *rec = schedule_of_week(ws, argv[1]);
+		if (!rec) {
+			ws_close(ws);
+			return error_exit("no schedule of yours for week %s", argv[1]);
+		}
+		if (json)
+			print_json(rec);
+		else
+			show_record(ws, rec);
+		cJSON_Delete(rec);
+		ws_close(ws);
+		return EXIT_OK;
+	}
+	return show_command(argc, argv, "schedule");
+}
+
+CMD(schedule)
+{
+	static const struct subcmd sub[] = {
+		{ "add", schedule_add }, { "edit", schedule_edit },
+		{ "list", schedule_list }, { "show", schedule_show },
+	};
+	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
+			"fieldlog schedule add|edit|list|show ...");
+}

@@ -1,0 +1,149 @@
+/*
+ * fieldlog.h: what the commands in app/ share: the command table entry,
+ * option parsing, reading long text, the workspace, and output helpers.
+ * Only app/ includes this; sync/ and schema/ know nothing of it.
+ */
+#ifndef FL_APP_H
+#define FL_APP_H
+
+#include <stdio.h>
+#include <cjson/cJSON.h>
+
+#include "schema/base.h"
+#include "schema/db.h"
+#include "sync/store.h"
+
+/* Exit codes (README "Exit codes"). */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_OFFLINE = 3,    /* saved locally; the central repository was unreachable */
+	EXIT_REJECTED = 4,   /* the central repository refused the push */
+};
+
+/* --- options ------------------------------------------------------------- */
+
+struct strlist {
+	char **v;
+	size_t n, alloc;
+};
+void strlist_add(struct strlist *l, const char *s);
+void strlist_release(struct strlist *l);
+
+enum opt_type { OPT_BOOL, OPT_STR, OPT_LIST };
+
+struct opt {
+	const char *name;       /* long name without dashes; "" ends the table */
+	enum opt_type type;
+	void *dest;             /* int *, const char **, struct strlist * */
+	const char *arg;        /* metavariable for help, NULL for bools */
+	const char *help;
+};
+#define OPT_END { NULL, OPT_BOOL, NULL, NULL, NULL }
+
+/*
+ * Parses argv[1..argc) against opts. Values are checked for valid UTF-8
+ * and normalised to NFC (they live until exit). Positional arguments go
+ * to *pos (npos of them). -h/--help prints usage and exits 0; an unknown
+ * option or missing value prints a usage error and exits 2.
+ */
+void parse_opts(int argc, const char **argv, const struct opt *opts,
+		const char *usage, const char ***pos, int *npos);
+/* Prints "usage: ..." plus the option table and exits with `code`. */
+void usage_exit(const char *usage, const struct opt *opts, int code);
+/* Prints "error: <message>" and returns EXIT_ERROR (or EXIT_USAGE). */
+int error_exit(const char *fmt, ...) FL_PRINTF(1, 2);
+int usage_error(const char *usage, const char *fmt, ...) FL_PRINTF(2, 3);
+/* Prints "error: " + fl_last_error() and returns EXIT_ERROR. */
+int fail(void);
+/* Registers a string to free at exit; returns it. */
+char *keep(char *s);
+
+/*
+ * Resolves a long-text argument: "-" reads stdin, "@FILE" reads the file,
+ * anything else is the text itself; NULL with `required` on a terminal
+ * opens $EDITOR. The result is valid NFC (kept until exit) or NULL when
+ * absent; errors return FL_EINVALID etc. with the message set.
+ */
+int read_text(const char **out, const char *arg, const char *what, int required);
+
+/* --- workspace ----------------------------------------------------------- */
+
+struct ws {
+	char *dir;
+	char *id, *name, *role, *province, *remote;
+	cJSON *config;
+	struct fl_db *db;
+	struct fl_store *store;
+	int lock_fd;
+};
+
+extern const char *opt_workspace;   /* -C DIR */
+
+/* The workspace directory: -C, $FIELDLOG_HOME, or ~/.local/share/fieldlog. */
+char *ws_dir(void);
+/*
+ * Opens the workspace. `write` takes the workspace lock (waiting a little
+ * for another fieldlog) and recovers stale git lock files; either way the
+ * index is brought up to the repository's head first.
+ */
+int ws_open(struct ws **out, int write);
+void ws_close(struct ws *ws);
+int ws_save_config(struct ws *ws);
+/* Takes the lock of an unopened workspace directory (init, reindex). */
+int ws_lock(const char *dir, int *fd_out);
+
+/*
+ * Validates rec, writes it as one commit (author = this officer, time =
+ * now) with `message`, and updates the index; all or nothing from the
+ * user's point of view. rec's updated_at is set to now first.
+ */
+int ws_save(struct ws *ws, cJSON *rec, const char *message);
+/* Brings the index up to the head of repo.git (see sync/import.h). */
+int ws_catch_up(struct ws *ws);
+/* Looks a record up by id prefix; prints nothing. Caller frees. */
+int ws_find(cJSON **out, struct ws *ws, const char *prefix, const char *kind);
+
+/* --- output -------------------------------------------------------------- */
+
+/* Prints v in canonical JSON form on stdout. */
+void print_json(const cJSON *v);
+
+struct table {
+	size_t ncols;
+	const char **headers;
+	struct strlist cells;    /* row-major */
+};
+void table_init(struct table *t, size_t ncols, const char **headers);
+void table_add(struct table *t, ...);  /* ncols const char * */
+/* Prints aligned columns, shortening the widest to the terminal width. */
+void table_print(struct table *t, FILE *f);
+void table_release(struct table *t);
+
+/* Commune "Name (Province)" for display; borrowed static storage per call. */
+const char *commune_label(const char *code);
+/* Whether stdout is a terminal (tables, colours, footers). */
+int out_is_tty(void);
+
+/* Subcommands: a static table in each command's file. */
+struct subcmd {
+	const char *name;
+	int (*fn)(int argc, const char **argv);
+};
+/* Runs the subcommand named by argv[1]; usage on -h, none or unknown. */
+int dispatch(int argc, const char **argv, const struct subcmd *sub, size_t n,
+	     const char *usage);
+/* `KIND show ID [--json]` for any kind (kind NULL: any). */
+int show_command(int argc, const char **argv, const char *kind);
+
+/* --- commands ------------------------------------------------------------ */
+
+#define CMD(n) int cmd_##n(int argc, const char **argv)
+CMD(init); CMD(whoami); CMD(communes); CMD(provinces); CMD(domains);
+CMD(schedule); CMD(visit); CMD(issue); CMD(report); CMD(delete);
+CMD(reindex); CMD(sync); CMD(status); CMD(remote); CMD(server); CMD(roster);
+CMD(respond); CMD(search); CMD(log); CMD(diff); CMD(stats); CMD(export);
+CMD(generate);
+
+#endif

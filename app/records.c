@@ -1,0 +1,587 @@
+/*
+ * records.c: filters, listings, CSV and the human view of records, shared
+ * by the record commands, `search` and `export`.
+ *
+ * Filters become SQL conditions with bound values only. An issue's status
+ * as seen by everyone combines the officer's own status with the answers
+ * of reviewers: while the officer has it escalated (or answered), the
+ * latest response decides ("answered" or "closed"); once the officer moves
+ * it on (resolved, reopened), the officer's status stands again.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "app/records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "schema/refdata.h"
+
+const char effective_status_sql[] =
+	"CASE WHEN r.kind = 'issue' AND r.status IN ('escalated', 'answered') THEN"
+	" coalesce((SELECT x.status FROM records x WHERE x.target = r.id"
+	"  AND x.kind = 'response' AND x.deleted = 0"
+	"  ORDER BY x.created_at DESC, x.id DESC LIMIT 1), r.status)"
+	" ELSE r.status END";
+
+const char *short_id(const char *id)
+{
+	static char buf[16];
+	snprintf(buf, sizeof(buf), "%.10s", id);
+	return buf;
+}
+
+/* --- roster --------------------------------------------------------------- */
+
+static cJSON *roster(struct ws *ws)
+{
+	static cJSON *cached;
+	static struct ws *for_ws;
+	if (for_ws != ws) {
+		cJSON_Delete(cached);
+		cached = NULL;
+		char *text = fl_db_meta_get(ws->db, "roster");
+		if (text && fl_json_parse(&cached, text, strlen(text)) < 0)
+			cached = NULL;
+		free(text);
+		for_ws = ws;
+	}
+	return cached;
+}
+
+static const cJSON *person(struct ws *ws, const char *id)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(roster(ws), "people"))
+		if (!strcmp(fl_json_str(p, "id") ? fl_json_str(p, "id") : "", id))
+			return p;
+	return NULL;
+}
+
+const char *officer_name(struct ws *ws, const char *id)
+{
+	const cJSON *p = person(ws, id);
+	const char *n = p ? fl_json_str(p, "name") : NULL;
+	if (!n && !strcmp(id, ws->id))
+		n = ws->name;
+	return n && *n ? n : id;
+}
+
+const char *officer_province(struct ws *ws, const char *id)
+{
+	const cJSON *p = person(ws, id);
+	const cJSON *pv = p ? cJSON_GetObjectItemCaseSensitive(p, "provinces") : NULL;
+	if (pv && cJSON_GetArraySize(pv) > 0)
+		return cJSON_GetStringValue(cJSON_GetArrayItem(pv, 0));
+	if (!strcmp(id, ws->id) && *ws->province)
+		return ws->province;
+	return NULL;
+}
+
+/* Authors whose roster province is `code`, as a JSON array text. */
+static char *authors_in(struct ws *ws, const char *code)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *p, *v;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(roster(ws), "people"))
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(p, "provinces"))
+			if (cJSON_IsString(v) && !strcmp(v->valuestring, code) && fl_json_str(p, "id"))
+				cJSON_AddItemToArray(arr, cJSON_CreateString(fl_json_str(p, "id")));
+	if (!strcmp(ws->province, code))
+		cJSON_AddItemToArray(arr, cJSON_CreateString(ws->id));
+	char *s = cJSON_PrintUnformatted(arr);
+	char *r = xstrdup(s);
+	cJSON_free(s);
+	cJSON_Delete(arr);
+	return r;
+}
+
+/* --- filters -------------------------------------------------------------- */
+
+int filters_check(struct filters *f)
+{
+	if (f->province && !fl_province_find(f->province))
+		return fl_error(FL_EINVALID, "unknown province code '%s' (see 'fieldlog provinces')",
+				f->province);
+	if (f->commune && !fl_commune_find(f->commune))
+		return fl_error(FL_EINVALID, "unknown commune code '%s' (see 'fieldlog communes')",
+				f->commune);
+	if (f->domain && !fl_domain_find(f->domain))
+		return fl_error(FL_EINVALID, "unknown domain '%s' (see 'fieldlog domains')", f->domain);
+	if (f->status && fl_enum_index(fl_statuses, f->status) < 0 &&
+	    fl_enum_index(fl_entry_states, f->status) < 0 &&
+	    fl_enum_index(fl_report_response_states, f->status) < 0)
+		return fl_error(FL_EINVALID, "unknown status '%s' (open, in_progress, resolved, "
+				"escalated, answered, closed)", f->status);
+	if (f->severity && fl_enum_index(fl_severities, f->severity) < 0)
+		return fl_error(FL_EINVALID, "unknown severity '%s' (low, medium, high, urgent)",
+				f->severity);
+	if (f->since && !fl_date_valid(f->since))
+		return fl_error(FL_EINVALID, "'%s' is not a real date (YYYY-MM-DD)", f->since);
+	if (f->until && !fl_date_valid(f->until))
+		return fl_error(FL_EINVALID, "'%s' is not a real date (YYYY-MM-DD)", f->until);
+	if (f->week && !fl_week_valid(f->week))
+		return fl_error(FL_EINVALID, "'%s' is not an ISO week (YYYY-Www)", f->week);
+	if (f->officer && !fl_author_valid(f->officer))
+		return fl_error(FL_EINVALID, "'%s' is not an officer id", f->officer);
+	if (f->limit && atoi(f->limit) <= 0)
+		return fl_error(FL_EINVALID, "'%s' is not a positive number", f->limit);
+	if (f->format && strcmp(f->format, "table") && strcmp(f->format, "json") &&
+	    strcmp(f->format, "csv"))
+		return fl_error(FL_EINVALID, "unknown format '%s' (table, json, csv)", f->format);
+	if (f->format && !strcmp(f->format, "json"))
+		f->json = 1;
+	if (f->sort) {
+		static const char *const keys[] = { "date", "updated", "created", "severity",
+						    "status", "officer", "commune", "week", NULL };
+		if (fl_enum_index(keys, f->sort) < 0)
+			return fl_error(FL_EINVALID, "unknown sort key '%s' (date, updated, created, "
+					"severity, status, officer, commune, week)", f->sort);
+	}
+	return 0;
+}
+
+sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *kind,
+			    const char *select, const char *order)
+{
+	struct strbuf sql = STRBUF_INIT;
+	char *authors = NULL;
+	sqlite3_stmt *st;
+
+	strbuf_addstr(&sql, select);
+	if (kind)
+		strbuf_addstr(&sql, " AND r.kind = :kind");
+	if (!f->deleted)
+		strbuf_addstr(&sql, " AND r.deleted = 0");
+	if (f->province) {
+		authors = authors_in(ws, f->province);
+		strbuf_addstr(&sql, " AND (EXISTS (SELECT 1 FROM record_communes rc WHERE rc.id = r.id"
+				    " AND rc.province_code = :prov) OR (NOT EXISTS (SELECT 1 FROM"
+				    " record_communes rc2 WHERE rc2.id = r.id) AND r.author IN"
+				    " (SELECT value FROM json_each(:authors))))");
+	}
+	if (f->commune)
+		strbuf_addstr(&sql, " AND EXISTS (SELECT 1 FROM record_communes rc WHERE rc.id = r.id"
+				    " AND rc.commune = :commune)");
+	if (f->officer)
+		strbuf_addstr(&sql, " AND r.author = :officer");
+	if (f->domain)
+		strbuf_addstr(&sql, " AND r.domain = :domain");
+	if (f->severity)
+		strbuf_addstr(&sql, " AND r.severity = :severity");
+	if (f->status)
+		strbuf_addf(&sql, " AND (%s) = :status", effective_status_sql);
+	if (f->since)
+		strbuf_addstr(&sql, " AND r.date >= :since");
+	if (f->until)
+		strbuf_addstr(&sql, " AND r.date <= :until");
+	if (f->week)
+		strbuf_addstr(&sql, " AND r.week = :week");
+	if (f->escalated)
+		strbuf_addstr(&sql, " AND r.kind = 'issue' AND (r.status IN ('escalated', 'answered')"
+				    " OR json_extract(r.json, '$.escalation') <> ''"
+				    " OR EXISTS (SELECT 1 FROM records x WHERE x.target = r.id"
+				    " AND x.kind = 'response'))");
+	if (f->mine)
+		strbuf_addstr(&sql, " AND r.author = :me");
+	strbuf_addstr(&sql, " ORDER BY ");
+	if (f->sort) {
+		if (!strcmp(f->sort, "updated"))
+			strbuf_addstr(&sql, "r.updated_at DESC, ");
+		else if (!strcmp(f->sort, "created"))
+			strbuf_addstr(&sql, "r.created_at, ");
+		else if (!strcmp(f->sort, "severity"))
+			strbuf_addstr(&sql, "CASE r.severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1"
+					    " WHEN 'medium' THEN 2 ELSE 3 END, ");
+		else if (!strcmp(f->sort, "status"))
+			strbuf_addstr(&sql, "r.status, ");
+		else if (!strcmp(f->sort, "officer"))
+			strbuf_addstr(&sql, "r.author, ");
+		else if (!strcmp(f->sort, "commune"))
+			strbuf_addstr(&sql, "(SELECT min(commune) FROM record_communes rc"
+					    " WHERE rc.id = r.id), ");
+		else if (!strcmp(f->sort, "week"))
+			strbuf_addstr(&sql, "r.week, ");
+		else
+			strbuf_addstr(&sql, "r.date, ");
+	}
+	strbuf_addstr(&sql, order ? order : "r.date, r.id");
+	if (f->limit)
+		strbuf_addstr(&sql, " LIMIT :limit");
+
+	st = fl_db_prepare(ws->db, sql.buf);
+	if (kind)
+		fl_bind_text(st, ":kind", kind);
+	if (f->province) {
+		fl_bind_text(st, ":prov", f->province);
+		fl_bind_text(st, ":authors", authors);
+	}
+	if (f->commune)
+		fl_bind_text(st, ":commune", f->commune);
+	if (f->officer)
+		fl_bind_text(st, ":officer", f->officer);
+	if (f->domain)
+		fl_bind_text(st, ":domain", f->domain);
+	if (f->severity)
+		fl_bind_text(st, ":severity", f->severity);
+	if (f->status)
+		fl_bind_text(st, ":status", f->status);
+	if (f->since)
+		fl_bind_text(st, ":since", f->since);
+	if (f->until)
+		fl_bind_text(st, ":until", f->until);
+	if (f->week)
+		fl_bind_text(st, ":week", f->week);
+	if (f->mine)
+		fl_bind_text(st, ":me", ws->id);
+	if (f->limit)
+		fl_bind_int(st, ":limit", atoi(f->limit));
+	free(authors);
+	strbuf_release(&sql);
+	return st;
+}
+
+/* --- responses and status ----------------------------------------------- */
+
+cJSON *responses_to(struct ws *ws, const char *id)
+{
+	sqlite3_stmt *st = fl_db_stmt(ws->db,
+		"SELECT json FROM records WHERE target = :id AND kind = 'response'"
+		" AND deleted = 0 ORDER BY created_at, id");
+	cJSON *arr = cJSON_CreateArray();
+	fl_bind_text(st, ":id", id);
+	while (fl_step(st)) {
+		cJSON *r = NULL;
+		const char *t = fl_col_text(st, 0);
+		if (fl_json_parse(&r, t, strlen(t)) == 0)
+			cJSON_AddItemToArray(arr, r);
+	}
+	return arr;
+}
+
+const char *effective_status(const cJSON *issue, const cJSON *responses)
+{
+	const char *own = fl_json_str(issue, "status");
+	int n = cJSON_GetArraySize(responses);
+	if (own && (!strcmp(own, "escalated") || !strcmp(own, "answered")) && n > 0) {
+		const char *s = fl_json_str(cJSON_GetArrayItem(responses, n - 1), "state");
+		if (s)
+			return s;
+	}
+	return own ? own : "";
+}
+
+/* --- listing -------------------------------------------------------------- */
+
+static const char *first_commune(const cJSON *rec)
+{
+	const char *c = fl_json_str(rec, "commune");
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rec, "communes");
+	if (!c && cJSON_GetArraySize(arr) > 0)
+		c = cJSON_GetStringValue(cJSON_GetArrayItem(arr, 0));
+	const struct fl_commune *cm = c ? fl_commune_find(c) : NULL;
+	return cm ? cm->name : (c ? c : "");
+}
+
+int list_records(struct ws *ws, const char *kind, struct filters *f)
+{
+	sqlite3_stmt *st;
+	cJSON *all = cJSON_CreateArray();
+	struct table t;
+	size_t n = 0;
+	int csv = f->format && !strcmp(f->format, "csv");
+	char *select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);
+
+	if (filters_check(f) < 0) {
+		free(select);
+		cJSON_Delete(all);
+		return fail();
+	}
+	st = filters_query(ws, f, kind, select, NULL);
+	free(select);
+
+	static const char *issue_hdr[] = { "ID", "DATE", "STATUS", "SEVERITY", "DOMAIN",
+					   "COMMUNE", "OFFICER", "TITLE" };
+	static const char *visit_hdr[] = { "ID", "DATE", "COMMUNE", "OFFICER", "SUMMARY" };
+	static const char *sched_hdr[] = { "ID", "WEEK", "OFFICER", "PLANNED", "DONE",
+					   "CANCELLED" };
+	static const char *report_hdr[] = { "ID", "WEEK", "OFFICER", "SUBMITTED", "SUMMARY" };
+	static const char *resp_hdr[] = { "ID", "DATE", "TARGET", "STATE", "REVIEWER", "TEXT" };
+	enum fl_kind k = fl_kind_parse(kind);
+	switch (k) {
+	case FL_ISSUE: table_init(&t, 8, issue_hdr); break;
+	case FL_VISIT: table_init(&t, 5, visit_hdr); break;
+	case FL_SCHEDULE: table_init(&t, 6, sched_hdr); break;
+	case FL_REPORT: table_init(&t, 5, report_hdr); break;
+	default: table_init(&t, 6, resp_hdr); break;
+	}
+
+	while (fl_step(st)) {
+		const char *text = fl_col_text(st, 0);
+		const char *eff = fl_col_text(st, 1);
+		cJSON *rec = NULL;
+		if (fl_json_parse(&rec, text, strlen(text)) < 0)
+			continue;
+		n++;
+		const char *id = short_id(fl_json_str(rec, "id"));
+		const char *author = officer_name(ws, fl_json_str(rec, "author"));
+		char date[11];
+		snprintf(date, sizeof(date), "%.10s", fl_json_str(rec, "created_at"));
+		switch (k) {
+		case FL_ISSUE: {
+			const struct fl_domain *d = fl_domain_find(fl_json_str(rec, "domain"));
+			table_add(&t, id, date, eff, fl_json_str(rec, "severity"),
+				  d ? d->label : "", first_commune(rec), author,
+				  fl_json_str(rec, "title"));
+			break;
+		}
+		case FL_VISIT:
+			table_add(&t, id, fl_json_str(rec, "date"), first_commune(rec), author,
+				  fl_json_str(rec, "summary"));
+			break;
+		case FL_SCHEDULE: {
+			int c[3] = { 0, 0, 0 };
+			const cJSON *e;
+			char a[3][16];
+			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries")) {
+				int i = fl_enum_index(fl_entry_states, fl_json_str(e, "state"));
+				if (i >= 0)
+					c[i]++;
+			}
+			for (int i = 0; i < 3; i++)
+				snprintf(a[i], sizeof(a[i]), "%d", c[i]);
+			table_add(&t, id, fl_json_str(rec, "week"), author, a[0], a[1], a[2]);
+			break;
+		}
+		case FL_REPORT: {
+			const char *sub = fl_json_str(rec, "submitted_at");
+			table_add(&t, id, fl_json_str(rec, "week"), author,
+				  sub && *sub ? sub : "draft", fl_json_str(rec, "summary"));
+			break;
+		}
+		default:
+			table_add(&t, id, date, short_id(fl_json_str(rec, "target")),
+				  fl_json_str(rec, "state"), author, fl_json_str(rec, "text"));
+			break;
+		}
+		cJSON_AddItemToArray(all, rec);
+	}
+	sqlite3_finalize(st);
+
+	if (f->json)
+		print_json(all);
+	else if (csv)
+		write_csv(stdout, all);
+	else {
+		if (n)
+			table_print(&t, stdout);
+		if (out_is_tty() || !n)
+			printf("%zu %s%s\n", n, kind, n == 1 ? "" : (k == FL_ISSUE ? "s" : "s"));
+	}
+	table_release(&t);
+	cJSON_Delete(all);
+	return EXIT_OK;
+}
+
+/* --- CSV ----------------------------------------------------------------- */
+
+static void csv_cell(struct strbuf *sb, const char *s)
+{
+	/* RFC 4180: quote when needed, double the quotes inside. */
+	if (strpbrk(s, ",\"\n\r")) {
+		strbuf_addch(sb, '"');
+		for (; *s; s++) {
+			if (*s == '"')
+				strbuf_addch(sb, '"');
+			strbuf_addch(sb, *s);
+		}
+		strbuf_addch(sb, '"');
+	} else {
+		strbuf_addstr(sb, s);
+	}
+}
+
+/* Flattens a value to text: lists joined with "; ", objects "k=v; ". */
+static void flatten(struct strbuf *sb, const cJSON *v)
+{
+	const cJSON *e;
+	int first = 1;
+	if (cJSON_IsString(v)) {
+		strbuf_addstr(sb, v->valuestring);
+	} else if (cJSON_IsBool(v)) {
+		strbuf_addstr(sb, cJSON_IsTrue(v) ? "true" : "false");
+	} else if (cJSON_IsNumber(v)) {
+		strbuf_addf(sb, "%lld", (long long)v->valuedouble);
+	} else if (cJSON_IsArray(v)) {
+		cJSON_ArrayForEach(e, v) {
+			if (!first)
+				strbuf_addstr(sb, "; ");
+			first = 0;
+			if (cJSON_IsObject(e)) {
+				/* comments and entries: their readable parts */
+				const char *parts[] = { "date", "commune", "activity", "state",
+							"author", "at", "text", "note" };
+				int f2 = 1;
+				for (size_t i = 0; i < FL_ARRAY_SIZE(parts); i++) {
+					const char *s = fl_json_str(e, parts[i]);
+					if (s && *s) {
+						strbuf_addf(sb, "%s%s", f2 ? "" : " ", s);
+						f2 = 0;
+					}
+				}
+			} else {
+				flatten(sb, e);
+			}
+		}
+	} else if (cJSON_IsObject(v)) {
+		cJSON_ArrayForEach(e, v) {
+			strbuf_addf(sb, "%s%s=", first ? "" : "; ", e->string);
+			flatten(sb, e);
+			first = 0;
+		}
+	}
+}
+
+void write_csv(FILE *f, const cJSON *records)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct strlist cols = { NULL, 0, 0 };
+	const cJSON *r, *e;
+
+	/* Columns: the union of keys in first-seen order. */
+	cJSON_ArrayForEach(r, records) {
+		cJSON_ArrayForEach(e, r) {
+			size_t i;
+			for (i = 0; i < cols.n; i++)
+				if (!strcmp(cols.v[i], e->string))
+					break;
+			if (i == cols.n)
+				strlist_add(&cols, e->string);
+		}
+	}
+	strbuf_addstr(&sb, "\xEF\xBB\xBF");   /* BOM: Excel then reads UTF-8 */
+	for (size_t i = 0; i < cols.n; i++) {
+		if (i)
+			strbuf_addch(&sb, ',');
+		csv_cell(&sb, cols.v[i]);
+	}
+	strbuf_addstr(&sb, "\r\n");
+	cJSON_ArrayForEach(r, records) {
+		for (size_t i = 0; i < cols.n; i++) {
+			struct strbuf cell = STRBUF_INIT;
+			if (i)
+				strbuf_addch(&sb, ',');
+			flatten(&cell, cJSON_GetObjectItemCaseSensitive(r, cols.v[i]));
+			csv_cell(&sb, cell.buf);
+			strbuf_release(&cell);
+		}
+		strbuf_addstr(&sb, "\r\n");
+	}
+	fwrite(sb.buf, 1, sb.len, f);
+	strbuf_release(&sb);
+	strlist_release(&cols);
+}
+
+/* --- one record ------------------------------------------------------------ */
+
+static void field(const char *label, const char *v)
+{
+	if (!v || !*v)
+		return;
+	if (strchr(v, '\n')) {
+		printf("%s:\n", label);
+		for (const char *p = v; *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			printf("    %.*s\n", (int)len, p);
+			p += len + (nl ? 1 : 0);
+		}
+	} else {
+		printf("%-12s %s\n", label, v);
+	}
+}
+
+void show_record(struct ws *ws, const cJSON *rec)
+{
+	const char *kind = fl_json_str(rec, "kind");
+	const cJSON *e;
+	enum fl_kind k = fl_kind_parse(kind);
+
+	printf("%s %s%s\n", kind, fl_json_str(rec, "id"),
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted")) ? " (deleted)" : "");
+	printf("%-12s %s <%s>\n", "author", officer_name(ws, fl_json_str(rec, "author")),
+	       fl_json_str(rec, "author"));
+	printf("%-12s %s\n", "created", fl_json_str(rec, "created_at"));
+	printf("%-12s %s\n", "updated", fl_json_str(rec, "updated_at"));
+	switch (k) {
+	case FL_SCHEDULE:
+		field("week", fl_json_str(rec, "week"));
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries")) {
+			printf("  %s  %-9s %s — %s [%s]\n", fl_json_str(e, "date"),
+			       fl_json_str(e, "state"), commune_label(fl_json_str(e, "commune")),
+			       fl_json_str(e, "activity"), short_id(fl_json_str(e, "id")));
+			if (*fl_json_str(e, "note"))
+				printf("      %s\n", fl_json_str(e, "note"));
+		}
+		break;
+	case FL_VISIT:
+		field("date", fl_json_str(rec, "date"));
+		field("commune", commune_label(fl_json_str(rec, "commune")));
+		field("summary", fl_json_str(rec, "summary"));
+		field("met", fl_json_str(rec, "met"));
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "findings"))
+			field("finding", e->valuestring);
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "issues"))
+			field("issue", e->valuestring);
+		break;
+	case FL_ISSUE: {
+		cJSON *resp = responses_to(ws, fl_json_str(rec, "id"));
+		const struct fl_domain *d = fl_domain_find(fl_json_str(rec, "domain"));
+		field("title", fl_json_str(rec, "title"));
+		const char *eff = effective_status(rec, resp), *own = fl_json_str(rec, "status");
+		if (strcmp(eff, own))
+			printf("%-12s %s (officer: %s)\n", "status", eff, own);
+		else
+			field("status", own);
+		field("severity", fl_json_str(rec, "severity"));
+		field("domain", d ? d->label : fl_json_str(rec, "domain"));
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "communes"))
+			field("commune", commune_label(e->valuestring));
+		field("description", fl_json_str(rec, "description"));
+		field("actions", fl_json_str(rec, "actions"));
+		field("resolution", fl_json_str(rec, "resolution"));
+		field("escalation", fl_json_str(rec, "escalation"));
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "comments"))
+			printf("\n  comment by %s at %s:\n    %s\n",
+			       officer_name(ws, fl_json_str(e, "author")), fl_json_str(e, "at"),
+			       fl_json_str(e, "text"));
+		cJSON_ArrayForEach(e, resp)
+			printf("\n  response (%s) by %s at %s:\n    %s\n", fl_json_str(e, "state"),
+			       officer_name(ws, fl_json_str(e, "author")),
+			       fl_json_str(e, "created_at"), fl_json_str(e, "text"));
+		cJSON_Delete(resp);
+		break;
+	}
+	case FL_REPORT: {
+		cJSON *resp = responses_to(ws, fl_json_str(rec, "id"));
+		field("week", fl_json_str(rec, "week"));
+		field("submitted", *fl_json_str(rec, "submitted_at") ?
+			  fl_json_str(rec, "submitted_at") : "draft");
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "figures"))
+			printf("  %-20s %lld\n", e->string, (long long)e->valuedouble);
+		field("summary", fl_json_str(rec, "summary"));
+		cJSON_ArrayForEach(e, resp)
+			printf("\n  review (%s) by %s at %s:\n    %s\n", fl_json_str(e, "state"),
+			       officer_name(ws, fl_json_str(e, "author")),
+			       fl_json_str(e, "created_at"), fl_json_str(e, "text"));
+		cJSON_Delete(resp);
+		break;
+	}
+	default:
+		field("target", fl_json_str(rec, "target"));
+		field("state", fl_json_str(rec, "state"));
+		field("text", fl_json_str(rec, "text"));
+		break;
+	}
+}

@@ -1,0 +1,70 @@
+/*
+ * records.h: what the record commands share: filters and listing for
+ * `list` (officers and reviewers), issue status as seen with responses,
+ * CSV output, and showing one record.
+ */
+#ifndef FL_RECORDS_H
+#define FL_RECORDS_H
+
+#include "app/fieldlog.h"
+
+struct filters {
+	const char *province, *commune, *officer, *domain, *status, *severity;
+	const char *since, *until, *week, *sort, *format, *kind, *limit;
+	int escalated, json, deleted, mine;
+};
+
+/* The filter options, to splice into a command's option table. */
+#define FILTER_OPTS(f) \
+	{ "province", OPT_STR, &(f).province, "CODE", "records in this province" }, \
+	{ "commune", OPT_STR, &(f).commune, "CODE", "records about this commune" }, \
+	{ "officer", OPT_STR, &(f).officer, "ID", "records written by this officer" }, \
+	{ "domain", OPT_STR, &(f).domain, "ID", "issues in this domain" }, \
+	{ "status", OPT_STR, &(f).status, "S", "issues with this status (as answered)" }, \
+	{ "severity", OPT_STR, &(f).severity, "S", "issues of this severity" }, \
+	{ "since", OPT_STR, &(f).since, "DATE", "dated on or after DATE" }, \
+	{ "until", OPT_STR, &(f).until, "DATE", "dated on or before DATE" }, \
+	{ "week", OPT_STR, &(f).week, "W", "in ISO week W (2025-W37)" }, \
+	{ "escalated", OPT_BOOL, &(f).escalated, NULL, "issues escalated to the Ministry" }, \
+	{ "sort", OPT_STR, &(f).sort, "KEY", "date|updated|severity|status|officer|commune" }, \
+	{ "limit", OPT_STR, &(f).limit, "N", "at most N records" }, \
+	{ "deleted", OPT_BOOL, &(f).deleted, NULL, "include deleted records" }, \
+	{ "json", OPT_BOOL, &(f).json, NULL, "print JSON" }, \
+	{ "format", OPT_STR, &(f).format, "FMT", "table|json|csv" }
+
+/* Checks every value given (known province, domain, status, dates…). */
+int filters_check(struct filters *f);
+
+/*
+ * Appends " AND ..." conditions on table alias r for the filters to sql
+ * and returns the statement prepared and bound (caller finalizes).
+ * `select` is "SELECT ... FROM records r WHERE r.kind = :kind".
+ */
+sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *kind,
+			    const char *select, const char *order);
+
+/* SQL for an issue's effective status (the officer's, then responses). */
+extern const char effective_status_sql[];
+
+/* Lists records of kind with the filters: table, JSON array or CSV. */
+int list_records(struct ws *ws, const char *kind, struct filters *f);
+
+/* The responses to a record, oldest first (a new array). */
+cJSON *responses_to(struct ws *ws, const char *id);
+/* Effective status of an issue given its responses. Borrowed. */
+const char *effective_status(const cJSON *issue, const cJSON *responses);
+
+/* Writes records (all of one kind, or mixed) as CSV with a BOM. */
+void write_csv(FILE *f, const cJSON *records);
+
+/* Prints one record for people (not JSON). */
+void show_record(struct ws *ws, const cJSON *rec);
+
+/* Short id for tables (first 10 characters). */
+const char *short_id(const char *id);
+/* Name of an officer from the roster (or the id). Borrowed. */
+const char *officer_name(struct ws *ws, const char *id);
+/* Province code of an officer from the roster, or NULL. */
+const char *officer_province(struct ws *ws, const char *id);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * util.c: option parsing, long-text input, tables and JSON output for the
+ * commands. Text from argv, stdin and files is checked here (valid UTF-8)
+ * and normalised to NFC, so nothing past this point sees anything else.
+ */
+#define _DEFAULT_SOURCE
+#include "app/fieldlog.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "schema/refdata.h"
+#include "schema/text.h"
+
+/* Strings that live until exit (option values, read text). */
+static struct strlist kept;
+
+static void free_kept(void)
+{
+	strlist_release(&kept);
+}
+
+char *keep(char *s)
+{
+	static int registered;
+	if (!registered) {
+		atexit(free_kept);
+		registered = 1;
+	}
+	if (kept.n == kept.alloc) {
+		kept.alloc = kept.alloc ? 2 * kept.alloc : 16;
+		kept.v = xrealloc(kept.v, kept.alloc * sizeof(char *));
+	}
+	kept.v[kept.n++] = s;
+	return s;
+}
+
+void strlist_add(struct strlist *l, const char *s)
+{
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 8;
+		l->v = xrealloc(l->v, l->alloc * sizeof(char *));
+	}
+	l->v[l->n++] = xstrdup(s);
+}
+
+void strlist_release(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->alloc = 0;
+}
+
+int error_exit(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_ERROR;
+}
+
+int fail(void)
+{
+	return error_exit("%s", *fl_last_error() ? fl_last_error() : "failed");
+}
+
+void usage_exit(const char *usage, const struct opt *opts, int code)
+{
+	FILE *f = code ? stderr : stdout;
+	fprintf(f, "usage: %s\n", usage);
+	if (opts && opts[0].name)
+		fputc('\n', f);
+	for (const struct opt *o = opts; o && o->name; o++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		fprintf(f, "    %-24s %s\n", left, o->help ? o->help : "");
+	}
+	exit(code);
+}
+
+int usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n", usage);
+	return EXIT_USAGE;
+}
+
+static const char *nfc_arg(const char *s, const char *what)
+{
+	char *out = NULL;
+	if (fl_text_nfc(&out, s, strlen(s), what) < 0) {
+		error_exit("%s", fl_last_error());
+		exit(EXIT_ERROR);
+	}
+	return keep(out);
+}
+
+void parse_opts(int argc, const char **argv, const struct opt *opts,
+		const char *usage, const char ***pos, int *npos)
+{
+	const char **p = xcalloc((size_t)argc + 1, sizeof(char *));
+	int n = 0, i, only_pos = 0;
+
+	keep((char *)p);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
+			p[n++] = nfc_arg(a, "an argument");
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = 1;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			usage_exit(usage, opts, 0);
+		if (a[1] != '-') {
+			usage_error(usage, "unknown option '%s'", a);
+			exit(EXIT_USAGE);
+		}
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const struct opt *o;
+		for (o = opts; o && o->name; o++)
+			if (strlen(o->name) == len && !strncmp(o->name, name, len))
+				break;
+		if (!o || !o->name) {
+			usage_error(usage, "unknown option '--%.*s'", (int)len, name);
+			exit(EXIT_USAGE);
+		}
+		if (o->type == OPT_BOOL) {
+			if (eq) {
+				usage_error(usage, "option '--%s' takes no value", o->name);
+				exit(EXIT_USAGE);
+			}
+			*(int *)o->dest = 1;
+			continue;
+		}
+		const char *v = eq ? eq + 1 : NULL;
+		if (!v) {
+			if (i + 1 >= argc) {
+				usage_error(usage, "option '--%s' needs a value", o->name);
+				exit(EXIT_USAGE);
+			}
+			v = argv[++i];
+		}
+		char what[64];
+		snprintf(what, sizeof(what), "--%s", o->name);
+		v = nfc_arg(v, what);
+		if (o->type == OPT_STR)
+			*(const char **)o->dest = v;
+		else
+			strlist_add(o->dest, v);
+	}
+	*pos = p;
+	*npos = n;
+}
+
+/* --- long text ------------------------------------------------------------ */
+
+static int from_editor(struct strbuf *sb, const char *what)
+{
+	const char *editor = getenv("VISUAL");
+	char tmpl[] = "/tmp/fieldlog-XXXXXX.txt";
+	int fd, rc;
+
+	if (!editor || !*editor)
+		editor = getenv("EDITOR");
+	if (!editor || !*editor)
+		editor = "vi";
+	if ((fd = mkstemps(tmpl, 4)) < 0)
+		return fl_error(FL_ERROR, "cannot create a temporary file");
+	dprintf(fd, "\n# Write the %s above. Lines starting with '#' are ignored.\n", what);
+	close(fd);
+	char *cmd = xstrfmt("%s '%s'", editor, tmpl);
+	rc = system(cmd);
+	free(cmd);
+	if (rc != 0) {
+		unlink(tmpl);
+		return fl_error(FL_ERROR, "the editor failed; nothing was saved");
+	}
+	struct strbuf raw = STRBUF_INIT;
+	rc = strbuf_read_file(&raw, tmpl, FL_TEXT_MAX * 4);
+	unlink(tmpl);
+	if (rc < 0) {
+		strbuf_release(&raw);
+		return rc;
+	}
+	/* Drop comment lines, then surrounding blank lines. */
+	char *line = raw.buf, *end = raw.buf + raw.len;
+	while (line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		if (line[0] != '#') {
+			strbuf_add(sb, line, len);
+			strbuf_addch(sb, '\n');
+		}
+		line += len + 1;
+	}
+	strbuf_release(&raw);
+	return 0;
+}
+
+int read_text(const char **out, const char *arg, const char *what, int required)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int e = 0;
+	char *nfc = NULL;
+
+	*out = NULL;
+	if (!arg) {
+		if (!required || !isatty(0) || !isatty(1))
+			return 0;
+		e = from_editor(&sb, what);
+	} else if (!strcmp(arg, "-")) {
+		e = strbuf_read_fd(&sb, 0, FL_TEXT_MAX * 4);
+	} else if (arg[0] == '@') {
+		e = strbuf_read_file(&sb, arg + 1, FL_TEXT_MAX * 4);
+		if (e == FL_ENOTFOUND)
+			e = fl_error(FL_ENOTFOUND, "cannot read '%s'", arg + 1);
+	} else {
+		*out = arg;   /* already checked and normalised by parse_opts */
+		return 0;
+	}
+	if (e < 0) {
+		strbuf_release(&sb);
+		if (e == FL_EINVALID)
+			return fl_error(FL_EINVALID, "field '%s': longer than %d bytes", what,
+					FL_TEXT_MAX);
+		return e;
+	}
+	/* Text from files and pipes: trailing newlines are not content. */
+	while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
+		strbuf_setlen(&sb, sb.len - 1);
+	char *label = xstrfmt("%s", what);
+	e = fl_text_nfc(&nfc, sb.buf, sb.len, label);
+	free(label);
+	strbuf_release(&sb);
+	if (e < 0)
+		return e;
+	*out = keep(nfc);
+	return 0;
+}
+
+/* --- output --------------------------------------------------------------- */
+
+void print_json(const cJSON *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	fl_json_write(&sb, v, 1);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
+}
+
+int out_is_tty(void)
+{
+	return isatty(1);
+}
+
+void table_init(struct table *t, size_t ncols, const char **headers)
+{
+	t->ncols = ncols;
+	t->headers = headers;
+	memset(&t->cells, 0, sizeof(t->cells));
+}
+
+void table_add(struct table *t, ...)
+{
+	va_list ap;
+	va_start(ap, t);
+	for (size_t i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+		strlist_add(&t->cells, s ? s : "");
+	}
+	va_end(ap);
+}
+
+static size_t term_width(void)
+{
+	struct winsize w;
+	const char *c = getenv("COLUMNS");
+	if (c && atoi(c) > 20)
+		return (size_t)atoi(c);
+	if (isatty(1) && ioctl(1, TIOCGWINSZ, &w) == 0 && w.ws_col > 20)
+		return w.ws_col;
+	return 0;   /* not a terminal: never truncate */
+}
+
+static void put_cell(FILE *f, const char *s, size_t width, int last)
+{
+	size_t w = fl_utf8_width(s);
+	const char *nl = strchr(s, '\n');
+	size_t bytes = strlen(s);
+	int cut = 0;
+
+	if (nl) {
+		bytes = (size_t)(nl - s);
+		cut = 1;
+	}
+	if (w > width || cut) {
+		char *tmp = xstrndup(s, bytes);
+		size_t b = fl_utf8_prefix_for_width(tmp, width ? width - 1 : 0);
+		tmp[b] = '\0';
+		fputs(tmp, f);
+		fputs("…", f);
+		w = fl_utf8_width(tmp) + 1;
+		free(tmp);
+	} else {
+		fputs(s, f);
+	}
+	if (!last)
+		for (; w < width + 2; w++)
+			fputc(' ', f);
+}
+
+void table_print(struct table *t, FILE *f)
+{
+	size_t rows = t->cells.n / t->ncols, r, c;
+	size_t *width = xcalloc(t->ncols, sizeof(size_t));
+	size_t total = 0, tw = term_width();
+
+	for (c = 0; c < t->ncols; c++)
+		width[c] = fl_utf8_width(t->headers[c]);
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells.v[r * t->ncols + c];
+			const char *nl = strchr(s, '\n');
+			size_t w;
+			if (nl) {
+				char *tmp = xstrndup(s, (size_t)(nl - s));
+				w = fl_utf8_width(tmp) + 1;
+				free(tmp);
+			} else {
+				w = fl_utf8_width(s);
+			}
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (c = 0; c < t->ncols; c++)
+		total += width[c] + 2;
+	/* Shrink the widest column until the table fits the terminal. */
+	while (tw && total > tw) {
+		size_t widest = 0;
+		for (c = 1; c < t->ncols; c++)
+			if (width[c] > width[widest])
+				widest = c;
+		if (width[widest] <= 8)
+			break;
+		width[widest]--;
+		total--;
+	}
+	for (c = 0; c < t->ncols; c++)
+		put_cell(f, t->headers[c], width[c], c + 1 == t->ncols);
+	fputc('\n', f);
+	for (r = 0; r < rows; r++) {
+		for (c = 0; c < t->ncols; c++)
+			put_cell(f, t->cells.v[r * t->ncols + c], width[c], c + 1 == t->ncols);
+		fputc('\n', f);
+	}
+	free(width);
+}
+
+void table_release(struct table *t)
+{
+	strlist_release(&t->cells);
+}
+
+const char *commune_label(const char *code)
+{
+	static char buf[512];
+	const struct fl_commune *c = fl_commune_find(code);
+	const struct fl_province *p = c ? fl_province_find(c->province_code) : NULL;
+	if (!c)
+		snprintf(buf, sizeof(buf), "%s", code);
+	else
+		snprintf(buf, sizeof(buf), "%s, %s", c->name, p ? p->name : c->province_code);
+	return buf;
+}
+
+int dispatch(int argc, const char **argv, const struct subcmd *sub, size_t n,
+	     const char *usage)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", usage);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(argv[1], sub[i].name))
+			return sub[i].fn(argc - 1, argv + 1);
+	return usage_error(usage, "unknown subcommand '%s'", argv[1]);
+}

@@ -1,0 +1,283 @@
+/*
+ * workspace.c: opening a workspace (config.json, repo.git, index.db, the
+ * lock) and saving a record into it.
+ *
+ * A save is a commit on refs/heads/main followed by an index transaction
+ * that records the new head as meta.indexed_commit. If the process dies
+ * between the two, the next ws_open sees the index behind the head and
+ * imports the difference: the repository is the truth, the index catches
+ * up (DESIGN section 1).
+ *
+ * Writers (saves, sync, reindex) hold an exclusive flock on DIR/lock.
+ * Under it, any *.lock file libgit2 left in repo.git can only come from a
+ * killed process, so it is removed (PLATFORM-NOTES: GIT_ELOCKED after
+ * kill -9).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "app/fieldlog.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "sync/import.h"
+
+const char *opt_workspace;
+
+char *ws_dir(void)
+{
+	const char *env = getenv("FIELDLOG_HOME"), *home = getenv("HOME");
+	if (opt_workspace && *opt_workspace)
+		return xstrdup(opt_workspace);
+	if (env && *env)
+		return xstrdup(env);
+	return xstrfmt("%s/.local/share/fieldlog", home && *home ? home : ".");
+}
+
+/* Removes *.lock files below dir (recursively). */
+static void remove_stale_locks(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char *p;
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "objects"))
+			continue;
+		p = xstrfmt("%s/%s", dir, de->d_name);
+		if (n > 5 && !strcmp(de->d_name + n - 5, ".lock")) {
+			unlink(p);
+		} else if (depth < 6) {
+			struct stat st;
+			if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				remove_stale_locks(p, depth + 1);
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
+int ws_lock(const char *dir, int *fd_out)
+{
+	char *path = xstrfmt("%s/lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), i;
+	free(path);
+	*fd_out = -1;
+	if (fd < 0)
+		return fl_error(FL_ERROR, "cannot open the workspace lock in '%s': %s", dir,
+				strerror(errno));
+	/* Wait up to 20 s for another fieldlog (a sync, say) to finish. */
+	for (i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (i == 200) {
+			close(fd);
+			return fl_error(FL_ELOCKED, "another fieldlog is working in '%s'; try again",
+					dir);
+		}
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static const char *cfg(cJSON *c, const char *key)
+{
+	const char *v = fl_json_str(c, key);
+	return v ? v : "";
+}
+
+int ws_save_config(struct ws *ws)
+{
+	char *path = xstrfmt("%s/config.json", ws->dir);
+	char *text = fl_json_canonical(ws->config);
+	int e = fl_write_file_atomic(path, text, strlen(text));
+	chmod(path, 0600);   /* it may hold an access token */
+	free(text);
+	free(path);
+	return e;
+}
+
+int ws_catch_up(struct ws *ws)
+{
+	git_oid head, indexed;
+	int have_head = fl_store_ref(&head, ws->store, FL_BRANCH) == 0;
+	int have_idx = fl_indexed_commit(&indexed, ws->db) == 0;
+
+	fl_clear_error();
+	if (!have_head || (have_idx && git_oid_equal(&head, &indexed)))
+		return 0;
+	return fl_import(ws->db, ws->store, have_idx ? &indexed : NULL, &head, NULL);
+}
+
+int ws_open(struct ws **out, int write)
+{
+	struct ws *ws = xcalloc(1, sizeof(*ws));
+	struct strbuf sb = STRBUF_INIT;
+	char *path;
+	int e;
+
+	*out = NULL;
+	ws->lock_fd = -1;
+	ws->dir = ws_dir();
+	path = xstrfmt("%s/config.json", ws->dir);
+	e = strbuf_read_file(&sb, path, 1 << 20);
+	free(path);
+	if (e == FL_ENOTFOUND) {
+		e = fl_error(FL_ENOTFOUND, "no fieldlog workspace in '%s' (run 'fieldlog init')",
+			     ws->dir);
+		goto fail;
+	}
+	if (e < 0 || (e = fl_json_parse(&ws->config, sb.buf, sb.len)) < 0 ||
+	    !cJSON_IsObject(ws->config)) {
+		e = fl_error(FL_ERROR, "'%s/config.json' is damaged: %s", ws->dir, fl_last_error());
+		goto fail;
+	}
+	ws->id = (char *)cfg(ws->config, "id");
+	ws->name = (char *)cfg(ws->config, "name");
+	ws->role = (char *)cfg(ws->config, "role");
+	ws->province = (char *)cfg(ws->config, "province");
+	ws->remote = (char *)cfg(ws->config, "remote");
+
+	if (write) {
+		if ((e = ws_lock(ws->dir, &ws->lock_fd)) < 0)
+			goto fail;
+		path = xstrfmt("%s/repo.git", ws->dir);
+		remove_stale_locks(path, 0);
+		free(path);
+	}
+	path = xstrfmt("%s/repo.git", ws->dir);
+	e = fl_store_open(&ws->store, path);
+	free(path);
+	if (e < 0)
+		goto fail;
+	path = xstrfmt("%s/index.db", ws->dir);
+	e = fl_db_open(&ws->db, path, 1);
+	free(path);
+	if (e < 0)
+		goto fail;
+
+	/*
+	 * Catch up when behind. A reader without the lock tries to take it
+	 * briefly; if a writer is busy it reads what the index has.
+	 */
+	if (!write) {
+		git_oid head, indexed;
+		if (fl_store_ref(&head, ws->store, FL_BRANCH) == 0 &&
+		    (fl_indexed_commit(&indexed, ws->db) < 0 || !git_oid_equal(&head, &indexed))) {
+			char *lp = xstrfmt("%s/lock", ws->dir);
+			int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+			free(lp);
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+				e = ws_catch_up(ws);
+			if (fd >= 0)
+				close(fd);
+		}
+	} else {
+		e = ws_catch_up(ws);
+	}
+	if (e < 0)
+		goto fail;
+	strbuf_release(&sb);
+	fl_clear_error();
+	*out = ws;
+	return 0;
+fail:
+	strbuf_release(&sb);
+	{
+		/* Keep the message across ws_close. */
+		char *msg = xstrdup(fl_last_error());
+		ws_close(ws);
+		fl_error(e, "%s", msg);
+		free(msg);
+	}
+	return e;
+}
+
+void ws_close(struct ws *ws)
+{
+	if (!ws)
+		return;
+	fl_db_close(ws->db);
+	fl_store_free(ws->store);
+	cJSON_Delete(ws->config);
+	if (ws->lock_fd >= 0)
+		close(ws->lock_fd);
+	free(ws->dir);
+	free(ws);
+}
+
+int ws_save(struct ws *ws, cJSON *rec, const char *message)
+{
+	char now[32];
+	git_oid head, commit;
+	int have_head, e;
+	char *text, *path;
+	struct fl_sig sig;
+
+	fl_time_now(now);
+	fl_json_set_str(rec, "updated_at", now);
+	fl_record_order(rec);
+	if ((e = fl_record_validate(rec)) < 0)
+		return e;
+	text = fl_json_canonical(rec);
+	if (strlen(text) > FL_RECORD_MAX) {
+		free(text);
+		return fl_error(FL_EINVALID, "the record would be over %d bytes", FL_RECORD_MAX);
+	}
+	path = fl_record_path(fl_json_str(rec, "author"), fl_json_str(rec, "kind"),
+			      fl_json_str(rec, "id"));
+	have_head = fl_store_ref(&head, ws->store, FL_BRANCH) == 0;
+	fl_clear_error();
+
+	sig.name = *ws->name ? ws->name : ws->id;
+	char *email = xstrfmt("%s@fieldlog", ws->id);
+	sig.email = email;
+	sig.when = fl_time_now_secs();
+	sig.offset = 7 * 60;
+	struct fl_write w = { path, text, strlen(text) };
+	e = fl_store_commit(&commit, ws->store, FL_BRANCH, have_head ? &head : NULL,
+			    have_head ? 1 : 0, &w, 1, message, &sig);
+	free(email);
+	if (e == 0) {
+		/* The commit is the save; the index follows (or catches up later). */
+		if ((e = fl_db_begin(ws->db)) == 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+			fl_db_put_record(ws->db, path, rec, text);
+			git_oid_tostr(hex, sizeof(hex), &commit);
+			fl_db_meta_set(ws->db, "indexed_commit", hex);
+			e = fl_db_commit(ws->db);
+		}
+		if (e < 0) {
+			fl_db_rollback(ws->db);
+			e = 0;   /* saved; the next open re-imports */
+		}
+	}
+	free(text);
+	free(path);
+	return e;
+}
+
+int ws_find(cJSON **out, struct ws *ws, const char *prefix, const char *kind)
+{
+	char *id = NULL;
+	int e;
+	*out = NULL;
+	if ((e = fl_db_resolve(&id, ws->db, prefix, kind)) < 0)
+		return e;
+	*out = fl_db_get(ws->db, id);
+	free(id);
+	if (!*out)
+		return fl_error(FL_ERROR, "record '%s' is damaged in the index; run 'fieldlog reindex'",
+				prefix);
+	return 0;
+}
