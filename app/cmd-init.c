@@ -98,7 +98,15 @@ CMD(init)
 		 * device adopts the officer's history and a reviewer gets
 		 * everything; roster.json fills in what was not given.
 		 */
-		e = fl_error(FL_ERROR, "PENDING");
+		struct fl_sync_opts o;
+		sync_opts_from_config(&o, cfg);
+		e = fl_sync_clone(dir, cfg, &o);
+		if (e == FL_EOFFLINE) {
+			e = error_exit("%s; nothing was created", fl_last_error());
+			cJSON_Delete(cfg);
+			e = EXIT_OFFLINE;
+			goto out;
+		}
 	} else {
 		char *gitdir = xstrfmt("%s/repo.git", dir);
 		struct fl_store *s = NULL;

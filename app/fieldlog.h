@@ -105,6 +105,10 @@ int ws_catch_up(struct ws *ws);
 /* Looks a record up by id prefix; prints nothing. Caller frees. */
 int ws_find(cJSON **out, struct ws *ws, const char *prefix, const char *kind);
 
+/* Sync options from a workspace config (URL, token, timeouts). */
+struct fl_sync_opts;
+void sync_opts_from_config(struct fl_sync_opts *o, cJSON *cfg);
+
 /* --- output -------------------------------------------------------------- */
 
 /* Prints v in canonical JSON form on stdout. */

@@ -25,7 +25,7 @@ static const struct command commands[] = {
 	/* setting up */
 	{ "init", cmd_init, "create a workspace (officer or reviewer)", 0 },
 	{ "whoami", cmd_whoami, "show who and where this workspace is", 0 },
-	/*PENDING*/{ "remote", NULL, "show or set the central repository URL", 0 },
+	{ "remote", cmd_remote, "show or set the central repository URL", 0 },
 	/* reference data */
 	{ "communes", cmd_communes, "find communes (diacritics optional)", 0 },
 	{ "provinces", cmd_provinces, "list the 34 provinces", 0 },
@@ -37,8 +37,8 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "weekly report: week, submit, list, show, weekly", 0 },
 	{ "delete", cmd_delete, "delete a record (kept in history)", 0 },
 	/* the central repository */
-	/*PENDING*/{ "sync", NULL, "send and receive with the central repository", 0 },
-	/*PENDING*/{ "status", NULL, "what is waiting to be sent, last sync, skipped records", 0 },
+	{ "sync", cmd_sync, "send and receive with the central repository", 0 },
+	{ "status", cmd_status, "what is waiting to be sent, last sync, skipped records", 0 },
 	/* review */
 	/*PENDING*/{ "respond", NULL, "answer an issue or a weekly report (reviewers)", 0 },
 	/*PENDING*/{ "search", NULL, "full-text search, diacritic-insensitive", 0 },

@@ -1,0 +1,746 @@
+/*
+ * sync.c: fetch, merge record by record, push, import (DESIGN sections 3
+ * and 4).
+ *
+ * Merging. Git's own merge is never used: it would merge JSON text line
+ * by line. We diff the merge base against each side; a path changed on
+ * one side only is taken from that side; a record changed on both sides
+ * goes through the pure three-way merge (merge.h) and is written back in
+ * canonical form. Different authors never write the same file, so only
+ * one officer's two devices ever produce such a path. What the conflict
+ * rule decided is written into the merge commit's message as
+ * "Fieldlog-Conflict:" trailers, which `fieldlog log` shows.
+ *
+ * Failure. Nothing is deleted or rewritten before the central repository
+ * confirms a push; local commits stay on main and are simply pushed by a
+ * later sync. A connection that hangs is ended by a watchdog thread after
+ * `deadline` seconds without progress (libgit2 1.5 has no timeouts).
+ * A push refused by the server's hook still returns 0 from libgit2 1.5:
+ * the refusal is read from the push_update_reference callback, and the
+ * hook's words from the sideband.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sync.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "sync/import.h"
+#include "sync/merge.h"
+
+/* --- watchdog -------------------------------------------------------------- */
+
+static atomic_llong last_progress;
+static atomic_int watching;
+static int watch_deadline;
+static void (*watch_timeout)(void);
+
+static long long mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec;
+}
+
+static void progressed(void)
+{
+	atomic_store(&last_progress, mono_now());
+}
+
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		if (atomic_load(&watching) &&
+		    mono_now() - atomic_load(&last_progress) > watch_deadline) {
+			if (watch_timeout)
+				watch_timeout();
+			_exit(3);
+		}
+	}
+	return NULL;
+}
+
+static void watch_start(const struct fl_sync_opts *o)
+{
+	static int started;
+	watch_deadline = o->deadline;
+	watch_timeout = o->on_timeout;
+	progressed();
+	atomic_store(&watching, 1);
+	if (!started) {
+		pthread_t t;
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &a, watchdog, NULL) == 0)
+			started = 1;
+		pthread_attr_destroy(&a);
+	}
+}
+
+static void watch_stop(void)
+{
+	atomic_store(&watching, 0);
+}
+
+void fl_sync_opts_init(struct fl_sync_opts *o)
+{
+	const char *t = getenv("FIELDLOG_SYNC_TIMEOUT");
+	memset(o, 0, sizeof(*o));
+	o->deadline = t && atoi(t) > 0 ? atoi(t) : 60;
+	o->max_retries = 5;
+}
+
+void fl_sync_result_release(struct fl_sync_result *r)
+{
+	free(r->server_message);
+	r->server_message = NULL;
+}
+
+/* --- remote callbacks ------------------------------------------------------ */
+
+struct cb {
+	const struct fl_sync_opts *o;
+	int cred_attempts;
+	struct strbuf sideband;
+	char *rejected;        /* status of our ref from the server, if refused */
+};
+
+static int cb_credentials(git_credential **out, const char *url, const char *user_from_url,
+			  unsigned int allowed, void *payload)
+{
+	struct cb *c = payload;
+	const char *home = getenv("HOME");
+	(void)url;
+
+	progressed();
+	if (++c->cred_attempts > 3)
+		return GIT_EUSER;   /* libgit2 would ask again forever */
+	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+		const char *user = user_from_url ? user_from_url : "git";
+		const char *key = getenv("FIELDLOG_SSH_KEY");
+		if (c->cred_attempts == 1 && getenv("SSH_AUTH_SOCK") && !key)
+			return git_credential_ssh_key_from_agent(out, user);
+		char *path = NULL;
+		if (key && *key) {
+			path = xstrdup(key);
+		} else {
+			static const char *const names[] = { "id_ed25519", "id_ecdsa" };
+			for (size_t i = 0; i < 2 && !path; i++) {
+				char *p = xstrfmt("%s/.ssh/%s", home ? home : "", names[i]);
+				if (access(p, R_OK) == 0)
+					path = p;
+				else
+					free(p);
+			}
+		}
+		if (!path)
+			return GIT_PASSTHROUGH;
+		char *pub = xstrfmt("%s.pub", path);
+		int e = git_credential_ssh_key_new(out, user, access(pub, R_OK) == 0 ? pub : NULL,
+						   path, getenv("FIELDLOG_SSH_PASSPHRASE"));
+		free(pub);
+		free(path);
+		return e;
+	}
+	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+		const char *user = c->o->user && *c->o->user ? c->o->user :
+				   user_from_url ? user_from_url : c->o->me;
+		if (!c->o->token || !*c->o->token)
+			return GIT_PASSTHROUGH;
+		return git_credential_userpass_plaintext_new(out, user ? user : "", c->o->token);
+	}
+	return GIT_PASSTHROUGH;
+}
+
+static int cb_transfer(const git_indexer_progress *p, void *payload)
+{
+	struct cb *c = payload;
+	progressed();
+	if (c->o->progress && p->total_objects)
+		fprintf(stderr, "\rreceiving objects: %u/%u", p->received_objects, p->total_objects);
+	return 0;
+}
+
+static int cb_push_transfer(unsigned int current, unsigned int total, size_t bytes,
+			    void *payload)
+{
+	struct cb *c = payload;
+	(void)bytes;
+	progressed();
+	if (c->o->progress && total)
+		fprintf(stderr, "\rsending objects: %u/%u", current, total);
+	return 0;
+}
+
+static int cb_sideband(const char *str, int len, void *payload)
+{
+	struct cb *c = payload;
+	progressed();
+	if (c->sideband.len < 64 * 1024)
+		strbuf_add(&c->sideband, str, (size_t)len);
+	return 0;
+}
+
+static int cb_update_ref(const char *refname, const char *status, void *payload)
+{
+	struct cb *c = payload;
+	progressed();
+	if (status && !c->rejected)
+		c->rejected = xstrfmt("%s: %s", refname, status);
+	return 0;
+}
+
+static int cb_update_tips(const char *refname, const git_oid *a, const git_oid *b, void *payload)
+{
+	(void)refname, (void)a, (void)b, (void)payload;
+	progressed();
+	return 0;
+}
+
+static void callbacks(git_remote_callbacks *rc, struct cb *c)
+{
+	git_remote_init_callbacks(rc, GIT_REMOTE_CALLBACKS_VERSION);
+	rc->credentials = cb_credentials;
+	rc->transfer_progress = cb_transfer;
+	rc->push_transfer_progress = cb_push_transfer;
+	rc->sideband_progress = cb_sideband;
+	rc->push_update_reference = cb_update_ref;
+	rc->update_tips = cb_update_tips;
+	rc->payload = c;
+}
+
+/* Whether libgit2's last error means "could not reach the server". */
+static int is_offline_error(int code)
+{
+	const git_error *e = git_error_last();
+	const char *m = e && e->message ? e->message : "";
+	if (code == GIT_EAUTH || strstr(m, "authentication") || strstr(m, "401") ||
+	    strstr(m, "403") || strstr(m, "ertificate") || strstr(m, "hostkey") ||
+	    strstr(m, "host key"))
+		return 0;
+	if (e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_OS))
+		return 1;
+	return strstr(m, "connect") || strstr(m, "resolve") || strstr(m, "timed out") ||
+	       strstr(m, "early EOF") || strstr(m, "unexpected") || strstr(m, "closed") ||
+	       strstr(m, "reset by peer") || strstr(m, "No route") || strstr(m, "refused") ||
+	       strstr(m, "SSH") || strstr(m, "socket") || strstr(m, "Broken pipe");
+}
+
+static int net_error(int code, const char *what)
+{
+	if (is_offline_error(code))
+		return fl_error(FL_EOFFLINE, "cannot reach the central repository (%s: %s)", what,
+				fl_git_error());
+	return fl_error(FL_ERROR, "%s failed: %s", what, fl_git_error());
+}
+
+static const char fetch_spec[] = "+refs/heads/main:refs/remotes/origin/main";
+
+static int do_fetch(git_repository *repo, const struct fl_sync_opts *o)
+{
+	git_remote *r = NULL;
+	git_fetch_options fo;
+	struct cb c = { o, 0, STRBUF_INIT, NULL };
+	char *specs[] = { (char *)fetch_spec };
+	git_strarray refspecs = { specs, 1 };
+	int e;
+
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	callbacks(&fo.callbacks, &c);
+	fo.prune = GIT_FETCH_NO_PRUNE;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if ((e = git_remote_create_anonymous(&r, repo, o->url)) < 0) {
+		e = fl_error(FL_ERROR, "bad central repository URL '%s': %s", o->url, fl_git_error());
+		goto done;
+	}
+	watch_start(o);
+	e = git_remote_fetch(r, &refspecs, &fo, "fieldlog sync: fetch");
+	watch_stop();
+	if (o->progress)
+		fputc('\r', stderr);
+	if (e < 0)
+		e = net_error(e, "fetch");
+done:
+	git_remote_free(r);
+	strbuf_release(&c.sideband);
+	free(c.rejected);
+	return e;
+}
+
+/* Pushes main; FL_EEXISTS when the server has moved on (non-fast-forward). */
+static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message)
+{
+	git_remote *r = NULL;
+	git_push_options po;
+	struct cb c = { o, 0, STRBUF_INIT, NULL };
+	char *specs[] = { (char *)"refs/heads/main:refs/heads/main" };
+	git_strarray refspecs = { specs, 1 };
+	int e;
+
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	callbacks(&po.callbacks, &c);
+	if ((e = git_remote_create_anonymous(&r, repo, o->url)) < 0) {
+		e = fl_error(FL_ERROR, "bad central repository URL '%s': %s", o->url, fl_git_error());
+		goto done;
+	}
+	watch_start(o);
+	e = git_remote_push(r, &refspecs, &po);
+	watch_stop();
+	if (o->progress)
+		fputc('\r', stderr);
+	if (e == GIT_ENONFASTFORWARD) {
+		e = fl_error(FL_EEXISTS, "the central repository moved on");
+	} else if (e < 0) {
+		e = net_error(e, "push");
+	} else if (c.rejected) {
+		if (strstr(c.rejected, "non-fast-forward") || strstr(c.rejected, "fetch first")) {
+			e = fl_error(FL_EEXISTS, "the central repository moved on");
+		} else {
+			/* The hook's own lines say why; keep those that matter. */
+			struct strbuf why = STRBUF_INIT;
+			char *line = c.sideband.buf;
+			while (line && *line) {
+				char *nl = strchr(line, '\n');
+				size_t len = nl ? (size_t)(nl - line) : strlen(line);
+				if (len && strncmp(line, "remote: ", 8) != 0 && memchr(line, ':', len)) {
+					strbuf_add(&why, line, len);
+					strbuf_addch(&why, '\n');
+				}
+				line = nl ? nl + 1 : NULL;
+			}
+			if (!why.len)
+				strbuf_addf(&why, "%s\n", c.rejected);
+			while (why.len && why.buf[why.len - 1] == '\n')
+				strbuf_setlen(&why, why.len - 1);
+			*server_message = strbuf_detach(&why, NULL);
+			e = fl_error(FL_EREJECTED, "the central repository refused the push: %s",
+				     c.rejected);
+		}
+	}
+done:
+	git_remote_free(r);
+	strbuf_release(&c.sideband);
+	free(c.rejected);
+	return e;
+}
+
+/* --- merging ----------------------------------------------------------------- */
+
+struct change {
+	char *path;
+	git_oid blob;       /* zero when removed */
+	int removed;
+};
+
+struct changes {
+	struct change *v;
+	size_t n, alloc;
+};
+
+static int collect(void *p, const char *path, const git_oid *old_blob, const git_oid *new_blob,
+		   unsigned mode)
+{
+	struct changes *c = p;
+	(void)old_blob, (void)mode;
+	if (c->n == c->alloc) {
+		c->alloc = c->alloc ? 2 * c->alloc : 64;
+		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
+	}
+	c->v[c->n].path = xstrdup(path);
+	c->v[c->n].removed = !new_blob;
+	if (new_blob)
+		git_oid_cpy(&c->v[c->n].blob, new_blob);
+	else
+		memset(&c->v[c->n].blob, 0, sizeof(git_oid));
+	c->n++;
+	return 0;
+}
+
+static void changes_release(struct changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+	return strcmp(((const struct change *)a)->path, ((const struct change *)b)->path);
+}
+
+static struct change *find_change(struct changes *c, const char *path)
+{
+	struct change key;
+	key.path = (char *)path;
+	return bsearch(&key, c->v, c->n, sizeof(*c->v), cmp_change);
+}
+
+/* Commits in tip (not in base) whose version of path differs from their first parent's. */
+static unsigned count_edits(git_repository *repo, const git_oid *tip, const git_oid *base,
+			    const char *path)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	unsigned n = 0;
+	if (git_revwalk_new(&w, repo) < 0)
+		return 0;
+	git_revwalk_push(w, tip);
+	if (base)
+		git_revwalk_hide(w, base);
+	while (git_revwalk_next(&id, w) == 0) {
+		git_commit *c = NULL, *p = NULL;
+		git_tree *t = NULL, *pt = NULL;
+		git_tree_entry *a = NULL, *b = NULL;
+		if (git_commit_lookup(&c, repo, &id) == 0 && git_commit_tree(&t, c) == 0) {
+			git_tree_entry_bypath(&a, t, path);
+			if (git_commit_parentcount(c) == 1 && git_commit_parent(&p, c, 0) == 0 &&
+			    git_commit_tree(&pt, p) == 0)
+				git_tree_entry_bypath(&b, pt, path);
+			if (git_commit_parentcount(c) <= 1 &&
+			    (!a != !b || (a && b && !git_oid_equal(git_tree_entry_id(a),
+								     git_tree_entry_id(b)))))
+				n++;
+		}
+		git_tree_entry_free(a);
+		git_tree_entry_free(b);
+		git_tree_free(t);
+		git_tree_free(pt);
+		git_commit_free(p);
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+	return n;
+}
+
+static cJSON *parse_blob(struct fl_store *s, const git_oid *commit, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *r = NULL;
+	if (commit && fl_store_read_path(&sb, s, commit, path) == 0 &&
+	    fl_json_parse(&r, sb.buf, sb.len) == 0 && !cJSON_IsObject(r)) {
+		cJSON_Delete(r);
+		r = NULL;
+	}
+	strbuf_release(&sb);
+	return r;
+}
+
+/*
+ * Merges theirs into ours (neither an ancestor of the other) as a merge
+ * commit on main. Adds the number of conflicting fields to *conflicts.
+ */
+static int merge_commits(git_oid *out, struct fl_store *s, const git_oid *ours,
+			 const git_oid *theirs, const struct fl_sync_opts *o, size_t *conflicts)
+{
+	git_repository *repo = fl_store_repo(s);
+	git_oid base;
+	int have_base = git_merge_base(&base, repo, ours, theirs) == 0;
+	struct changes a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	struct fl_write *w = NULL;
+	size_t nw = 0, i;
+	struct strbuf msg = STRBUF_INIT, trailers = STRBUF_INIT;
+	char ohex[GIT_OID_HEXSZ + 1], thex[GIT_OID_HEXSZ + 1];
+	int e;
+
+	git_oid_tostr(ohex, sizeof(ohex), ours);
+	git_oid_tostr(thex, sizeof(thex), theirs);
+	if ((e = fl_store_diff(s, have_base ? &base : NULL, ours, collect, &a)) < 0 ||
+	    (e = fl_store_diff(s, have_base ? &base : NULL, theirs, collect, &b)) < 0)
+		goto done;
+	qsort(a.v, a.n, sizeof(*a.v), cmp_change);
+	w = xcalloc(b.n + 1, sizeof(*w));
+
+	for (i = 0; i < b.n; i++) {
+		struct change *tb = &b.v[i], *ta = find_change(&a, tb->path);
+		if (!ta) {
+			/* Changed on their side only: take it as it is. */
+			struct strbuf sb = STRBUF_INIT;
+			if (!tb->removed && fl_store_read_blob(&sb, s, &tb->blob, 64u << 20) < 0) {
+				strbuf_release(&sb);
+				continue;
+			}
+			w[nw].path = tb->path;
+			w[nw].data = tb->removed ? NULL : strbuf_detach(&sb, &w[nw].len);
+			nw++;
+			continue;
+		}
+		if (ta->removed == tb->removed && (ta->removed || git_oid_equal(&ta->blob, &tb->blob)))
+			continue;   /* the same change on both sides */
+
+		/* Both sides changed this file differently. */
+		cJSON *rb = have_base ? parse_blob(s, &base, tb->path) : NULL;
+		cJSON *ro = parse_blob(s, ours, tb->path), *rt = parse_blob(s, theirs, tb->path);
+		if (!ro || !rt) {
+			/* Not a record we can read on one side: the central version stands. */
+			struct strbuf sb = STRBUF_INIT;
+			if (!tb->removed)
+				fl_store_read_blob(&sb, s, &tb->blob, 64u << 20);
+			w[nw].path = tb->path;
+			w[nw].data = tb->removed ? NULL : strbuf_detach(&sb, &w[nw].len);
+			nw++;
+			cJSON_Delete(rb);
+			cJSON_Delete(ro);
+			cJSON_Delete(rt);
+			continue;
+		}
+		struct fl_merge_side so = { ro, count_edits(repo, ours, have_base ? &base : NULL, tb->path), ohex };
+		struct fl_merge_side st = { rt, count_edits(repo, theirs, have_base ? &base : NULL, tb->path), thex };
+		struct fl_merge_result res;
+		fl_merge_records(&res, rb, &so, &st);
+		fl_record_order(res.merged);
+		if (fl_record_validate(res.merged) < 0) {
+			/* A merge of two valid records should be valid; if not, pick a side whole. */
+			cJSON_Delete(res.merged);
+			int theirs_win = st.edits > so.edits ||
+				(st.edits == so.edits && strcmp(thex, ohex) > 0);
+			res.merged = cJSON_Duplicate(theirs_win ? rt : ro, 1);
+		}
+		for (size_t k = 0; k < res.nconflicts; k++)
+			strbuf_addf(&trailers, "Fieldlog-Conflict: %s %s: ours %s, theirs %s, kept %s\n",
+				    fl_json_str(res.merged, "id") ? fl_json_str(res.merged, "id") : tb->path,
+				    res.conflicts[k].path, res.conflicts[k].ours, res.conflicts[k].theirs,
+				    res.conflicts[k].theirs_won ? "theirs" : "ours");
+		*conflicts += res.nconflicts;
+		char *text = fl_json_canonical(res.merged);
+		w[nw].path = tb->path;
+		w[nw].data = text;
+		w[nw].len = strlen(text);
+		nw++;
+		fl_merge_result_release(&res);
+		cJSON_Delete(rb);
+		cJSON_Delete(ro);
+		cJSON_Delete(rt);
+	}
+
+	strbuf_addstr(&msg, "sync: merge central repository\n");
+	if (trailers.len)
+		strbuf_addf(&msg, "\n%s", trailers.buf);
+	{
+		git_oid parents[2];
+		struct fl_sig sig;
+		char *email = xstrfmt("%s@fieldlog", o->me ? o->me : "unknown");
+		git_oid_cpy(&parents[0], ours);
+		git_oid_cpy(&parents[1], theirs);
+		sig.name = o->name && *o->name ? o->name : (o->me ? o->me : "fieldlog");
+		sig.email = email;
+		sig.when = fl_time_now_secs();
+		sig.offset = 7 * 60;
+		e = fl_store_commit(out, s, FL_BRANCH, parents, 2, w, nw, msg.buf, &sig);
+		free(email);
+	}
+done:
+	for (i = 0; i < nw; i++)
+		free((char *)w[i].data);
+	free(w);
+	changes_release(&a);
+	changes_release(&b);
+	strbuf_release(&msg);
+	strbuf_release(&trailers);
+	return e;
+}
+
+/* Counts non-merge commits reachable from tip and not from hide. */
+static size_t count_commits(git_repository *repo, const git_oid *tip, const git_oid *hide)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	size_t n = 0;
+	if (!tip || git_revwalk_new(&w, repo) < 0)
+		return 0;
+	git_revwalk_push(w, tip);
+	if (hide)
+		git_revwalk_hide(w, hide);
+	while (git_revwalk_next(&id, w) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo, &id) == 0 && git_commit_parentcount(c) <= 1)
+			n++;
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+	return n;
+}
+
+size_t fl_sync_pending(struct fl_store *s)
+{
+	git_oid main, origin;
+	int have_main = fl_store_ref(&main, s, FL_BRANCH) == 0;
+	int have_origin = fl_store_ref(&origin, s, FL_REMOTE_BRANCH) == 0;
+	fl_clear_error();
+	return have_main ? count_commits(fl_store_repo(s), &main, have_origin ? &origin : NULL) : 0;
+}
+
+/* Brings main up to date with origin/main: fast-forward or merge. */
+static int integrate(struct fl_store *s, const struct fl_sync_opts *o, size_t *conflicts)
+{
+	git_repository *repo = fl_store_repo(s);
+	git_oid ours, theirs, base, out;
+	git_reference *ref = NULL;
+	int e;
+
+	if (fl_store_ref(&theirs, s, FL_REMOTE_BRANCH) < 0) {
+		fl_clear_error();
+		return 0;   /* the central repository is empty */
+	}
+	if (fl_store_ref(&ours, s, FL_BRANCH) < 0) {
+		fl_clear_error();
+		e = git_reference_create(&ref, repo, FL_BRANCH, &theirs, 0, "sync: first fetch");
+		git_reference_free(ref);
+		return e < 0 ? fl_error(FL_ERROR, "cannot update main: %s", fl_git_error()) : 0;
+	}
+	if (git_oid_equal(&ours, &theirs))
+		return 0;
+	if (git_merge_base(&base, repo, &ours, &theirs) == 0) {
+		if (git_oid_equal(&base, &theirs))
+			return 0;   /* we are ahead: nothing to merge */
+		if (git_oid_equal(&base, &ours)) {
+			e = git_reference_create_matching(&ref, repo, FL_BRANCH, &theirs, 1, &ours,
+							  "sync: fast-forward");
+			git_reference_free(ref);
+			return e < 0 ? fl_error(FL_ERROR, "cannot update main: %s", fl_git_error()) : 0;
+		}
+	}
+	return merge_commits(&out, s, &ours, &theirs, o, conflicts);
+}
+
+int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db,
+		const struct fl_sync_opts *o)
+{
+	git_repository *repo = fl_store_repo(s);
+	git_oid before, after, origin_before;
+	int have_before, have_origin_before, e = 0, round;
+
+	memset(out, 0, sizeof(*out));
+	have_origin_before = fl_store_ref(&origin_before, s, FL_REMOTE_BRANCH) == 0;
+	fl_clear_error();
+
+	for (round = 0;; round++) {
+		git_oid main, origin;
+		if ((e = do_fetch(repo, o)) < 0)
+			break;
+		if ((e = integrate(s, o, &out->conflicts)) < 0)
+			break;
+		have_before = fl_store_ref(&main, s, FL_BRANCH) == 0;
+		int have_origin = fl_store_ref(&origin, s, FL_REMOTE_BRANCH) == 0;
+		fl_clear_error();
+		if (!have_before || (have_origin && git_oid_equal(&main, &origin)))
+			break;   /* nothing of ours to send */
+		size_t pending = count_commits(repo, &main, have_origin ? &origin : NULL);
+		e = do_push(repo, o, &out->server_message);
+		if (e == FL_EEXISTS && round < o->max_retries) {
+			fl_clear_error();
+			continue;   /* someone pushed in between: fetch, merge, retry */
+		}
+		if (e < 0)
+			break;
+		/* Confirmed: the central main is now our main. */
+		git_reference *ref = NULL;
+		if (git_reference_create(&ref, repo, FL_REMOTE_BRANCH, &main, 1, "sync: pushed") < 0)
+			e = fl_error(FL_ERROR, "cannot update origin/main: %s", fl_git_error());
+		git_reference_free(ref);
+		out->sent += pending;
+		break;
+	}
+	if (e == FL_EEXISTS)
+		e = fl_error(FL_ERROR, "the central repository kept moving; try again");
+
+	/* Import whatever main now holds, even after a failed push. */
+	have_before = fl_indexed_commit(&before, db) == 0;
+	if (fl_store_ref(&after, s, FL_BRANCH) == 0 &&
+	    (!have_before || !git_oid_equal(&before, &after))) {
+		struct fl_import_stats st = { 0, 0, 0, 0 };
+		char *msg = e < 0 ? xstrdup(fl_last_error()) : NULL;
+		int ie = fl_import(db, s, have_before ? &before : NULL, &after, &st);
+		if (ie < 0 && e == 0)
+			e = ie;
+		else if (msg)
+			fl_error(e, "%s", msg);
+		free(msg);
+		out->received = st.added + st.changed + st.removed + st.skipped;
+		out->skipped = st.skipped;
+	} else if (e == 0) {
+		fl_clear_error();
+	}
+	(void)have_origin_before;
+	(void)origin_before;
+	return e;
+}
+
+/* --- first contact ------------------------------------------------------------ */
+
+static void remove_tree(const char *path)
+{
+	char *cmd = xstrfmt("rm -rf '%s'", path);
+	if (system(cmd) != 0)
+		fprintf(stderr, "warning: could not remove '%s'\n", path);
+	free(cmd);
+}
+
+int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
+{
+	char *tmp = xstrfmt("%s/repo.git.new", dir), *final = xstrfmt("%s/repo.git", dir);
+	struct fl_store *s = NULL;
+	size_t conflicts = 0;
+	int e;
+
+	remove_tree(tmp);
+	if ((e = fl_store_init(&s, tmp)) < 0)
+		goto done;
+	if ((e = do_fetch(fl_store_repo(s), o)) < 0 || (e = integrate(s, o, &conflicts)) < 0)
+		goto done;
+
+	/* Fill in who we are from the roster. */
+	git_oid head;
+	if (fl_store_ref(&head, s, FL_BRANCH) == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		cJSON *roster = NULL;
+		const cJSON *p;
+		if (fl_store_read_path(&sb, s, &head, "roster.json") == 0 &&
+		    fl_json_parse(&roster, sb.buf, sb.len) == 0) {
+			cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(roster, "people")) {
+				if (strcmp(fl_json_str(p, "id") ? fl_json_str(p, "id") : "",
+					   fl_json_str(cfg, "id")))
+					continue;
+				const char *keys[] = { "name", "role" };
+				for (int k = 0; k < 2; k++)
+					if (!*fl_json_str(cfg, keys[k]) && fl_json_str(p, keys[k]))
+						fl_json_set_str(cfg, keys[k], fl_json_str(p, keys[k]));
+				const cJSON *pv = cJSON_GetObjectItemCaseSensitive(p, "provinces");
+				if (!*fl_json_str(cfg, "province") && cJSON_GetArraySize(pv) > 0)
+					fl_json_set_str(cfg, "province",
+							cJSON_GetStringValue(cJSON_GetArrayItem(pv, 0)));
+			}
+		}
+		cJSON_Delete(roster);
+		strbuf_release(&sb);
+	}
+	fl_clear_error();
+	if (!*fl_json_str(cfg, "role")) {
+		e = fl_error(FL_ENOTFOUND, "'%s' is not in the central repository's roster; "
+			     "give --name and --role (and ask the admin to add you)",
+			     fl_json_str(cfg, "id"));
+		goto done;
+	}
+	fl_store_free(s);
+	s = NULL;
+	if (rename(tmp, final) < 0)
+		e = fl_error(FL_ERROR, "cannot create '%s'", final);
+done:
+	fl_store_free(s);
+	if (e < 0)
+		remove_tree(tmp);
+	free(tmp);
+	free(final);
+	return e;
+}

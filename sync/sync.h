@@ -1,0 +1,59 @@
+/*
+ * sync.h: exchanging records with the central repository (DESIGN
+ * sections 3 and 4): fetch, merge record by record, push, import.
+ */
+#ifndef FL_SYNC_H
+#define FL_SYNC_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "schema/db.h"
+#include "sync/store.h"
+
+struct fl_sync_opts {
+	const char *url;
+	const char *token;       /* https: password/token (never printed) */
+	const char *user;        /* https: user name (default: our id) */
+	const char *me;          /* our author id */
+	const char *name;        /* our display name (merge commits) */
+	int deadline;            /* seconds without progress before giving up */
+	int progress;            /* print progress on stderr */
+	int max_retries;         /* non-fast-forward rounds */
+	void (*on_timeout)(void);/* called (then _exit(3)) when the deadline passes */
+};
+
+struct fl_sync_result {
+	size_t sent;             /* our commits the central repository now has */
+	size_t received;         /* records changed by what we fetched */
+	size_t conflicts;        /* fields decided by the conflict rule */
+	size_t skipped;          /* invalid records seen while importing */
+	char *server_message;    /* what the server said when it refused */
+};
+
+/* Fills defaults (deadline 60 s or $FIELDLOG_SYNC_TIMEOUT, 5 retries). */
+void fl_sync_opts_init(struct fl_sync_opts *o);
+
+/*
+ * One sync: fetch the central main, merge it into ours, push, import
+ * the difference into the index. Returns 0; FL_EOFFLINE when the central
+ * repository could not be reached or stopped answering within the
+ * deadline (local commits stay queued); FL_EREJECTED when it refused our
+ * push (its reason in out->server_message); FL_ERROR otherwise.
+ */
+int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db,
+		const struct fl_sync_opts *o);
+void fl_sync_result_release(struct fl_sync_result *r);
+
+/*
+ * For `init --remote`: creates DIR/repo.git, fetches the central
+ * repository into it and points main at what it fetched. Fills missing
+ * name/role/province of cfg from roster.json. An id that has records
+ * centrally adopts them (a second device).
+ */
+int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o);
+
+/* Number of commits on main that origin/main does not have. */
+size_t fl_sync_pending(struct fl_store *s);
+
+#endif
