@@ -11,6 +11,10 @@
  *  - arrays whose elements are all objects with a string "id" merge by id:
  *    an element deleted on either side stays deleted, elements added on
  *    either side are kept, elements on both sides merge recursively;
+ *    an element deleted on one side and modified on the other stays
+ *    deleted whatever the winner rule says, and is still reported as a
+ *    conflict ("comments[<id>]", the deleting side as winner, its value
+ *    "null");
  *    order: surviving base elements in base order, then new ones by id;
  *  - other arrays merge as sets of values (canonical JSON equality):
  *    kept = in base and in both sides; plus what either side added;
