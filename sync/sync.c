@@ -503,8 +503,10 @@ static int merge_commits(git_oid *out, struct fl_store *s, const git_oid *ours,
 		if (fl_record_validate(res.merged) < 0) {
 			/* A merge of two valid records should be valid; if not, pick a side whole. */
 			cJSON_Delete(res.merged);
-			int theirs_win = st.edits > so.edits ||
-				(st.edits == so.edits && strcmp(thex, ohex) > 0);
+			int cu = strcmp(fl_json_str(rt, "updated_at") ? fl_json_str(rt, "updated_at") : "",
+					fl_json_str(ro, "updated_at") ? fl_json_str(ro, "updated_at") : "");
+			int theirs_win = st.edits != so.edits ? st.edits > so.edits :
+					 cu != 0 ? cu > 0 : strcmp(thex, ohex) > 0;
 			res.merged = cJSON_Duplicate(theirs_win ? rt : ro, 1);
 		}
 		for (size_t k = 0; k < res.nconflicts; k++)
