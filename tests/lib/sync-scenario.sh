@@ -1,0 +1,398 @@
+# sync-scenario.sh: the three-officers-and-a-reviewer sync scenario that
+# t0400 (git daemon), t0401 (smart HTTP) and t0402 (sshd) run over their
+# own transport, and small helpers the other t04* sync tests share.
+#
+# Source it after test-lib.sh and servers.sh:
+#
+#	. "$TEST_LIB_DIR/sync-scenario.sh"
+#
+# The people (roster.json of the central repository):
+#
+#	an.nguyen   officer   province 42 (Hà Tĩnh)    communes 18073 18100
+#	binh.tran   officer   province 75 (Đồng Nai)   communes 25195 25210
+#	chi.le      officer   province 01 (Hà Nội)     communes 00004 00008
+#	dung.pham   reviewer
+#
+# Each has a server login that differs from the id (so a test sees the
+# roster mapping logins to ids) and a password (http).
+#
+# A transport test supplies, after sourcing this file:
+#
+#	scn_url ID        prints the central URL ID's workspace uses
+#	scn_env ID        prints env assignments (KEY=VALUE, no spaces in
+#	                  values) for every fieldlog command run as ID
+#	scn_after_init ID optional: runs after ID's workspace exists (e.g.
+#	                  `remote set-token`); the default does nothing
+#
+# and then calls sync_scenario, which adds the test blocks of the whole
+# scenario (central repository, joins, three rounds of edits and syncs, a
+# reviewer, the final "nothing to do" sync, identical replicas, fsck).
+# Everything runs in the test's scratch directory: srv/ holds the central
+# repository (srv/central.git), ws/ID the workspaces, out/ what commands
+# printed, ids/ the records each officer created.
+
+SCN_OFFICERS="an.nguyen binh.tran chi.le"
+SCN_REVIEWER=dung.pham
+SCN_ALL="$SCN_OFFICERS $SCN_REVIEWER"
+SCN_SRV=$TEST_SCRATCH/srv
+SCN_CENTRAL=$SCN_SRV/central.git
+SCN_WS=$TEST_SCRATCH/ws
+mkdir -p "$SCN_SRV" "$SCN_WS" "$TEST_SCRATCH/out" "$TEST_SCRATCH/ids"
+
+# scn_person ID: sets scn_name scn_role scn_prov scn_c1 scn_c2 scn_login scn_pw.
+scn_person () {
+	case $1 in
+	an.nguyen)
+		scn_name='Nguyễn Văn An' scn_role=officer scn_prov=42
+		scn_c1=18073 scn_c2=18100 scn_login=an-login scn_pw=an-secret-1 ;;
+	binh.tran)
+		scn_name='Trần Thị Bình' scn_role=officer scn_prov=75
+		scn_c1=25195 scn_c2=25210 scn_login=binh-login scn_pw=binh-secret-2 ;;
+	chi.le)
+		scn_name='Lê Minh Chí' scn_role=officer scn_prov=01
+		scn_c1=00004 scn_c2=00008 scn_login=chi-login scn_pw=chi-secret-3 ;;
+	dung.pham)
+		scn_name='Phạm Quốc Dũng' scn_role=reviewer scn_prov=
+		scn_c1= scn_c2= scn_login=dung-login scn_pw=dung-secret-4 ;;
+	*)
+		echo "scn_person: unknown person '$1'" >&2
+		return 1 ;;
+	esac
+}
+
+# Defaults for the transport hooks (a transport test redefines them).
+scn_url () { echo "file://$SCN_CENTRAL"; }
+scn_env () { :; }
+scn_after_init () { :; }
+
+# scn_fl ID ARGS...: fieldlog -C ws/ID ARGS, with ID's environment.
+scn_fl () {
+	_scn_who=$1
+	shift
+	# shellcheck disable=SC2046 # scn_env prints words on purpose
+	env $(scn_env "$_scn_who") "$FIELDLOG_BIN" -C "$SCN_WS/$_scn_who" "$@"
+}
+
+# scn_central: creates srv/central.git with `fieldlog server init` and puts
+# the four people in its roster with `fieldlog roster add`.
+scn_central () {
+	fieldlog server init "$SCN_CENTRAL" >"$TEST_SCRATCH/out/server-init" &&
+	for _scn_p in $SCN_ALL; do
+		scn_person "$_scn_p" &&
+		if [ "$scn_role" = officer ]; then
+			fieldlog roster add --repo "$SCN_CENTRAL" --id "$_scn_p" \
+				--name "$scn_name" --role officer --province "$scn_prov" \
+				--login "$scn_login"
+		else
+			fieldlog roster add --repo "$SCN_CENTRAL" --id "$_scn_p" \
+				--name "$scn_name" --role reviewer --login "$scn_login"
+		fi || return 1
+	done &&
+	test -x "$SCN_CENTRAL/hooks/pre-receive" &&
+	git --git-dir="$SCN_CENTRAL" show main:roster.json >"$TEST_SCRATCH/out/roster.json" &&
+	for _scn_p in $SCN_ALL; do
+		grep "\"$_scn_p\"" "$TEST_SCRATCH/out/roster.json" >/dev/null || {
+			echo "roster.json lacks $_scn_p" >&2
+			return 1
+		}
+	done
+}
+
+# scn_join ID: `init --id ID --remote URL`; name, role and province come
+# from the roster.
+scn_join () {
+	scn_person "$1" &&
+	scn_fl "$1" init --id "$1" --remote "$(scn_url "$1")" >"$TEST_SCRATCH/out/$1.init" &&
+	scn_after_init "$1" &&
+	scn_fl "$1" whoami --json >"$TEST_SCRATCH/out/$1.whoami" &&
+	test "$(json_get name <"$TEST_SCRATCH/out/$1.whoami")" = "$scn_name" &&
+	test "$(json_get role <"$TEST_SCRATCH/out/$1.whoami")" = "$scn_role" &&
+	test "$(json_get province <"$TEST_SCRATCH/out/$1.whoami")" = "$scn_prov"
+}
+
+# scn_join_late ID: a workspace made offline (init without --remote), which
+# gets its central repository later with `remote set URL`.
+scn_join_late () {
+	scn_person "$1" &&
+	scn_fl "$1" init --id "$1" --name "$scn_name" --role "$scn_role" \
+		--province "$scn_prov" >"$TEST_SCRATCH/out/$1.init"
+}
+scn_set_remote () {
+	scn_fl "$1" remote set "$(scn_url "$1")" &&
+	scn_after_init "$1" &&
+	test "$(scn_fl "$1" remote)" = "$(scn_url "$1")"
+}
+
+# scn_add_issue ID TITLE: adds an issue in ID's first commune; its id goes
+# to ids/ID.issue (and to $scn_last).
+scn_add_issue () {
+	scn_person "$1" &&
+	scn_fl "$1" issue add --title "$2" --domain land --commune "$scn_c1" \
+		--severity high --json >"$TEST_SCRATCH/out/added" &&
+	scn_last=$(json_get id <"$TEST_SCRATCH/out/added") &&
+	test -n "$scn_last" &&
+	echo "$scn_last" >>"$TEST_SCRATCH/ids/$1.issue"
+}
+
+# scn_add_visit ID DATE SUMMARY: a visit to ID's second commune.
+scn_add_visit () {
+	scn_person "$1" &&
+	scn_fl "$1" visit add --date "$2" --commune "$scn_c2" --summary "$3" \
+		--json >"$TEST_SCRATCH/out/added" &&
+	scn_last=$(json_get id <"$TEST_SCRATCH/out/added") &&
+	test -n "$scn_last" &&
+	echo "$scn_last" >>"$TEST_SCRATCH/ids/$1.visit"
+}
+
+# scn_sync ID [EXPECTED-LAST-LINE]: `fieldlog sync` succeeds and ends with
+# "sent N, received M, conflicts 0" (or exactly the expected line).
+scn_sync () {
+	scn_fl "$1" sync >"$TEST_SCRATCH/out/$1.sync" 2>"$TEST_SCRATCH/out/$1.sync.err"
+	_scn_rc=$?
+	cat "$TEST_SCRATCH/out/$1.sync" "$TEST_SCRATCH/out/$1.sync.err"
+	if [ $_scn_rc -ne 0 ]; then
+		echo "sync as $1 exited $_scn_rc" >&2
+		return 1
+	fi
+	_scn_line=$(tail -n 1 "$TEST_SCRATCH/out/$1.sync")
+	if [ $# -ge 2 ]; then
+		[ "$_scn_line" = "$2" ] || {
+			echo "sync as $1 said '$_scn_line', expected '$2'" >&2
+			return 1
+		}
+	else
+		expr "$_scn_line" : 'sent [0-9]*, received [0-9]*, conflicts 0$' >/dev/null || {
+			echo "sync as $1 ended with '$_scn_line'" >&2
+			return 1
+		}
+	fi
+}
+
+# scn_lists ID: ID's `issue list --json` and `visit list --json` into
+# out/ID.issues and out/ID.visits.
+scn_lists () {
+	scn_fl "$1" issue list --json >"$TEST_SCRATCH/out/$1.issues" &&
+	scn_fl "$1" visit list --json >"$TEST_SCRATCH/out/$1.visits"
+}
+
+# scn_ids FILE: the sorted ids of a `list --json` FILE.
+scn_ids () {
+	"$PYTHON" -c '
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    print(r["id"])' "$1" | sort
+}
+
+# scn_same_replicas ID...: every replica lists the same issues and visits,
+# exactly the ones the officers created (ids/), each once.
+scn_same_replicas () {
+	cat "$TEST_SCRATCH"/ids/*.issue | sort >"$TEST_SCRATCH/out/expect.issues" &&
+	cat "$TEST_SCRATCH"/ids/*.visit | sort >"$TEST_SCRATCH/out/expect.visits" &&
+	_scn_first= &&
+	for _scn_p in "$@"; do
+		scn_lists "$_scn_p" &&
+		scn_ids "$TEST_SCRATCH/out/$_scn_p.issues" >"$TEST_SCRATCH/out/actual.issues" &&
+		scn_ids "$TEST_SCRATCH/out/$_scn_p.visits" >"$TEST_SCRATCH/out/actual.visits" &&
+		test_cmp "$TEST_SCRATCH/out/expect.issues" "$TEST_SCRATCH/out/actual.issues" &&
+		test_cmp "$TEST_SCRATCH/out/expect.visits" "$TEST_SCRATCH/out/actual.visits" &&
+		if [ -n "$_scn_first" ]; then
+			test_cmp "$TEST_SCRATCH/out/$_scn_first.issues" "$TEST_SCRATCH/out/$_scn_p.issues" &&
+			test_cmp "$TEST_SCRATCH/out/$_scn_first.visits" "$TEST_SCRATCH/out/$_scn_p.visits"
+		else
+			_scn_first=$_scn_p
+		fi || return 1
+	done
+}
+
+# scn_central_has_ids: each created record is in the central main exactly
+# once, under its author's directory.
+scn_central_has_ids () {
+	git --git-dir="$SCN_CENTRAL" ls-tree -r --name-only main >"$TEST_SCRATCH/out/central.paths" &&
+	for _scn_f in "$TEST_SCRATCH"/ids/*.issue "$TEST_SCRATCH"/ids/*.visit; do
+		_scn_b=${_scn_f##*/}
+		_scn_author=${_scn_b%.*}
+		_scn_kind=${_scn_b##*.}
+		while read -r _scn_id; do
+			_scn_n=$(grep -c "^$_scn_author/$_scn_kind/.*$_scn_id\.json\$" "$TEST_SCRATCH/out/central.paths")
+			[ "$_scn_n" = 1 ] || {
+				echo "central main has $_scn_n files for $_scn_author/$_scn_kind $_scn_id" >&2
+				return 1
+			}
+		done <"$_scn_f" || return 1
+	done
+}
+
+# scn_record_file WORKSPACE-DIR KIND ID: prints the path of a record in the
+# workspace's own repository (main).
+scn_record_path () {
+	git --git-dir="$1/repo.git" ls-tree -r --name-only main | grep "/$2/.*$3\.json\$"
+}
+
+# scn_foreign_record ID OUTFILE: makes a valid, canonical issue written by
+# ID in a throw-away offline workspace and copies it to OUTFILE; prints its
+# repository path.
+scn_foreign_record () {
+	scn_person "$1" &&
+	_scn_tw=$TEST_SCRATCH/throwaway-$1.$$ &&
+	rm -rf "$_scn_tw" &&
+	fieldlog -C "$_scn_tw" init --id "$1" --name "$scn_name" --role officer \
+		--province "${scn_prov:-42}" >/dev/null &&
+	_scn_id=$(fieldlog -C "$_scn_tw" issue add --title "made outside fieldlog sync" \
+		--domain land --commune "${scn_c1:-18073}" --severity low --json | json_get id) &&
+	_scn_path=$(scn_record_path "$_scn_tw" issue "$_scn_id") &&
+	git --git-dir="$_scn_tw/repo.git" show "main:$_scn_path" >"$2" &&
+	rm -rf "$_scn_tw" &&
+	echo "$_scn_path"
+}
+
+# scn_push_as_other GIT-URL LOGIN-ID OTHER-ID: with stock git and LOGIN-ID's
+# credentials (in GIT-URL or GIT_SSH_COMMAND), pushes a valid record of
+# OTHER-ID under OTHER-ID's directory, authored as OTHER-ID@fieldlog (so
+# that only the server's name for the pusher can tell): the push is
+# refused, the reason reaches the pusher, and central main does not move.
+scn_push_as_other () {
+	_scn_clone=$TEST_SCRATCH/stock-$2 &&
+	rm -rf "$_scn_clone" &&
+	git clone -q "$1" "$_scn_clone" &&
+	_scn_path=$(scn_foreign_record "$3" "$TEST_SCRATCH/out/foreign.json") &&
+	mkdir -p "$_scn_clone/${_scn_path%/*}" &&
+	cp "$TEST_SCRATCH/out/foreign.json" "$_scn_clone/$_scn_path" &&
+	git -C "$_scn_clone" add "$_scn_path" &&
+	GIT_AUTHOR_EMAIL=$3@fieldlog GIT_COMMITTER_EMAIL=$3@fieldlog \
+		git -C "$_scn_clone" commit -q -m "a record of $3 pushed by $2" &&
+	_scn_before=$(git --git-dir="$SCN_CENTRAL" rev-parse main) &&
+	test_must_fail git -C "$_scn_clone" push origin HEAD:refs/heads/main \
+		>"$TEST_SCRATCH/out/push-as-other" 2>&1
+	_scn_rc=$?
+	cat "$TEST_SCRATCH/out/push-as-other"
+	[ $_scn_rc = 0 ] &&
+	test "$(git --git-dir="$SCN_CENTRAL" rev-parse main)" = "$_scn_before" &&
+	grep "pre-receive hook declined" "$TEST_SCRATCH/out/push-as-other" &&
+	# the hook's reason: the path, and that it is not the pusher's directory
+	grep "^remote: .*$_scn_path" "$TEST_SCRATCH/out/push-as-other" &&
+	grep "^remote: .*not under '$2/'" "$TEST_SCRATCH/out/push-as-other"
+}
+
+# scn_push_own GIT-URL ID: the same kind of push, of ID's own record with
+# ID's credentials, is accepted.
+scn_push_own () {
+	_scn_clone=$TEST_SCRATCH/stock-own-$2 &&
+	rm -rf "$_scn_clone" &&
+	git clone -q "$1" "$_scn_clone" &&
+	_scn_path=$(scn_foreign_record "$2" "$TEST_SCRATCH/out/own.json") &&
+	mkdir -p "$_scn_clone/${_scn_path%/*}" &&
+	cp "$TEST_SCRATCH/out/own.json" "$_scn_clone/$_scn_path" &&
+	git -C "$_scn_clone" add "$_scn_path" &&
+	GIT_AUTHOR_EMAIL=$2@fieldlog git -C "$_scn_clone" commit -q -m "own record of $2" &&
+	git -C "$_scn_clone" push -q origin HEAD:refs/heads/main &&
+	git --git-dir="$SCN_CENTRAL" cat-file -e "main:$_scn_path" &&
+	_scn_id=${_scn_path##*/} &&
+	echo "${_scn_id%.json}" >>"$TEST_SCRATCH/ids/$2.issue"
+}
+
+# scn_fsck: the central repository and every workspace's repo.git pass
+# git fsck --strict.
+scn_fsck () {
+	git --git-dir="$SCN_CENTRAL" fsck --strict --no-progress &&
+	for _scn_d in "$SCN_WS"/*/; do
+		git --git-dir="$_scn_d/repo.git" fsck --strict --no-progress || return 1
+	done
+}
+
+# no_secret SECRET FILE...: SECRET appears in none of the FILEs.
+no_secret () {
+	_scn_s=$1
+	shift
+	if grep -F -- "$_scn_s" "$@"; then
+		echo "the secret '$_scn_s' was printed" >&2
+		return 1
+	fi
+	return 0
+}
+
+# sync_scenario: the test blocks of the whole scenario.
+sync_scenario () {
+	test_expect_success 'central repository: server init, three officers and a reviewer' '
+		scn_central
+	'
+
+	test_expect_success 'two officers join with init --remote (identity from the roster)' '
+		scn_join binh.tran &&
+		scn_join chi.le
+	'
+
+	test_expect_success 'an officer starts offline, then sets the remote' '
+		scn_join_late an.nguyen &&
+		scn_add_issue an.nguyen "Tranh chấp đất đai ở phường Thành Sen" &&
+		scn_add_issue an.nguyen "Hồ sơ đất chưa cấp sổ" &&
+		scn_add_visit an.nguyen 2025-09-08 "Làm việc với UBND phường" &&
+		scn_set_remote an.nguyen &&
+		scn_fl an.nguyen status >out/an.status &&
+		grep "local versions not yet sent: 3" out/an.status
+	'
+
+	test_expect_success 'round 1: each officer adds records and syncs' '
+		scn_add_issue binh.tran "Đường giao thông nông thôn xuống cấp" &&
+		scn_add_issue binh.tran "Chậm giải phóng mặt bằng" &&
+		scn_add_visit binh.tran 2025-09-09 "Khảo sát hiện trường" &&
+		scn_add_issue chi.le "Cấp phép xây dựng chậm" &&
+		scn_add_issue chi.le "Khiếu nại về bồi thường" &&
+		scn_add_visit chi.le 2025-09-10 "Tiếp công dân" &&
+		scn_sync an.nguyen "sent 3, received 0, conflicts 0" &&
+		scn_sync binh.tran "sent 3, received 3, conflicts 0" &&
+		scn_sync chi.le "sent 3, received 6, conflicts 0" &&
+		for p in $SCN_OFFICERS; do
+			scn_fl $p status >out/$p.status &&
+			grep "local versions not yet sent: 0" out/$p.status || return 1
+		done
+	'
+
+	test_expect_success 'round 2: everyone edits offline, then syncs (merges)' '
+		for p in $SCN_OFFICERS; do
+			first=$(head -n 1 ids/$p.issue) &&
+			scn_fl $p issue edit "$first" --status in_progress --severity urgent >/dev/null &&
+			scn_add_visit $p 2025-09-11 "Vòng hai: $p" || return 1
+		done &&
+		scn_sync chi.le "sent 2, received 0, conflicts 0" &&
+		scn_sync binh.tran "sent 2, received 4, conflicts 0" &&
+		scn_sync an.nguyen "sent 2, received 8, conflicts 0"
+	'
+
+	test_expect_success 'the reviewer joins with init --remote and syncs' '
+		scn_join $SCN_REVIEWER &&
+		grep "12 records indexed" out/$SCN_REVIEWER.init &&
+		scn_sync $SCN_REVIEWER "sent 0, received 0, conflicts 0"
+	'
+
+	test_expect_success 'round 3: officers catch up' '
+		scn_sync an.nguyen "sent 0, received 0, conflicts 0" &&
+		scn_sync binh.tran "sent 0, received 2, conflicts 0" &&
+		scn_sync chi.le "sent 0, received 4, conflicts 0"
+	'
+
+	test_expect_success 'final sync everywhere: sent 0, received 0, conflicts 0' '
+		for p in $SCN_ALL; do
+			scn_sync $p "sent 0, received 0, conflicts 0" || return 1
+		done
+	'
+
+	test_expect_success 'all four replicas list the same issues and visits, each once' '
+		scn_same_replicas $SCN_ALL &&
+		for p in $SCN_OFFICERS; do
+			first=$(head -n 1 ids/$p.issue) &&
+			scn_fl $SCN_REVIEWER issue show "$first" --json >out/shown &&
+			test "$(json_get status severity <out/shown)" = "in_progress
+urgent" || return 1
+		done
+	'
+
+	test_expect_success 'central main holds every record once, under its author' '
+		scn_central_has_ids &&
+		git --git-dir="$SCN_CENTRAL" show main:roster.json >out/roster.after &&
+		test_cmp out/roster.json out/roster.after
+	'
+
+	test_expect_success 'git fsck --strict: central and every workspace' '
+		scn_fsck
+	'
+}
