@@ -14,6 +14,8 @@
 #include "schema/record.h"
 #include "schema/refdata.h"
 
+int report_weekly(int argc, const char **argv);
+
 struct week_data {
 	char week[9], monday[11], sunday[11], thursday[11];
 	cJSON *schedule;   /* entries of the week (array) */
@@ -343,7 +345,8 @@ CMD(report)
 	static const struct subcmd sub[] = {
 		{ "week", report_week }, { "submit", report_submit },
 		{ "list", report_list }, { "show", report_show },
+		{ "weekly", report_weekly },
 	};
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
-			"fieldlog report week|submit|list|show ...");
+			"fieldlog report week|submit|list|show|weekly ...");
 }

@@ -40,12 +40,12 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync, "send and receive with the central repository", 0 },
 	{ "status", cmd_status, "what is waiting to be sent, last sync, skipped records", 0 },
 	/* review */
-	/*PENDING*/{ "respond", NULL, "answer an issue or a weekly report (reviewers)", 0 },
-	/*PENDING*/{ "search", NULL, "full-text search, diacritic-insensitive", 0 },
-	/*PENDING*/{ "log", NULL, "every version of a record", 0 },
-	/*PENDING*/{ "diff", NULL, "field-by-field differences between versions", 0 },
-	/*PENDING*/{ "stats", NULL, "counts by province, domain, status, severity", 0 },
-	/*PENDING*/{ "export", NULL, "export records as CSV or JSON", 0 },
+	{ "respond", cmd_respond, "answer an issue or a weekly report (reviewers)", 0 },
+	{ "search", cmd_search, "full-text search, diacritic-insensitive", 0 },
+	{ "log", cmd_log, "every version of a record", 0 },
+	{ "diff", cmd_diff, "field-by-field differences between versions", 0 },
+	{ "stats", cmd_stats, "counts by province, domain, status, severity", 0 },
+	{ "export", cmd_export, "export records as CSV or JSON", 0 },
 	/* administration */
 	/*PENDING*/{ "server", NULL, "central repository: init, check (pre-receive hook)", 0 },
 	/*PENDING*/{ "roster", NULL, "officers and reviewers of a central repository", 0 },

@@ -1,0 +1,131 @@
+/*
+ * cmd-respond.c: `fieldlog respond ID --text TEXT --status|--state S`: a
+ * reviewer's answer to an officer's issue or weekly report.
+ *
+ * A response is a record of its own under the reviewer's directory, never
+ * an edit of the officer's file: each author writes only under their own
+ * directory (DESIGN section 3), so answering can never conflict with the
+ * officer's own edits. What the answer does to an issue's status is
+ * computed when reading (records.c, effective_status): the latest
+ * response decides while the officer has the issue escalated.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "app/fieldlog.h"
+#include "app/records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+
+static const char respond_usage[] =
+	"fieldlog respond ID --text TEXT (--status answered|closed | --state approved|has_issues)"
+	" [--json]";
+
+CMD(respond)
+{
+	const char *text = NULL, *status = NULL, *state = NULL, **pos;
+	int json = 0, npos, e;
+	struct opt opts[] = {
+		{ "text", OPT_STR, &text, "TEXT", "the answer (- stdin, @file)" },
+		{ "status", OPT_STR, &status, "S", "for an issue: answered or closed" },
+		{ "state", OPT_STR, &state, "S", "for a weekly report: approved or has_issues" },
+		{ "json", OPT_BOOL, &json, NULL, "print the saved response as JSON" },
+		OPT_END
+	};
+	struct ws *ws = NULL;
+	cJSON *target = NULL, *rec = NULL;
+	char *target_id = NULL;
+	char id[FL_ID_LEN + 1], now[32];
+
+	parse_opts(argc, argv, opts, respond_usage, &pos, &npos);
+	if (npos != 1)
+		return usage_error(respond_usage, "give the id of one issue or weekly report");
+	if (status && state)
+		return usage_error(respond_usage, "give --status (issues) or --state (reports), not both");
+	if (!status && !state)
+		return usage_error(respond_usage,
+				   "--status answered|closed (issue) or --state approved|has_issues"
+				   " (report) is required");
+	if (status && fl_enum_index(fl_issue_response_states, status) < 0)
+		return error_exit("unknown status '%s' for an answer (answered, closed)", status);
+	if (state && fl_enum_index(fl_report_response_states, state) < 0)
+		return error_exit("unknown state '%s' for a review (approved, has_issues)", state);
+	if (read_text(&text, text, "response", 1) < 0)
+		return fail();
+	if (!text || !*text)
+		return usage_error(respond_usage, "--text is required");
+
+	if (ws_open(&ws, 1) < 0)
+		return fail();
+	if (strcmp(ws->role, "reviewer")) {
+		e = error_exit("only reviewers respond (this workspace is a %s's)",
+			       *ws->role ? ws->role : "nobody");
+		goto out;
+	}
+	if (fl_db_resolve(&target_id, ws->db, pos[0], NULL) < 0) {
+		e = fail();
+		goto out;
+	}
+	if (!(target = fl_db_get(ws->db, target_id))) {
+		e = error_exit("record '%s' is damaged in the index; run 'fieldlog reindex'", pos[0]);
+		goto out;
+	}
+	const char *kind = fl_json_str(target, "kind");
+	if (strcmp(kind, "issue") && strcmp(kind, "report")) {
+		e = error_exit("%s is a %s; responses answer issues and weekly reports",
+			       target_id, kind);
+		goto out;
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(target, "deleted"))) {
+		e = error_exit("%s %s was deleted by its author", kind, target_id);
+		goto out;
+	}
+	if (!strcmp(kind, "issue") && !status) {
+		e = error_exit("%s is an issue: answer it with --status answered|closed", target_id);
+		goto out;
+	}
+	if (!strcmp(kind, "report") && !state) {
+		e = error_exit("%s is a weekly report: review it with --state approved|has_issues",
+			       target_id);
+		goto out;
+	}
+	if (!strcmp(kind, "report") && !*fl_json_str(target, "submitted_at")) {
+		e = error_exit("report %s is a draft that was never submitted", target_id);
+		goto out;
+	}
+
+	fl_id_new(id);
+	fl_time_now(now);
+	rec = fl_record_new(FL_RESPONSE, id, ws->id, now);
+	fl_json_set_str(rec, "target", target_id);
+	fl_json_set_str(rec, "target_kind", kind);
+	fl_json_set_str(rec, "text", text);
+	fl_json_set_str(rec, "state", status ? status : state);
+
+	char *msg = xstrfmt("response %s: %s %s %s", id, kind, target_id, status ? status : state);
+	e = ws_save(ws, rec, msg);
+	free(msg);
+	if (e < 0) {
+		e = fail();
+		goto out;
+	}
+	if (json) {
+		print_json(rec);
+	} else {
+		printf("response %s saved: %s %s %s\n", id, kind, target_id, status ? status : state);
+		/* Answering an issue the officer has not escalated changes nothing yet. */
+		const char *own = fl_json_str(target, "status");
+		if (!strcmp(kind, "issue") && strcmp(own, "escalated") && strcmp(own, "answered"))
+			printf("note: the officer has this issue '%s'; the answer takes effect"
+			       " while it is escalated\n", own);
+	}
+	e = EXIT_OK;
+out:
+	cJSON_Delete(rec);
+	cJSON_Delete(target);
+	free(target_id);
+	ws_close(ws);
+	return e;
+}

@@ -1,0 +1,440 @@
+/*
+ * cmd-search.c: `fieldlog search TEXT [filters]`: full-text search over
+ * titles, descriptions, findings, comments and responses, insensitive to
+ * Vietnamese diacritics, ranked, with the matching words shown in context.
+ *
+ * The index (schema/db.c) keeps every searchable text twice in the FTS5
+ * table `search`: `text` as written (NFC) and `folded` as fl_text_fold()
+ * makes it (no marks, lower case, đ → d). FTS5 alone cannot fold đ
+ * (PLATFORM-NOTES), so matching runs over `folded` with the query folded
+ * the same way: each query word becomes a prefix term, all of them
+ * required. A second match over `text` with the words as typed finds the
+ * rows whose marks agree with the query; those rank first (someone typing
+ * "đất" wants "đất" before "đạt"), then FTS5's bm25.
+ *
+ * Input is NFC at the edges (argv and record files alike), so text typed
+ * decomposed (NFD) and composed (NFC) meet in the same form here.
+ *
+ * Context snippets come from the original text. Folding maps each code
+ * point to exactly one code point, so a match found at code points
+ * [a, b) of the folded text is at code points [a, b) of the original;
+ * we find the matching words in the folded text and mark the same code
+ * points of the original.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "app/fieldlog.h"
+#include "app/records.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "schema/text.h"
+
+#define DEFAULT_LIMIT 50
+#define SNIPPET_BEFORE 40     /* code points of context before the first match */
+#define SNIPPET_LEN 140       /* code points in a snippet at most */
+
+static const char search_usage[] =
+	"fieldlog search TEXT [--kind K] [filters] [--limit N] [--json]";
+
+/* --- words --------------------------------------------------------------- */
+
+/*
+ * Letters, digits, private use and marks make words, as for FTS5's
+ * unicode61 tokenizer (marks included so that a mark NFC could not attach
+ * stays in its word, as in the folded text).
+ */
+static int is_word_cp(int32_t c)
+{
+	if (c < 0x80)
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	switch (utf8proc_category(c)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+	case UTF8PROC_CATEGORY_CO:
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Valid UTF-8 s as code points and the byte offset of each (n + 1 offsets). */
+struct cps {
+	int32_t *cp;
+	size_t *off;
+	size_t n;
+};
+
+static void cps_decode(struct cps *c, const char *s)
+{
+	size_t len = strlen(s), i = 0;
+	c->cp = xmalloc((len + 1) * sizeof(*c->cp));
+	c->off = xmalloc((len + 1) * sizeof(*c->off));
+	c->n = 0;
+	while (i < len) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+						      (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0) {   /* cannot happen on valid text; step over the byte */
+			cp = 0xFFFD;
+			k = 1;
+		}
+		c->cp[c->n] = cp;
+		c->off[c->n++] = i;
+		i += (size_t)k;
+	}
+	c->off[c->n] = len;
+}
+
+static void cps_release(struct cps *c)
+{
+	free(c->cp);
+	free(c->off);
+}
+
+/* The words of a query: folded (for matching) and as typed (NFC). */
+struct query {
+	struct strlist folded, typed;
+	struct cps *fcp;        /* code points of each folded word */
+};
+
+static void query_parse(struct query *q, const char *nfc)
+{
+	char *folded = fl_text_fold(nfc);
+	struct cps f, t;
+	size_t i = 0;
+
+	memset(q, 0, sizeof(*q));
+	cps_decode(&f, folded);
+	cps_decode(&t, nfc);
+	while (i < f.n) {
+		size_t a;
+		while (i < f.n && !is_word_cp(f.cp[i]))
+			i++;
+		if (i == f.n)
+			break;
+		for (a = i; i < f.n && is_word_cp(f.cp[i]); i++)
+			;
+		char *w = xstrndup(folded + f.off[a], f.off[i] - f.off[a]);
+		strlist_add(&q->folded, w);
+		free(w);
+		/* The fold keeps code-point counts; if not, match unaccented only. */
+		if (t.n == f.n) {
+			w = xstrndup(nfc + t.off[a], t.off[i] - t.off[a]);
+			strlist_add(&q->typed, w);
+			free(w);
+		}
+	}
+	q->fcp = xcalloc(q->folded.n + 1, sizeof(*q->fcp));
+	for (size_t k = 0; k < q->folded.n; k++)
+		cps_decode(&q->fcp[k], q->folded.v[k]);
+	cps_release(&f);
+	cps_release(&t);
+	free(folded);
+}
+
+static void query_release(struct query *q)
+{
+	for (size_t k = 0; k < q->folded.n; k++)
+		cps_release(&q->fcp[k]);
+	free(q->fcp);
+	strlist_release(&q->folded);
+	strlist_release(&q->typed);
+}
+
+/* An FTS5 query over one column: "w1"* AND "w2"* (quotes doubled). */
+static char *fts_query(const char *column, const struct strlist *words)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s : (", column);
+	for (size_t k = 0; k < words->n; k++) {
+		if (k)
+			strbuf_addstr(&sb, " AND ");
+		strbuf_addch(&sb, '"');
+		for (const char *p = words->v[k]; *p; p++) {
+			if (*p == '"')
+				strbuf_addch(&sb, '"');
+			strbuf_addch(&sb, *p);
+		}
+		strbuf_addstr(&sb, "\"*");
+	}
+	strbuf_addch(&sb, ')');
+	return strbuf_detach(&sb, NULL);
+}
+
+/* --- snippets ------------------------------------------------------------ */
+
+/*
+ * The part of `text` around the first matching word, with every word whose
+ * folded form starts with a folded query word between open and close.
+ * Newlines become spaces; "…" marks a cut.
+ */
+static char *snippet(const char *text, const char *folded, const struct query *q,
+		     const char *open, const char *close)
+{
+	struct cps t, f;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char *mark;
+	size_t i, first = SIZE_MAX, start, end;
+
+	cps_decode(&t, text);
+	cps_decode(&f, folded);
+	mark = xcalloc(t.n + 1, 1);   /* 1 = first code point of a marked word, 2 = inside */
+	if (t.n == f.n) {
+		i = 0;
+		while (i < f.n) {
+			size_t a;
+			while (i < f.n && !is_word_cp(f.cp[i]))
+				i++;
+			for (a = i; i < f.n && is_word_cp(f.cp[i]); i++)
+				;
+			if (a == i)
+				continue;
+			for (size_t k = 0; k < q->folded.n; k++) {
+				const struct cps *w = &q->fcp[k];
+				if (w->n > i - a ||
+				    memcmp(w->cp, f.cp + a, w->n * sizeof(*w->cp)))
+					continue;
+				mark[a] = 1;
+				for (size_t j = a + 1; j < i; j++)
+					mark[j] = 2;
+				if (first == SIZE_MAX)
+					first = a;
+				break;
+			}
+		}
+	}
+	if (first == SIZE_MAX)
+		first = 0;
+
+	/* A window starting and ending at word boundaries. */
+	start = first > SNIPPET_BEFORE ? first - SNIPPET_BEFORE : 0;
+	if (start > 0) {
+		while (start < first && is_word_cp(t.cp[start - 1]))
+			start++;
+	}
+	end = start + SNIPPET_LEN < t.n ? start + SNIPPET_LEN : t.n;
+	if (end < t.n) {
+		size_t e = end;
+		while (e > first + 1 && is_word_cp(t.cp[e]) && is_word_cp(t.cp[e - 1]))
+			e--;
+		end = e;
+		while (end < t.n && mark[end] == 2)   /* never cut a marked word */
+			end++;
+	}
+	/* Skip leading blanks of the window. */
+	while (start < end && (t.cp[start] == ' ' || t.cp[start] == '\n' || t.cp[start] == '\t'))
+		start++;
+
+	if (start > 0)
+		strbuf_addstr(&sb, "…");
+	for (i = start; i < end; i++) {
+		if (mark[i] == 1)
+			strbuf_addstr(&sb, open);
+		if (t.cp[i] == '\n' || t.cp[i] == '\r' || t.cp[i] == '\t')
+			strbuf_addch(&sb, ' ');
+		else
+			strbuf_add(&sb, text + t.off[i], t.off[i + 1] - t.off[i]);
+		if (mark[i] && mark[i + 1] != 2)
+			strbuf_addstr(&sb, close);
+	}
+	if (end < t.n)
+		strbuf_addstr(&sb, "…");
+	free(mark);
+	cps_release(&t);
+	cps_release(&f);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* --- a set of ids (one hit per record) ------------------------------------ */
+
+struct idset {
+	char **slot;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Adds id; returns 1 when it was new. */
+static int idset_add(struct idset *set, const char *id)
+{
+	if (2 * (set->n + 1) > set->cap) {
+		struct idset bigger = { NULL, set->cap ? 2 * set->cap : 64, 0 };
+		bigger.slot = xcalloc(bigger.cap, sizeof(char *));
+		for (size_t i = 0; i < set->cap; i++)
+			if (set->slot[i]) {
+				size_t j = hash_str(set->slot[i]) & (bigger.cap - 1);
+				while (bigger.slot[j])
+					j = (j + 1) & (bigger.cap - 1);
+				bigger.slot[j] = set->slot[i];
+			}
+		free(set->slot);
+		set->slot = bigger.slot;
+		set->cap = bigger.cap;
+	}
+	size_t j = hash_str(id) & (set->cap - 1);
+	while (set->slot[j]) {
+		if (!strcmp(set->slot[j], id))
+			return 0;
+		j = (j + 1) & (set->cap - 1);
+	}
+	set->slot[j] = xstrdup(id);
+	set->n++;
+	return 1;
+}
+
+static void idset_release(struct idset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slot[i]);
+	free(set->slot);
+}
+
+/* --- the command ------------------------------------------------------------ */
+
+/* What a hit is about, in one line. */
+static const char *headline(const cJSON *rec)
+{
+	const char *kind = fl_json_str(rec, "kind");
+	if (!strcmp(kind, "issue"))
+		return fl_json_str(rec, "title");
+	if (!strcmp(kind, "visit") || !strcmp(kind, "report"))
+		return *fl_json_str(rec, "summary") ? fl_json_str(rec, "summary")
+						    : fl_json_str(rec, "week");
+	if (!strcmp(kind, "schedule"))
+		return fl_json_str(rec, "week");
+	if (!strcmp(kind, "response"))
+		return fl_json_str(rec, "text");
+	return "";
+}
+
+CMD(search)
+{
+	struct filters f;
+	const char **pos;
+	int npos, e = EXIT_OK, tty = out_is_tty();
+	memset(&f, 0, sizeof(f));
+	struct opt opts[] = {
+		{ "kind", OPT_STR, &f.kind, "K", "only records of this kind" },
+		FILTER_OPTS(f),
+		OPT_END
+	};
+	struct ws *ws = NULL;
+	struct strbuf text = STRBUF_INIT;
+	struct query q;
+	struct idset seen = { NULL, 0, 0 };
+	char *fq = NULL, *eq = NULL;
+	size_t limit = DEFAULT_LIMIT, shown = 0;
+	cJSON *hits = NULL;
+
+	parse_opts(argc, argv, opts, search_usage, &pos, &npos);
+	if (!npos)
+		return usage_error(search_usage, "give the text to search for");
+	for (int i = 0; i < npos; i++)
+		strbuf_addf(&text, "%s%s", i ? " " : "", pos[i]);
+	if (f.kind && fl_kind_parse(f.kind) == FL_KIND_NONE) {
+		strbuf_release(&text);
+		return error_exit("unknown kind '%s' (schedule, visit, issue, report, response)",
+				  f.kind);
+	}
+	if (filters_check(&f) < 0) {
+		strbuf_release(&text);
+		return fail();
+	}
+	if (f.format && !strcmp(f.format, "csv")) {
+		strbuf_release(&text);
+		return error_exit("search prints a list or JSON, not CSV (see 'fieldlog export')");
+	}
+	if (f.limit)
+		limit = (size_t)atoi(f.limit);
+	f.limit = NULL;   /* applied per record below, not per matching text */
+
+	query_parse(&q, text.buf);
+	if (!q.folded.n) {
+		e = error_exit("nothing to search for in '%s' (give words)", text.buf);
+		goto out;
+	}
+	fq = fts_query("folded", &q.folded);
+	eq = q.typed.n ? fts_query("text", &q.typed) : xstrdup("text : \"\"");
+
+	if (ws_open(&ws, 0) < 0) {
+		e = fail();
+		goto out;
+	}
+	sqlite3_stmt *st = filters_query(ws, &f, f.kind,
+		"SELECT s.id, s.field, s.text, s.folded, r.json,"
+		" s.rowid IN (SELECT rowid FROM search WHERE search MATCH :exact) AS exact,"
+		" bm25(search) AS score"
+		" FROM search s JOIN records r ON r.id = s.id WHERE search MATCH :q",
+		"exact DESC, score, r.id");
+	fl_bind_text(st, ":q", fq);
+	fl_bind_text(st, ":exact", eq);
+
+	hits = cJSON_CreateArray();
+	while (fl_step(st)) {
+		if (!idset_add(&seen, fl_col_text(st, 0)) || shown >= limit)
+			continue;
+		cJSON *rec = NULL;
+		const char *js = fl_col_text(st, 4);
+		if (fl_json_parse(&rec, js, strlen(js)) < 0)
+			continue;
+		shown++;
+		const char *field = fl_col_text(st, 1);
+		if (f.json) {
+			char *snip = snippet(fl_col_text(st, 2), fl_col_text(st, 3), &q, "[", "]");
+			cJSON *h = cJSON_CreateObject();
+			cJSON_AddStringToObject(h, "id", fl_json_str(rec, "id"));
+			cJSON_AddStringToObject(h, "kind", fl_json_str(rec, "kind"));
+			cJSON_AddStringToObject(h, "author", fl_json_str(rec, "author"));
+			cJSON_AddStringToObject(h, "field", field);
+			cJSON_AddStringToObject(h, "snippet", snip);
+			cJSON_AddItemToObject(h, "record", rec);
+			cJSON_AddItemToArray(hits, h);
+			free(snip);
+			continue;
+		}
+		char *snip = snippet(fl_col_text(st, 2), fl_col_text(st, 3), &q,
+				     tty ? "\033[1m" : "[", tty ? "\033[0m" : "]");
+		char *head = xstrdup(headline(rec));
+		char *nl = strchr(head, '\n');
+		if (nl)
+			*nl = '\0';
+		printf("%-8s %s  %s — %s\n", fl_json_str(rec, "kind"),
+		       short_id(fl_json_str(rec, "id")),
+		       officer_name(ws, fl_json_str(rec, "author")), head);
+		printf("         %s: %s\n", field, snip);
+		free(head);
+		free(snip);
+		cJSON_Delete(rec);
+	}
+	sqlite3_finalize(st);
+
+	if (f.json) {
+		print_json(hits);
+	} else if (seen.n > shown) {
+		printf("%zu of %zu records shown (--limit N for more)\n", shown, seen.n);
+	} else if (tty || !seen.n) {
+		printf("%zu record%s found\n", seen.n, seen.n == 1 ? "" : "s");
+	}
+out:
+	cJSON_Delete(hits);
+	idset_release(&seen);
+	free(fq);
+	free(eq);
+	query_release(&q);
+	strbuf_release(&text);
+	ws_close(ws);
+	return e;
+}
