@@ -1,0 +1,274 @@
+/*
+ * cmd-server.c: `fieldlog server init DIR` creates the central repository
+ * (DESIGN sections 3 and 5): a bare repository whose main branch starts
+ * with an empty roster.json, configured so that git itself refuses
+ * deletions and rewinds, with `fieldlog server check` installed as its
+ * pre-receive hook. `server check` is that hook: git runs it with the
+ * pushed refs on stdin, and a refusal is one line on stderr, which git
+ * relays to the pusher.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "app/fieldlog.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "sync/check.h"
+
+/* Whether path can become a new repository: absent, or an empty directory. */
+static int usable_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return errno == ENOENT;
+	while (empty && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* s in single quotes for sh: ' becomes '\''. Caller frees. */
+static char *sh_quote(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addch(&sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			strbuf_addstr(&sb, "'\\''");
+		else
+			strbuf_addch(&sb, *s);
+	}
+	strbuf_addch(&sb, '\'');
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The absolute path of the running binary, for the hook. Caller frees. */
+static char *self_path(void)
+{
+	char buf[PATH_MAX + 1];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 1) {
+		fl_error(FL_ERROR, "cannot find this program's path (/proc/self/exe): %s",
+			 strerror(errno));
+		return NULL;
+	}
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+static int set_config(git_repository *repo)
+{
+	static const char *const keys[] = {
+		"receive.denyDeletes", "receive.denyNonFastForwards",
+		"receive.fsckObjects", "http.receivepack",
+	};
+	git_config *cfg = NULL, *local = NULL;
+	int e = 0;
+
+	if (git_repository_config(&cfg, repo) < 0 ||
+	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0)
+		e = -1;
+	for (size_t i = 0; e == 0 && i < FL_ARRAY_SIZE(keys); i++)
+		e = git_config_set_bool(local, keys[i], 1);
+	if (e < 0)
+		e = fl_error(FL_ERROR, "cannot write the repository's config: %s", fl_git_error());
+	git_config_free(local);
+	git_config_free(cfg);
+	return e;
+}
+
+static int write_hook(const char *dir, const char *exe)
+{
+	char *hooks = xstrfmt("%s/hooks", dir), *path = xstrfmt("%s/pre-receive", hooks);
+	char *q = sh_quote(exe);
+	char *text = xstrfmt("#!/bin/sh\n"
+			     "# Installed by 'fieldlog server init': every push is checked\n"
+			     "# against roster.json and the record rules (DESIGN section 5).\n"
+			     "exec %s server check \"$@\"\n", q);
+	int e = 0;
+
+	if (mkdir(hooks, 0755) < 0 && errno != EEXIST)
+		e = fl_error(FL_ERROR, "cannot create '%s': %s", hooks, strerror(errno));
+	else if ((e = fl_write_file_atomic(path, text, strlen(text))) == 0 &&
+		 chmod(path, 0755) < 0)
+		e = fl_error(FL_ERROR, "cannot make '%s' executable: %s", path, strerror(errno));
+	free(text);
+	free(q);
+	free(path);
+	free(hooks);
+	return e;
+}
+
+static int server_init(int argc, const char **argv)
+{
+	static const char usage[] = "fieldlog server init DIR";
+	struct opt opts[] = { OPT_END };
+	const char **pos;
+	int npos, e;
+	struct fl_store *s = NULL;
+	char *exe = NULL, *roster_text = NULL;
+	cJSON *roster = NULL;
+	git_oid commit;
+	char hex[8];
+
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (npos != 1)
+		return usage_error(usage, "give the directory of the new repository");
+	const char *dir = pos[0];
+	if (!usable_dir(dir))
+		return error_exit("'%s' exists and is not an empty directory", dir);
+	if (!(exe = self_path()))
+		return fail();
+
+	if ((e = fl_store_init(&s, dir)) < 0 ||
+	    (e = set_config(fl_store_repo(s))) < 0 ||
+	    (e = write_hook(dir, exe)) < 0)
+		goto out;
+	roster = fl_roster_new();
+	roster_text = fl_json_canonical(roster);
+	struct fl_write w = { FL_ROSTER_PATH, roster_text, strlen(roster_text) };
+	struct fl_sig sig = { "fieldlog admin", "admin@fieldlog", fl_time_now_secs(), 7 * 60 };
+	e = fl_store_commit(&commit, s, FL_BRANCH, NULL, 0, &w, 1,
+			    "roster: new central repository, nobody in it yet", &sig);
+	if (e < 0)
+		goto out;
+	git_oid_tostr(hex, sizeof(hex), &commit);
+	printf("created the central repository %s\n"
+	       "  main    commit %s with an empty roster.json\n"
+	       "  config  receive.denyDeletes, receive.denyNonFastForwards,\n"
+	       "          receive.fsckObjects, http.receivepack = true\n"
+	       "  hook    hooks/pre-receive runs %s server check\n"
+	       "          (if the binary moves, edit the path in that file)\n"
+	       "\n"
+	       "next steps:\n"
+	       "  1. add officers and reviewers, here on the server (a push may not touch the roster):\n"
+	       "       fieldlog roster add --repo %s --id ID --name NAME --role officer"
+	       " --province CODE --login LOGIN\n"
+	       "       fieldlog roster add --repo %s --id ID --name NAME --role reviewer --login LOGIN\n"
+	       "     LOGIN is the name the git server authenticates (REMOTE_USER, GL_USER, ...).\n"
+	       "  2. serve %s with git-http-backend, gitolite, Gitea or GitLab, so the hook\n"
+	       "     learns who pushes (without that, commits are judged by their author).\n"
+	       "  3. each officer runs: fieldlog init --id ID --name NAME --role officer"
+	       " --province CODE --remote URL\n",
+	       dir, hex, exe, dir, dir, dir);
+out:
+	if (e < 0)
+		e = fail();
+	cJSON_Delete(roster);
+	free(roster_text);
+	free(exe);
+	fl_store_free(s);
+	return e;
+}
+
+/*
+ * Adds each directory of a GIT_ALTERNATE_OBJECT_DIRECTORIES value: entries
+ * separated by ':', an entry starting with '"' quoted the C way (git does
+ * that for paths holding ':' or '"').
+ */
+static int add_alternates(struct fl_store *s, const char *list)
+{
+	struct strbuf one = STRBUF_INIT;
+	const char *p = list;
+	int e = 0;
+
+	while (p && *p && e == 0) {
+		strbuf_reset(&one);
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1] >= '0' && p[1] <= '7') {
+					int v = 0, k;
+					for (k = 0; k < 3 && p[1] >= '0' && p[1] <= '7'; k++)
+						v = v * 8 + (*++p - '0');
+					strbuf_addch(&one, v);
+					continue;
+				}
+				if (*p == '\\' && p[1]) {
+					p++;
+					strbuf_addch(&one, *p == 'n' ? '\n' : *p == 't' ? '\t' : *p);
+					continue;
+				}
+				strbuf_addch(&one, *p);
+			}
+			if (*p == '"')
+				p++;
+			while (*p && *p != ':')
+				p++;
+		} else {
+			const char *end = strchr(p, ':');
+			size_t n = end ? (size_t)(end - p) : strlen(p);
+			strbuf_add(&one, p, n);
+			p += n;
+		}
+		if (*p == ':')
+			p++;
+		if (one.len)
+			e = fl_check_add_objects(s, one.buf);
+	}
+	strbuf_release(&one);
+	return e;
+}
+
+static int server_check(int argc, const char **argv)
+{
+	static const char usage[] =
+		"fieldlog server check   (the pre-receive hook; git runs it with the pushed refs on stdin)";
+	static const char *const who[] = { "REMOTE_USER", "GL_USER", "GITEA_PUSHER_NAME",
+					   "GL_USERNAME" };
+	struct opt opts[] = { OPT_END };
+	const char **pos, *gitdir = getenv("GIT_DIR"), *login = NULL;
+	const char *quarantine = getenv("GIT_QUARANTINE_PATH");
+	const char *objdir = getenv("GIT_OBJECT_DIRECTORY");
+	struct strbuf why = STRBUF_INIT;
+	struct fl_store *s = NULL;
+	int npos, e;
+
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (!gitdir || !*gitdir)
+		gitdir = ".";
+	for (size_t i = 0; i < FL_ARRAY_SIZE(who) && !login; i++) {
+		const char *v = getenv(who[i]);
+		if (v && *v)
+			login = v;
+	}
+	/* The pushed objects are still in quarantine; libgit2 must be told. */
+	if ((e = fl_store_open(&s, gitdir)) == 0)
+		e = fl_check_add_objects(s, quarantine);
+	if (e == 0 && objdir && (!quarantine || strcmp(objdir, quarantine)))
+		e = fl_check_add_objects(s, objdir);
+	if (e == 0)
+		e = add_alternates(s, getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"));
+	if (e < 0) {
+		fprintf(stderr, "fieldlog: refused push: %s\n", fl_last_error());
+		fl_store_free(s);
+		return EXIT_ERROR;
+	}
+	e = fl_server_check(s, stdin, login, &why);
+	if (e < 0)
+		fprintf(stderr, "fieldlog: %s\n", why.len ? why.buf : fl_last_error());
+	strbuf_release(&why);
+	fl_store_free(s);
+	return e < 0 ? EXIT_ERROR : EXIT_OK;
+}
+
+CMD(server)
+{
+	static const struct subcmd sub[] = {
+		{ "init", server_init }, { "check", server_check },
+	};
+	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
+			"fieldlog server init DIR | server check (pre-receive hook)");
+}

@@ -1,0 +1,692 @@
+/*
+ * check.c: the roster and the central repository's pre-receive check.
+ * See check.h.
+ *
+ * Every commit a push brings is judged on its own, against the roster as
+ * it was on main before the push: what did this commit write, and may its
+ * writer write that? "What it wrote" is its tree difference to its parent
+ * (to the empty tree for a root commit). A merge is judged by what the
+ * merge itself decided:
+ *
+ *  - a path whose content differs from every parent was written by the
+ *    merge, and is judged like any write;
+ *  - a path present in a parent but gone from the merge is a deletion,
+ *    refused like any deletion (records are never removed, so an honest
+ *    merge holds the union of its parents' files);
+ *  - a path where the merge took one parent's version over another's is
+ *    fine when the other parent had not changed it since the merge base
+ *    (an ordinary clean merge). Otherwise the merge threw a change away:
+ *    allowed in the writer's own directory (an officer's two devices
+ *    reconciled), refused anywhere else, or a merge with an old commit
+ *    could quietly revert other people's records.
+ *
+ * Everything that is not a clean acceptance ends in one line for the
+ * pusher (git relays the hook's stderr): "refused commit <sha>: <path>:
+ * <reason>". A repository that cannot be read refuses too: the check
+ * fails closed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "schema/refdata.h"
+#include "sync/import.h"
+
+/* --- the roster ------------------------------------------------------------ */
+
+cJSON *fl_roster_new(void)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "schema", FL_ROSTER_SCHEMA);
+	cJSON_AddItemToObject(r, "people", cJSON_CreateArray());
+	return r;
+}
+
+int fl_login_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 1 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '@' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int fl_roster_person_validate(const cJSON *p)
+{
+	const char *id, *name, *role, *login;
+	const cJSON *pv, *v, *w;
+	int n = 0;
+
+	if (!cJSON_IsObject(p))
+		return fl_error(FL_EINVALID, "a person must be a JSON object");
+	id = fl_json_str(p, "id");
+	if (!id || !fl_author_valid(id))
+		return fl_error(FL_EINVALID, "id '%s' is not valid: 1 to 64 of a-z, 0-9, '.', '_', '-',"
+				" starting with a letter or digit", id ? id : "");
+	name = fl_json_str(p, "name");
+	if (!name || !*name)
+		return fl_error(FL_EINVALID, "person '%s': a name is required", id);
+	if (strlen(name) > FL_SHORT_MAX)
+		return fl_error(FL_EINVALID, "person '%s': name longer than %d bytes", id, FL_SHORT_MAX);
+	for (const char *c = name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return fl_error(FL_EINVALID, "person '%s': the name must be one line of text", id);
+	role = fl_json_str(p, "role");
+	if (!role || (strcmp(role, "officer") && strcmp(role, "reviewer")))
+		return fl_error(FL_EINVALID, "person '%s': role '%s' is not 'officer' or 'reviewer'",
+				id, role ? role : "");
+	pv = cJSON_GetObjectItemCaseSensitive(p, "provinces");
+	if (!cJSON_IsArray(pv))
+		return fl_error(FL_EINVALID, "person '%s': 'provinces' is not a list", id);
+	cJSON_ArrayForEach(v, pv) {
+		if (!cJSON_IsString(v) || !fl_province_find(v->valuestring))
+			return fl_error(FL_EINVALID, "person '%s': unknown province code '%s'"
+					" (see 'fieldlog provinces')", id,
+					cJSON_IsString(v) ? v->valuestring : "?");
+		for (w = pv->child; w != v; w = w->next)
+			if (!strcmp(w->valuestring, v->valuestring))
+				return fl_error(FL_EINVALID, "person '%s': province '%s' listed twice",
+						id, v->valuestring);
+		n++;
+	}
+	if (!strcmp(role, "officer") && n == 0)
+		return fl_error(FL_EINVALID, "person '%s': an officer needs at least one province", id);
+	login = fl_json_str(p, "login");
+	if (!fl_login_valid(login))
+		return fl_error(FL_EINVALID, "person '%s': login '%s' is not valid: 1 to 128 of"
+				" A-Z, a-z, 0-9, '.', '_', '@', '-'", id, login ? login : "");
+	return 0;
+}
+
+int fl_roster_validate(const cJSON *r)
+{
+	const cJSON *people, *p, *q;
+	int e;
+
+	if (!cJSON_IsObject(r))
+		return fl_error(FL_EINVALID, "the roster is not a JSON object");
+	if (fl_json_int(r, "schema", -1) != FL_ROSTER_SCHEMA)
+		return fl_error(FL_EINVALID, "the roster's schema version is not %d", FL_ROSTER_SCHEMA);
+	people = cJSON_GetObjectItemCaseSensitive(r, "people");
+	if (!cJSON_IsArray(people))
+		return fl_error(FL_EINVALID, "the roster's 'people' is not a list");
+	cJSON_ArrayForEach(p, people) {
+		if ((e = fl_roster_person_validate(p)) < 0)
+			return e;
+		for (q = people->child; q != p; q = q->next) {
+			if (!strcmp(fl_json_str(q, "id"), fl_json_str(p, "id")))
+				return fl_error(FL_EINVALID, "person '%s' is listed twice",
+						fl_json_str(p, "id"));
+			if (!strcmp(fl_json_str(q, "login"), fl_json_str(p, "login")))
+				return fl_error(FL_EINVALID, "login '%s' belongs to both '%s' and '%s'",
+						fl_json_str(p, "login"), fl_json_str(q, "id"),
+						fl_json_str(p, "id"));
+		}
+	}
+	return 0;
+}
+
+int fl_roster_parse(cJSON **out, const char *buf, size_t len)
+{
+	cJSON *r = NULL;
+	int e;
+
+	*out = NULL;
+	if ((e = fl_json_parse(&r, buf, len)) < 0)
+		return e;
+	if ((e = fl_roster_validate(r)) < 0) {
+		cJSON_Delete(r);
+		return e;
+	}
+	*out = r;
+	return 0;
+}
+
+int fl_roster_read(cJSON **out, struct fl_store *s, const git_oid *commit)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int e;
+
+	*out = NULL;
+	e = fl_store_read_path(&sb, s, commit, FL_ROSTER_PATH);
+	if (e == 0 && (e = fl_roster_parse(out, sb.buf, sb.len)) < 0) {
+		char *why = xstrdup(fl_last_error());
+		e = fl_error(e, "%s: %s", FL_ROSTER_PATH, why);
+		free(why);
+	}
+	strbuf_release(&sb);
+	return e;
+}
+
+static const cJSON *find_by(const cJSON *roster, const char *key, const char *value)
+{
+	const cJSON *p;
+
+	if (!value)
+		return NULL;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(roster, "people")) {
+		const char *v = fl_json_str(p, key);
+		if (v && !strcmp(v, value))
+			return p;
+	}
+	return NULL;
+}
+
+const cJSON *fl_roster_find(const cJSON *roster, const char *id)
+{
+	return find_by(roster, "id", id);
+}
+
+const cJSON *fl_roster_find_login(const cJSON *roster, const char *login)
+{
+	return find_by(roster, "login", login);
+}
+
+int fl_roster_put(cJSON *roster, cJSON *person)
+{
+	cJSON *people = cJSON_GetObjectItemCaseSensitive(roster, "people");
+	cJSON *it, *old = NULL, *k;
+	const char *id, *login;
+	int e, at = 0, pos = -1;
+
+	if ((e = fl_roster_person_validate(person)) < 0)
+		return e;
+	if (!cJSON_IsArray(people))
+		return fl_error(FL_EINVALID, "the roster's 'people' is not a list");
+	id = fl_json_str(person, "id");
+	login = fl_json_str(person, "login");
+	cJSON_ArrayForEach(it, people) {
+		const char *iid = fl_json_str(it, "id"), *ilogin = fl_json_str(it, "login");
+		if (iid && !strcmp(iid, id))
+			old = it;
+		else if (ilogin && !strcmp(ilogin, login))
+			return fl_error(FL_EEXISTS, "login '%s' already belongs to '%s'", login,
+					iid ? iid : "?");
+		if (pos < 0 && iid && strcmp(iid, id) > 0)
+			pos = at;
+		at++;
+	}
+	if (old) {
+		/* Keys this command does not know about (signing keys, later) stay. */
+		cJSON_ArrayForEach(k, old)
+			if (!cJSON_GetObjectItemCaseSensitive(person, k->string))
+				cJSON_AddItemToObject(person, k->string, cJSON_Duplicate(k, 1));
+		cJSON_ReplaceItemViaPointer(people, old, person);
+		return 1;
+	}
+	if (pos >= 0)
+		cJSON_InsertItemInArray(people, pos, person);
+	else
+		cJSON_AddItemToArray(people, person);
+	return 0;
+}
+
+/* --- objects in quarantine ------------------------------------------------- */
+
+int fl_check_add_objects(struct fl_store *s, const char *dir)
+{
+	git_odb *odb = NULL;
+	int e = 0;
+
+	if (!dir || !*dir)
+		return 0;
+	if (git_repository_odb(&odb, fl_store_repo(s)) < 0 ||
+	    git_odb_add_disk_alternate(odb, dir) < 0)
+		e = fl_error(FL_ERROR, "cannot read objects in '%s': %s", dir, fl_git_error());
+	git_odb_free(odb);
+	return e;
+}
+
+/* --- judging commits --------------------------------------------------------- */
+
+/* One path that differs between a parent (or the empty tree) and a commit. */
+struct change {
+	char *path;
+	git_oid old_id, new_id;
+	int has_old, has_new;
+	unsigned mode;       /* the new mode, or the old one for a removal */
+	size_t parent;
+};
+
+struct changes {
+	struct change *v;
+	size_t n, alloc;
+	size_t parent;       /* recorded in the entries collected next */
+};
+
+static int collect(void *p, const char *path, const git_oid *old_blob,
+		   const git_oid *new_blob, unsigned mode)
+{
+	struct changes *c = p;
+	struct change *ch;
+
+	if (c->n == c->alloc) {
+		c->alloc = c->alloc ? 2 * c->alloc : 64;
+		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
+	}
+	ch = &c->v[c->n++];
+	memset(ch, 0, sizeof(*ch));
+	ch->path = xstrdup(path);
+	if ((ch->has_old = old_blob != NULL))
+		git_oid_cpy(&ch->old_id, old_blob);
+	if ((ch->has_new = new_blob != NULL))
+		git_oid_cpy(&ch->new_id, new_blob);
+	ch->mode = mode;
+	ch->parent = c->parent;
+	return 0;
+}
+
+static void changes_release(struct changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+	const struct change *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	return x->parent < y->parent ? -1 : x->parent > y->parent;
+}
+
+struct judge {
+	struct fl_store *s;
+	const cJSON *roster;
+	const cJSON *pusher;     /* from the server's login; NULL: by author */
+	struct strbuf *why;
+	struct strbuf buf;
+	int refused;
+	/* the commit being judged */
+	char short_id[8];
+	const char *writer;      /* the id whose directory it may write */
+	const char *role;
+};
+
+static int refuse(struct judge *j, const char *path, const char *fmt, ...) FL_PRINTF(3, 4);
+static int refuse(struct judge *j, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	strbuf_reset(j->why);
+	strbuf_addf(j->why, "refused commit %s: ", j->short_id);
+	if (path)
+		strbuf_addf(j->why, "%s: ", path);
+	va_start(ap, fmt);
+	strbuf_vaddf(j->why, fmt, ap);
+	va_end(ap);
+	j->refused = 1;
+	return fl_error(FL_EREJECTED, "%s", j->why->buf);
+}
+
+/* Whether path lies in the writer's own directory. */
+static int own_path(const struct judge *j, const char *path)
+{
+	size_t n = strlen(j->writer);
+	return !strncmp(path, j->writer, n) && path[n] == '/';
+}
+
+/* Judges one file the commit wrote (has_new) or removed. */
+static int judge_path(struct judge *j, const char *path, int has_new,
+		      const git_oid *new_id, unsigned mode)
+{
+	cJSON *rec = NULL;
+	const char *kind;
+	int e;
+
+	if (!strcmp(path, FL_ROSTER_PATH))
+		return refuse(j, path, "the roster changes only on the server"
+			      " ('fieldlog roster add'), never by a push");
+	if (!has_new)
+		return refuse(j, path, "deletes record (records are never removed;"
+			      " mark one \"deleted\": true instead)");
+	if (!own_path(j, path))
+		return refuse(j, path, "not under '%s/': %s writes only their own records",
+			      j->writer, j->writer);
+	strbuf_reset(&j->buf);
+	if (mode == GIT_FILEMODE_BLOB &&
+	    (e = fl_store_read_blob(&j->buf, j->s, new_id, FL_RECORD_MAX)) < 0)
+		return refuse(j, path, "%s", fl_last_error());
+	if (fl_check_record(&rec, path, mode, j->buf.buf, j->buf.len) < 0)
+		return refuse(j, path, "%s", fl_last_error());
+	kind = fl_json_str(rec, "kind");
+	e = 0;
+	if (!strcmp(j->role, "reviewer") && strcmp(kind, "response"))
+		e = refuse(j, path, "%s is a reviewer: reviewers write only responses, not %s records",
+			   j->writer, kind);
+	else if (!strcmp(j->role, "officer") && !strcmp(kind, "response"))
+		e = refuse(j, path, "%s is an officer: only reviewers write responses", j->writer);
+	cJSON_Delete(rec);
+	return e;
+}
+
+static int judge_cb(void *p, const char *path, const git_oid *old_blob,
+		    const git_oid *new_blob, unsigned mode)
+{
+	(void)old_blob;
+	return judge_path(p, path, new_blob != NULL, new_blob, mode);
+}
+
+/* Sets writer and role for commit c: the pusher, or else its author. */
+static int commit_writer(struct judge *j, git_commit *c)
+{
+	const cJSON *p = j->pusher;
+
+	if (!p) {
+		const git_signature *a = git_commit_author(c);
+		const char *email = a && a->email ? a->email : "";
+		const char *at = strrchr(email, '@');
+		if (!at || strcmp(at, "@fieldlog"))
+			return refuse(j, NULL, "the push carries no pusher name, and the author"
+				      " <%s> is not a fieldlog id (<id>@fieldlog)", email);
+		char *id = xstrndup(email, (size_t)(at - email));
+		p = fl_roster_find(j->roster, id);
+		free(id);
+		if (!p)
+			return refuse(j, NULL, "author <%s> is not in the roster", email);
+	}
+	j->writer = fl_json_str(p, "id");
+	j->role = fl_json_str(p, "role");
+	return 0;
+}
+
+/* 1 when the version (has, id) of path equals its version in one of the trees. */
+static int same_as_a_base(git_tree **bases, size_t nbases, const char *path,
+			  int has, const git_oid *id)
+{
+	if (nbases == 0)
+		return !has;
+	for (size_t i = 0; i < nbases; i++) {
+		git_tree_entry *te = NULL;
+		int in_base = git_tree_entry_bypath(&te, bases[i], path) == 0;
+		int same = in_base ? has && git_oid_equal(git_tree_entry_id(te), id) : !has;
+		git_tree_entry_free(te);
+		if (same)
+			return 1;
+	}
+	return 0;
+}
+
+static int judge_merge(struct judge *j, git_commit *c, const git_oid *id)
+{
+	git_repository *repo = fl_store_repo(j->s);
+	size_t n = git_commit_parentcount(c), nbases = 0;
+	git_oid *parents = xcalloc(n, sizeof(*parents));
+	struct changes all = { NULL, 0, 0, 0 };
+	git_oidarray bases = { NULL, 0 };
+	git_tree **btrees = NULL;
+	int e = 0, have_bases = 0;
+
+	for (size_t i = 0; i < n; i++)
+		git_oid_cpy(&parents[i], git_commit_parent_id(c, (unsigned)i));
+	for (size_t i = 0; i < n && e == 0; i++) {
+		all.parent = i;
+		e = fl_store_diff(j->s, &parents[i], id, collect, &all);
+	}
+	if (e < 0) {
+		e = refuse(j, NULL, "cannot compare with its parents: %s", fl_last_error());
+		goto done;
+	}
+	qsort(all.v, all.n, sizeof(*all.v), cmp_change);
+
+	for (size_t a = 0, b; a < all.n && e == 0; a = b) {
+		const struct change *g = &all.v[a];
+		int dropped = 0;
+
+		for (b = a + 1; b < all.n && !strcmp(all.v[b].path, g->path); b++)
+			;
+		/* Written by the merge itself, or gone from it. */
+		if (b - a == n || !g->has_new) {
+			e = judge_path(j, g->path, g->has_new, &g->new_id, g->mode);
+			continue;
+		}
+		/*
+		 * The merge kept the version of the parents not listed here;
+		 * those listed lose theirs, which is fine only if they had not
+		 * changed it since the merge base.
+		 */
+		if (!have_bases) {
+			have_bases = 1;
+			int r = git_merge_bases_many(&bases, repo, n, parents);
+			if (r < 0 && r != GIT_ENOTFOUND) {
+				e = refuse(j, NULL, "cannot find the merge base: %s", fl_git_error());
+				break;
+			}
+			btrees = xcalloc(bases.count ? bases.count : 1, sizeof(*btrees));
+			for (size_t i = 0; i < bases.count; i++) {
+				git_commit *bc = NULL;
+				if (git_commit_lookup(&bc, repo, &bases.ids[i]) < 0 ||
+				    git_commit_tree(&btrees[nbases], bc) < 0) {
+					git_commit_free(bc);
+					e = refuse(j, NULL, "cannot read the merge base: %s", fl_git_error());
+					break;
+				}
+				nbases++;
+				git_commit_free(bc);
+			}
+			if (e < 0)
+				break;
+		}
+		for (size_t x = a; x < b && !dropped; x++)
+			dropped = !same_as_a_base(btrees, nbases, g->path, all.v[x].has_old,
+						  &all.v[x].old_id);
+		if (!dropped)
+			continue;
+		if (own_path(j, g->path) && strcmp(g->path, FL_ROSTER_PATH)) {
+			e = judge_path(j, g->path, 1, &g->new_id, g->mode);
+		} else {
+			char other[8];
+			git_oid_tostr(other, sizeof(other), &parents[all.v[a].parent]);
+			e = refuse(j, g->path, "the merge throws away the change its parent %s made"
+				   " (only %s's own records may be reconciled by hand)", other, j->writer);
+		}
+	}
+done:
+	for (size_t i = 0; i < nbases; i++)
+		git_tree_free(btrees[i]);
+	free(btrees);
+	git_oidarray_dispose(&bases);
+	changes_release(&all);
+	free(parents);
+	return e;
+}
+
+static int judge_commit(struct judge *j, const git_oid *id)
+{
+	git_commit *c = NULL;
+	unsigned n;
+	int e;
+
+	git_oid_tostr(j->short_id, sizeof(j->short_id), id);
+	if (git_commit_lookup(&c, fl_store_repo(j->s), id) < 0)
+		return refuse(j, NULL, "cannot read it: %s", fl_git_error());
+	if ((e = commit_writer(j, c)) < 0)
+		goto done;
+	n = git_commit_parentcount(c);
+	if (n <= 1) {
+		/* Judged while the difference streams by; stops at the first refusal. */
+		e = fl_store_diff(j->s, n ? git_commit_parent_id(c, 0) : NULL, id, judge_cb, j);
+		if (e < 0 && !j->refused)
+			e = refuse(j, NULL, "cannot compare with its parent: %s", fl_last_error());
+	} else {
+		e = judge_merge(j, c, id);
+	}
+done:
+	git_commit_free(c);
+	return e;
+}
+
+/* --- the push as a whole ---------------------------------------------------- */
+
+static int refuse_push(struct strbuf *why, int code, const char *fmt, ...) FL_PRINTF(3, 4);
+static int refuse_push(struct strbuf *why, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	strbuf_reset(why);
+	va_start(ap, fmt);
+	strbuf_vaddf(why, fmt, ap);
+	va_end(ap);
+	return fl_error(code, "%s", why->buf);
+}
+
+/* Hides every commit a ref of the repository points at: those are in already. */
+static int hide_known(git_revwalk *walk, git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int e;
+
+	if ((e = git_reference_iterator_new(&it, repo)) < 0)
+		return e;
+	while ((e = git_reference_next(&ref, it)) == 0) {
+		git_object *obj = NULL;
+		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
+			e = git_revwalk_hide(walk, git_object_id(obj));
+		git_object_free(obj);
+		git_reference_free(ref);
+		if (e < 0)
+			break;
+	}
+	git_reference_iterator_free(it);
+	return e == GIT_ITEROVER ? 0 : e;
+}
+
+/* Parses "<old> <new> <ref>" (trailing newline removed). */
+static int parse_line(git_oid *old, git_oid *new, const char **ref, const char *line)
+{
+	size_t hex = GIT_OID_HEXSZ;
+
+	if (strlen(line) < 2 * hex + 3 || line[hex] != ' ' || line[2 * hex + 1] != ' ' ||
+	    git_oid_fromstrn(old, line, hex) < 0 ||
+	    git_oid_fromstrn(new, line + hex + 1, hex) < 0)
+		return -1;
+	*ref = line + 2 * hex + 2;
+	return 0;
+}
+
+int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
+		    struct strbuf *why)
+{
+	git_repository *repo = fl_store_repo(s);
+	git_oid old, new, main_old, main_new, id;
+	git_revwalk *walk = NULL;
+	cJSON *roster = NULL;
+	struct judge j;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int e = 0, have_main = 0;
+
+	memset(&j, 0, sizeof(j));
+	strbuf_init(&j.buf);
+	while ((len = getline(&line, &cap, in)) > 0) {
+		const char *ref;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		if (parse_line(&old, &new, &ref, line) < 0) {
+			e = refuse_push(why, FL_ERROR, "refused push: cannot read the hook's input"
+					" line '%.100s'", line);
+			goto done;
+		}
+		if (strcmp(ref, FL_BRANCH)) {
+			e = refuse_push(why, FL_EREJECTED, "refused %s: only %s may be pushed",
+					ref, FL_BRANCH);
+			goto done;
+		}
+		if (git_oid_is_zero(&new)) {
+			e = refuse_push(why, FL_EREJECTED, "refused %s: the branch may not be deleted",
+					ref);
+			goto done;
+		}
+		git_oid_cpy(&main_old, &old);
+		git_oid_cpy(&main_new, &new);
+		have_main = 1;
+	}
+	if (!have_main || git_oid_equal(&main_old, &main_new))
+		goto done;
+	if (git_oid_is_zero(&main_old)) {
+		e = refuse_push(why, FL_EREJECTED, "refused %s: the central repository has no"
+				" main branch and so no roster (run 'fieldlog server init')", FL_BRANCH);
+		goto done;
+	}
+	/* Something that is not a commit would only fail deeper, less clearly. */
+	git_commit *tip = NULL;
+	e = git_commit_lookup(&tip, repo, &main_new);
+	git_commit_free(tip);
+	if (e < 0) {
+		e = refuse_push(why, FL_EREJECTED, "refused %s: it would not point at a commit",
+				FL_BRANCH);
+		goto done;
+	}
+	e = git_graph_descendant_of(repo, &main_new, &main_old);
+	if (e < 0) {
+		e = refuse_push(why, FL_ERROR, "refused push: %s", fl_git_error());
+		goto done;
+	}
+	if (e == 0) {
+		e = refuse_push(why, FL_EREJECTED, "refused %s: not a fast-forward; history on the"
+				" central repository is never rewritten (fetch and merge first)",
+				FL_BRANCH);
+		goto done;
+	}
+	if ((e = fl_roster_read(&roster, s, &main_old)) < 0) {
+		e = refuse_push(why, FL_ERROR, "refused push: no valid roster on %s: %s",
+				FL_BRANCH, fl_last_error());
+		goto done;
+	}
+	j.s = s;
+	j.roster = roster;
+	j.why = why;
+	if (pusher_login && *pusher_login) {
+		if (!fl_login_valid(pusher_login) ||
+		    !(j.pusher = fl_roster_find_login(roster, pusher_login))) {
+			e = refuse_push(why, FL_EREJECTED, "refused push: unknown pusher '%s'"
+					" (no such login in %s)",
+					fl_login_valid(pusher_login) ? pusher_login : "?",
+					FL_ROSTER_PATH);
+			goto done;
+		}
+	}
+
+	/* Oldest first, so the first refusal names the commit that went wrong. */
+	if (git_revwalk_new(&walk, repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, &main_new) < 0 ||
+	    git_revwalk_hide(walk, &main_old) < 0 ||
+	    hide_known(walk, repo) < 0) {
+		e = refuse_push(why, FL_ERROR, "refused push: cannot walk the new commits: %s",
+				fl_git_error());
+		goto done;
+	}
+	while ((e = git_revwalk_next(&id, walk)) == 0)
+		if ((e = judge_commit(&j, &id)) < 0)
+			break;
+	if (e == GIT_ITEROVER)
+		e = 0;
+	else if (e < 0 && !j.refused)
+		e = refuse_push(why, FL_ERROR, "refused push: cannot walk the new commits: %s",
+				fl_git_error());
+done:
+	git_revwalk_free(walk);
+	cJSON_Delete(roster);
+	strbuf_release(&j.buf);
+	free(line);
+	return e;
+}

@@ -1,0 +1,433 @@
+#!/bin/sh
+# t0300-server-check: the central repository and its pre-receive hook
+# (DESIGN section 5), driven with stock git only, so that what is tested is
+# what any git client meets: `server init`, `roster add|list`, then pushes
+# over a plain path and git daemon (no pusher name: each commit is judged by
+# its author, <id>@fieldlog) and over http (REMOTE_USER names the pusher).
+# Valid records go in; writing in someone else's directory, deleting, a
+# non-canonical or invalid file, a symlink, a force push, a response by an
+# officer, a change to roster.json, and a merge that reverts someone's
+# record are refused, and the reason reaches the pusher's terminal.
+
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_LIB_DIR/servers.sh"
+
+# Record ids (26-character ULIDs); the shard directory is the last character.
+ID1=01JC8Z5Q3H2M4N6P8R0T2V4X6Y
+ID2=01JC8Z5Q3H2M4N6P8R0T2V4X70
+ID3=01JC8Z5Q3H2M4N6P8R0T2V4X71
+ID4=01JC8Z5Q3H2M4N6P8R0T2V4X72
+ID5=01JC8Z5Q3H2M4N6P8R0T2V4X73
+ID6=01JC8Z5Q3H2M4N6P8R0T2V4X74
+ID7=01JC8Z5Q3H2M4N6P8R0T2V4X75
+ID8=01JC8Z5Q3H2M4N6P8R0T2V4X76
+
+CENTRAL=$TEST_SCRATCH/srv/central.git
+
+# put CLONE AUTHOR KIND ID [INDENT [TITLE]]: writes a valid record the way
+# Python's json.dumps prints it (INDENT 2 is the canonical form).
+put () {
+	mkdir -p "$1/$2/$3/$(printf %s "$4" | tail -c 1)" &&
+	"$PYTHON" - "$2" "$3" "$4" "${5:-2}" "${6:-Thiếu cán bộ địa chính}" \
+		>"$1/$2/$3/$(printf %s "$4" | tail -c 1)/$4.json" <<-\EOF
+	import json, sys
+	author, kind, rid, indent, title = sys.argv[1:6]
+	t = "2025-09-08T09:00:00+07:00"
+	rec = {"schema": 1, "kind": kind, "id": rid, "author": author,
+	       "created_at": t, "updated_at": t, "deleted": False}
+	if kind == "issue":
+	    rec.update(title=title,
+	               description="Xã mới sáp nhập chưa đủ người làm địa chính.",
+	               domain="organisation", communes=["18073"], severity="high",
+	               status="open", actions="", resolution="", escalation="",
+	               comments=[])
+	elif kind == "response":
+	    rec.update(target="01JC8Z5Q3H2M4N6P8R0T2V4X6Y", target_kind="issue",
+	               text="Bộ đã nhận và sẽ trả lời.", state="answered")
+	sys.stdout.write(json.dumps(rec, ensure_ascii=False, indent=int(indent)) + "\n")
+	EOF
+}
+
+# rpath AUTHOR KIND ID: the repository path of a record.
+rpath () {
+	printf '%s/%s/%s/%s.json' "$1" "$2" "$(printf %s "$3" | tail -c 1)" "$3"
+}
+
+# commit_as CLONE ID MESSAGE: commits all changes in CLONE with author ID.
+commit_as () {
+	git -C "$1" add -A &&
+	test_tick &&
+	GIT_AUTHOR_NAME=$2 GIT_AUTHOR_EMAIL=$2@fieldlog git -C "$1" commit -q -m "$3"
+}
+
+central_main () {
+	git --git-dir="$CENTRAL" rev-parse refs/heads/main
+}
+
+# push_refused CLONE URL PATTERN [REFSPEC]: the push fails, the pusher sees
+# the hook's one-line reason matching PATTERN, main does not move, and CLONE
+# goes back to the central main. The hook must have refused, not crashed
+# (a sanitizer report reaches the pusher as well).
+push_refused () {
+	_before=$(central_main) &&
+	test_must_fail git -C "$1" push "$2" "${4:-HEAD:refs/heads/main}" 2>err &&
+	cat err &&
+	! grep -i "sanitizer\|runtime error" err &&
+	grep "^remote: fieldlog: refused" err >reason &&
+	test_line_count = 1 reason &&
+	grep -e "$3" reason &&
+	test "$(central_main)" = "$_before" &&
+	git -C "$1" fetch -q "$CENTRAL" main &&
+	git -C "$1" reset -q --hard FETCH_HEAD
+}
+
+test_expect_success 'server init makes a bare repository with roster, config and hook' '
+	fieldlog server init srv/central.git >out &&
+	cat out &&
+	grep "roster add --repo srv/central.git" out &&
+	test "$(git --git-dir="$CENTRAL" config --bool core.bare)" = true &&
+	for k in receive.denyDeletes receive.denyNonFastForwards receive.fsckObjects http.receivepack
+	do
+		test "$(git --git-dir="$CENTRAL" config --bool $k)" = true || return 1
+	done &&
+	test -x "$CENTRAL/hooks/pre-receive" &&
+	grep "^exec .* server check" "$CENTRAL/hooks/pre-receive" &&
+	test "$(git --git-dir="$CENTRAL" symbolic-ref HEAD)" = refs/heads/main &&
+	git --git-dir="$CENTRAL" show main:roster.json >actual &&
+	printf "{\n  \"schema\": 1,\n  \"people\": []\n}\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the hook names this binary, quoted for sh' '
+	real=$(readlink -f "$FIELDLOG_BIN") &&
+	printf "exec %s server check \"\$@\"\n" "'\''$real'\''" >expect &&
+	tail -n 1 "$CENTRAL/hooks/pre-receive" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'server init refuses a directory that is not empty' '
+	mkdir full && : >full/x &&
+	test_must_fail fieldlog server init full 2>err &&
+	grep "not an empty directory" err &&
+	mkdir empty &&
+	fieldlog server init empty >/dev/null
+'
+
+test_expect_success 'roster add: two officers and a reviewer, one commit each' '
+	fieldlog roster add --repo srv/central.git --id binh.tran --name "Trần Văn Bình" \
+		--role officer --province 75 --login binh.tran &&
+	fieldlog roster add --repo srv/central.git --id an.nguyen --name "Nguyễn Thị An" \
+		--role officer --province 42 --login an.nguyen &&
+	fieldlog roster add --repo srv/central.git --id chi.le --name "Lê Minh Chi" \
+		--role reviewer --login chi.le@bonoivu &&
+	git --git-dir="$CENTRAL" log --format=%s -3 main >actual &&
+	cat >expect <<-\EOF &&
+	roster: add chi.le (reviewer)
+	roster: add an.nguyen (officer)
+	roster: add binh.tran (officer)
+	EOF
+	test_cmp expect actual &&
+	fieldlog roster list --repo srv/central.git --json >roster.json &&
+	json_get people.0.id people.1.id people.2.id people.0.provinces people.2.login \
+		<roster.json >actual &&
+	cat >expect <<-\EOF &&
+	an.nguyen
+	binh.tran
+	chi.le
+	["42"]
+	chi.le@bonoivu
+	EOF
+	test_cmp expect actual &&
+	git --git-dir="$CENTRAL" show main:roster.json >file &&
+	test_cmp roster.json file &&
+	"$PYTHON" -c "import json,sys; d=json.load(open(\"file\")); sys.stdout.write(json.dumps(d, ensure_ascii=False, indent=2)+\"\n\")" >again &&
+	test_cmp file again &&
+	fieldlog roster list --repo srv/central.git >list &&
+	grep "^an.nguyen .*Nguyễn Thị An .*officer .*42 .*an.nguyen$" list
+'
+
+test_expect_success 'roster add: bad input is refused, the roster unchanged' '
+	before=$(central_main) &&
+	test_must_fail fieldlog roster add --repo srv/central.git --id dung.pham --name D \
+		--role officer 2>err &&
+	grep "at least one province" err &&
+	test_must_fail fieldlog roster add --repo srv/central.git --id dung.pham --name D \
+		--role officer --province 99 2>err &&
+	grep "unknown province code .99." err &&
+	test_must_fail fieldlog roster add --repo srv/central.git --id dung.pham --name D \
+		--role admin --province 42 2>err &&
+	grep "role .admin." err &&
+	test_must_fail fieldlog roster add --repo srv/central.git --id Dung --name D \
+		--role reviewer 2>err &&
+	grep "id .Dung. is not valid" err &&
+	test_must_fail fieldlog roster add --repo srv/central.git --id dung.pham --name D \
+		--role reviewer --login "dung pham" 2>err &&
+	grep "login .dung pham. is not valid" err &&
+	test_must_fail fieldlog roster add --repo srv/central.git --id dung.pham --name D \
+		--role reviewer --login an.nguyen 2>err &&
+	grep "login .an.nguyen. already belongs to .an.nguyen." err &&
+	test_must_fail fieldlog roster add --repo nowhere --id dung.pham --name D \
+		--role reviewer 2>err &&
+	grep "no repository at .nowhere." err &&
+	test "$(central_main)" = "$before"
+'
+
+test_expect_success 'roster add again replaces the person; unchanged is a no-op' '
+	fieldlog roster add --repo srv/central.git --id binh.tran --name "Trần Văn Bình" \
+		--role officer --province 75 --province 42 >out &&
+	grep "updated binh.tran" out &&
+	git --git-dir="$CENTRAL" log -1 --format=%s main >actual &&
+	echo "roster: update binh.tran (officer)" >expect &&
+	test_cmp expect actual &&
+	fieldlog roster list --repo srv/central.git --json | json_get people.1.provinces >actual &&
+	echo "[\"75\",\"42\"]" >expect &&
+	test_cmp expect actual &&
+	before=$(central_main) &&
+	fieldlog roster add --repo srv/central.git --id binh.tran --name "Trần Văn Bình" \
+		--role officer --province 75 --province 42 >out &&
+	grep "nothing to change" out &&
+	test "$(central_main)" = "$before"
+'
+
+test_expect_success 'path push: a valid record is accepted (judged by its author)' '
+	git clone -q "$CENTRAL" an &&
+	put an an.nguyen issue $ID1 &&
+	commit_as an an.nguyen "issue $ID1: new" &&
+	git -C an push origin HEAD:refs/heads/main 2>err &&
+	cat err &&
+	! grep "fieldlog:" err &&
+	test "$(central_main)" = "$(git -C an rev-parse HEAD)" &&
+	git --git-dir="$CENTRAL" cat-file -e "main:$(rpath an.nguyen issue $ID1)"
+'
+
+test_expect_success 'an edit of an own record and several commits in one push are accepted' '
+	put an an.nguyen issue $ID1 2 "Thiếu cán bộ địa chính ở xã Thành Sen" &&
+	commit_as an an.nguyen "issue $ID1: title" &&
+	put an an.nguyen issue $ID2 &&
+	commit_as an an.nguyen "issue $ID2: new" &&
+	git -C an push -q origin HEAD:refs/heads/main &&
+	test "$(central_main)" = "$(git -C an rev-parse HEAD)"
+'
+
+test_expect_success 'writing under another officer'\''s directory is refused' '
+	put an binh.tran issue $ID3 &&
+	commit_as an an.nguyen "sneaky" &&
+	push_refused an "$CENTRAL" "refused commit [0-9a-f]\{7\}: $(rpath binh.tran issue $ID3): not under .an.nguyen/."
+'
+
+test_expect_success 'a bad commit hidden under a good one is found' '
+	put an binh.tran issue $ID3 &&
+	commit_as an an.nguyen "sneaky" &&
+	bad=$(git -C an rev-parse --short=7 HEAD) &&
+	put an an.nguyen issue $ID3 &&
+	commit_as an an.nguyen "innocent" &&
+	push_refused an "$CENTRAL" "refused commit $bad: $(rpath binh.tran issue $ID3)"
+'
+
+test_expect_success 'deleting a record is refused' '
+	git -C an rm -q "$(rpath an.nguyen issue $ID2)" &&
+	commit_as an an.nguyen "remove" &&
+	push_refused an "$CENTRAL" "$(rpath an.nguyen issue $ID2): deletes record"
+'
+
+test_expect_success 'a record that is not in canonical form (indent 4) is refused' '
+	put an an.nguyen issue $ID3 4 &&
+	commit_as an an.nguyen "indent 4" &&
+	push_refused an "$CENTRAL" "$(rpath an.nguyen issue $ID3): not in canonical form"
+'
+
+test_expect_success 'a file that is not JSON is refused' '
+	put an an.nguyen issue $ID3 &&
+	printf "{\"schema\": 1,\n" >"an/$(rpath an.nguyen issue $ID3)" &&
+	commit_as an an.nguyen "broken" &&
+	push_refused an "$CENTRAL" "$(rpath an.nguyen issue $ID3): "
+'
+
+test_expect_success 'an invalid record (unknown commune) is refused' '
+	put an an.nguyen issue $ID3 &&
+	sed -i -e "s/\"18073\"/\"99999\"/" "an/$(rpath an.nguyen issue $ID3)" &&
+	commit_as an an.nguyen "unknown commune" &&
+	push_refused an "$CENTRAL" "unknown commune code .99999."
+'
+
+test_expect_success 'a file outside the record layout is refused' '
+	echo hello >an/an.nguyen/notes.txt &&
+	commit_as an an.nguyen "notes" &&
+	push_refused an "$CENTRAL" "an.nguyen/notes.txt: not a record path"
+'
+
+test_expect_success 'a symbolic link is refused' '
+	mkdir -p an/an.nguyen/issue/3 &&
+	ln -s "../Y/$ID1.json" "an/$(rpath an.nguyen issue $ID5)" &&
+	commit_as an an.nguyen "link" &&
+	push_refused an "$CENTRAL" "$(rpath an.nguyen issue $ID5): a symbolic link"
+'
+
+test_expect_success 'a response written by an officer is refused' '
+	put an an.nguyen response $ID4 &&
+	commit_as an an.nguyen "respond to myself" &&
+	push_refused an "$CENTRAL" "only reviewers write responses"
+'
+
+test_expect_success 'roster.json cannot be changed by a push' '
+	"$PYTHON" -c "import json; d=json.load(open(\"an/roster.json\")); d[\"people\"][0][\"role\"]=\"reviewer\"; open(\"an/roster.json\",\"w\").write(json.dumps(d, ensure_ascii=False, indent=2)+\"\n\")" &&
+	commit_as an an.nguyen "promote myself" &&
+	push_refused an "$CENTRAL" "roster.json: the roster changes only on the server"
+'
+
+test_expect_success 'an author who is not in the roster is refused' '
+	put an an.nguyen issue $ID3 &&
+	git -C an add -A &&
+	git -C an commit -q -m stranger &&
+	push_refused an "$CENTRAL" "author <author@example.com> is not a fieldlog id" &&
+	put an mallory issue $ID3 &&
+	commit_as an mallory "mallory" &&
+	push_refused an "$CENTRAL" "author <mallory@fieldlog> is not in the roster"
+'
+
+test_expect_success 'a force push is refused' '
+	git -C an commit -q --amend -m "rewritten history" &&
+	push_refused an "$CENTRAL" "not a fast-forward" +HEAD:refs/heads/main
+'
+
+test_expect_success 'other refs and deleting main are refused' '
+	put an an.nguyen issue $ID3 &&
+	commit_as an an.nguyen "on a side branch" &&
+	push_refused an "$CENTRAL" "refused refs/heads/side: only refs/heads/main" HEAD:refs/heads/side &&
+	push_refused an "$CENTRAL" "refused refs/tags/v1: only refs/heads/main" HEAD:refs/tags/v1 &&
+	test_must_fail git -C an push "$CENTRAL" :refs/heads/main 2>err &&
+	cat err &&
+	git --git-dir="$CENTRAL" rev-parse --verify -q refs/heads/main
+'
+
+test_expect_success 'a reviewer may write a response, and nothing else' '
+	git clone -q "$CENTRAL" chi &&
+	put chi chi.le response $ID6 &&
+	commit_as chi chi.le "response" &&
+	git -C chi push -q origin HEAD:refs/heads/main &&
+	test "$(central_main)" = "$(git -C chi rev-parse HEAD)" &&
+	put chi chi.le issue $ID7 &&
+	commit_as chi chi.le "an issue" &&
+	push_refused chi "$CENTRAL" "chi.le is a reviewer: reviewers write only responses"
+'
+
+test_expect_success 'a merge of two officers'\'' work is accepted' '
+	git clone -q "$CENTRAL" binh &&
+	put binh binh.tran issue $ID3 &&
+	commit_as binh binh.tran "binh 1" &&
+	git -C an pull -q --no-rebase origin main &&
+	put an an.nguyen issue $ID4 &&
+	commit_as an an.nguyen "an 2" &&
+	git -C an push -q origin HEAD:refs/heads/main &&
+	git -C binh fetch -q origin &&
+	test_tick &&
+	GIT_AUTHOR_EMAIL=binh.tran@fieldlog git -C binh merge -q --no-edit origin/main &&
+	test "$(git -C binh rev-list --count --merges HEAD)" -ge 1 &&
+	git -C binh push -q origin HEAD:refs/heads/main &&
+	test "$(central_main)" = "$(git -C binh rev-parse HEAD)"
+'
+
+test_expect_success 'a merge that reverts another officer'\''s record is refused' '
+	git -C an pull -q --no-rebase origin main &&
+	put an an.nguyen issue $ID1 2 "Đã có thêm một cán bộ" &&
+	commit_as an an.nguyen "issue $ID1: new title" &&
+	git -C an push -q origin HEAD:refs/heads/main &&
+	git -C binh fetch -q origin &&
+	old=$(git -C binh rev-parse "origin/main~1") &&
+	put binh binh.tran issue $ID5 &&
+	commit_as binh binh.tran "binh 2" &&
+	git -C binh merge -q --no-ff --no-commit origin/main &&
+	git -C binh checkout "$old" -- "$(rpath an.nguyen issue $ID1)" &&
+	test_tick &&
+	GIT_AUTHOR_EMAIL=binh.tran@fieldlog git -C binh commit -q --no-edit &&
+	push_refused binh "$CENTRAL" "$(rpath an.nguyen issue $ID1): the merge throws away"
+'
+
+test_expect_success 'a merge that drops a record is refused' '
+	git -C an pull -q --no-rebase origin main &&
+	put an an.nguyen issue $ID8 &&
+	commit_as an an.nguyen "issue $ID8: new" &&
+	git -C an push -q origin HEAD:refs/heads/main &&
+	git -C binh fetch -q origin &&
+	put binh binh.tran issue $ID5 &&
+	commit_as binh binh.tran "binh 2" &&
+	git -C binh merge -q --no-ff --no-commit origin/main &&
+	git -C binh rm -q -f "$(rpath an.nguyen issue $ID8)" &&
+	test_tick &&
+	GIT_AUTHOR_EMAIL=binh.tran@fieldlog git -C binh commit -q --no-edit &&
+	push_refused binh "$CENTRAL" "$(rpath an.nguyen issue $ID8): deletes record"
+'
+
+test_expect_success 'git daemon: a valid push is accepted, a bad one refused with the reason' '
+	start_git_daemon srv &&
+	git clone -q "$GIT_DAEMON_URL/central.git" d &&
+	put d an.nguyen issue $ID5 &&
+	commit_as d an.nguyen "over git daemon" &&
+	git -C d push -q origin HEAD:refs/heads/main &&
+	test "$(central_main)" = "$(git -C d rev-parse HEAD)" &&
+	put d binh.tran issue $ID6 &&
+	commit_as d an.nguyen "sneaky over git daemon" &&
+	push_refused d "$GIT_DAEMON_URL/central.git" "$(rpath binh.tran issue $ID6): not under .an.nguyen/." &&
+	grep "pre-receive hook declined" err
+'
+
+http_ok=
+test_expect_success 'http: start lighttpd with git-http-backend' '
+	if command -v lighttpd >/dev/null 2>&1 && start_http srv
+	then
+		http_add_user an.nguyen an-pw &&
+		http_add_user binh.tran binh-pw &&
+		http_add_user mallory mallory-pw &&
+		http_ok=t
+	else
+		echo "no lighttpd here: the http tests are skipped"
+	fi
+'
+
+test_expect_success 'http: REMOTE_USER names the pusher, whoever the author is' '
+	test -z "$http_ok" || {
+		git clone -q "$(http_url an.nguyen an-pw)/central.git" h &&
+		put h an.nguyen issue $ID6 &&
+		git -C h add -A &&
+		git -C h commit -q -m "authored by someone else, pushed by an" &&
+		git -C h push -q origin HEAD:refs/heads/main &&
+		test "$(central_main)" = "$(git -C h rev-parse HEAD)"
+	}
+'
+
+test_expect_success 'http: a push as binh.tran may not write an.nguyen'\''s records' '
+	test -z "$http_ok" || {
+		put h an.nguyen issue $ID7 &&
+		commit_as h an.nguyen "claims to be an" &&
+		push_refused h "$(http_url binh.tran binh-pw)/central.git" \
+			"$(rpath an.nguyen issue $ID7): not under .binh.tran/."
+	}
+'
+
+test_expect_success 'http: a login that is not in the roster is refused' '
+	test -z "$http_ok" || {
+		put h an.nguyen issue $ID7 &&
+		commit_as h an.nguyen "from mallory" &&
+		push_refused h "$(http_url mallory mallory-pw)/central.git" \
+			"refused push: unknown pusher .mallory."
+	}
+'
+
+test_expect_success 'the central repository is consistent and holds only valid records' '
+	git --git-dir="$CENTRAL" fsck --strict 2>err &&
+	git --git-dir="$CENTRAL" ls-tree -r --name-only main >files &&
+	grep -v "^roster.json$" files | sort >actual &&
+	{
+		rpath an.nguyen issue $ID1 && echo &&
+		rpath an.nguyen issue $ID2 && echo &&
+		rpath an.nguyen issue $ID4 && echo &&
+		rpath an.nguyen issue $ID5 && echo &&
+		rpath an.nguyen issue $ID8 && echo &&
+		if test -n "$http_ok"; then rpath an.nguyen issue $ID6 && echo; fi &&
+		rpath binh.tran issue $ID3 && echo &&
+		rpath chi.le response $ID6 && echo
+	} | sort >expect &&
+	test_cmp expect actual
+'
+
+test_done
