@@ -47,8 +47,8 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "counts by province, domain, status, severity", 0 },
 	{ "export", cmd_export, "export records as CSV or JSON", 0 },
 	/* administration */
-	/*PENDING*/{ "server", NULL, "central repository: init, check (pre-receive hook)", 0 },
-	/*PENDING*/{ "roster", NULL, "officers and reviewers of a central repository", 0 },
+	{ "server", cmd_server, "central repository: init, check (pre-receive hook)", 0 },
+	{ "roster", cmd_roster, "officers and reviewers of a central repository", 0 },
 	{ "reindex", cmd_reindex, "rebuild index.db from repo.git", 0 },
 	/*PENDING*/{ "generate", NULL, "write synthetic records (benchmarks)", 1 },
 };
