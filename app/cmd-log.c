@@ -364,10 +364,19 @@ CMD(log)
 				if (!sum.len)
 					strbuf_addstr(&sum, "saved again, no field changed");
 			} else {
+				/* What it is about: a title, a summary, a week, a text. */
+				static const char *const heads[] = { "title", "summary", "week",
+								     "text" };
 				strbuf_addf(&sum, "created");
-				const char *t = fl_json_str(b, "title");
-				if (t && *t)
-					strbuf_addf(&sum, ": %s", t);
+				for (size_t k = 0; k < FL_ARRAY_SIZE(heads); k++) {
+					const char *t = fl_json_str(b, heads[k]);
+					if (t && *t) {
+						char *l = one_line(t, 60);
+						strbuf_addf(&sum, ": %s", l);
+						free(l);
+						break;
+					}
+				}
 			}
 			cJSON_Delete(a);
 			cJSON_Delete(b);
