@@ -246,6 +246,13 @@ static int net_error(int code, const char *what)
 	return fl_error(FL_ERROR, "%s failed: %s", what, fl_git_error());
 }
 
+/* libgit2's own message after we stop offering credentials is unrelated noise. */
+static int auth_error(void)
+{
+	return fl_error(FL_ERROR, "the central repository refused our credentials (authentication"
+			" failed; check the login and token: fieldlog remote set-token)");
+}
+
 static const char fetch_spec[] = "+refs/heads/main:refs/remotes/origin/main";
 
 static int do_fetch(git_repository *repo, const struct fl_sync_opts *o)
@@ -271,7 +278,7 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o)
 	if (o->progress)
 		fputc('\r', stderr);
 	if (e < 0)
-		e = net_error(e, "fetch");
+		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
 done:
 	git_remote_free(r);
 	strbuf_release(&c.sideband);
@@ -303,7 +310,7 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 	if (e == GIT_ENONFASTFORWARD) {
 		e = fl_error(FL_EEXISTS, "the central repository moved on");
 	} else if (e < 0) {
-		e = net_error(e, "push");
+		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "push");
 	} else if (c.rejected) {
 		if (strstr(c.rejected, "non-fast-forward") || strstr(c.rejected, "fetch first")) {
 			e = fl_error(FL_EEXISTS, "the central repository moved on");
