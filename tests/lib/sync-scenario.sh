@@ -209,6 +209,7 @@ scn_same_replicas () {
 scn_central_has_ids () {
 	git --git-dir="$SCN_CENTRAL" ls-tree -r --name-only main >"$TEST_SCRATCH/out/central.paths" &&
 	for _scn_f in "$TEST_SCRATCH"/ids/*.issue "$TEST_SCRATCH"/ids/*.visit; do
+		[ -f "$_scn_f" ] || continue
 		_scn_b=${_scn_f##*/}
 		_scn_author=${_scn_b%.*}
 		_scn_kind=${_scn_b##*.}
@@ -290,12 +291,13 @@ scn_push_own () {
 	echo "${_scn_id%.json}" >>"$TEST_SCRATCH/ids/$2.issue"
 }
 
-# scn_fsck: the central repository and every workspace's repo.git pass
-# git fsck --strict.
+# scn_fsck: the central repository and every workspace's repo.git (under
+# ws/) pass git fsck --strict.
 scn_fsck () {
 	git --git-dir="$SCN_CENTRAL" fsck --strict --no-progress &&
-	for _scn_d in "$SCN_WS"/*/; do
-		git --git-dir="$_scn_d/repo.git" fsck --strict --no-progress || return 1
+	for _scn_d in "$SCN_WS"/*/repo.git; do
+		[ -d "$_scn_d" ] || continue
+		git --git-dir="$_scn_d" fsck --strict --no-progress || return 1
 	done
 }
 
