@@ -1,0 +1,177 @@
+#!/bin/sh
+# t0430: what comes from the central repository is untrusted input. A copy
+# of the central repository without its pre-receive hook (srv/evil.git,
+# served by git daemon) receives, by stock git, every kind of bad file:
+# invalid JSON, duplicate keys, trailing bytes after the object, invalid
+# UTF-8, "\u0000", an unknown kind, an id that is not the file name, an
+# author that is not the directory, a 300 KB file, a symbolic link, a
+# submodule entry (and a few more: an executable file, a non-canonical
+# record, a path outside the layout, JSON nested 20000 deep), next to two
+# good records. Workspaces syncing from it do not crash (exit 0), import
+# the good records, and `fieldlog status` lists each bad file with a reason.
+
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_LIB_DIR/servers.sh"
+. "$TEST_LIB_DIR/sync-scenario.sh"
+
+EVIL=$SCN_SRV/evil.git
+
+# stock_push MESSAGE: commits everything staged in the clone "evil" as
+# an.nguyen@fieldlog and pushes it into evil.git (no hook there).
+stock_push () {
+	GIT_AUTHOR_EMAIL=an.nguyen@fieldlog git -C evil commit -q -m "$1" &&
+	git -C evil push -q origin HEAD:refs/heads/main
+}
+
+test_expect_success 'central repository, and a copy of it without the hook' '
+	fieldlog server init "$SCN_CENTRAL" >/dev/null &&
+	for p in an.nguyen binh.tran; do
+		scn_person $p &&
+		fieldlog roster add --repo "$SCN_CENTRAL" --id $p --name "$scn_name" \
+			--role officer --province $scn_prov --login $scn_login || return 1
+	done &&
+	fieldlog roster add --repo "$SCN_CENTRAL" --id dung.pham --name "Phạm Quốc Dũng" \
+		--role reviewer --login dung-login &&
+	git clone -q --bare "$SCN_CENTRAL" "$EVIL" &&
+	test ! -e "$EVIL/hooks/pre-receive" &&
+	start_git_daemon "$SCN_SRV" &&
+	URL=$GIT_DAEMON_URL/evil.git
+'
+
+test_expect_success 'a reviewer workspace joins before the bad files arrive' '
+	fieldlog -C ws/early init --id dung.pham --remote "$URL" >out/early.init &&
+	grep "0 records indexed" out/early.init
+'
+
+test_expect_success 'stock git writes two good records and every kind of bad file' '
+	git clone -q "$URL" evil &&
+	good1=$(scn_foreign_record an.nguyen out/good1.json) &&
+	good2=$(scn_foreign_record binh.tran out/good2.json) &&
+	for f in "$good1" "$good2"; do
+		mkdir -p "evil/${f%/*}" || return 1
+	done &&
+	cp out/good1.json "evil/$good1" &&
+	cp out/good2.json "evil/$good2" &&
+	echo "$good1" >good.paths &&
+	echo "$good2" >>good.paths &&
+	# bad.manifest: PATH<TAB>what the reason must mention (a regexp)
+	"$PYTHON" - out/good1.json evil >bad.manifest <<-\PY &&
+	import json, os, random, sys
+	good = open(sys.argv[1], encoding="utf-8").read()
+	rec = json.loads(good)
+	root = sys.argv[2]
+	rng = random.Random(430)
+	def ulid():
+	    a = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	    return "01" + "".join(rng.choice(a) for _ in range(24))
+	def path(author="an.nguyen", kind="issue", i=None):
+	    i = i or ulid()
+	    return "%s/%s/%s/%s.json" % (author, kind, i[-1], i), i
+	def put(p, data, why):
+	    full = os.path.join(root, p)
+	    os.makedirs(os.path.dirname(full), exist_ok=True)
+	    with open(full, "wb") as f:
+	        f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+	    print("%s\t%s" % (p, why))
+	def as_id(i, text=good):
+	    # the good record, canonical, with another id
+	    return text.replace(rec["id"], i)
+	p, i = path(); put(p, as_id(i)[:120], "json")
+	p, i = path(); put(p, as_id(i).replace("{\n", "{\n  \"title\": \"hai lần\",\n", 1), "duplicate")
+	p, i = path(); put(p, as_id(i) + "{}\n", "trailing")
+	p, i = path(); put(p, as_id(i).encode("utf-8").replace(b"made outside", b"made \xff\xfe outside"), "utf-?8")
+	p, i = path(); put(p, as_id(i).replace("made outside", "made \\u0000 outside"), "u0000|nul")
+	p, i = path(); put(p, as_id(i).replace("\"kind\": \"issue\"", "\"kind\": \"rumour\""), "kind")
+	p, i = path(); put(p, as_id(ulid()), "file name")
+	p, i = path(author="binh.tran"); put(p, as_id(i), "author.*director")
+	p, i = path(); put(p, as_id(i).replace("\"description\": \"\"", "\"description\": \"%s\"" % ("a" * 300000)), "limit|large|size|bytes")
+	p, i = path(); put(p, as_id(i).replace("\n  ", "\n    "), "canonical")
+	p, i = path(); put(p, "[" * 20000 + "]" * 20000, "nest|deep")
+	put("an.nguyen/notes.txt", "ghi chú\n", "record path|layout")
+	PY
+	# a symbolic link, an executable file and a submodule, each where a
+	# record would be
+	link=an.nguyen/issue/L/01K7ZSYMBOL1CL1NKAAAAAAAAL.json &&
+	mkdir -p evil/an.nguyen/issue/L &&
+	ln -s ../../../roster.json "evil/$link" &&
+	printf "%s\t%s\n" "$link" "symbolic link" >>bad.manifest &&
+	exe=an.nguyen/issue/X/01K7ZEXECVTAB1EAAAAAAAAAAX.json &&
+	mkdir -p evil/an.nguyen/issue/X &&
+	sed -e "s/$(json_get id <out/good1.json)/01K7ZEXECVTAB1EAAAAAAAAAAX/" out/good1.json >"evil/$exe" &&
+	chmod +x "evil/$exe" &&
+	printf "%s\t%s\n" "$exe" "executable|regular" >>bad.manifest &&
+	git -C evil add -A &&
+	sub=an.nguyen/issue/S/01K7ZSVBM0DV1EAAAAAAAAAAAS.json &&
+	git -C evil update-index --add --cacheinfo "160000,$(git -C evil rev-parse HEAD),$sub" &&
+	printf "%s\t%s\n" "$sub" "submodule" >>bad.manifest &&
+	stock_push "good and bad records" &&
+	git --git-dir="$EVIL" ls-tree -r main >out/evil.tree &&
+	cat out/evil.tree &&
+	grep "^120000 " out/evil.tree &&
+	grep "^160000 " out/evil.tree &&
+	grep "^100755 " out/evil.tree &&
+	test_line_count = 15 bad.manifest
+'
+
+# check_workspace WS: status lists every bad file with a fitting reason,
+# and only those; the two good records are indexed.
+check_workspace () {
+	fieldlog -C "$1" status >out/status.txt &&
+	cat out/status.txt &&
+	grep "records skipped as invalid: 15" out/status.txt &&
+	fieldlog -C "$1" status --json >out/status.json &&
+	"$PYTHON" - bad.manifest out/status.json <<-\PY &&
+	import json, re, sys
+	want = dict(l.rstrip("\n").split("\t") for l in open(sys.argv[1], encoding="utf-8"))
+	got = {s["path"]: s["reason"] for s in json.load(open(sys.argv[2], encoding="utf-8"))["skipped"]}
+	bad = 0
+	for p, why in sorted(want.items()):
+	    if p not in got:
+	        print("not listed as skipped: %s" % p); bad = 1
+	    elif not got[p] or not re.search(why, got[p], re.I):
+	        print("%s: reason %r does not mention /%s/" % (p, got[p], why)); bad = 1
+	for p in sorted(set(got) - set(want)):
+	    print("listed but not bad: %s (%s)" % (p, got[p])); bad = 1
+	sys.exit(bad)
+	PY
+	fieldlog -C "$1" issue list --json >out/list.json &&
+	scn_ids out/list.json >out/ids.actual &&
+	for f in $(cat good.paths); do
+		id=${f##*/} && echo "${id%.json}" || return 1
+	done | sort >out/ids.expect &&
+	test_cmp out/ids.expect out/ids.actual
+}
+
+test_expect_success 'the early workspace syncs: exit 0, warns, imports the good records' '
+	fieldlog -C ws/early sync >out/sync.out 2>out/sync.err &&
+	cat out/sync.out out/sync.err &&
+	grep "^sent 0, received [0-9]*, conflicts 0$" out/sync.out &&
+	grep "15 invalid records skipped" out/sync.err
+'
+
+test_expect_success 'its status lists each bad file with the reason; the good ones are in' '
+	check_workspace ws/early
+'
+
+test_expect_success 'a fresh workspace (init --remote) imports the same way' '
+	fieldlog -C ws/fresh init --id dung.pham --remote "$URL" >out/fresh.init 2>out/fresh.err &&
+	cat out/fresh.init out/fresh.err &&
+	grep "2 records indexed" out/fresh.init &&
+	fieldlog -C ws/fresh sync &&
+	check_workspace ws/fresh
+'
+
+test_expect_success 'reindex keeps the same skipped list and records' '
+	fieldlog -C ws/fresh reindex &&
+	check_workspace ws/fresh
+'
+
+test_expect_success 'the good records stay usable: show works, another sync is quiet' '
+	id=$(sed -n 1p out/ids.expect) &&
+	fieldlog -C ws/fresh issue show "$id" --json >out/shown &&
+	test "$(json_get id <out/shown)" = "$id" &&
+	fieldlog -C ws/fresh sync >out/again &&
+	test "$(cat out/again)" = "sent 0, received 0, conflicts 0"
+'
+
+test_done
