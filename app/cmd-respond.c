@@ -23,6 +23,37 @@ static const char respond_usage[] =
 	"fieldlog respond ID --text TEXT (--status answered|closed | --state approved|has_issues)"
 	" [--json]";
 
+/*
+ * Resolves an id prefix among issues and reports: a prefix that also fits
+ * a visit or a schedule still names the one issue or report it fits. When
+ * it fits neither, the prefix is looked up among all records, so that the
+ * caller can say "that is a visit" rather than "not found".
+ */
+static int resolve_target(char **out, struct ws *ws, const char *prefix)
+{
+	char *issue = NULL, *report = NULL;
+	int ei = fl_db_resolve(&issue, ws->db, prefix, "issue");
+	if (ei == FL_EAMBIGUOUS)
+		return ei;
+	int er = fl_db_resolve(&report, ws->db, prefix, "report");
+	if (er == FL_EAMBIGUOUS) {
+		free(issue);
+		return er;
+	}
+	if (issue && report) {
+		int e = fl_error(FL_EAMBIGUOUS, "id prefix '%s' is ambiguous: %s (issue), %s (report)",
+				 prefix, issue, report);
+		free(issue);
+		free(report);
+		return e;
+	}
+	if (issue || report) {
+		*out = issue ? issue : report;
+		return 0;
+	}
+	return fl_db_resolve(out, ws->db, prefix, NULL);
+}
+
 CMD(respond)
 {
 	const char *text = NULL, *status = NULL, *state = NULL, **pos;
@@ -64,7 +95,7 @@ CMD(respond)
 			       *ws->role ? ws->role : "nobody");
 		goto out;
 	}
-	if (fl_db_resolve(&target_id, ws->db, pos[0], NULL) < 0) {
+	if (resolve_target(&target_id, ws, pos[0]) < 0) {
 		e = fail();
 		goto out;
 	}

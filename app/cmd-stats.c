@@ -165,7 +165,7 @@ CMD(stats)
 /* --- export ------------------------------------------------------------------ */
 
 static const char export_usage[] =
-	"fieldlog export --format csv|json [--kind K] [filters] [-o FILE]";
+	"fieldlog export [--format csv|json] [--kind K] [filters] [-o FILE]   (default: CSV)";
 
 CMD(export)
 {

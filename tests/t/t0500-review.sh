@@ -279,7 +279,11 @@ test_expect_success 'respond: only reviewers, and the kind of answer must fit' '
 	test_must_fail fl bo respond "$(cat ids/dung-report)" --status answered --text "x" 2>err &&
 	one_error err &&
 	test_must_fail fl bo respond "$land" --status open --text "x" 2>err &&
-	one_error err
+	one_error err &&
+	visit=$(fl bo visit list --officer chi --json | json_get 0.id) &&
+	test_must_fail fl bo respond "$visit" --status answered --text "x" 2>err &&
+	one_error err &&
+	grep "is a visit" err
 '
 
 test_expect_success 'respond: the answer reaches the officer and changes the status' '
