@@ -54,7 +54,7 @@ $(DEPS): .ci/bootstrap
 
 fieldlog: $(FIELDLOG)
 ifeq ($(VARIANT),plain)
-	@cp $(FIELDLOG) $@
+	@cp $(FIELDLOG) $@.tmp && mv -f $@.tmp $@
 else
 	@:
 endif

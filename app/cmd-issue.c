@@ -180,6 +180,10 @@ static int issue_edit(int argc, const char **argv)
 		e = fail();
 		goto out;
 	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted"))) {
+		e = error_exit("%s %s is deleted", fl_json_str(rec, "kind"), fl_json_str(rec, "id"));
+		goto out;
+	}
 	if (strcmp(fl_json_str(rec, "author"), ws->id)) {
 		e = error_exit("issue %s belongs to %s; only its author edits it", pos[0],
 			       fl_json_str(rec, "author"));
@@ -266,6 +270,10 @@ static int issue_comment(int argc, const char **argv)
 		goto out;
 	if (ws_find(&rec, ws, pos[0], "issue") < 0) {
 		e = fail();
+		goto out;
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted"))) {
+		e = error_exit("%s %s is deleted", fl_json_str(rec, "kind"), fl_json_str(rec, "id"));
 		goto out;
 	}
 	if (strcmp(fl_json_str(rec, "author"), ws->id)) {

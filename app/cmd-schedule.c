@@ -182,24 +182,29 @@ static int schedule_edit(int argc, const char **argv)
 		e = fail();
 		goto out;
 	}
-	struct strbuf msg = STRBUF_INIT;
-	strbuf_addf(&msg, "schedule %s: entry %s", fl_json_str(rec, "id"), fl_json_str(en, "id"));
-	if (state)
-		strbuf_addf(&msg, " state %s → %s", fl_json_str(en, "state"), state);
-	if (date)
-		strbuf_addf(&msg, " date %s → %s", fl_json_str(en, "date"), date);
-	if (commune || activity || note)
-		strbuf_addstr(&msg, " edited");
-	if (state)
-		fl_json_set_str(en, "state", state);
-	if (date)
-		fl_json_set_str(en, "date", date);
-	if (commune)
-		fl_json_set_str(en, "commune", commune);
-	if (activity)
-		fl_json_set_str(en, "activity", activity);
-	if (note)
-		fl_json_set_str(en, "note", note);
+	struct strbuf msg = STRBUF_INIT, what = STRBUF_INIT;
+	const char *fields[][2] = { { "state", state }, { "date", date }, { "commune", commune },
+				    { "activity", activity }, { "note", note } };
+	for (size_t i = 0; i < FL_ARRAY_SIZE(fields); i++) {
+		const char *old = fl_json_str(en, fields[i][0]);
+		if (!fields[i][1] || !strcmp(old ? old : "", fields[i][1]))
+			continue;
+		if (what.len)
+			strbuf_addstr(&what, ", ");
+		if (i < 2)
+			strbuf_addf(&what, "%s %s → %s", fields[i][0], old, fields[i][1]);
+		else
+			strbuf_addf(&what, "%s changed", fields[i][0]);
+		fl_json_set_str(en, fields[i][0], fields[i][1]);
+	}
+	if (!what.len) {
+		strbuf_release(&what);
+		e = error_exit("nothing to change: entry %s already says so", fl_json_str(en, "id"));
+		goto out;
+	}
+	strbuf_addf(&msg, "schedule %s: entry %s %s", fl_json_str(rec, "id"), fl_json_str(en, "id"),
+		    what.buf);
+	strbuf_release(&what);
 	e = ws_save(ws, rec, msg.buf);
 	if (e < 0)
 		e = fail();
@@ -235,6 +240,9 @@ static int schedule_list(int argc, const char **argv)
 static int schedule_show(int argc, const char **argv)
 {
 	/* `schedule show 2025-W37` shows this officer's plan for that week. */
+	if (argc >= 2 && strlen(argv[1]) == 8 && argv[1][4] == '-' && argv[1][5] == 'W' &&
+	    !fl_week_valid(argv[1]))
+		return error_exit("'%s' is not an ISO week (YYYY-Www)", argv[1]);
 	if (argc >= 2 && fl_week_valid(argv[1])) {
 		struct ws *ws;
 		int json = argc >= 3 && !strcmp(argv[2], "--json");

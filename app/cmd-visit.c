@@ -117,7 +117,11 @@ static int visit_write(int argc, const char **argv, int edit)
 			e = fail();
 			goto out;
 		}
-		if (strcmp(fl_json_str(rec, "author"), ws->id)) {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted"))) {
+		e = error_exit("%s %s is deleted", fl_json_str(rec, "kind"), fl_json_str(rec, "id"));
+		goto out;
+	}
+	if (strcmp(fl_json_str(rec, "author"), ws->id)) {
 			e = error_exit("visit %s belongs to %s", pos[0], fl_json_str(rec, "author"));
 			goto out;
 		}

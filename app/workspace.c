@@ -116,7 +116,13 @@ int ws_catch_up(struct ws *ws)
 	fl_clear_error();
 	if (!have_head || (have_idx && git_oid_equal(&head, &indexed)))
 		return 0;
-	return fl_import(ws->db, ws->store, have_idx ? &indexed : NULL, &head, NULL);
+	if (fl_import(ws->db, ws->store, have_idx ? &indexed : NULL, &head, NULL) == 0)
+		return 0;
+	/*
+	 * The commit the index remembers is gone (a repository restored from
+	 * a backup, say): rebuild from the head instead of failing forever.
+	 */
+	return fl_import(ws->db, ws->store, NULL, &head, NULL);
 }
 
 int ws_open(struct ws **out, int write)

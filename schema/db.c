@@ -296,8 +296,17 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 	sqlite3_busy_timeout(db->h, 10000);
 	sqlite3_extended_result_codes(db->h, 0);
 
-	sqlite3_stmt *st = fl_db_prepare(db, "PRAGMA application_id");
-	long long app = fl_step(st) ? sqlite3_column_int64(st, 0) : -1;
+	/* A damaged or foreign file is an error the user can act on, not a crash. */
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA application_id", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		int e = fl_error(FL_ERROR, "the index '%s' is unreadable (%s); rebuild it with "
+				 "'fieldlog reindex'", path, sqlite3_errmsg(db->h));
+		sqlite3_finalize(st);
+		fl_db_close(db);
+		return e;
+	}
+	long long app = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (app == 0) {
 		st = fl_db_prepare(db, "SELECT count(*) FROM sqlite_schema");
@@ -306,7 +315,8 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 		sqlite3_finalize(st);
 		if (n) {
 			fl_db_close(db);
-			return fl_error(FL_ERROR, "'%s' is not a fieldlog index", path);
+			return fl_error(FL_ERROR, "'%s' is not a fieldlog index; move it away and run "
+					"'fieldlog reindex'", path);
 		}
 		fl_db_exec(db, "PRAGMA application_id = 1179406151");  /* 0x464c4f47 */
 	} else if (app != FL_DB_APPLICATION_ID) {

@@ -252,7 +252,7 @@ static int bad(const char *prefix, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	why = xstrvfmt(fmt, ap);
 	va_end(ap);
-	e = fl_error(FL_EINVALID, "%sfield '%s': %s", prefix, name, why);
+	e = fl_error(FL_EINVALID, "field '%s%s': %s", prefix, name, why);
 	free(why);
 	return e;
 }
@@ -268,12 +268,23 @@ static int check_string(const char *prefix, const char *name, const cJSON *v,
 	if (!fl_utf8_valid(s, len))
 		return bad(prefix, name, "%sinvalid UTF-8", "");
 	if (len > max)
-		return fl_error(FL_EINVALID, "%sfield '%s': longer than %zu bytes",
+		return fl_error(FL_EINVALID, "field '%s%s': longer than %zu bytes",
 				prefix, name, max);
 	if (required && !*s)
 		return bad(prefix, name, "%srequired", "");
 	if (oneline && strchr(s, '\n'))
 		return bad(prefix, name, "%smust be one line", "");
+	/*
+	 * Control characters (C0 but newline and tab, DEL, and C1 U+0080..U+009F,
+	 * which is C2 80..C2 9F in UTF-8) are refused: records from other people
+	 * are printed on reviewers' terminals, and ESC would let a record
+	 * drive them.
+	 */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && ((*p != '\n' && *p != '\t') || oneline)) || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return bad(prefix, name, "%scontains a control character", "");
+	}
 	char *nfc = NULL;
 	if (fl_text_nfc(&nfc, s, len, name) < 0 || strcmp(nfc, s)) {
 		free(nfc);
@@ -330,7 +341,7 @@ static int check_value(const char *prefix, const struct field *f, const cJSON *v
 			return bad(prefix, f->name, "%snot a list", "");
 		cJSON_ArrayForEach(e1, v) {
 			if (++n > FL_LIST_MAX)
-				return fl_error(FL_EINVALID, "%sfield '%s': more than %d elements",
+				return fl_error(FL_EINVALID, "field '%s%s': more than %d elements",
 						prefix, f->name, FL_LIST_MAX);
 			if (f->type == T_OBJECTS) {
 				char *p;
@@ -406,15 +417,15 @@ static int check_fields_from(const char *prefix, const cJSON *first,
 			while (have && strcmp(have->string, f->name))
 				have = have->next;
 			if (!have)
-				return fl_error(FL_EINVALID, "%sfield '%s': missing", prefix, f->name);
-			return fl_error(FL_EINVALID, "%sfield '%s': out of canonical order",
+				return fl_error(FL_EINVALID, "field '%s%s': missing", prefix, f->name);
+			return fl_error(FL_EINVALID, "field '%s%s': out of canonical order",
 					prefix, f->name);
 		}
 		if ((e = check_value(prefix, f, it)) < 0)
 			return e;
 	}
 	if (it)
-		return fl_error(FL_EINVALID, "%sunknown field '%s'", prefix, it->string);
+		return fl_error(FL_EINVALID, "unknown field '%s%s'", prefix, it->string);
 	return 0;
 }
 
