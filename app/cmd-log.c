@@ -290,7 +290,8 @@ static const char *kept_label(const struct history *h, const struct version *m)
 	return buf;
 }
 
-static const char log_usage[] = "fieldlog log ID [--json]";
+static const char log_usage[] =
+	"fieldlog log ID [--json]   (every version, oldest first; responses and merge conflicts in time)";
 
 CMD(log)
 {
