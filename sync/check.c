@@ -225,10 +225,22 @@ int fl_roster_put(cJSON *roster, cJSON *person)
 		cJSON_ReplaceItemViaPointer(people, old, person);
 		return 1;
 	}
-	if (pos >= 0)
-		cJSON_InsertItemInArray(people, pos, person);
-	else
+	/*
+	 * Debian's cJSON 1.7.15 (+deb12u4) silently drops an item inserted in
+	 * the middle of an array with cJSON_InsertItemInArray, so rebuild the
+	 * array: the items before pos, the new person, the rest.
+	 */
+	if (pos >= 0) {
+		cJSON *rest = cJSON_CreateArray(), *moved;
+		while (cJSON_GetArraySize(people) > pos)
+			cJSON_AddItemToArray(rest, cJSON_DetachItemFromArray(people, pos));
 		cJSON_AddItemToArray(people, person);
+		while ((moved = cJSON_DetachItemFromArray(rest, 0)))
+			cJSON_AddItemToArray(people, moved);
+		cJSON_Delete(rest);
+	} else {
+		cJSON_AddItemToArray(people, person);
+	}
 	return 0;
 }
 

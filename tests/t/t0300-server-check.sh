@@ -430,4 +430,14 @@ test_expect_success 'the central repository is consistent and holds only valid r
 	test_cmp expect actual
 '
 
+test_expect_success 'roster add keeps people sorted, whatever order they come in' '
+	fieldlog server init sorted.git >/dev/null &&
+	for id in an em bo cuong; do
+		fieldlog roster add --repo sorted.git --id $id --name "N $id" --role officer \
+			--province 42 --login $id >/dev/null || return 1
+	done &&
+	fieldlog roster list --repo sorted.git --json >people.json &&
+	"$PYTHON" -c "import json,sys; ids=[p[\"id\"] for p in json.load(open(\"people.json\"))[\"people\"]]; sys.exit(ids != [\"an\", \"bo\", \"cuong\", \"em\"])"
+'
+
 test_done
