@@ -26,19 +26,23 @@ struct week_data {
 	cJSON *figures;
 };
 
-static cJSON *query_records(struct ws *ws, const char *sql, const char *week)
+static cJSON *query_records(struct ws *ws, const char *sql, const struct week_data *d)
 {
-	sqlite3_stmt *st = fl_db_prepare(ws->db, sql);
+	sqlite3_stmt *st = fl_db_stmt(ws->db, sql);
 	cJSON *arr = cJSON_CreateArray();
 	fl_bind_text(st, ":me", ws->id);
-	fl_bind_text(st, ":week", week);
+	fl_bind_text(st, ":week", d->week);
+	if (sqlite3_bind_parameter_index(st, ":mon")) {
+		fl_bind_text(st, ":mon", d->monday);
+		fl_bind_text(st, ":sun", d->sunday);
+	}
 	while (fl_step(st)) {
 		cJSON *r = NULL;
 		const char *t = fl_col_text(st, 0);
 		if (fl_json_parse(&r, t, strlen(t)) == 0)
 			cJSON_AddItemToArray(arr, r);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return arr;
 }
 
@@ -61,7 +65,7 @@ static void week_gather(struct week_data *d, struct ws *ws, const char *week)
 
 	cJSON *scheds = query_records(ws,
 		"SELECT json FROM records WHERE kind = 'schedule' AND author = :me"
-		" AND week = :week AND deleted = 0 ORDER BY id", week);
+		" AND week = :week AND deleted = 0 ORDER BY id", d);
 	d->schedule = cJSON_CreateArray();
 	cJSON_ArrayForEach(r, scheds)
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "entries")) {
@@ -74,23 +78,19 @@ static void week_gather(struct week_data *d, struct ws *ws, const char *week)
 	cJSON_Delete(scheds);
 	d->visits = query_records(ws,
 		"SELECT json FROM records WHERE kind = 'visit' AND author = :me"
-		" AND week = :week AND deleted = 0 ORDER BY date, id", week);
+		" AND week = :week AND deleted = 0 ORDER BY date, id", d);
 	d->opened = query_records(ws,
 		"SELECT json FROM records WHERE kind = 'issue' AND author = :me"
-		" AND week = :week AND deleted = 0 ORDER BY created_at, id", week);
+		" AND week = :week AND deleted = 0 ORDER BY created_at, id", d);
 	/* Touched this week: updated within [Monday, next Monday). */
-	char *sql = xstrfmt("SELECT json FROM records WHERE kind = 'issue' AND author = :me"
-			    " AND deleted = 0 AND status IN ('escalated', 'answered')"
-			    " AND (week = :week OR substr(updated_at, 1, 10) BETWEEN '%s' AND '%s')"
-			    " ORDER BY created_at, id", d->monday, d->sunday);
-	d->escalated = query_records(ws, sql, week);
-	free(sql);
-	sql = xstrfmt("SELECT json FROM records WHERE kind = 'issue' AND author = :me"
-		      " AND deleted = 0 AND status IN ('resolved', 'closed')"
-		      " AND (week = :week OR substr(updated_at, 1, 10) BETWEEN '%s' AND '%s')"
-		      " ORDER BY created_at, id", d->monday, d->sunday);
-	d->resolved = query_records(ws, sql, week);
-	free(sql);
+	d->escalated = query_records(ws, "SELECT json FROM records WHERE kind = 'issue'"
+		" AND author = :me AND deleted = 0 AND status IN ('escalated', 'answered')"
+		" AND (week = :week OR substr(updated_at, 1, 10) BETWEEN :mon AND :sun)"
+		" ORDER BY created_at, id", d);
+	d->resolved = query_records(ws, "SELECT json FROM records WHERE kind = 'issue'"
+		" AND author = :me AND deleted = 0 AND status IN ('resolved', 'closed')"
+		" AND (week = :week OR substr(updated_at, 1, 10) BETWEEN :mon AND :sun)"
+		" ORDER BY created_at, id", d);
 
 	d->figures = cJSON_CreateObject();
 	count(d->figures, "planned", planned);

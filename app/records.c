@@ -377,7 +377,7 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 		if (n)
 			table_print(&t, stdout);
 		if (out_is_tty() || !n)
-			printf("%zu %s%s\n", n, kind, n == 1 ? "" : (k == FL_ISSUE ? "s" : "s"));
+			printf("%zu %s%s\n", n, kind, n == 1 ? "" : "s");
 	}
 	table_release(&t);
 	cJSON_Delete(all);
