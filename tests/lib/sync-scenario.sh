@@ -31,6 +31,16 @@
 # repository (srv/central.git), ws/ID the workspaces, out/ what commands
 # printed, ids/ the records each officer created.
 
+# Sanitizer builds: LeakSanitizer prints its table of used suppressions
+# (libpcre2) on stderr at every exit, which would spoil the tests that
+# count the lines a command prints. Set before any server starts, so that
+# hooks inherit it too.
+case ${LSAN_OPTIONS-} in
+*print_suppressions=*) ;;
+*) LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}print_suppressions=0" ;;
+esac
+export LSAN_OPTIONS
+
 SCN_OFFICERS="an.nguyen binh.tran chi.le"
 SCN_REVIEWER=dung.pham
 SCN_ALL="$SCN_OFFICERS $SCN_REVIEWER"

@@ -91,6 +91,11 @@ test_expect_success 'offline sync: exit 3, one line saying the versions are kept
 	grep "last successful sync: never" out/status
 '
 
+test_expect_success 'the offline line says why: the central repository cannot be reached' '
+	cat out/offline.err &&
+	grep -i "reach\|connect\|refused" out/offline.err
+'
+
 test_expect_success 'the server starts: one sync sends everything, pending 0' '
 	start_git_daemon "$SCN_SRV" &&
 	DAEMON_PIDFILE=$_srv_dir/pid &&
