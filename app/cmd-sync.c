@@ -88,9 +88,11 @@ CMD(sync)
 		fl_db_meta_set(ws->db, "last_sync_attempt", now);
 	}
 	if (e == FL_EOFFLINE) {
+		char *why = xstrdup(fl_last_error());   /* fl_sync_pending clears it */
 		size_t n = fl_sync_pending(ws->store);
 		error_exit("%s; %zu local version%s kept, to be sent by the next sync",
-			   fl_last_error(), n, n == 1 ? "" : "s");
+			   why, n, n == 1 ? "" : "s");
+		free(why);
 		e = EXIT_OFFLINE;
 	} else if (e == FL_EREJECTED) {
 		error_exit("the central repository refused the push: %s",

@@ -312,7 +312,14 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 	} else if (e < 0) {
 		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "push");
 	} else if (c.rejected) {
-		if (strstr(c.rejected, "non-fast-forward") || strstr(c.rejected, "fetch first")) {
+		/*
+		 * "cannot lock ref" / "failed to update ref": another push (our own
+		 * killed sync's, still finishing on the server) moved main between
+		 * its hook and its update. Same remedy as non-fast-forward.
+		 */
+		if (strstr(c.rejected, "non-fast-forward") || strstr(c.rejected, "fetch first") ||
+		    strstr(c.rejected, "cannot lock ref") || strstr(c.rejected, "failed to update ref") ||
+		    strstr(c.sideband.buf, "cannot lock ref")) {
 			e = fl_error(FL_EEXISTS, "the central repository moved on");
 		} else {
 			/* The hook's own lines say why; keep those that matter. */
