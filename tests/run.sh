@@ -79,8 +79,8 @@ export UNIT_DIR="${UNIT_DIR:-}"
 # Sanitizer builds (make check SANITIZE=address,undefined): a report exits
 # 199 instead of 1, so that test_must_fail tells a crash or a leak from an
 # ordinary error exit; libpcre2's own allocations are not our leaks.
-: "${ASAN_OPTIONS:=detect_leaks=1:abort_on_error=0:exitcode=199}"
-: "${LSAN_OPTIONS:=suppressions=$root/tests/lsan.supp}"
+: "${ASAN_OPTIONS:=detect_leaks=1:abort_on_error=0:exitcode=199:fast_unwind_on_malloc=0}"
+: "${LSAN_OPTIONS:=suppressions=$root/tests/lsan.supp:print_suppressions=0}"
 : "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1:exitcode=199}"
 export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TEST_TIMEOUT
 export TZ=Asia/Ho_Chi_Minh LANG=C.UTF-8 LC_ALL=C.UTF-8

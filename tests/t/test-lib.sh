@@ -100,8 +100,8 @@ umask 022
 # Sanitizer builds: a sanitizer report exits 199 (not 1, which fieldlog uses
 # for ordinary errors), so test_must_fail can tell a crash from a refusal.
 # tests/run.sh sets the same; these defaults cover running one script alone.
-: "${ASAN_OPTIONS:=detect_leaks=1:abort_on_error=0:exitcode=199}"
-: "${LSAN_OPTIONS:=suppressions=$TEST_ROOT/tests/lsan.supp}"
+: "${ASAN_OPTIONS:=detect_leaks=1:abort_on_error=0:exitcode=199:fast_unwind_on_malloc=0}"
+: "${LSAN_OPTIONS:=suppressions=$TEST_ROOT/tests/lsan.supp:print_suppressions=0}"
 : "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1:exitcode=199}"
 export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 
