@@ -41,6 +41,7 @@
 #include "app/fieldlog.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -514,14 +515,26 @@ struct memobj {
 	unsigned char *data;
 };
 
-struct memstore {
-	git_odb_backend parent;
-	git_odb *backing;
+struct batch {                   /* objects in write order, and a hash table */
 	struct memobj *v;
 	size_t n, alloc;
 	uint32_t *slots;             /* index + 1 into v; 0 is empty */
 	size_t nslots;
 	size_t bytes;
+};
+
+/*
+ * `cur` takes new objects; `old` is the batch a thread is writing as a
+ * pack (still readable until the pack is in place), so generating and
+ * compressing run on both cores.
+ */
+struct memstore {
+	git_odb_backend parent;
+	git_odb *backing;
+	struct batch cur, old;
+	int writing;
+	pthread_t thread;
+	const char *pack_dir;
 };
 
 static uint32_t oid_hash(const git_oid *id)
@@ -530,31 +543,68 @@ static uint32_t oid_hash(const git_oid *id)
 	       (uint32_t)id->id[2] << 8 | id->id[3];
 }
 
-static struct memobj *mem_find(struct memstore *m, const git_oid *id)
+static struct memobj *batch_find(struct batch *b, const git_oid *id)
 {
-	if (!m->nslots)
+	if (!b->n)
 		return NULL;
-	for (size_t i = oid_hash(id) & (m->nslots - 1);; i = (i + 1) & (m->nslots - 1)) {
-		uint32_t k = m->slots[i];
+	for (size_t i = oid_hash(id) & (b->nslots - 1);; i = (i + 1) & (b->nslots - 1)) {
+		uint32_t k = b->slots[i];
 		if (!k)
 			return NULL;
-		if (!git_oid_cmp(&m->v[k - 1].id, id))
-			return &m->v[k - 1];
+		if (!git_oid_cmp(&b->v[k - 1].id, id))
+			return &b->v[k - 1];
 	}
 }
 
-static void mem_grow(struct memstore *m)
+static void batch_rehash(struct batch *b, size_t ns)
 {
-	size_t ns = m->nslots ? 2 * m->nslots : 1u << 16;
-	free(m->slots);
-	m->slots = xcalloc(ns, sizeof(*m->slots));
-	m->nslots = ns;
-	for (size_t k = 0; k < m->n; k++) {
-		size_t i = oid_hash(&m->v[k].id) & (ns - 1);
-		while (m->slots[i])
+	free(b->slots);
+	b->slots = xcalloc(ns, sizeof(*b->slots));
+	b->nslots = ns;
+	for (size_t k = 0; k < b->n; k++) {
+		size_t i = oid_hash(&b->v[k].id) & (ns - 1);
+		while (b->slots[i])
 			i = (i + 1) & (ns - 1);
-		m->slots[i] = (uint32_t)(k + 1);
+		b->slots[i] = (uint32_t)(k + 1);
 	}
+}
+
+static void batch_add(struct batch *b, const git_oid *id, const void *data, size_t len,
+		      git_object_t type)
+{
+	if (b->n == b->alloc) {
+		b->alloc = b->alloc ? 2 * b->alloc : 4096;
+		b->v = xrealloc(b->v, b->alloc * sizeof(*b->v));
+	}
+	if (2 * (b->n + 1) > b->nslots)
+		batch_rehash(b, b->nslots ? 2 * b->nslots : 1u << 16);
+	struct memobj *o = &b->v[b->n];
+	git_oid_cpy(&o->id, id);
+	o->type = type;
+	o->len = len;
+	o->data = xmalloc(len ? len : 1);
+	memcpy(o->data, data, len);
+	size_t i = oid_hash(id) & (b->nslots - 1);
+	while (b->slots[i])
+		i = (i + 1) & (b->nslots - 1);
+	b->slots[i] = (uint32_t)(++b->n);
+	b->bytes += len + 64;
+}
+
+static void batch_clear(struct batch *b)
+{
+	for (size_t k = 0; k < b->n; k++)
+		free(b->v[k].data);
+	b->n = 0;
+	b->bytes = 0;
+	if (b->slots)
+		memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+}
+
+static struct memobj *mem_find(struct memstore *m, const git_oid *id)
+{
+	struct memobj *o = batch_find(&m->cur, id);
+	return o || !m->writing ? o : batch_find(&m->old, id);
 }
 
 static int mem_read(void **out, size_t *len, git_object_t *type, git_odb_backend *b,
@@ -604,44 +654,22 @@ static int mem_write(git_odb_backend *b, const git_oid *id, const void *data, si
 		     git_object_t type)
 {
 	struct memstore *m = (struct memstore *)b;
-	if (mem_find(m, id))
-		return 0;
-	if (m->n == m->alloc) {
-		m->alloc = m->alloc ? 2 * m->alloc : 4096;
-		m->v = xrealloc(m->v, m->alloc * sizeof(*m->v));
-	}
-	if (2 * (m->n + 1) > m->nslots)
-		mem_grow(m);
-	struct memobj *o = &m->v[m->n];
-	git_oid_cpy(&o->id, id);
-	o->type = type;
-	o->len = len;
-	o->data = xmalloc(len ? len : 1);
-	memcpy(o->data, data, len);
-	size_t i = oid_hash(id) & (m->nslots - 1);
-	while (m->slots[i])
-		i = (i + 1) & (m->nslots - 1);
-	m->slots[i] = (uint32_t)(++m->n);
-	m->bytes += len + 64;
+	if (!mem_find(m, id))
+		batch_add(&m->cur, id, data, len, type);
 	return 0;
-}
-
-static void mem_clear(struct memstore *m)
-{
-	for (size_t k = 0; k < m->n; k++)
-		free(m->v[k].data);
-	m->n = 0;
-	m->bytes = 0;
-	if (m->slots)
-		memset(m->slots, 0, m->nslots * sizeof(*m->slots));
 }
 
 static void mem_free(git_odb_backend *b)
 {
 	struct memstore *m = (struct memstore *)b;
-	mem_clear(m);
-	free(m->v);
-	free(m->slots);
+	if (m->writing)
+		pthread_join(m->thread, NULL);
+	for (int i = 0; i < 2; i++) {
+		struct batch *bt = i ? &m->old : &m->cur;
+		batch_clear(bt);
+		free(bt->v);
+		free(bt->slots);
+	}
 	git_odb_free(m->backing);
 	free(m);
 }
@@ -983,10 +1011,9 @@ static void be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* Writes the in-memory objects out as pack-*.pack and pack-*.idx. */
-static void flush_pack(struct gen *g)
+/* Writes a batch as pack-*.pack and pack-*.idx in pack_dir (no libgit2 calls). */
+static void write_pack(struct batch *m, const char *pack_dir)
 {
-	struct memstore *m = g->mem;
 	struct packw w;
 	struct idx_entry *ix;
 	struct strbuf delta = STRBUF_INIT;
@@ -1004,8 +1031,8 @@ static void flush_pack(struct gen *g)
 	if (zl.init(&w.z, Z_BEST_SPEED, Z_DEFLATED, 15, 5, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
 		    (int)sizeof(z_stream)) != Z_OK)
 		fl_die("zlib could not start");
-	tmp_pack = xstrfmt("%s/tmp_generate.pack", g->pack_dir);
-	tmp_idx = xstrfmt("%s/tmp_generate.idx", g->pack_dir);
+	tmp_pack = xstrfmt("%s/tmp_generate.pack", pack_dir);
+	tmp_idx = xstrfmt("%s/tmp_generate.idx", pack_dir);
 	if (!(w.f = fopen(tmp_pack, "wb")))
 		fl_die("cannot create '%s': %s", tmp_pack, strerror(errno));
 	sha1_init(&w.sha);
@@ -1087,17 +1114,50 @@ static void flush_pack(struct gen *g)
 
 	for (int i = 0; i < 20; i++)
 		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-	char *pack = xstrfmt("%s/pack-%s.pack", g->pack_dir, hex);
-	char *idx = xstrfmt("%s/pack-%s.idx", g->pack_dir, hex);
+	char *pack = xstrfmt("%s/pack-%s.pack", pack_dir, hex);
+	char *idx = xstrfmt("%s/pack-%s.idx", pack_dir, hex);
 	if (rename(tmp_pack, pack) < 0 || rename(tmp_idx, idx) < 0)
 		fl_die("cannot install '%s': %s", pack, strerror(errno));
 	free(pack);
 	free(idx);
 	free(tmp_pack);
 	free(tmp_idx);
+}
+
+static void *pack_thread(void *arg)
+{
+	struct memstore *m = arg;
+	write_pack(&m->old, m->pack_dir);
+	return NULL;
+}
+
+/* Waits for the pack being written, then lets the repository see it. */
+static void pack_wait(struct memstore *m)
+{
+	if (!m->writing)
+		return;
+	pthread_join(m->thread, NULL);
+	m->writing = 0;
 	git_odb_refresh(m->backing);
-	mem_clear(m);
-	g->packs++;
+	batch_clear(&m->old);
+}
+
+/* Starts writing the new objects as a pack; with `wait`, until it is done. */
+static void flush_pack(struct gen *g, int wait)
+{
+	struct memstore *m = g->mem;
+	pack_wait(m);
+	if (m->cur.n) {
+		struct batch t = m->old;
+		m->old = m->cur;
+		m->cur = t;
+		m->writing = 1;
+		g->packs++;
+		if (pthread_create(&m->thread, NULL, pack_thread, m) != 0)
+			fl_die("cannot start a thread");
+	}
+	if (wait)
+		pack_wait(m);
 }
 
 /* Checks a file the way the importer and the server's hook will. */
@@ -1154,8 +1214,8 @@ static void commit(struct gen *g, const char *msg, const char *name, const char 
 	git_oid_cpy(&g->head, &out);
 	g->have_head = 1;
 	g->commits++;
-	if (g->mem->bytes > (256u << 20))
-		flush_pack(g);
+	if (g->mem->cur.bytes > (256u << 20))
+		flush_pack(g, 0);
 }
 
 /* --- text ------------------------------------------------------------------ */
@@ -1974,6 +2034,7 @@ static int open_repo(struct gen *g, const char *dir, int *created)
 	git_odb *odb = NULL;
 	g->pack_dir = xstrfmt("%s/pack", objdir);
 	g->mem = xcalloc(1, sizeof(*g->mem));
+	g->mem->pack_dir = g->pack_dir;
 	if (git_odb_init_backend(&g->mem->parent, GIT_ODB_BACKEND_VERSION) < 0 ||
 	    git_odb_open(&g->mem->backing, objdir) < 0)
 		die_git("cannot open the object database");
@@ -1994,7 +2055,7 @@ static int open_repo(struct gen *g, const char *dir, int *created)
 static void finish_repo(struct gen *g, const char *msg)
 {
 	git_reference *ref = NULL;
-	flush_pack(g);
+	flush_pack(g, 1);
 	if (g->have_head) {
 		if (git_reference_create(&ref, g->repo, FL_BRANCH, &g->head, 1, msg) < 0)
 			die_git("cannot update main");
@@ -2056,8 +2117,8 @@ static double since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int run_profile(struct gen *g, const struct profile *pf, size_t officers,
-		       const char *dir, int hook, int json)
+static int run_profile(struct gen *g, const struct profile *pf, const char *dir, int hook,
+		       int json)
 {
 	struct province_communes *pc = communes_by_province();
 	const struct fl_refdata *rd = fl_refdata();
@@ -2066,7 +2127,7 @@ static int run_profile(struct gen *g, const struct profile *pf, size_t officers,
 	char week[9];
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	make_officers(g, officers, pc);
+	make_officers(g, pf->officers, pc);
 	make_reviewers(g, pf->reviewers);
 	if (open_repo(g, dir, &created) < 0)
 		return fail();
@@ -2125,12 +2186,15 @@ static int run_profile(struct gen *g, const struct profile *pf, size_t officers,
 			free(email);
 		}
 		reviewers_week(g, week);
-		if (!json)
-			fprintf(stderr, "\rgenerate: week %s (%zu/%zu), %zu commits, %.0f s",
-				week, wk + 1, pf->weeks, g->commits, since(&t0));
+		if (!json) {
+			size_t act = 0;
+			for (size_t i = 0; i < g->noff; i++)
+				act += g->off[i].nact;
+			fprintf(stderr, "generate: week %s (%zu/%zu), %zu commits, %zu open issues, "
+				"%zu awaiting, %zu packs, %.1f s\n", week, wk + 1, pf->weeks, g->commits,
+				act, g->nawaiting, g->packs, since(&t0));
+		}
 	}
-	if (!json)
-		fputc('\n', stderr);
 	char *msg = xstrfmt("fieldlog generate --profile %s", pf->name);
 	finish_repo(g, msg);
 	free(msg);
@@ -2293,12 +2357,14 @@ CMD(generate)
 		" [--officers N] [--authors K] [--exclude ID] [--check N | --check-all] [--hook] [--json]";
 	const char *repo = NULL, *profile = NULL, *seed_s = NULL, *officers_s = NULL;
 	const char *append_s = NULL, *authors_s = NULL, *exclude = NULL, *check_s = NULL, **pos;
-	int npos, check_all = 0, hook = 0, json = 0, rc;
+	const char *weeks_s = NULL;
+	int npos, check_all = 0, hook = 0, json = 0, version = 0, rc;
 	struct opt opts[] = {
 		{ "repo", OPT_STR, &repo, "DIR", "the central repository (created if missing)" },
 		{ "profile", OPT_STR, &profile, "P", "pilot (34 officers, 9 weeks), 100k or 1m (3,321 officers)" },
 		{ "seed", OPT_STR, &seed_s, "N", "seed of the generator (default 1)" },
 		{ "officers", OPT_STR, &officers_s, "N", "number of officers instead of the profile's" },
+		{ "weeks", OPT_STR, &weeks_s, "N", "number of weeks instead of the profile's" },
 		{ "append", OPT_STR, &append_s, "N", "append N new records, one commit each" },
 		{ "authors", OPT_STR, &authors_s, "K", "with --append: written by K officers of the roster" },
 		{ "exclude", OPT_STR, &exclude, "ID", "with --append: never write as this officer" },
@@ -2306,19 +2372,25 @@ CMD(generate)
 		{ "check-all", OPT_BOOL, &check_all, NULL, "check every file written" },
 		{ "hook", OPT_BOOL, &hook, NULL, "install the 'server check' pre-receive hook" },
 		{ "json", OPT_BOOL, &json, NULL, "print the summary as JSON" },
+		{ "version", OPT_BOOL, &version, NULL, "print the output format's version (caches key on it)" },
 		OPT_END
 	};
 	struct gen g;
-	size_t seed = 1, officers = 0, nappend = 0, nauthors = 0, check_n = 1000;
+	size_t seed = 1, officers = 0, weeks = 0, nappend = 0, nauthors = 0, check_n = 1000;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
+	if (version) {
+		printf("%d\n", GEN_FORMAT);
+		return EXIT_OK;
+	}
 	if (!repo)
 		return usage_error(usage, "--repo is required");
 	if (!profile == !append_s)
 		return usage_error(usage, "give either --profile or --append");
 	if ((rc = parse_count(seed_s, "--seed", &seed)) || (rc = parse_count(officers_s, "--officers", &officers)) ||
+	    (rc = parse_count(weeks_s, "--weeks", &weeks)) ||
 	    (rc = parse_count(append_s, "--append", &nappend)) ||
 	    (rc = parse_count(authors_s, "--authors", &nauthors)) ||
 	    (rc = parse_count(check_s, "--check", &check_n)))
@@ -2338,7 +2410,12 @@ CMD(generate)
 				pf = &profiles[i];
 		if (!pf)
 			return usage_error(usage, "unknown profile '%s' (pilot, 100k, 1m)", profile);
-		rc = run_profile(&g, pf, officers ? officers : pf->officers, repo, hook, json);
+		struct profile p = *pf;
+		if (officers)
+			p.officers = officers;
+		if (weeks)
+			p.weeks = weeks;
+		rc = run_profile(&g, &p, repo, hook, json);
 	}
 	fl_store_free(g.store);
 	return rc;
