@@ -219,22 +219,7 @@ out:
 
 static int schedule_list(int argc, const char **argv)
 {
-	static const char usage[] = "fieldlog schedule list [filters] [--json | --format csv]";
-	struct filters f;
-	const char **pos;
-	int npos, e;
-	memset(&f, 0, sizeof(f));
-	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
-	struct ws *ws;
-
-	parse_opts(argc, argv, opts, usage, &pos, &npos);
-	if (npos)
-		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (ws_open(&ws, 0) < 0)
-		return fail();
-	e = list_records(ws, "schedule", &f);
-	ws_close(ws);
-	return e;
+	return list_command(argc, argv, "schedule");
 }
 
 static int schedule_show(int argc, const char **argv)

@@ -199,22 +199,7 @@ static int visit_edit(int argc, const char **argv)
 
 static int visit_list(int argc, const char **argv)
 {
-	static const char usage[] = "fieldlog visit list [filters] [--json | --format csv]";
-	struct filters f;
-	const char **pos;
-	int npos, e;
-	memset(&f, 0, sizeof(f));
-	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
-	struct ws *ws;
-
-	parse_opts(argc, argv, opts, usage, &pos, &npos);
-	if (npos)
-		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (ws_open(&ws, 0) < 0)
-		return fail();
-	e = list_records(ws, "visit", &f);
-	ws_close(ws);
-	return e;
+	return list_command(argc, argv, "visit");
 }
 
 static int visit_show(int argc, const char **argv)

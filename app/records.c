@@ -384,6 +384,27 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 	return EXIT_OK;
 }
 
+int list_command(int argc, const char **argv, const char *kind)
+{
+	char usage[96];
+	struct filters f;
+	const char **pos;
+	int npos, e;
+	memset(&f, 0, sizeof(f));
+	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
+	struct ws *ws;
+
+	snprintf(usage, sizeof(usage), "fieldlog %s list [filters] [--json | --format csv]", kind);
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (npos)
+		return usage_error(usage, "unexpected argument '%s'", pos[0]);
+	if (ws_open(&ws, 0) < 0)
+		return fail();
+	e = list_records(ws, kind, &f);
+	ws_close(ws);
+	return e;
+}
+
 /* --- CSV ----------------------------------------------------------------- */
 
 static void csv_cell(struct strbuf *sb, const char *s)

@@ -46,6 +46,9 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 /* SQL for an issue's effective status (the officer's, then responses). */
 extern const char effective_status_sql[];
 
+/* `KIND list [filters]`: parses the filter options and lists. */
+int list_command(int argc, const char **argv, const char *kind);
+
 /* Lists records of kind with the filters: table, JSON array or CSV. */
 int list_records(struct ws *ws, const char *kind, struct filters *f);
 
