@@ -37,7 +37,7 @@ DEPS = .build/deps.mk
 -include $(DEPS)
 
 LIB_SRC = $(sort $(wildcard schema/*.c sync/*.c) $(filter-out app/main.c,$(wildcard app/*.c)))
-LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/schema/refdata-blob.o
+LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/schema/refdata-blob.o $(B)/app/messages-blob.o
 UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(B)/%)
 
@@ -73,6 +73,10 @@ $(B)/%.o: %.c $(DEPS)
 # Reference data and domains are compiled into the binary (so the server
 # hook needs nothing but the binary); schema/ keeps the CSV masters.
 $(B)/schema/refdata-blob.o: schema/refdata-blob.S schema/provinces.csv schema/communes.csv schema/domains.csv
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
+
+$(B)/app/messages-blob.o: app/messages-blob.S app/vi.po
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 

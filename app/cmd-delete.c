@@ -45,7 +45,7 @@ CMD(delete)
 	if (e < 0)
 		e = fail();
 	else
-		printf("%s %s deleted (kept in history)\n", fl_json_str(rec, "kind"),
+		printf(_("%s %s deleted (kept in history)\n"), fl_json_str(rec, "kind"),
 		       fl_json_str(rec, "id"));
 out:
 	cJSON_Delete(rec);

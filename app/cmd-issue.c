@@ -124,7 +124,7 @@ static int issue_add(int argc, const char **argv)
 		if (json)
 			print_json(rec);
 		else
-			printf("issue %s saved\n", id);
+			printf(_("issue %s saved\n"), id);
 		e = EXIT_OK;
 	}
 	cJSON_Delete(rec);
@@ -295,7 +295,7 @@ static int issue_comment(int argc, const char **argv)
 	if (e < 0)
 		e = fail();
 	else
-		printf("comment added to issue %s\n", fl_json_str(rec, "id"));
+		printf(_("comment added to issue %s\n"), fl_json_str(rec, "id"));
 out:
 	cJSON_Delete(rec);
 	ws_close(ws);

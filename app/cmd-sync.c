@@ -23,10 +23,12 @@ static void on_timeout(void)
 {
 	/* Runs on the watchdog thread just before _exit(3): one line, no locks. */
 	char buf[256];
-	int n = snprintf(buf, sizeof(buf),
-			 "error: the central repository stopped answering; %zu local version%s"
-			 " kept, to be sent by the next sync\n",
-			 pending_for_timeout, pending_for_timeout == 1 ? "" : "s");
+	int n = snprintf(buf, sizeof(buf), "%s", _("error: "));
+	int m = n > 0 ? snprintf(buf + n, sizeof(buf) - (size_t)n,
+				 _("the central repository stopped answering; %zu local version%s"
+				   " kept, to be sent by the next sync\n"),
+				 pending_for_timeout, pending_for_timeout == 1 ? "" : "s") : 0;
+	n = m > 0 && (size_t)(n + m) < sizeof(buf) ? n + m : (int)strlen(buf);
 	if (n > 0 && write(2, buf, (size_t)n) < 0)
 		return;
 }
@@ -101,7 +103,7 @@ CMD(sync)
 	} else if (e < 0) {
 		e = fail();
 	} else {
-		printf("sent %zu, received %zu, conflicts %zu\n", r.sent, r.received, r.conflicts);
+		printf(_("sent %zu, received %zu, conflicts %zu\n"), r.sent, r.received, r.conflicts);
 		if (r.skipped)
 			fprintf(stderr, "warning: %zu invalid record%s skipped (see 'fieldlog status')\n",
 				r.skipped, r.skipped == 1 ? "" : "s");

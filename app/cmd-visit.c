@@ -176,7 +176,7 @@ static int visit_write(int argc, const char **argv, int edit)
 	if (json)
 		print_json(rec);
 	else
-		printf("visit %s saved\n", fl_json_str(rec, "id"));
+		printf(_("visit %s saved\n"), fl_json_str(rec, "id"));
 out:
 	free(msg);
 	cJSON_Delete(ids);

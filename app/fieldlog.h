@@ -22,6 +22,11 @@ enum {
 	EXIT_REJECTED = 4,   /* the central repository refused the push */
 };
 
+/* Messages: _("...") is the Vietnamese translation when the locale asks. */
+#define _(s) fl_tr(s)
+/* Installs the Vietnamese catalog when the locale is Vietnamese. */
+void i18n_init(void);
+
 /* --- options ------------------------------------------------------------- */
 
 struct strlist {

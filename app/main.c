@@ -70,6 +70,7 @@ int main(int argc, const char **argv)
 	int i = 1;
 
 	fl_json_init();
+	i18n_init();
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
 			opt_workspace = argv[i + 1];

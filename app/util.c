@@ -63,9 +63,9 @@ int error_exit(const char *fmt, ...)
 {
 	va_list ap;
 	fflush(stdout);
-	fputs("error: ", stderr);
+	fputs(_("error: "), stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_ERROR;
@@ -94,11 +94,11 @@ void usage_exit(const char *usage, const struct opt *opts, int code)
 int usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
-	fputs("error: ", stderr);
+	fputs(_("error: "), stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", usage);
+	fprintf(stderr, "\n%s%s\n", _("usage: "), usage);
 	return EXIT_USAGE;
 }
 

@@ -87,12 +87,24 @@ void fl_die(const char *fmt, ...)
 
 static struct strbuf last_error = STRBUF_INIT;
 
+static fl_translator translator;
+
+void fl_set_translator(fl_translator t)
+{
+	translator = t;
+}
+
+const char *fl_tr(const char *msgid)
+{
+	return translator ? translator(msgid) : msgid;
+}
+
 int fl_error(int code, const char *fmt, ...)
 {
 	va_list ap;
 	struct strbuf sb = STRBUF_INIT;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	strbuf_vaddf(&sb, fl_tr(fmt), ap);
 	va_end(ap);
 	strbuf_release(&last_error);
 	last_error = sb;

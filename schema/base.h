@@ -21,9 +21,11 @@
 #if defined(__GNUC__)
 #define FL_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define FL_NORETURN __attribute__((noreturn))
+#define FL_FORMAT_ARG(n) __attribute__((format_arg(n)))
 #else
 #define FL_PRINTF(f, a)
 #define FL_NORETURN
+#define FL_FORMAT_ARG(n)
 #endif
 
 enum {
@@ -55,6 +57,17 @@ void fl_die(const char *fmt, ...) FL_PRINTF(1, 2) FL_NORETURN;
  * returns `code`, so a lower layer writes: return fl_error(FL_EINVALID, ...).
  */
 int fl_error(int code, const char *fmt, ...) FL_PRINTF(2, 3);
+/*
+ * Messages are written in English and translated at the edge: fl_tr
+ * returns the translation of a message (a printf format keeps its
+ * conversions) when app/ has installed a translator, else the message
+ * itself. fl_error translates its format before formatting, so lower
+ * layers need not know about languages.
+ */
+typedef const char *(*fl_translator)(const char *msgid);
+void fl_set_translator(fl_translator t);
+const char *fl_tr(const char *msgid) FL_FORMAT_ARG(1);
+
 /* The last recorded message (borrowed; "" when none). */
 const char *fl_last_error(void);
 void fl_clear_error(void);

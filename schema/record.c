@@ -250,7 +250,7 @@ static int bad(const char *prefix, const char *name, const char *fmt, ...)
 	char *why;
 	int e;
 	va_start(ap, fmt);
-	why = xstrvfmt(fmt, ap);
+	why = xstrvfmt(fl_tr(fmt), ap);
 	va_end(ap);
 	e = fl_error(FL_EINVALID, "field '%s%s': %s", prefix, name, why);
 	free(why);
