@@ -1,0 +1,659 @@
+#!/usr/bin/env python3
+"""bench.py: the scenarios of issue 5, run by bench/run.sh (which starts the
+git daemon and passes its port).
+
+For each profile (pilot and 100k; 1m with --scale 1m) it generates the
+central repository once (cached under WORK/data, keyed by profile, seed and
+the generator's format version), gc's it like a served repository, and
+serves copies of it through the git daemon. Every figure is the median of
+several runs of a whole `fieldlog` process; each baseline is the git command
+line doing the same job on the same data, in runs interleaved with ours.
+Results go to --results as a JSON list, and a table to stdout.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+RUNS = {  # repetitions per scenario and profile (at most; see BUDGET)
+    "pilot": {"capture": 11, "sync": 7, "clone": 5, "pull": 7, "query": 11},
+    "100k": {"capture": 15, "sync": 7, "clone": 3, "pull": 5, "query": 11},
+}
+# Seconds a scenario may take; slow runs are repeated fewer times (at least
+# once), so that `make bench` stays under 10 minutes on 2 cores whatever
+# the state of the code. The runs actually made are in each result.
+BUDGET = {"clone": 150, "sync": 90, "pull": 60, "capture": 40, "query": 30}
+
+
+def fits(name, done, elapsed, limit):
+    """Whether another run fits in the budget of scenario `name`."""
+    if done >= limit:
+        return False
+    if done == 0:
+        return True
+    return elapsed + elapsed / done <= BUDGET[name]
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+class Failed(Exception):
+    pass
+
+
+def run(cmd, cwd=None, check=True, capture=True, env=None, input=None):
+    p = subprocess.run(cmd, cwd=cwd, env=env, input=input,
+                       stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    if check and p.returncode != 0:
+        raise Failed("%s exited %d: %s%s" % (" ".join(cmd), p.returncode,
+                                             p.stderr.strip()[-800:],
+                                             (" / " + p.stdout.strip()[-400:]) if capture and p.stdout else ""))
+    return p
+
+
+def timed(cmd, cwd=None, ok=(0,), env=None):
+    """Wall time of a whole process, in seconds; its stdout. Dirty pages of
+    whatever ran before are written out first, so that one process's fsync
+    does not pay for another's writes."""
+    os.sync()
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    t = time.perf_counter() - t0
+    if p.returncode not in ok:
+        raise Failed("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()[-800:]))
+    return t, p.stdout
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+class Proxy:
+    """A TCP relay in front of the git daemon that counts bytes each way."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.lock = threading.Lock()
+        self.down = self.up = 0
+        self.active = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def reset(self):
+        with self.lock:
+            self.down = self.up = 0
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                s = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.active += 2
+            threading.Thread(target=self._pump, args=(c, s, "up"), daemon=True).start()
+            threading.Thread(target=self._pump, args=(s, c, "down"), daemon=True).start()
+
+    def _pump(self, a, b, way):
+        try:
+            while True:
+                data = a.recv(1 << 16)
+                if not data:
+                    break
+                b.sendall(data)
+                with self.lock:
+                    setattr(self, way, getattr(self, way) + len(data))
+        except OSError:
+            pass
+        finally:
+            try:
+                b.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            with self.lock:
+                self.active -= 1
+
+    def settle(self):
+        for _ in range(200):
+            with self.lock:
+                if self.active == 0:
+                    return
+            time.sleep(0.01)
+
+
+class Bench:
+    def __init__(self, a):
+        self.bin = a.bin
+        self.work = a.work
+        self.port = a.port
+        self.seed = a.seed
+        self.srv = os.path.join(a.work, "srv")
+        self.tmp = os.path.join(a.work, "tmp")
+        self.data = os.path.join(a.work, "data")
+        self.results = []
+        self.hook = run([self.bin, "server", "-h"], check=False).returncode == 0
+        self.fmt = run([self.bin, "generate", "--version"]).stdout.strip()
+        os.makedirs(self.data, exist_ok=True)
+
+    # --- helpers -------------------------------------------------------------
+
+    def fl(self, ws, *args):
+        return [self.bin, "-C", ws] + list(args)
+
+    def url(self, name, port=None):
+        return "git://127.0.0.1:%d/%s" % (port or self.port, name)
+
+    def copy_repo(self, src, dst):
+        """A served copy: objects hard-linked (git never rewrites a pack or a
+        loose object), our pre-receive hook, no automatic gc."""
+        if os.path.exists(dst):
+            shutil.rmtree(dst)
+        run(["cp", "-al", src, dst])
+        shutil.rmtree(os.path.join(dst, "hooks"), ignore_errors=True)
+        os.makedirs(os.path.join(dst, "hooks"))
+        if self.hook:
+            h = os.path.join(dst, "hooks", "pre-receive")
+            with open(h, "w") as f:
+                f.write("#!/bin/sh\nexec '%s' server check \"$@\"\n" % self.bin)
+            os.chmod(h, 0o755)
+        cfg = os.path.join(dst, "config")
+        os.unlink(cfg)
+        shutil.copy2(os.path.join(src, "config"), cfg)
+        run(["git", "-C", dst, "config", "receive.autogc", "false"])
+        run(["git", "-C", dst, "config", "gc.auto", "0"])
+        return dst
+
+    def copy_ws(self, src, dst):
+        """A workspace copy: repo.git hard-linked, the index copied."""
+        if os.path.exists(dst):
+            shutil.rmtree(dst)
+        os.makedirs(dst)
+        run(["cp", "-al", os.path.join(src, "repo.git"), os.path.join(dst, "repo.git")])
+        for n in os.listdir(src):
+            if n != "repo.git" and os.path.isfile(os.path.join(src, n)):
+                shutil.copy2(os.path.join(src, n), os.path.join(dst, n))
+        return dst
+
+    def set_remote(self, ws, url):
+        run(self.fl(ws, "remote", "set", url))
+
+    def generate_append(self, repo, n, authors, seed, exclude=None):
+        cmd = [self.bin, "generate", "--repo", repo, "--append", str(n), "--authors",
+               str(authors), "--seed", str(seed), "--json"]
+        if exclude:
+            cmd += ["--exclude", exclude]
+        return json.loads(run(cmd).stdout)
+
+    def add(self, **e):
+        e.setdefault("baseline", None)
+        e.setdefault("baseline_what", None)
+        if e.get("baseline") and e.get("figure") is not None:
+            e["ratio"] = round(e["figure"] / e["baseline"], 4)
+        else:
+            e.setdefault("ratio", None)
+        for k in ("figure", "baseline"):
+            if isinstance(e.get(k), float):
+                e[k] = round(e[k], 4)
+        self.results.append(e)
+        log("%-16s %s" % (e["id"], json.dumps({k: e[k] for k in ("figure", "unit", "baseline", "ratio", "pass")})))
+
+    # --- data ------------------------------------------------------------------
+
+    def central(self, profile):
+        """The generated, gc'd central repository of a profile (cached)."""
+        d = os.path.join(self.data, "%s-s%d-f%s" % (profile, self.seed, self.fmt))
+        repo = os.path.join(d, "central.git")
+        summ = os.path.join(d, "summary.json")
+        if os.path.exists(summ):
+            with open(summ) as f:
+                return repo, json.load(f)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        tmp = os.path.join(d, "tmp.git")
+        log("generating the %s profile (seed %d) ..." % (profile, self.seed))
+        t0 = time.perf_counter()
+        s = json.loads(run([self.bin, "generate", "--repo", tmp, "--profile", profile,
+                            "--seed", str(self.seed), "--json"]).stdout)
+        s["generate_seconds"] = round(time.perf_counter() - t0, 2)
+        if profile != "1m":
+            # What a served repository looks like after `git gc`.
+            t0 = time.perf_counter()
+            run(["git", "-C", tmp, "gc", "-q", "--prune=now"])
+            s["gc_seconds"] = round(time.perf_counter() - t0, 2)
+        s["pack_bytes"] = sum(os.path.getsize(os.path.join(tmp, "objects", "pack", n))
+                              for n in os.listdir(os.path.join(tmp, "objects", "pack"))
+                              if n.endswith(".pack"))
+        os.rename(tmp, repo)
+        with open(summ, "w") as f:
+            json.dump(s, f, indent=2)
+        log("generated %s: %d records, %d commits in %.1f s" % (
+            profile, s["records"], s["commits"], s["generate_seconds"]))
+        return repo, s
+
+    def people(self, repo):
+        roster = json.loads(run(["git", "-C", repo, "show", "main:roster.json"]).stdout)
+        officers = [p for p in roster["people"] if p["role"] == "officer"]
+        reviewers = [p for p in roster["people"] if p["role"] == "reviewer"]
+        hanoi = [p for p in officers if p["provinces"] == ["01"]]
+        return (hanoi or officers)[0], reviewers[0], len(officers)
+
+    # --- scenarios ---------------------------------------------------------------
+
+    def profile(self, profile):
+        runs = RUNS[profile]
+        central, summ = self.central(profile)
+        officer, reviewer, nofficers = self.people(central)
+        base = run(["git", "-C", central, "rev-parse", "main"]).stdout.strip()
+        name = "base-%s.git" % profile
+        self.copy_repo(central, os.path.join(self.srv, name))
+        url = self.url(name)
+        tmp = os.path.join(self.tmp, profile)
+        os.makedirs(tmp, exist_ok=True)
+        log("%s: %d records, officer %s, reviewer %s, hook %s" % (
+            profile, summ["records"], officer["id"], reviewer["id"],
+            "installed" if self.hook else "absent"))
+        ctx = dict(profile=profile, central=central, summ=summ, officer=officer,
+                   reviewer=reviewer, base=base, url=url, tmp=tmp, runs=runs,
+                   nofficers=nofficers)
+
+        # The reviewer's first clone; its workspace serves the later scenarios.
+        r0 = self.scenario(self.clone, ctx)
+        if not r0:
+            return
+        ctx["r0"] = r0
+        # An officer's workspace: the same clone under an officer's identity.
+        o0 = self.copy_ws(r0, os.path.join(tmp, "officer0"))
+        with open(os.path.join(o0, "config.json")) as f:
+            cfg = json.load(f)
+        cfg.update(id=officer["id"], name=officer["name"], role="officer",
+                   province=officer["provinces"][0])
+        with open(os.path.join(o0, "config.json"), "w") as f:
+            f.write(json.dumps(cfg, ensure_ascii=False, indent=2) + "\n")
+        ctx["o0"] = o0
+        # A working tree for the git baselines.
+        g = os.path.join(tmp, "git-worktree")
+        run(["git", "clone", "-q", url, g])
+        for k, v in (("user.name", officer["name"]), ("user.email", officer["id"] + "@fieldlog"),
+                     ("gc.auto", "0"), ("advice.detachedHead", "false")):
+            run(["git", "-C", g, "config", k, v])
+        ctx["g"] = g
+
+        self.scenario(self.capture, ctx)
+        self.scenario(self.sync_small, ctx)
+        self.scenario(self.pull, ctx)
+        self.scenario(self.query, ctx)
+        if profile == "100k":
+            self.scenario(self.fetch_volume, ctx)
+
+    def scenario(self, fn, ctx):
+        try:
+            return fn(ctx)
+        except Failed as e:
+            log("%s failed: %s" % (fn.__name__, e))
+            self.add(id=fn.__name__.replace("_", "-") + suffix(ctx["profile"]),
+                     scenario=fn.__name__, profile=ctx["profile"], figure=None, unit=None,
+                     target=None, **{"pass": False}, note="failed: %s" % e)
+            return None
+
+    def clone(self, c):
+        """clone: `init --remote` (clone + full index) against `git clone --bare`."""
+        fl_t, git_t, ws = [], [], None
+        t0 = time.perf_counter()
+        for i in range(c["runs"]["clone"]):
+            if not fits("clone", i, time.perf_counter() - t0, c["runs"]["clone"]):
+                break
+            for which in (("git", "fl") if i % 2 == 0 else ("fl", "git")):
+                if which == "git":
+                    dst = os.path.join(c["tmp"], "clone-git.git")
+                    shutil.rmtree(dst, ignore_errors=True)
+                    t, _ = timed(["git", "clone", "-q", "--bare", c["url"], dst])
+                    git_t.append(t)
+                    shutil.rmtree(dst)
+                else:
+                    if ws:
+                        shutil.rmtree(ws)
+                    ws = os.path.join(c["tmp"], "reviewer%d" % i)
+                    t, out = timed(self.fl(ws, "init", "--id", c["reviewer"]["id"],
+                                           "--remote", c["url"]))
+                    fl_t.append(t)
+                    n = int(out.split("; ")[-1].split()[0]) if "records indexed" in out else -1
+                    if n != c["summ"]["records"]:
+                        raise Failed("init indexed %d records, the repository holds %d"
+                                     % (n, c["summ"]["records"]))
+        f, b = median(fl_t), median(git_t)
+        self.add(id="clone" + suffix(c["profile"]), scenario="reviewer's init --remote (clone + full index)",
+                 profile=c["profile"], figure=f, unit="s", baseline=b,
+                 baseline_what="git clone --bare", target="ratio <= 2.5",
+                 **{"pass": f / b <= 2.5}, runs=len(fl_t),
+                 note="%d records; pack %.0f MB" % (c["summ"]["records"], c["summ"]["pack_bytes"] / 1e6))
+        return ws
+
+    def capture(self, c):
+        """capture: one `issue add` as a whole process in a full workspace."""
+        ws = self.copy_ws(c["o0"], os.path.join(c["tmp"], "capture"))
+        g = c["g"]
+        run(["git", "-C", g, "reset", "-q", "--hard", c["base"]])
+        home = c["officer"]["id"].rsplit(".", 1)[-1]
+        fl_t, git_t = [], []
+        t0 = time.perf_counter()
+        for i in range(c["runs"]["capture"]):
+            if not fits("capture", i, time.perf_counter() - t0, c["runs"]["capture"]):
+                break
+            t, out = timed(self.fl(ws, "issue", "add", "--title",
+                                   "Thiếu công chức tiếp nhận hồ sơ tại bộ phận một cửa (lần %d)" % (i + 1),
+                                   "--domain", "admin_reform", "--commune", home,
+                                   "--severity", "medium", "--description",
+                                   "Bộ phận một cửa chỉ có hai công chức trong khi lượng hồ sơ tăng gấp đôi "
+                                   "sau khi hợp nhất xã. Người dân phải chờ lâu."))
+            fl_t.append(t)
+            # Baseline: the same file saved with git add + git commit in a working tree.
+            path = run(["git", "-C", os.path.join(ws, "repo.git"), "diff-tree", "--no-commit-id",
+                        "--name-only", "-r", "main"]).stdout.strip()
+            text = run(["git", "-C", os.path.join(ws, "repo.git"), "show", "main:" + path]).stdout
+            os.makedirs(os.path.join(g, os.path.dirname(path)), exist_ok=True)
+            with open(os.path.join(g, path), "w") as f:
+                f.write(text)
+            t, _ = timed(["sh", "-c", "git add -- '%s' && git commit -q -m 'issue: new'" % path], cwd=g)
+            git_t.append(t)
+        f, b = median(fl_t) * 1000, median(git_t) * 1000
+        self.add(id="capture" + suffix(c["profile"]), scenario="one `issue add` (whole process)",
+                 profile=c["profile"], figure=f, unit="ms", baseline=b,
+                 baseline_what="git add FILE && git commit (working tree)",
+                 target="<= 20 ms", **{"pass": f <= 20}, runs=len(fl_t))
+        shutil.rmtree(ws)
+
+    def sync_small(self, c):
+        """sync-small: 1 new + 1 edited record against 50 new commits from others."""
+        s50 = self.copy_repo(c["central"], os.path.join(c["tmp"], "s50.git"))
+        self.generate_append(s50, 50, 50, self.seed + 50, exclude=c["officer"]["id"])
+        # One of the officer's issues to edit.
+        me = c["officer"]["id"]
+        files = run(["git", "-C", c["central"], "ls-tree", "-r", "--name-only", "main", "--",
+                     me + "/issue"]).stdout.split()
+        if not files:
+            raise Failed("officer %s has no issue to edit" % me)
+        rec = json.loads(run(["git", "-C", c["central"], "show", "main:" + files[0]]).stdout)
+        sev = "urgent" if rec["severity"] != "urgent" else "low"
+        home = me.rsplit(".", 1)[-1]
+        g = c["g"]
+        fl_t, git_t, received = [], [], []
+        t0 = time.perf_counter()
+        for k in range(c["runs"]["sync"]):
+            if not fits("sync", k, time.perf_counter() - t0, c["runs"]["sync"]):
+                break
+            flname, gitname = "ss-fl-%d.git" % k, "ss-git-%d.git" % k
+            self.copy_repo(s50, os.path.join(self.srv, flname))
+            self.copy_repo(s50, os.path.join(self.srv, gitname))
+            ws = self.copy_ws(c["o0"], os.path.join(c["tmp"], "sync-ws"))
+            self.set_remote(ws, self.url(flname))
+            run(self.fl(ws, "issue", "add", "--title", "Chậm chi trả trợ cấp cho người có công (%d)" % k,
+                        "--domain", "meritorious", "--commune", home, "--severity", "high"))
+            run(self.fl(ws, "issue", "edit", rec["id"], "--severity", sev))
+            repo = os.path.join(ws, "repo.git")
+            changed = run(["git", "-C", repo, "diff", "--name-only", c["base"], "main"]).stdout.split()
+            if len(changed) != 2:
+                raise Failed("expected 2 changed records, got %r" % changed)
+            run(["git", "-C", g, "remote", "set-url", "origin", self.url(gitname)])
+            run(["git", "-C", g, "reset", "-q", "--hard", c["base"]])
+            run(["git", "-C", g, "clean", "-qfdx"])
+            for p in changed:
+                os.makedirs(os.path.join(g, os.path.dirname(p)), exist_ok=True)
+                with open(os.path.join(g, p), "w") as f:
+                    f.write(run(["git", "-C", repo, "show", "main:" + p]).stdout)
+            for which in (("fl", "git") if k % 2 == 0 else ("git", "fl")):
+                if which == "fl":
+                    t, out = timed(self.fl(ws, "sync", "--quiet"))
+                    fl_t.append(t)
+                    received.append(out.strip().splitlines()[-1] if out.strip() else "")
+                else:
+                    t, _ = timed(["sh", "-c", "git add -A && git commit -q -m 'issue: new and edited' && "
+                                  "git pull -q --no-rebase --no-edit origin main && "
+                                  "git push -q origin HEAD:main"], cwd=g)
+                    git_t.append(t)
+            # Both pushes arrived.
+            for n in (flname, gitname):
+                cnt = run(["git", "-C", os.path.join(self.srv, n), "rev-list", "--count",
+                           "--no-merges", "%s..main" % c["base"]]).stdout.strip()
+                if cnt not in ("52", "51"):
+                    raise Failed("%s has %s new commits after the sync (expected 52)" % (n, cnt))
+            shutil.rmtree(ws)
+            shutil.rmtree(os.path.join(self.srv, flname))
+            shutil.rmtree(os.path.join(self.srv, gitname))
+        f, b = median(fl_t) * 1000, median(git_t) * 1000
+        self.add(id="sync-small" + suffix(c["profile"]),
+                 scenario="officer syncs 1 new + 1 edited record; central has 50 new commits",
+                 profile=c["profile"], figure=f, unit="ms", baseline=b,
+                 baseline_what="git add -A && git commit && git pull --no-rebase && git push",
+                 target="<= 150 ms and >= 10x faster than git",
+                 **{"pass": f <= 150 and b / f >= 10}, runs=len(fl_t),
+                 note="fieldlog said: %s; %.1fx faster than git" % (received[-1], b / f))
+        shutil.rmtree(s50)
+
+    def pull(self, c):
+        """pull: a reviewer receives 1,000 new records from 34 officers."""
+        name = "pull-%s.git" % c["profile"]
+        src = self.copy_repo(c["central"], os.path.join(self.srv, name))
+        self.generate_append(src, 1000, min(34, c["nofficers"]), self.seed + 1000)
+        g = c["g"]
+        run(["git", "-C", g, "remote", "set-url", "origin", self.url(name)])
+        fl_t, git_t, said = [], [], ""
+        t0 = time.perf_counter()
+        for k in range(c["runs"]["pull"]):
+            if not fits("pull", k, time.perf_counter() - t0, c["runs"]["pull"]):
+                break
+            ws = self.copy_ws(c["r0"], os.path.join(c["tmp"], "pull-ws"))
+            self.set_remote(ws, self.url(name))
+            run(["git", "-C", g, "reset", "-q", "--hard", c["base"]])
+            run(["git", "-C", g, "clean", "-qfdx"])
+            for which in (("fl", "git") if k % 2 == 0 else ("git", "fl")):
+                if which == "fl":
+                    t, out = timed(self.fl(ws, "sync", "--quiet"))
+                    fl_t.append(t)
+                    said = out.strip().splitlines()[-1] if out.strip() else ""
+                    if "received 1000" not in said:
+                        raise Failed("sync said %r" % said)
+                else:
+                    t, _ = timed(["git", "pull", "-q", "--no-rebase", "--no-edit", "origin", "main"], cwd=g)
+                    git_t.append(t)
+            shutil.rmtree(ws)
+        f, b = median(fl_t), median(git_t)
+        self.add(id="pull" + suffix(c["profile"]),
+                 scenario="reviewer syncs 1,000 new records from 34 officers",
+                 profile=c["profile"], figure=f, unit="s", baseline=b,
+                 baseline_what="git pull (fast-forward) in a working tree",
+                 target="<= 1.5 s", **{"pass": f <= 1.5}, runs=len(fl_t),
+                 note="fieldlog said: %s" % said)
+        shutil.rmtree(src)
+
+    def query(self, c):
+        """query: a filtered `issue list` and a two-word unaccented `search`."""
+        ws = c["r0"]
+        prov = c["officer"]["provinces"][0]
+        lst = self.fl(ws, "issue", "list", "--province", prov, "--status", "open",
+                      "--severity", "high")
+        srch = self.fl(ws, "search", "dat dai")
+        have_search = run([self.bin, "search", "-h"], check=False).returncode == 0
+        lt, st, lrows, srows = [], [], 0, 0
+        t0 = time.perf_counter()
+        for i in range(c["runs"]["query"]):
+            if not fits("query", i, time.perf_counter() - t0, c["runs"]["query"]):
+                break
+            t, out = timed(lst)
+            lt.append(t)
+            lrows = len(out.splitlines())
+            if have_search:
+                t, out = timed(srch)
+                st.append(t)
+                srows = len(out.splitlines())
+        f = median(lt) * 1000
+        self.add(id="query-list" + suffix(c["profile"]),
+                 scenario="`issue list --province %s --status open --severity high`" % prov,
+                 profile=c["profile"], figure=f, unit="ms", target="<= 50 ms",
+                 **{"pass": f <= 50}, runs=len(lt), note="%d lines of output" % lrows)
+        if have_search:
+            f = median(st) * 1000
+            self.add(id="query-search" + suffix(c["profile"]), scenario="`search \"dat dai\"`",
+                     profile=c["profile"], figure=f, unit="ms", target="<= 50 ms",
+                     **{"pass": f <= 50}, runs=len(st), note="%d lines of output" % srows)
+        else:
+            self.add(id="query-search" + suffix(c["profile"]), scenario="`search \"dat dai\"`",
+                     profile=c["profile"], figure=None, unit="ms", target="<= 50 ms",
+                     **{"pass": None}, note="skipped: this fieldlog has no search command")
+
+    def fetch_volume(self, c):
+        """fetch-volume: what an officer downloads for one national day."""
+        per = 5
+        authors = c["nofficers"] - 1
+        d = os.path.join(os.path.dirname(c["central"]), "day.git")
+        summf = os.path.join(os.path.dirname(c["central"]), "day.json")
+        if not os.path.exists(summf):
+            log("generating a national day: %d officers x %d records, one commit each ..." % (authors, per))
+            tmpd = d + ".tmp"
+            shutil.rmtree(tmpd, ignore_errors=True)
+            run(["cp", "-al", c["central"], tmpd])
+            t0 = time.perf_counter()
+            s = self.generate_append(tmpd, authors * per, authors, self.seed + 7,
+                                     exclude=c["officer"]["id"])
+            s["generate_seconds"] = round(time.perf_counter() - t0, 2)
+            os.rename(tmpd, d)
+            with open(summf, "w") as f:
+                json.dump(s, f)
+        with open(summf) as f:
+            day = json.load(f)
+        name = "day-%s.git" % c["profile"]
+        self.copy_repo(d, os.path.join(self.srv, name))
+        proxy = Proxy(self.port)
+        ws = self.copy_ws(c["o0"], os.path.join(c["tmp"], "day-ws"))
+        self.set_remote(ws, self.url(name, proxy.port))
+        proxy.reset()
+        t, out = timed(self.fl(ws, "sync", "--quiet"))
+        proxy.settle()
+        fl_down, fl_up = proxy.down, proxy.up
+        said = out.strip().splitlines()[-1] if out.strip() else ""
+        # git: fetching the same day into a clone that has the day before.
+        g = c["g"]
+        run(["git", "-C", g, "reset", "-q", "--hard", c["base"]])
+        run(["git", "-C", g, "update-ref", "refs/remotes/origin/main", c["base"]])
+        proxy.reset()
+        tg, _ = timed(["git", "-C", g, "fetch", "-q", self.url(name, proxy.port),
+                       "main:refs/remotes/origin/main"])
+        proxy.settle()
+        git_down = proxy.down
+        mb = fl_down / 1e6
+        self.add(id="fetch-volume", scenario="bytes an officer downloads for one day at national scale "
+                 "(%d officers x %d records, one commit per record)" % (authors + 1, per),
+                 profile=c["profile"], figure=mb, unit="MB", baseline=git_down / 1e6,
+                 baseline_what="git fetch of the same day", target="report", **{"pass": None},
+                 runs=1, seconds=round(t, 2), git_seconds=round(tg, 2),
+                 records=day["records"], commits=day["commits"],
+                 note=("%s; uploaded %.0f kB; on 3G at 1 Mbit/s %.0f s, at 384 kbit/s %.0f s"
+                       % (said, fl_up / 1e3, fl_down * 8 / 1e6, fl_down * 8 / 384e3)))
+        shutil.rmtree(ws)
+
+    def reindex_1m(self):
+        central, summ = self.central("1m")
+        officer, reviewer, _ = self.people(central)
+        ws = os.path.join(self.tmp, "1m", "reviewer")
+        shutil.rmtree(ws, ignore_errors=True)
+        os.makedirs(ws)
+        run(["git", "clone", "-q", "--bare", "--local", central, os.path.join(ws, "repo.git")])
+        with open(os.path.join(ws, "config.json"), "w") as f:
+            f.write(json.dumps({"id": reviewer["id"], "name": reviewer["name"], "role": "reviewer",
+                                "province": "", "remote": ""}, ensure_ascii=False, indent=2) + "\n")
+        cmd = self.fl(ws, "reindex")
+        # wait4 gives this child's own peak RSS (its output is one line: no pipe deadlock).
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _, status, ru = os.wait4(p.pid, 0)
+        t = time.perf_counter() - t0
+        out, err = p.stdout.read(), p.stderr.read()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            raise Failed("reindex exited %d: %s" % (p.returncode, err.strip()))
+        rss = ru.ru_maxrss / 1024.0
+        n = summ["records"]
+        self.add(id="reindex-1m", scenario="`reindex` of the 1m profile", profile="1m",
+                 figure=rss, unit="MB peak RSS", target="<= 256 MB", **{"pass": rss <= 256},
+                 runs=1, seconds=round(t, 1), rate=round(n / t),
+                 note="%d records in %.1f s, %.0f records/s; %s" % (n, t, n / t, out.strip()))
+
+    # --- output ----------------------------------------------------------------
+
+    def table(self):
+        rows = [("id", "figure", "baseline", "ratio", "target", "pass")]
+        for e in self.results:
+            fig = "-" if e["figure"] is None else "%.4g %s" % (e["figure"], e["unit"])
+            base = "-" if e["baseline"] is None else "%.4g %s" % (e["baseline"], e["unit"])
+            ratio = "-" if e["ratio"] is None else "%.3g" % e["ratio"]
+            ok = {True: "PASS", False: "FAIL", None: "-"}[e["pass"]]
+            rows.append((e["id"], fig, base, ratio, e["target"] or "-", ok))
+        w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for i, r in enumerate(rows):
+            print("  ".join(c.ljust(w[j]) for j, c in enumerate(r)).rstrip())
+            if i == 0:
+                print("  ".join("-" * x for x in w))
+        for e in self.results:
+            if e.get("note"):
+                print("%s: %s" % (e["id"], e["note"]))
+
+
+def suffix(profile):
+    return "" if profile == "100k" else "@" + profile
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--scale", default="100k")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--only", default="", help="comma-separated profiles (debugging)")
+    a = ap.parse_args()
+    b = Bench(a)
+    t0 = time.perf_counter()
+    profiles = a.only.split(",") if a.only else ["pilot", "100k"]
+    for p in profiles:
+        if p in RUNS:
+            b.profile(p)
+    if a.scale == "1m":
+        try:
+            b.reindex_1m()
+        except Failed as e:
+            b.add(id="reindex-1m", scenario="`reindex` of the 1m profile", profile="1m",
+                  figure=None, unit="MB peak RSS", target="<= 256 MB", **{"pass": False},
+                  note="failed: %s" % e)
+    with open(a.results, "w") as f:
+        json.dump(b.results, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print()
+    print("fieldlog benchmark (%s, %d cores, git %s), %.0f s" % (
+        "pilot + 100k" + (" + 1m" if a.scale == "1m" else ""), os.cpu_count(),
+        run(["git", "--version"]).stdout.split()[-1], time.perf_counter() - t0))
+    b.table()
+    failed = [e["id"] for e in b.results if e["pass"] is False]
+    print("\ntargets failed: %s" % (", ".join(failed) if failed else "none"))
+
+
+if __name__ == "__main__":
+    main()
