@@ -68,6 +68,13 @@ void fl_db_meta_set(struct fl_db *db, const char *key, const char *value);
  */
 void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 		      const char *text);
+/*
+ * Declares that the index holds no records (just cleared), so that
+ * fl_db_put_record need not look for an older version of each record:
+ * a full rebuild then costs inserts only. Cleared by fl_db_commit.
+ */
+void fl_db_set_fresh(struct fl_db *db, int fresh);
+
 /* Removes whatever the index holds for path (record or skip entry). */
 void fl_db_remove_path(struct fl_db *db, const char *path);
 /* Records a file that failed validation on import, with the reason. */

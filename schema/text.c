@@ -125,6 +125,36 @@ int fl_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * A quick "already NFC" test for valid UTF-8, in the spirit of Unicode's
+ * NFC_Quick_Check: every code point lies in a range where each character
+ * is its own NFC form and cannot combine with what precedes it. ASCII,
+ * Latin-1 to Latin Extended-B (below U+0300, where the combining marks
+ * start), Latin Extended Additional (U+1E00..U+1EFF: the precomposed
+ * Vietnamese letters) and general punctuation apart from the two
+ * singletons U+2000/U+2001. That is nearly all Vietnamese text, which then
+ * skips utf8proc's decompose-recompose round trip; anything else takes it.
+ */
+static int nfc_quick(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		utf8proc_int32_t cp;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		i += next_cp(p + i, len - i, &cp);
+		if (cp < 0x300 || (cp >= 0x1E00 && cp <= 0x1EFF) ||
+		    (cp >= 0x2010 && cp <= 0x206F))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
 int fl_text_nfc(char **out, const char *s, size_t len, const char *what)
 {
 	utf8proc_uint8_t *dst = NULL;
@@ -133,6 +163,10 @@ int fl_text_nfc(char **out, const char *s, size_t len, const char *what)
 	*out = NULL;
 	if (!fl_utf8_valid(s, len))
 		return fl_error(FL_EINVALID, "invalid UTF-8 in %s", what);
+	if (nfc_quick(s, len)) {
+		*out = xstrndup(s, len);
+		return 0;
+	}
 	/*
 	 * The input is validated above, so utf8proc can only fail for lack of
 	 * memory (fatal, as everywhere) or for a length it cannot represent.
@@ -159,7 +193,23 @@ static int is_mark(utf8proc_int32_t cp)
 }
 
 /* The folded form of one code point taken from NFC text. */
+static utf8proc_int32_t fold_cp_slow(utf8proc_int32_t cp);
+
+/* Folding is a pure function of the code point: remember the common ones. */
 static utf8proc_int32_t fold_cp(utf8proc_int32_t cp)
+{
+	static utf8proc_int32_t cache[0x2000];
+	static unsigned char known[0x2000];
+	if (cp < 0 || cp >= 0x2000)
+		return fold_cp_slow(cp);
+	if (!known[cp]) {
+		cache[cp] = fold_cp_slow(cp);
+		known[cp] = 1;
+	}
+	return cache[cp];
+}
+
+static utf8proc_int32_t fold_cp_slow(utf8proc_int32_t cp)
 {
 	utf8proc_int32_t d[8];
 	utf8proc_ssize_t n, i;

@@ -33,9 +33,20 @@ int fl_check_record(cJSON **out, const char *path, unsigned mode,
 		return e;
 	if ((e = fl_record_validate(rec)) < 0)
 		goto bad;
-	if (!fl_json_is_canonical(buf, len)) {
-		e = fl_error(FL_EINVALID, "not in canonical form");
-		goto bad;
+	/*
+	 * Canonical: the bytes are what we would write for this tree. (The
+	 * validation above has already checked every string is NFC.) One
+	 * serialisation instead of fl_json_is_canonical's second parse.
+	 */
+	{
+		struct strbuf canon = STRBUF_INIT;
+		fl_json_write(&canon, rec, 1);
+		int same = canon.len == len && !memcmp(canon.buf, buf, len);
+		strbuf_release(&canon);
+		if (!same) {
+			e = fl_error(FL_EINVALID, "not in canonical form");
+			goto bad;
+		}
 	}
 	if (strcmp(fl_json_str(rec, "id"), id)) {
 		e = fl_error(FL_EINVALID, "id '%s' does not match the file name", fl_json_str(rec, "id"));
@@ -123,8 +134,10 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 
 	if ((e = fl_db_begin(db)) < 0)
 		return e;
-	if (!from)
+	if (!from) {
 		fl_db_clear_records(db);
+		fl_db_set_fresh(db, 1);
+	}
 	e = fl_store_diff(s, from, to, one, &c);
 	strbuf_release(&c.buf);
 	if (e < 0) {
