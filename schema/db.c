@@ -367,6 +367,7 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 	}
 	fl_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		       "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
+		       "PRAGMA cache_size = -65536;"
 		       "CREATE TEMP TABLE fts_stage(rowid INTEGER PRIMARY KEY, id, field, text, folded);"
 		       "CREATE TEMP TABLE fts_unstage(lo INTEGER PRIMARY KEY);");
 	if (migrate(db) < 0 || load_refdata(db) < 0) {
