@@ -85,7 +85,8 @@ void fl_die(const char *fmt, ...)
 	exit(1);
 }
 
-static struct strbuf last_error = STRBUF_INIT;
+/* Per thread: the importer checks records on a worker thread (sync/import.c). */
+static _Thread_local struct strbuf last_error = STRBUF_INIT;
 
 static fl_translator translator;
 

@@ -5,11 +5,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "import.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "schema/refdata.h"
 #include "schema/text.h"
 
 int fl_check_record(cJSON **out, const char *path, unsigned mode,
@@ -69,51 +71,216 @@ bad:
 	return e;
 }
 
+/*
+ * One changed path, read and checked (the part that needs only git), ready
+ * to be applied to the index (the part that needs only SQLite).
+ */
+enum item_type { ITEM_REMOVE, ITEM_ROSTER, ITEM_SKIP, ITEM_PUT, ITEM_IGNORE };
+
+struct item {
+	enum item_type type;
+	int changed;        /* it existed before */
+	char *path;
+	char *text;         /* blob (ITEM_PUT, ITEM_ROSTER) */
+	char *reason;       /* ITEM_SKIP */
+	cJSON *rec;         /* ITEM_PUT */
+	struct item *next;
+};
+
+static void item_free(struct item *it)
+{
+	free(it->path);
+	free(it->text);
+	free(it->reason);
+	cJSON_Delete(it->rec);
+	free(it);
+}
+
+static struct item *read_item(struct fl_store *s, const char *path, const git_oid *old_blob,
+			      const git_oid *new_blob, unsigned mode)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+	struct strbuf buf = STRBUF_INIT;
+
+	it->path = xstrdup(path);
+	it->changed = old_blob != NULL;
+	if (!new_blob) {
+		it->type = ITEM_REMOVE;
+	} else if (!strcmp(path, "roster.json")) {
+		it->type = ITEM_IGNORE;
+		if (mode == GIT_FILEMODE_BLOB &&
+		    fl_store_read_blob(&buf, s, new_blob, FL_RECORD_MAX * 4) == 0 &&
+		    fl_utf8_valid(buf.buf, buf.len)) {
+			it->type = ITEM_ROSTER;
+			it->text = strbuf_detach(&buf, NULL);
+		}
+	} else if (mode != GIT_FILEMODE_BLOB) {
+		it->type = ITEM_SKIP;
+		it->reason = xstrdup(mode == GIT_FILEMODE_LINK ? "a symbolic link" :
+				     mode == GIT_FILEMODE_COMMIT ? "a submodule" :
+				     "not a regular file");
+	} else if (fl_store_read_blob(&buf, s, new_blob, FL_RECORD_MAX) < 0 ||
+		   fl_check_record(&it->rec, path, mode, buf.buf, buf.len) < 0) {
+		it->type = ITEM_SKIP;
+		it->reason = xstrdup(fl_last_error());
+	} else {
+		it->type = ITEM_PUT;
+		it->text = strbuf_detach(&buf, NULL);
+	}
+	strbuf_release(&buf);
+	return it;
+}
+
+static void apply_item(struct fl_db *db, const struct item *it, struct fl_import_stats *st)
+{
+	switch (it->type) {
+	case ITEM_REMOVE:
+		fl_db_remove_path(db, it->path);
+		st->removed++;
+		break;
+	case ITEM_ROSTER:
+		fl_db_meta_set(db, "roster", it->text);
+		break;
+	case ITEM_SKIP:
+		fl_db_skip(db, it->path, it->reason);
+		st->skipped++;
+		break;
+	case ITEM_PUT:
+		fl_db_put_record(db, it->path, it->rec, it->text);
+		if (it->changed)
+			st->changed++;
+		else
+			st->added++;
+		break;
+	case ITEM_IGNORE:
+		break;
+	}
+}
+
+/* --- one thread: small differences ---------------------------------------- */
+
 struct ctx {
 	struct fl_db *db;
 	struct fl_store *s;
 	struct fl_import_stats *st;
-	struct strbuf buf;
 };
 
 static int one(void *p, const char *path, const git_oid *old_blob,
 	       const git_oid *new_blob, unsigned mode)
 {
 	struct ctx *c = p;
-	cJSON *rec = NULL;
-
-	if (!new_blob) {
-		fl_db_remove_path(c->db, path);
-		c->st->removed++;
-		return 0;
-	}
-	strbuf_reset(&c->buf);
-	if (!strcmp(path, "roster.json")) {
-		if (mode == GIT_FILEMODE_BLOB &&
-		    fl_store_read_blob(&c->buf, c->s, new_blob, FL_RECORD_MAX * 4) == 0 &&
-		    fl_utf8_valid(c->buf.buf, c->buf.len))
-			fl_db_meta_set(c->db, "roster", c->buf.buf);
-		return 0;
-	}
-	if (mode != GIT_FILEMODE_BLOB) {
-		fl_db_skip(c->db, path, mode == GIT_FILEMODE_LINK ? "a symbolic link" :
-			   mode == GIT_FILEMODE_COMMIT ? "a submodule" : "not a regular file");
-		c->st->skipped++;
-		return 0;
-	}
-	if (fl_store_read_blob(&c->buf, c->s, new_blob, FL_RECORD_MAX) < 0 ||
-	    fl_check_record(&rec, path, mode, c->buf.buf, c->buf.len) < 0) {
-		fl_db_skip(c->db, path, fl_last_error());
-		c->st->skipped++;
-		return 0;
-	}
-	fl_db_put_record(c->db, path, rec, c->buf.buf);
-	if (old_blob)
-		c->st->changed++;
-	else
-		c->st->added++;
-	cJSON_Delete(rec);
+	struct item *it = read_item(c->s, path, old_blob, new_blob, mode);
+	apply_item(c->db, it, c->st);
+	item_free(it);
 	return 0;
+}
+
+/* --- two threads: whole trees ----------------------------------------------- */
+
+/*
+ * A full import (reindex, a reviewer's first clone) reads and checks every
+ * record: parsing, validation and git reads are about half the work, the
+ * index writes the other half. A worker thread walks the tree and checks
+ * records while this thread writes them, through a bounded queue. Only the
+ * worker touches the repository and only this thread the database.
+ */
+#define QUEUE_MAX 512
+
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full;
+	struct item *head, *tail;
+	size_t n;
+	int done, result;
+	char *error;
+	struct fl_store *s;
+	const git_oid *to;
+};
+
+static int produce(void *p, const char *path, const git_oid *old_blob,
+		   const git_oid *new_blob, unsigned mode)
+{
+	struct pipe *q = p;
+	struct item *it = read_item(q->s, path, old_blob, new_blob, mode);
+	pthread_mutex_lock(&q->mu);
+	while (q->n >= QUEUE_MAX)
+		pthread_cond_wait(&q->not_full, &q->mu);
+	if (q->tail)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	q->n++;
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+static void *worker(void *p)
+{
+	struct pipe *q = p;
+	int e = fl_store_diff(q->s, NULL, q->to, produce, q);
+	pthread_mutex_lock(&q->mu);
+	q->done = 1;
+	q->result = e;
+	if (e < 0)
+		q->error = xstrdup(fl_last_error());
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+static int import_all(struct fl_db *db, struct fl_store *s, const git_oid *to,
+		      struct fl_import_stats *st)
+{
+	struct pipe q;
+	pthread_t t;
+	int e;
+
+	memset(&q, 0, sizeof(q));
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.not_empty, NULL);
+	pthread_cond_init(&q.not_full, NULL);
+	q.s = s;
+	q.to = to;
+	fl_refdata();   /* parsed once, before two threads can race to do it */
+	if (pthread_create(&t, NULL, worker, &q) != 0) {
+		struct ctx c = { db, s, st };
+		return fl_store_diff(s, NULL, to, one, &c);
+	}
+	for (;;) {
+		pthread_mutex_lock(&q.mu);
+		while (!q.head && !q.done)
+			pthread_cond_wait(&q.not_empty, &q.mu);
+		struct item *batch = q.head;
+		q.head = q.tail = NULL;
+		q.n = 0;
+		int finished = q.done;
+		pthread_cond_signal(&q.not_full);
+		pthread_mutex_unlock(&q.mu);
+		while (batch) {
+			struct item *next = batch->next;
+			apply_item(db, batch, st);
+			item_free(batch);
+			batch = next;
+		}
+		if (finished && !batch) {
+			pthread_mutex_lock(&q.mu);
+			int empty = !q.head;
+			pthread_mutex_unlock(&q.mu);
+			if (empty)
+				break;
+		}
+	}
+	pthread_join(t, NULL);
+	e = q.result;
+	if (e < 0)
+		fl_error(e, "%s", q.error ? q.error : "cannot read the repository");
+	free(q.error);
+	pthread_mutex_destroy(&q.mu);
+	pthread_cond_destroy(&q.not_empty);
+	pthread_cond_destroy(&q.not_full);
+	return e;
 }
 
 int fl_indexed_commit(git_oid *out, struct fl_db *db)
@@ -128,7 +295,7 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	      const git_oid *to, struct fl_import_stats *stats)
 {
 	struct fl_import_stats local = { 0, 0, 0, 0 };
-	struct ctx c = { db, s, stats ? stats : &local, STRBUF_INIT };
+	struct ctx c = { db, s, stats ? stats : &local };
 	char hex[GIT_OID_HEXSZ + 1];
 	int e;
 
@@ -137,9 +304,10 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	if (!from) {
 		fl_db_clear_records(db);
 		fl_db_set_fresh(db, 1);
+		e = import_all(db, s, to, c.st);
+	} else {
+		e = fl_store_diff(s, from, to, one, &c);
 	}
-	e = fl_store_diff(s, from, to, one, &c);
-	strbuf_release(&c.buf);
 	if (e < 0) {
 		fl_db_rollback(db);
 		return e;
