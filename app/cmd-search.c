@@ -3,14 +3,15 @@
  * titles, descriptions, findings, comments and responses, insensitive to
  * Vietnamese diacritics, ranked, with the matching words shown in context.
  *
- * The index (schema/db.c) keeps every searchable text twice in the FTS5
- * table `search`: `text` as written (NFC) and `folded` as fl_text_fold()
- * makes it (no marks, lower case, đ → d). FTS5 alone cannot fold đ
- * (PLATFORM-NOTES), so matching runs over `folded` with the query folded
- * the same way: each query word becomes a prefix term, all of them
- * required. A second match over `text` with the words as typed finds the
- * rows whose marks agree with the query; those rank first (someone typing
- * "đất" wants "đất" before "đạt"), then FTS5's bm25.
+ * The index (schema/db.c) keeps every searchable text in the FTS5 table
+ * `search` as written (NFC, stored, not indexed) and as fl_text_fold()
+ * makes it (`folded`: no marks, lower case, đ → d; indexed). FTS5 alone
+ * cannot fold đ (PLATFORM-NOTES), so matching runs over `folded` with the
+ * query folded the same way: each query word becomes a prefix term, all
+ * of them required. Among the hits, those whose text has the words with
+ * the marks as typed rank first (someone typing "đất" wants "đất" before
+ * "đạt"), then FTS5's bm25. Checking marks on the hits, rather than with a
+ * second index, halves the cost of indexing.
  *
  * Input is NFC at the edges (argv and record files alike), so text typed
  * decomposed (NFD) and composed (NFC) meet in the same form here.
@@ -302,6 +303,47 @@ static void idset_release(struct idset *set)
 	free(set->slot);
 }
 
+/* --- exact marks ------------------------------------------------------------ */
+
+/*
+ * 1 when every word typed with its marks occurs in the NFC text with the
+ * same marks (case aside) at the start of a word. The index only matches
+ * folded words; this decides which hits come first, so `đất đai` ranks
+ * "đất đai" above "đạt đài".
+ */
+static int exact_match(const char *text, const struct query *q)
+{
+	struct cps t;
+	int all = 1;
+
+	if (!q->typed.n)
+		return 0;
+	cps_decode(&t, text);
+	for (size_t k = 0; k < q->typed.n && all; k++) {
+		struct cps w;
+		int found = 0;
+		cps_decode(&w, q->typed.v[k]);
+		for (size_t i = 0; !found && i + w.n <= t.n; i++) {
+			size_t j;
+			if (i > 0 && is_word_cp(t.cp[i - 1]))
+				continue;
+			for (j = 0; j < w.n; j++)
+				if (utf8proc_tolower(t.cp[i + j]) != utf8proc_tolower(w.cp[j]))
+					break;
+			found = j == w.n;
+		}
+		cps_release(&w);
+		all = found;
+	}
+	cps_release(&t);
+	return all;
+}
+
+struct hit {
+	char *id, *field, *text, *folded;
+	int exact;
+};
+
 /* --- the command ------------------------------------------------------------ */
 
 /* What a hit is about, in one line. */
@@ -335,7 +377,7 @@ CMD(search)
 	struct strbuf text = STRBUF_INIT;
 	struct query q;
 	struct idset seen = { NULL, 0, 0 };
-	char *fq = NULL, *eq = NULL;
+	char *fq = NULL;
 	size_t limit = DEFAULT_LIMIT, shown = 0;
 	cJSON *hits = NULL;
 
@@ -367,33 +409,56 @@ CMD(search)
 		goto out;
 	}
 	fq = fts_query("folded", &q.folded);
-	eq = q.typed.n ? fts_query("text", &q.typed) : xstrdup("text : \"\"");
 
 	if (ws_open(&ws, 0) < 0) {
 		e = fail();
 		goto out;
 	}
 	sqlite3_stmt *st = filters_query(ws, &f, f.kind,
-		"SELECT s.id, s.field, s.text, s.folded, r.json,"
-		" s.rowid IN (SELECT rowid FROM search WHERE search MATCH :exact) AS exact,"
-		" bm25(search) AS score"
+		"SELECT s.id, s.field, s.text, s.folded, bm25(search) AS score"
 		" FROM search s JOIN records r ON r.id = s.id WHERE search MATCH :q",
-		"exact DESC, score, r.id");
+		"score, r.id");
 	fl_bind_text(st, ":q", fq);
-	fl_bind_text(st, ":exact", eq);
+
+	/* All matching texts, best first by bm25; then exact marks first. */
+	struct hit *all = NULL;
+	size_t nall = 0, aall = 0;
+	while (fl_step(st)) {
+		if (nall == aall) {
+			aall = aall ? 2 * aall : 64;
+			all = xrealloc(all, aall * sizeof(*all));
+		}
+		all[nall].id = xstrdup(fl_col_text(st, 0));
+		all[nall].field = xstrdup(fl_col_text(st, 1));
+		all[nall].text = xstrdup(fl_col_text(st, 2));
+		all[nall].folded = xstrdup(fl_col_text(st, 3));
+		all[nall].exact = exact_match(all[nall].text, &q);
+		nall++;
+	}
+	sqlite3_finalize(st);
+	{
+		/* A stable partition: exact hits, then the others, each in bm25 order. */
+		struct hit *sorted = xmalloc((nall ? nall : 1) * sizeof(*sorted));
+		size_t k = 0;
+		for (int pass = 1; pass >= 0; pass--)
+			for (size_t i = 0; i < nall; i++)
+				if (all[i].exact == pass)
+					sorted[k++] = all[i];
+		free(all);
+		all = sorted;
+	}
 
 	hits = cJSON_CreateArray();
-	while (fl_step(st)) {
-		if (!idset_add(&seen, fl_col_text(st, 0)) || shown >= limit)
+	for (size_t i = 0; i < nall; i++) {
+		if (!idset_add(&seen, all[i].id) || shown >= limit)
 			continue;
-		cJSON *rec = NULL;
-		const char *js = fl_col_text(st, 4);
-		if (fl_json_parse(&rec, js, strlen(js)) < 0)
+		cJSON *rec = fl_db_get(ws->db, all[i].id);
+		if (!rec)
 			continue;
 		shown++;
-		const char *field = fl_col_text(st, 1);
+		const char *field = all[i].field;
 		if (f.json) {
-			char *snip = snippet(fl_col_text(st, 2), fl_col_text(st, 3), &q, "[", "]");
+			char *snip = snippet(all[i].text, all[i].folded, &q, "[", "]");
 			cJSON *h = cJSON_CreateObject();
 			cJSON_AddStringToObject(h, "id", fl_json_str(rec, "id"));
 			cJSON_AddStringToObject(h, "kind", fl_json_str(rec, "kind"));
@@ -405,7 +470,7 @@ CMD(search)
 			free(snip);
 			continue;
 		}
-		char *snip = snippet(fl_col_text(st, 2), fl_col_text(st, 3), &q,
+		char *snip = snippet(all[i].text, all[i].folded, &q,
 				     tty ? "\033[1m" : "[", tty ? "\033[0m" : "]");
 		char *head = xstrdup(headline(rec));
 		char *nl = strchr(head, '\n');
@@ -419,7 +484,13 @@ CMD(search)
 		free(snip);
 		cJSON_Delete(rec);
 	}
-	sqlite3_finalize(st);
+	for (size_t i = 0; i < nall; i++) {
+		free(all[i].id);
+		free(all[i].field);
+		free(all[i].text);
+		free(all[i].folded);
+	}
+	free(all);
 
 	if (f.json) {
 		print_json(hits);
@@ -432,7 +503,6 @@ out:
 	cJSON_Delete(hits);
 	idset_release(&seen);
 	free(fq);
-	free(eq);
 	query_release(&q);
 	strbuf_release(&text);
 	ws_close(ws);

@@ -236,8 +236,24 @@ static void migrate_1(struct fl_db *db)
 		"CREATE TABLE skipped(path TEXT PRIMARY KEY, reason TEXT NOT NULL);");
 }
 
+/*
+ * 2: only the folded text is indexed. Indexing the text as written too
+ * doubled the cost of every import; the ranking of exactly-marked words
+ * is done on the hits instead (app/cmd-search.c). The table is rebuilt,
+ * and forgetting the indexed commit makes the next open re-import.
+ */
+static void migrate_2(struct fl_db *db)
+{
+	fl_db_exec(db,
+		"DROP TABLE search;"
+		"CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, field UNINDEXED,"
+		"  text UNINDEXED, folded, tokenize = 'unicode61 remove_diacritics 0');"
+		"DELETE FROM meta WHERE key = 'indexed_commit';");
+}
+
 static void (*const migrations[])(struct fl_db *) = {
 	migrate_1,
+	migrate_2,
 };
 
 static int migrate(struct fl_db *db)
