@@ -156,10 +156,14 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 		strbuf_addstr(&sql, " AND r.deleted = 0");
 	if (f->province) {
 		authors = authors_in(ws, f->province);
-		strbuf_addstr(&sql, " AND (EXISTS (SELECT 1 FROM record_communes rc WHERE rc.id = r.id"
-				    " AND rc.province_code = :prov) OR (NOT EXISTS (SELECT 1 FROM"
-				    " record_communes rc2 WHERE rc2.id = r.id) AND r.author IN"
-				    " (SELECT value FROM json_each(:authors))))");
+		/*
+		 * Written as `id IN (...)` so that SQLite can start from the
+		 * province's records instead of testing every record.
+		 */
+		strbuf_addstr(&sql, " AND r.id IN (SELECT rc.id FROM record_communes rc"
+				    " WHERE rc.province_code = :prov UNION SELECT x.id FROM records x"
+				    " WHERE x.author IN (SELECT value FROM json_each(:authors))"
+				    " AND NOT EXISTS (SELECT 1 FROM record_communes rc2 WHERE rc2.id = x.id))");
 	}
 	if (f->commune)
 		strbuf_addstr(&sql, " AND EXISTS (SELECT 1 FROM record_communes rc WHERE rc.id = r.id"
@@ -170,8 +174,17 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 		strbuf_addstr(&sql, " AND r.domain = :domain");
 	if (f->severity)
 		strbuf_addstr(&sql, " AND r.severity = :severity");
-	if (f->status)
+	if (f->status) {
+		/*
+		 * The officer's own status narrows the search first (indexed):
+		 * only an escalated or answered issue can read differently.
+		 */
+		if (!strcmp(f->status, "answered") || !strcmp(f->status, "closed"))
+			strbuf_addstr(&sql, " AND r.status IN (:status, 'escalated', 'answered')");
+		else
+			strbuf_addstr(&sql, " AND r.status = :status");
 		strbuf_addf(&sql, " AND (%s) = :status", effective_status_sql);
+	}
 	if (f->since)
 		strbuf_addstr(&sql, " AND r.date >= :since");
 	if (f->until)

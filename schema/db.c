@@ -251,9 +251,16 @@ static void migrate_2(struct fl_db *db)
 		"DELETE FROM meta WHERE key = 'indexed_commit';");
 }
 
+/* 3: filters by status and by commune start from an index. */
+static void migrate_3(struct fl_db *db)
+{
+	fl_db_exec(db, "CREATE INDEX records_status ON records(kind, status);");
+}
+
 static void (*const migrations[])(struct fl_db *) = {
 	migrate_1,
 	migrate_2,
+	migrate_3,
 };
 
 static int migrate(struct fl_db *db)
@@ -383,7 +390,6 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 	}
 	fl_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		       "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
-		       "PRAGMA cache_size = -65536;"
 		       "CREATE TEMP TABLE fts_stage(rowid INTEGER PRIMARY KEY, id, field, text, folded);"
 		       "CREATE TEMP TABLE fts_unstage(lo INTEGER PRIMARY KEY);");
 	if (migrate(db) < 0 || load_refdata(db) < 0) {
