@@ -34,35 +34,14 @@ const char *short_id(const char *id)
 
 /* --- roster --------------------------------------------------------------- */
 
-static cJSON *roster(struct ws *ws)
-{
-	static cJSON *cached;
-	static struct ws *for_ws;
-	if (for_ws != ws) {
-		cJSON_Delete(cached);
-		cached = NULL;
-		char *text = fl_db_meta_get(ws->db, "roster");
-		if (text && fl_json_parse(&cached, text, strlen(text)) < 0)
-			cached = NULL;
-		free(text);
-		for_ws = ws;
-	}
-	return cached;
-}
-
-static const cJSON *person(struct ws *ws, const char *id)
-{
-	const cJSON *p;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(roster(ws), "people"))
-		if (!strcmp(fl_json_str(p, "id") ? fl_json_str(p, "id") : "", id))
-			return p;
-	return NULL;
-}
-
 const char *officer_name(struct ws *ws, const char *id)
 {
-	const cJSON *p = person(ws, id);
-	const char *n = p ? fl_json_str(p, "name") : NULL;
+	sqlite3_stmt *st = fl_db_stmt(ws->db, "SELECT name FROM people WHERE id = :id");
+	const char *n = NULL;
+	fl_bind_text(st, ":id", id);
+	if (fl_step(st))
+		n = keep(xstrdup(fl_col_text(st, 0)));   /* borrowed until exit */
+	sqlite3_reset(st);
 	if (!n && !strcmp(id, ws->id))
 		n = ws->name;
 	return n && *n ? n : id;
@@ -70,31 +49,16 @@ const char *officer_name(struct ws *ws, const char *id)
 
 const char *officer_province(struct ws *ws, const char *id)
 {
-	const cJSON *p = person(ws, id);
-	const cJSON *pv = p ? cJSON_GetObjectItemCaseSensitive(p, "provinces") : NULL;
-	if (pv && cJSON_GetArraySize(pv) > 0)
-		return cJSON_GetStringValue(cJSON_GetArrayItem(pv, 0));
-	if (!strcmp(id, ws->id) && *ws->province)
-		return ws->province;
-	return NULL;
-}
-
-/* Authors whose roster province is `code`, as a JSON array text. */
-static char *authors_in(struct ws *ws, const char *code)
-{
-	cJSON *arr = cJSON_CreateArray();
-	const cJSON *p, *v;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(roster(ws), "people"))
-		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(p, "provinces"))
-			if (cJSON_IsString(v) && !strcmp(v->valuestring, code) && fl_json_str(p, "id"))
-				cJSON_AddItemToArray(arr, cJSON_CreateString(fl_json_str(p, "id")));
-	if (!strcmp(ws->province, code))
-		cJSON_AddItemToArray(arr, cJSON_CreateString(ws->id));
-	char *s = cJSON_PrintUnformatted(arr);
-	char *r = xstrdup(s);
-	cJSON_free(s);
-	cJSON_Delete(arr);
-	return r;
+	sqlite3_stmt *st = fl_db_stmt(ws->db,
+		"SELECT json_extract(provinces, '$[0]') FROM people WHERE id = :id");
+	const char *p = NULL;
+	fl_bind_text(st, ":id", id);
+	if (fl_step(st) && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+		p = keep(xstrdup(fl_col_text(st, 0)));
+	sqlite3_reset(st);
+	if (!p && !strcmp(id, ws->id) && *ws->province)
+		p = ws->province;
+	return p;
 }
 
 /* --- filters -------------------------------------------------------------- */
@@ -146,7 +110,6 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 			    const char *select, const char *order)
 {
 	struct strbuf sql = STRBUF_INIT;
-	char *authors = NULL;
 	sqlite3_stmt *st;
 
 	strbuf_addstr(&sql, select);
@@ -155,14 +118,14 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 	if (!f->deleted)
 		strbuf_addstr(&sql, " AND r.deleted = 0");
 	if (f->province) {
-		authors = authors_in(ws, f->province);
 		/*
 		 * Written as `id IN (...)` so that SQLite can start from the
 		 * province's records instead of testing every record.
 		 */
 		strbuf_addstr(&sql, " AND r.id IN (SELECT rc.id FROM record_communes rc"
 				    " WHERE rc.province_code = :prov UNION SELECT x.id FROM records x"
-				    " WHERE x.author IN (SELECT value FROM json_each(:authors))"
+				    " WHERE x.author IN (SELECT p.id FROM people p, json_each(p.provinces) j"
+				    "  WHERE j.value = :prov UNION SELECT :localme)"
 				    " AND NOT EXISTS (SELECT 1 FROM record_communes rc2 WHERE rc2.id = x.id))");
 	}
 	if (f->commune)
@@ -228,7 +191,9 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 		fl_bind_text(st, ":kind", kind);
 	if (f->province) {
 		fl_bind_text(st, ":prov", f->province);
-		fl_bind_text(st, ":authors", authors);
+		/* This workspace's officer, who may not be in a roster yet. */
+		if (!strcmp(ws->province, f->province))
+			fl_bind_text(st, ":localme", ws->id);
 	}
 	if (f->commune)
 		fl_bind_text(st, ":commune", f->commune);
@@ -250,7 +215,6 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 		fl_bind_text(st, ":me", ws->id);
 	if (f->limit)
 		fl_bind_int(st, ":limit", atoi(f->limit));
-	free(authors);
 	strbuf_release(&sql);
 	return st;
 }

@@ -257,10 +257,25 @@ static void migrate_3(struct fl_db *db)
 	fl_db_exec(db, "CREATE INDEX records_status ON records(kind, status);");
 }
 
+/*
+ * 4: the roster as a table. At national scale roster.json is over half a
+ * megabyte; parsing it in every command that shows a name cost more than
+ * the query. fl_db_set_roster fills it whenever roster.json changes.
+ */
+static void migrate_4(struct fl_db *db)
+{
+	fl_db_exec(db,
+		"CREATE TABLE people(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+		"  role TEXT NOT NULL, provinces TEXT NOT NULL, login TEXT NOT NULL);"
+		"CREATE INDEX people_login ON people(login);"
+		"DELETE FROM meta WHERE key = 'indexed_commit';");
+}
+
 static void (*const migrations[])(struct fl_db *) = {
 	migrate_1,
 	migrate_2,
 	migrate_3,
+	migrate_4,
 };
 
 static int migrate(struct fl_db *db)
@@ -630,6 +645,37 @@ void fl_db_skip(struct fl_db *db, const char *path, const char *reason)
 	fl_bind_text(st, ":p", path);
 	fl_bind_text(st, ":r", reason);
 	fl_step(st);
+}
+
+void fl_db_set_roster(struct fl_db *db, const char *text)
+{
+	cJSON *r = NULL;
+	const cJSON *p;
+
+	fl_db_meta_set(db, "roster", text);
+	fl_db_exec(db, "DELETE FROM people");
+	if (fl_json_parse(&r, text, strlen(text)) < 0)
+		return;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "people")) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "id"));
+		const cJSON *pv = cJSON_GetObjectItemCaseSensitive(p, "provinces");
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name"));
+		const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "role"));
+		const char *login = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "login"));
+		char *pvs = cJSON_IsArray(pv) ? cJSON_PrintUnformatted(pv) : NULL;
+		if (id) {
+			sqlite3_stmt *st = fl_db_stmt(db,
+				"INSERT OR REPLACE INTO people VALUES (:id, :n, :r, :p, :l)");
+			fl_bind_text(st, ":id", id);
+			fl_bind_text(st, ":n", name ? name : id);
+			fl_bind_text(st, ":r", role ? role : "");
+			fl_bind_text(st, ":p", pvs ? pvs : "[]");
+			fl_bind_text(st, ":l", login ? login : id);
+			fl_step(st);
+		}
+		cJSON_free(pvs);
+	}
+	cJSON_Delete(r);
 }
 
 void fl_db_clear_records(struct fl_db *db)

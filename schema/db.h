@@ -79,6 +79,12 @@ void fl_db_set_fresh(struct fl_db *db, int fresh);
 void fl_db_remove_path(struct fl_db *db, const char *path);
 /* Records a file that failed validation on import, with the reason. */
 void fl_db_skip(struct fl_db *db, const char *path, const char *reason);
+/*
+ * Keeps roster.json's text in meta.roster and its people in the `people`
+ * table (id, name, role, provinces as a JSON array, login).
+ */
+void fl_db_set_roster(struct fl_db *db, const char *text);
+
 /* Empties records, links, search index and skips (for reindex). */
 void fl_db_clear_records(struct fl_db *db);
 

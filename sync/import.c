@@ -139,7 +139,7 @@ static void apply_item(struct fl_db *db, const struct item *it, struct fl_import
 		st->removed++;
 		break;
 	case ITEM_ROSTER:
-		fl_db_meta_set(db, "roster", it->text);
+		fl_db_set_roster(db, it->text);
 		break;
 	case ITEM_SKIP:
 		fl_db_skip(db, it->path, it->reason);
