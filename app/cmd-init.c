@@ -130,7 +130,7 @@ CMD(init)
 
 	/* Open it once: creates index.db and indexes whatever was fetched. */
 	struct ws *ws;
-	if (ws_open(&ws, 1) < 0) {
+	if (ws_open(&ws, WS_WRITE) < 0) {
 		e = fail();
 		goto out;
 	}
@@ -163,7 +163,7 @@ CMD(whoami)
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (ws_open(&ws, 0) < 0)
+	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 		return fail();
 	if (json) {
 		cJSON *o = cJSON_CreateObject();

@@ -89,7 +89,7 @@ static int issue_add(int argc, const char **argv)
 		return error_exit("unknown status '%s' for a new issue (open, in_progress, resolved, escalated)",
 				  status);
 	}
-	if (ws_open(&ws, 1) < 0) {
+	if (ws_open(&ws, WS_WRITE) < 0) {
 		strlist_release(&communes);
 		return fail();
 	}
@@ -170,7 +170,7 @@ static int issue_edit(int argc, const char **argv)
 		strlist_release(&communes);
 		return fail();
 	}
-	if (ws_open(&ws, 1) < 0) {
+	if (ws_open(&ws, WS_WRITE) < 0) {
 		strlist_release(&communes);
 		return fail();
 	}
@@ -264,7 +264,7 @@ static int issue_comment(int argc, const char **argv)
 		return fail();
 	if (!text || !*text)
 		return usage_error(usage, "--text is required");
-	if (ws_open(&ws, 1) < 0)
+	if (ws_open(&ws, WS_WRITE) < 0)
 		return fail();
 	if ((e = check_officer(ws)))
 		goto out;
@@ -321,7 +321,7 @@ int show_command(int argc, const char **argv, const char *kind)
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos != 1)
 		return usage_error(usage, "give one id");
-	if (ws_open(&ws, 0) < 0)
+	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 		return fail();
 	if (ws_find(&rec, ws, pos[0], kind) < 0) {
 		ws_close(ws);

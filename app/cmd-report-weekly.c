@@ -203,7 +203,7 @@ int report_weekly(int argc, const char **argv)
 	if (now_t < ref_t)
 		ref_t = now_t;
 
-	if (ws_open(&ws, 0) < 0)
+	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 		return fail();
 	gather_officers(&off, ws, week);
 

@@ -209,7 +209,7 @@ static int report_week(int argc, const char **argv)
 		fl_week_of_date(wbuf, now);
 		week = wbuf;
 	}
-	if (ws_open(&ws, 0) < 0)
+	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 		return fail();
 	week_gather(&d, ws, week);
 	if (json) {
@@ -266,7 +266,7 @@ static int report_submit(int argc, const char **argv)
 		fl_week_of_date(wbuf, day);
 		week = wbuf;
 	}
-	if (ws_open(&ws, 1) < 0)
+	if (ws_open(&ws, WS_WRITE) < 0)
 		return fail();
 	if (strcmp(ws->role, "officer")) {
 		ws_close(ws);

@@ -63,7 +63,7 @@ static int schedule_add(int argc, const char **argv)
 		return error_exit("unknown commune code '%s' (see 'fieldlog communes')", commune);
 	if (read_text(&note, note, "note", 0) < 0)
 		return fail();
-	if (ws_open(&ws, 1) < 0)
+	if (ws_open(&ws, WS_WRITE) < 0)
 		return fail();
 	if (strcmp(ws->role, "officer")) {
 		ws_close(ws);
@@ -176,7 +176,7 @@ static int schedule_edit(int argc, const char **argv)
 		return fail();
 	if (!state && !date && !commune && !activity && !note)
 		return usage_error(usage, "nothing to change");
-	if (ws_open(&ws, 1) < 0)
+	if (ws_open(&ws, WS_WRITE) < 0)
 		return fail();
 	if (find_entry(&rec, &en, ws, pos[0]) < 0) {
 		e = fail();
@@ -231,7 +231,7 @@ static int schedule_show(int argc, const char **argv)
 	if (argc >= 2 && fl_week_valid(argv[1])) {
 		struct ws *ws;
 		int json = argc >= 3 && !strcmp(argv[2], "--json");
-		if (ws_open(&ws, 0) < 0)
+		if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 			return fail();
 		cJSON *rec = schedule_of_week(ws, argv[1]);
 		if (!rec) {

@@ -410,32 +410,71 @@ CMD(search)
 	}
 	fq = fts_query("folded", &q.folded);
 
-	if (ws_open(&ws, 0) < 0) {
+	if (ws_open(&ws, WS_INDEX_ONLY) < 0) {
 		e = fail();
 		goto out;
 	}
-	sqlite3_stmt *st = filters_query(ws, &f, f.kind,
-		"SELECT s.id, s.field, s.text, s.folded, bm25(search) AS score"
-		" FROM search s JOIN records r ON r.id = s.id WHERE search MATCH :q",
-		"score, r.id");
-	fl_bind_text(st, ":q", fq);
-
-	/* All matching texts, best first by bm25; then exact marks first. */
+	/*
+	 * FTS5 ranks from its index alone and reads stored text only for the
+	 * rows it returns, so ask for the best `cap` texts, not all of them
+	 * (a common word matches tens of thousands at national scale). Texts
+	 * join their record by rowid (record rowid = text rowid / 1024, see
+	 * schema/db.c). Exact marks are then ranked first among those; if the
+	 * best `cap` texts hold fewer than `limit` records, ask for more.
+	 */
+	f.sort = NULL;
 	struct hit *all = NULL;
-	size_t nall = 0, aall = 0;
-	while (fl_step(st)) {
-		if (nall == aall) {
-			aall = aall ? 2 * aall : 64;
-			all = xrealloc(all, aall * sizeof(*all));
+	size_t nall = 0, aall = 0, cap = limit * 8 < 400 ? 400 : limit * 8;
+	for (;;) {
+		struct idset distinct = { NULL, 0, 0 };
+		sqlite3_stmt *st = filters_query(ws, &f, f.kind,
+			"SELECT r.id, s.field, s.text, s.folded"
+			" FROM search s JOIN records r ON r.rowid = s.rowid / 1024"
+			" WHERE search MATCH :q",
+			"s.rank LIMIT :cap");
+		fl_bind_text(st, ":q", fq);
+		fl_bind_int(st, ":cap", (long long)cap);
+		size_t rows = 0;
+		while (fl_step(st)) {
+			if (nall == aall) {
+				aall = aall ? 2 * aall : 64;
+				all = xrealloc(all, aall * sizeof(*all));
+			}
+			all[nall].id = xstrdup(fl_col_text(st, 0));
+			all[nall].field = xstrdup(fl_col_text(st, 1));
+			all[nall].text = xstrdup(fl_col_text(st, 2));
+			all[nall].folded = xstrdup(fl_col_text(st, 3));
+			all[nall].exact = exact_match(all[nall].text, &q);
+			idset_add(&distinct, all[nall].id);
+			nall++;
+			rows++;
 		}
-		all[nall].id = xstrdup(fl_col_text(st, 0));
-		all[nall].field = xstrdup(fl_col_text(st, 1));
-		all[nall].text = xstrdup(fl_col_text(st, 2));
-		all[nall].folded = xstrdup(fl_col_text(st, 3));
-		all[nall].exact = exact_match(all[nall].text, &q);
-		nall++;
+		sqlite3_finalize(st);
+		size_t found = distinct.n;
+		idset_release(&distinct);
+		if (rows < cap || found >= limit || cap > (1u << 24))
+			break;
+		for (size_t i = 0; i < nall; i++) {
+			free(all[i].id);
+			free(all[i].field);
+			free(all[i].text);
+			free(all[i].folded);
+		}
+		nall = 0;
+		cap *= 4;
 	}
-	sqlite3_finalize(st);
+
+	/* How many records match in all (index only: no stored text is read). */
+	int filtered = f.kind || f.province || f.commune || f.officer || f.domain || f.status ||
+		       f.severity || f.since || f.until || f.week || f.escalated || f.deleted;
+	sqlite3_stmt *cnt = filtered ? filters_query(ws, &f, f.kind,
+		"SELECT count(DISTINCT r.rowid) FROM search s"
+		" JOIN records r ON r.rowid = s.rowid / 1024 WHERE search MATCH :q", "1")
+		: fl_db_prepare(ws->db, "SELECT count(DISTINCT rowid / 1024) FROM search"
+			       " WHERE search MATCH :q");
+	fl_bind_text(cnt, ":q", fq);
+	size_t total = fl_step(cnt) ? (size_t)sqlite3_column_int64(cnt, 0) : 0;
+	sqlite3_finalize(cnt);
 	{
 		/* A stable partition: exact hits, then the others, each in bm25 order. */
 		struct hit *sorted = xmalloc((nall ? nall : 1) * sizeof(*sorted));
@@ -494,10 +533,10 @@ CMD(search)
 
 	if (f.json) {
 		print_json(hits);
-	} else if (seen.n > shown) {
-		printf("%zu of %zu records shown (--limit N for more)\n", shown, seen.n);
-	} else if (tty || !seen.n) {
-		printf("%zu record%s found\n", seen.n, seen.n == 1 ? "" : "s");
+	} else if (total > shown) {
+		printf("%zu of %zu records shown (--limit N for more)\n", shown, total);
+	} else if (tty || !total) {
+		printf("%zu record%s found\n", total, total == 1 ? "" : "s");
 	}
 out:
 	cJSON_Delete(hits);

@@ -74,7 +74,7 @@ CMD(stats)
 		return usage_error(stats_usage, "unexpected argument '%s'", pos[0]);
 	if (filters_check(&f) < 0)
 		return fail();
-	if (ws_open(&ws, 0) < 0)
+	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 		return fail();
 
 	by_prov = xcalloc(ref->nprovinces + 1, sizeof(int));
@@ -208,7 +208,7 @@ CMD(export)
 	if (filters_check(&f) < 0)
 		return fail();
 	int csv = !f.json;   /* --format json or --json; CSV otherwise */
-	if (ws_open(&ws, 0) < 0)
+	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 		return fail();
 
 	char *select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);

@@ -68,7 +68,7 @@ CMD(sync)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
 	if (timeout && atoi(timeout) <= 0)
 		return error_exit("'%s' is not a number of seconds", timeout);
-	if (ws_open(&ws, 1) < 0)
+	if (ws_open(&ws, WS_WRITE) < 0)
 		return fail();
 	if (!*ws->remote) {
 		ws_close(ws);
@@ -188,7 +188,7 @@ CMD(remote)
 		return EXIT_OK;
 	}
 	if (!strcmp(pos[0], "set") && npos == 2) {
-		if (ws_open(&ws, 1) < 0)
+		if (ws_open(&ws, WS_WRITE) < 0)
 			return fail();
 		fl_json_set_str(ws->config, "remote", pos[1]);
 		e = ws_save_config(ws);
@@ -199,7 +199,7 @@ CMD(remote)
 		return EXIT_OK;
 	}
 	if (!strcmp(pos[0], "timeout") && npos == 2 && atoi(pos[1]) > 0) {
-		if (ws_open(&ws, 1) < 0)
+		if (ws_open(&ws, WS_WRITE) < 0)
 			return fail();
 		fl_json_set_str(ws->config, "sync_timeout", pos[1]);
 		e = ws_save_config(ws);
@@ -215,7 +215,7 @@ CMD(remote)
 		}
 		while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
 			strbuf_setlen(&sb, sb.len - 1);
-		if (ws_open(&ws, 1) < 0) {
+		if (ws_open(&ws, WS_WRITE) < 0) {
 			strbuf_release(&sb);
 			return fail();
 		}

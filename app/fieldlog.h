@@ -88,12 +88,16 @@ extern const char *opt_workspace;   /* -C DIR */
 
 /* The workspace directory: -C, $FIELDLOG_HOME, or ~/.local/share/fieldlog. */
 char *ws_dir(void);
+/* ws_open flags (0: read). */
+#define WS_WRITE 1
+#define WS_INDEX_ONLY 2   /* reads the index only: ws->store may stay NULL */
+
 /*
- * Opens the workspace. `write` takes the workspace lock (waiting a little
+ * Opens the workspace. WS_WRITE takes the workspace lock (waiting a little
  * for another fieldlog) and recovers stale git lock files; either way the
  * index is brought up to the repository's head first.
  */
-int ws_open(struct ws **out, int write);
+int ws_open(struct ws **out, int flags);
 void ws_close(struct ws *ws);
 int ws_save_config(struct ws *ws);
 /* Takes the lock of an unopened workspace directory (init, reindex). */

@@ -375,7 +375,7 @@ int list_command(int argc, const char **argv, const char *kind)
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (ws_open(&ws, 0) < 0)
+	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 		return fail();
 	e = list_records(ws, kind, &f);
 	ws_close(ws);
