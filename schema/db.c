@@ -46,7 +46,7 @@ struct fl_db {
  * import made 100k tiny segments and spent most of its time merging them
  * (measured: 74 s; staged: see bench/results.json).
  */
-#define FTS_BATCH 20000
+#define FTS_BATCH 5000
 
 static void fts_apply(struct fl_db *db)
 {

@@ -302,7 +302,7 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	if ((e = fl_db_begin(db)) < 0)
 		return e;
 	/* Big imports touch pages all over the B-trees: give them room. */
-	fl_db_exec(db, "PRAGMA cache_size = -65536");
+	fl_db_exec(db, "PRAGMA cache_size = -16384");
 	if (!from) {
 		fl_db_clear_records(db);
 		fl_db_set_fresh(db, 1);

@@ -11,6 +11,7 @@
 #include "store.h"
 
 #include <signal.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,15 @@ void fl_store_global_init(void)
 	signal(SIGPIPE, SIG_IGN);
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	/*
+	 * Memory: libgit2 maps up to 8 GB of pack windows and caches 256 MB of
+	 * objects by default, and both count against a laptop's memory when a
+	 * reviewer indexes a national repository. Walking a tree touches each
+	 * object once; small limits cost nothing measurable.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)8 << 20);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)32 << 20);
 }
 
 int fl_store_init(struct fl_store **out, const char *gitdir)
