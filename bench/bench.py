@@ -569,10 +569,10 @@ class Bench:
                        % (said, fl_up / 1e3, fl_down * 8 / 1e6, fl_down * 8 / 384e3)))
         shutil.rmtree(ws)
 
-    def reindex_1m(self):
-        central, summ = self.central("1m")
+    def reindex_1m(self, profile="1m"):
+        central, summ = self.central(profile)
         officer, reviewer, _ = self.people(central)
-        ws = os.path.join(self.tmp, "1m", "reviewer")
+        ws = os.path.join(self.tmp, profile, "reindex")
         shutil.rmtree(ws, ignore_errors=True)
         os.makedirs(ws)
         run(["git", "clone", "-q", "--bare", "--local", central, os.path.join(ws, "repo.git")])
@@ -591,7 +591,8 @@ class Bench:
             raise Failed("reindex exited %d: %s" % (p.returncode, err.strip()))
         rss = ru.ru_maxrss / 1024.0
         n = summ["records"]
-        self.add(id="reindex-1m", scenario="`reindex` of the 1m profile", profile="1m",
+        self.add(id="reindex-1m" if profile == "1m" else "reindex@" + profile,
+                 scenario="`reindex` of the %s profile" % profile, profile=profile,
                  figure=rss, unit="MB peak RSS", target="<= 256 MB", **{"pass": rss <= 256},
                  runs=1, seconds=round(t, 1), rate=round(n / t),
                  note="%d records in %.1f s, %.0f records/s; %s" % (n, t, n / t, out.strip()))
