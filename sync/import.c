@@ -227,6 +227,7 @@ static void *worker(void *p)
 		q->error = xstrdup(fl_last_error());
 	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->mu);
+	fl_clear_error();   /* this thread's error slot dies with it */
 	return NULL;
 }
 
