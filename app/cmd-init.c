@@ -76,6 +76,7 @@ CMD(init)
 		e = error_exit("a workspace already exists in '%s'", dir);
 		goto out;
 	}
+	int existed = access(dir, F_OK) == 0;
 	if (mkdirs(dir) < 0) {
 		e = error_exit("cannot create '%s': %s", dir, strerror(errno));
 		goto out;
@@ -102,10 +103,10 @@ CMD(init)
 		sync_opts_from_config(&o, cfg);
 		e = fl_sync_clone(dir, cfg, &o);
 		if (e == FL_EOFFLINE) {
-			e = error_exit("%s; nothing was created", fl_last_error());
+			error_exit("%s; nothing was created", fl_last_error());
 			cJSON_Delete(cfg);
 			e = EXIT_OFFLINE;
-			goto out;
+			goto undo;
 		}
 	} else {
 		char *gitdir = xstrfmt("%s/repo.git", dir);
@@ -123,7 +124,7 @@ CMD(init)
 	cJSON_Delete(cfg);
 	if (e < 0) {
 		e = fail();
-		goto out;
+		goto undo;
 	}
 	close(lock_fd);
 	lock_fd = -1;
@@ -144,6 +145,16 @@ CMD(init)
 		printf("central repository: %s; %lld records indexed\n", ws->remote, n);
 	ws_close(ws);
 	e = EXIT_OK;
+	goto out;
+undo:
+	/* Nothing half-made stays behind: the lock file, and the directory we made. */
+	{
+		char *lock = xstrfmt("%s/lock", dir);
+		unlink(lock);
+		free(lock);
+		if (!existed)
+			rmdir(dir);
+	}
 out:
 	if (lock_fd >= 0)
 		close(lock_fd);

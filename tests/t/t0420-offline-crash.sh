@@ -262,4 +262,13 @@ test_expect_success 'no stale lock files; git fsck --strict clean everywhere' '
 	scn_fsck
 '
 
+test_expect_success 'an offline init --remote leaves no half-made workspace behind' '
+	port=$(free_port) &&
+	test_must_fail --exit=3 fieldlog -C never init --id an.nguyen \
+		--remote "git://127.0.0.1:$port/central.git" 2>err &&
+	test_line_count = 1 err &&
+	grep "nothing was created" err &&
+	test ! -e never
+'
+
 test_done
