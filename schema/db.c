@@ -411,6 +411,7 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 		return fl_error(FL_ERROR, "'%s' is not a fieldlog index", path);
 	}
 	fl_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		       "PRAGMA journal_size_limit = 4194304;"
 		       "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
 		       "CREATE TEMP TABLE fts_stage(rowid INTEGER PRIMARY KEY, id, field, text, folded);"
 		       "CREATE TEMP TABLE fts_unstage(lo INTEGER PRIMARY KEY);");

@@ -317,5 +317,14 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	}
 	git_oid_tostr(hex, sizeof(hex), to);
 	fl_db_meta_set(db, "indexed_commit", hex);
-	return fl_db_commit(db);
+	if ((e = fl_db_commit(db)) < 0)
+		return e;
+	/*
+	 * Commands do not checkpoint when they close (schema/db.c), so a big
+	 * import would leave a WAL as large as the index for every later
+	 * command to scan: fold it in and truncate it now.
+	 */
+	if (c.st->added + c.st->changed + c.st->removed > 1000)
+		fl_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	return 0;
 }
