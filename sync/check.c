@@ -109,9 +109,14 @@ int fl_roster_person_validate(const cJSON *p)
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int fl_roster_validate(const cJSON *r)
 {
-	const cJSON *people, *p, *q;
+	const cJSON *people, *p;
 	int e;
 
 	if (!cJSON_IsObject(r))
@@ -121,20 +126,29 @@ int fl_roster_validate(const cJSON *r)
 	people = cJSON_GetObjectItemCaseSensitive(r, "people");
 	if (!cJSON_IsArray(people))
 		return fl_error(FL_EINVALID, "the roster's 'people' is not a list");
+	size_t n = (size_t)cJSON_GetArraySize(people), k = 0;
+	const char **ids = xcalloc(n + 1, sizeof(*ids)), **logins = xcalloc(n + 1, sizeof(*logins));
 	cJSON_ArrayForEach(p, people) {
-		if ((e = fl_roster_person_validate(p)) < 0)
+		if ((e = fl_roster_person_validate(p)) < 0) {
+			free(ids);
+			free(logins);
 			return e;
-		for (q = people->child; q != p; q = q->next) {
-			if (!strcmp(fl_json_str(q, "id"), fl_json_str(p, "id")))
-				return fl_error(FL_EINVALID, "person '%s' is listed twice",
-						fl_json_str(p, "id"));
-			if (!strcmp(fl_json_str(q, "login"), fl_json_str(p, "login")))
-				return fl_error(FL_EINVALID, "login '%s' belongs to both '%s' and '%s'",
-						fl_json_str(p, "login"), fl_json_str(q, "id"),
-						fl_json_str(p, "id"));
 		}
+		ids[k] = fl_json_str(p, "id");
+		logins[k++] = fl_json_str(p, "login");
 	}
-	return 0;
+	qsort(ids, n, sizeof(*ids), cmp_str);
+	qsort(logins, n, sizeof(*logins), cmp_str);
+	e = 0;
+	for (size_t i = 1; i < n && !e; i++) {
+		if (!strcmp(ids[i - 1], ids[i]))
+			e = fl_error(FL_EINVALID, "person '%s' is listed twice", ids[i]);
+		else if (!strcmp(logins[i - 1], logins[i]))
+			e = fl_error(FL_EINVALID, "login '%s' is used twice", logins[i]);
+	}
+	free(ids);
+	free(logins);
+	return e;
 }
 
 int fl_roster_parse(cJSON **out, const char *buf, size_t len)

@@ -369,15 +369,109 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
 	return e;
 }
 
+/* Every file below tree t, reported as added (removed = 0) or removed. */
+static int diff_all(git_repository *repo, struct strbuf *path, const git_tree *t, int removed,
+		    fl_change_fn cb, void *payload)
+{
+	size_t n = git_tree_entrycount(t), plen = path->len;
+	int e = 0;
+	for (size_t i = 0; i < n && !e; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(t, i);
+		strbuf_setlen(path, plen);
+		strbuf_addstr(path, git_tree_entry_name(te));
+		if (git_tree_entry_type(te) == GIT_OBJECT_TREE) {
+			git_tree *sub = NULL;
+			if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0)
+				return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
+			strbuf_addch(path, '/');
+			e = diff_all(repo, path, sub, removed, cb, payload);
+			git_tree_free(sub);
+		} else {
+			e = cb(payload, path->buf, removed ? git_tree_entry_id(te) : NULL,
+			       removed ? NULL : git_tree_entry_id(te),
+			       (unsigned)git_tree_entry_filemode_raw(te));
+		}
+	}
+	strbuf_setlen(path, plen);
+	return e;
+}
+
+/* Differences between trees a and b, descending only into subtrees that differ. */
+static int diff_trees(git_repository *repo, struct strbuf *path, const git_tree *a,
+		      const git_tree *b, fl_change_fn cb, void *payload)
+{
+	size_t i = 0, j = 0, na = git_tree_entrycount(a), nb = git_tree_entrycount(b);
+	size_t plen = path->len;
+	int e = 0;
+
+	while (!e && (i < na || j < nb)) {
+		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int c = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
+		const git_tree_entry *one = c < 0 ? ea : eb;
+		strbuf_setlen(path, plen);
+		strbuf_addstr(path, git_tree_entry_name(one));
+		if (c == 0 && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+		    git_tree_entry_filemode_raw(ea) == git_tree_entry_filemode_raw(eb)) {
+			i++, j++;
+			continue;
+		}
+		if (c == 0 && git_tree_entry_type(ea) == GIT_OBJECT_TREE &&
+		    git_tree_entry_type(eb) == GIT_OBJECT_TREE) {
+			git_tree *ta = NULL, *tb = NULL;
+			if (git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) < 0 ||
+			    git_tree_lookup(&tb, repo, git_tree_entry_id(eb)) < 0) {
+				git_tree_free(ta);
+				return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
+			}
+			strbuf_addch(path, '/');
+			e = diff_trees(repo, path, ta, tb, cb, payload);
+			git_tree_free(ta);
+			git_tree_free(tb);
+			i++, j++;
+			continue;
+		}
+		if (c == 0 && git_tree_entry_type(ea) != GIT_OBJECT_TREE &&
+		    git_tree_entry_type(eb) != GIT_OBJECT_TREE) {
+			e = cb(payload, path->buf, git_tree_entry_id(ea), git_tree_entry_id(eb),
+			       (unsigned)git_tree_entry_filemode_raw(eb));
+			i++, j++;
+			continue;
+		}
+		/* Only on one side (or a file became a directory: both reported). */
+		int removed = c <= 0;
+		const git_tree_entry *te = removed ? ea : eb;
+		strbuf_setlen(path, plen);
+		strbuf_addstr(path, git_tree_entry_name(te));
+		if (git_tree_entry_type(te) == GIT_OBJECT_TREE) {
+			git_tree *sub = NULL;
+			if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0)
+				return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
+			strbuf_addch(path, '/');
+			e = diff_all(repo, path, sub, removed, cb, payload);
+			git_tree_free(sub);
+		} else {
+			e = cb(payload, path->buf, removed ? git_tree_entry_id(te) : NULL,
+			       removed ? NULL : git_tree_entry_id(te),
+			       (unsigned)git_tree_entry_filemode_raw(te));
+		}
+		if (removed)
+			i++;
+		else
+			j++;
+		if (c == 0)
+			continue;   /* the other side's entry comes next round */
+	}
+	strbuf_setlen(path, plen);
+	return e;
+}
+
 int fl_store_diff(struct fl_store *s, const git_oid *from, const git_oid *to,
 		  fl_change_fn cb, void *payload)
 {
 	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
-	git_diff_options o;
 	int e = 0;
 
-	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
 	if (tree_of(&a, s->repo, from) < 0 || tree_of(&b, s->repo, to) < 0) {
 		e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
 		goto done;
@@ -391,23 +485,17 @@ int fl_store_diff(struct fl_store *s, const git_oid *from, const git_oid *to,
 			e = w.result;
 		goto done;
 	}
-	o.flags = GIT_DIFF_INCLUDE_TYPECHANGE;   /* no rename detection, ever */
-	if (git_diff_tree_to_tree(&diff, s->repo, a, b, &o) < 0) {
-		e = fl_error(FL_ERROR, "cannot compare trees: %s", fl_git_error());
-		goto done;
-	}
-	for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		int added = d->status == GIT_DELTA_ADDED;
-		int removed = d->status == GIT_DELTA_DELETED;
-		const char *path = removed ? d->old_file.path : d->new_file.path;
-		unsigned mode = removed ? d->old_file.mode : d->new_file.mode;
-		if ((e = cb(payload, path, added ? NULL : &d->old_file.id,
-			    removed ? NULL : &d->new_file.id, mode)))
-			break;
+	{
+		/*
+		 * Not git_diff_tree_to_tree: libgit2 1.5 expands every subtree of
+		 * both sides, i.e. reads every tree of the repository. Equal
+		 * subtrees (same id) are skipped here without being read.
+		 */
+		struct strbuf path = STRBUF_INIT;
+		e = diff_trees(s->repo, &path, a, b, cb, payload);
+		strbuf_release(&path);
 	}
 done:
-	git_diff_free(diff);
 	git_tree_free(a);
 	git_tree_free(b);
 	return e;
