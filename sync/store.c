@@ -369,6 +369,30 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
 	return e;
 }
 
+static int diff_all(git_repository *repo, struct strbuf *path, const git_tree *t, int removed,
+		    fl_change_fn cb, void *payload);
+
+/*
+ * An entry present on one side only (path already names it): a file is
+ * reported, a directory reported file by file.
+ */
+static int diff_one_side(git_repository *repo, struct strbuf *path, const git_tree_entry *te,
+			 int removed, fl_change_fn cb, void *payload)
+{
+	int e;
+	if (git_tree_entry_type(te) == GIT_OBJECT_TREE) {
+		git_tree *sub = NULL;
+		if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0)
+			return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
+		strbuf_addch(path, '/');
+		e = diff_all(repo, path, sub, removed, cb, payload);
+		git_tree_free(sub);
+		return e;
+	}
+	return cb(payload, path->buf, removed ? git_tree_entry_id(te) : NULL,
+		  removed ? NULL : git_tree_entry_id(te), (unsigned)git_tree_entry_filemode_raw(te));
+}
+
 /* Every file below tree t, reported as added (removed = 0) or removed. */
 static int diff_all(git_repository *repo, struct strbuf *path, const git_tree *t, int removed,
 		    fl_change_fn cb, void *payload)
@@ -379,18 +403,7 @@ static int diff_all(git_repository *repo, struct strbuf *path, const git_tree *t
 		const git_tree_entry *te = git_tree_entry_byindex(t, i);
 		strbuf_setlen(path, plen);
 		strbuf_addstr(path, git_tree_entry_name(te));
-		if (git_tree_entry_type(te) == GIT_OBJECT_TREE) {
-			git_tree *sub = NULL;
-			if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0)
-				return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
-			strbuf_addch(path, '/');
-			e = diff_all(repo, path, sub, removed, cb, payload);
-			git_tree_free(sub);
-		} else {
-			e = cb(payload, path->buf, removed ? git_tree_entry_id(te) : NULL,
-			       removed ? NULL : git_tree_entry_id(te),
-			       (unsigned)git_tree_entry_filemode_raw(te));
-		}
+		e = diff_one_side(repo, path, te, removed, cb, payload);
 	}
 	strbuf_setlen(path, plen);
 	return e;
@@ -443,18 +456,7 @@ static int diff_trees(git_repository *repo, struct strbuf *path, const git_tree 
 		const git_tree_entry *te = removed ? ea : eb;
 		strbuf_setlen(path, plen);
 		strbuf_addstr(path, git_tree_entry_name(te));
-		if (git_tree_entry_type(te) == GIT_OBJECT_TREE) {
-			git_tree *sub = NULL;
-			if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0)
-				return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
-			strbuf_addch(path, '/');
-			e = diff_all(repo, path, sub, removed, cb, payload);
-			git_tree_free(sub);
-		} else {
-			e = cb(payload, path->buf, removed ? git_tree_entry_id(te) : NULL,
-			       removed ? NULL : git_tree_entry_id(te),
-			       (unsigned)git_tree_entry_filemode_raw(te));
-		}
+		e = diff_one_side(repo, path, te, removed, cb, payload);
 		if (removed)
 			i++;
 		else
