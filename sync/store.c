@@ -103,20 +103,19 @@ git_repository *fl_store_repo(struct fl_store *s)
 
 char *fl_record_path(const char *author, const char *kind, const char *id)
 {
-	size_t n = strlen(id);
-	return xstrfmt("%s/%s/%c/%s.json", author, kind, n ? id[n - 1] : '_', id);
+	return xstrfmt("%s/%s/%s.json", author, kind, id);
 }
 
 int fl_record_path_parse(const char *path, char author[65], char kind[16], char id[27])
 {
-	const char *a = path, *k, *sh, *f;
+	const char *a = path, *k, *f;
 	size_t al, kl;
 
-	if (!(k = strchr(a, '/')) || !(sh = strchr(k + 1, '/')) || !(f = strchr(sh + 1, '/')))
+	if (!(k = strchr(a, '/')) || !(f = strchr(k + 1, '/')))
 		return 0;
 	al = (size_t)(k - a);
-	kl = (size_t)(sh - k - 1);
-	if (al == 0 || al > 64 || kl == 0 || kl > 15 || f - sh != 2 || strchr(f + 1, '/'))
+	kl = (size_t)(f - k - 1);
+	if (al == 0 || al > 64 || kl == 0 || kl > 15 || strchr(f + 1, '/'))
 		return 0;
 	if (strlen(f + 1) != FL_ID_LEN + 5 || strcmp(f + 1 + FL_ID_LEN, ".json"))
 		return 0;
@@ -126,7 +125,7 @@ int fl_record_path_parse(const char *path, char author[65], char kind[16], char 
 	kind[kl] = '\0';
 	memcpy(id, f + 1, FL_ID_LEN);
 	id[FL_ID_LEN] = '\0';
-	return sh[1] == id[FL_ID_LEN - 1];
+	return 1;
 }
 
 int fl_store_ref(git_oid *out, struct fl_store *s, const char *ref)

@@ -3,9 +3,11 @@
  * repository: a bare repository whose commits hold record files, written
  * without any working tree by building trees in memory.
  *
- * Layout (DESIGN section 3): <author>/<kind>/<shard>/<ID>.json, where the
- * shard is the last character of the ULID (32 buckets, random), so no
- * directory grows past a few thousand entries even at national scale.
+ * Layout (DESIGN section 3): <author>/<kind>/<ID>.json. No shard level:
+ * an officer writes about 300 records a year, so a <kind> directory stays
+ * at a few hundred entries, and every extra level multiplies the trees a
+ * commit rewrites and that libgit2 1.5's push walks (it marks the whole
+ * remote tree, object by object, as already sent).
  */
 #ifndef FL_STORE_H
 #define FL_STORE_H

@@ -37,7 +37,7 @@ record_path () {
 # check-canonical.py REPO: every blob of every commit reachable from main is
 # valid UTF-8, NFC, a JSON object without duplicate keys or floats, byte for
 # byte json.dumps(obj, ensure_ascii=False, indent=2) + "\n" of its own parse,
-# with the envelope first, at <author>/<kind>/.../<id>.json.
+# with the envelope first, at <author>/<kind>/<id>.json (DESIGN section 3).
 cat >check-canonical.py <<\EOF
 import json, re, subprocess, sys, unicodedata
 
@@ -96,8 +96,7 @@ for commit in git("rev-list", "main").decode().split():
                     raise ValueError("bad kind or schema")
                 if not re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", obj["id"]):
                     raise ValueError("bad id %r" % obj["id"])
-                if not (path.startswith("%s/%s/" % (obj["author"], obj["kind"]))
-                        and path.endswith("/%s.json" % obj["id"])):
+                if path != "%s/%s/%s.json" % (obj["author"], obj["kind"], obj["id"]):
                     raise ValueError("path does not match author/kind/id")
                 if type(obj["deleted"]) is not bool:
                     raise ValueError("deleted is not a boolean")
