@@ -96,7 +96,10 @@ int main(int argc, const char **argv)
 	}
 	for (size_t c = 0; c < FL_ARRAY_SIZE(commands); c++) {
 		if (!strcmp(commands[c].name, argv[i]) && commands[c].fn) {
-			int rc = commands[c].fn(argc - i, argv + i);
+			int rc;
+			fl_trace("%s: start", argv[i]);
+			rc = commands[c].fn(argc - i, argv + i);
+			fl_trace("%s: done, exit %d", argv[i], rc);
 			fflush(stdout);
 			if (ferror(stdout)) {
 				fprintf(stderr, "error: cannot write output\n");

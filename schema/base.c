@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 char strbuf_slopbuf[1];
@@ -300,4 +301,30 @@ int fl_write_file_atomic(const char *path, const void *data, size_t len)
 done:
 	free(tmp);
 	return err;
+}
+
+void fl_trace(const char *fmt, ...)
+{
+	static int on = -1;
+	static double first, prev;
+	struct timespec ts;
+	double now;
+	va_list ap;
+
+	if (on < 0) {
+		const char *v = getenv("FIELDLOG_TRACE");
+		on = v && *v && strcmp(v, "0") != 0;
+	}
+	if (!on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	if (first == 0)
+		first = prev = now;
+	fprintf(stderr, "trace: %8.1f ms (+%7.1f) ", now - first, now - prev);
+	prev = now;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }

@@ -53,6 +53,14 @@ char *xstrvfmt(const char *fmt, va_list ap);
 void fl_die(const char *fmt, ...) FL_PRINTF(1, 2) FL_NORETURN;
 
 /*
+ * With FIELDLOG_TRACE set (to anything but "" or "0"), prints on stderr
+ * "trace: <ms since the first trace> (+<ms since the previous>) <what>", for
+ * finding where a slow command spends its time, as GIT_TRACE_PERFORMANCE
+ * does for git. The one exception to "lower layers never print".
+ */
+void fl_trace(const char *fmt, ...) FL_PRINTF(1, 2);
+
+/*
  * Records `fmt` as the last error message (replacing any earlier one) and
  * returns `code`, so a lower layer writes: return fl_error(FL_EINVALID, ...).
  */

@@ -35,6 +35,7 @@ void fl_store_global_init(void)
 	done = 1;
 	signal(SIGPIPE, SIG_IGN);
 	git_libgit2_init();
+	fl_trace("libgit2 initialised");
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
 	/*
 	 * Memory: libgit2 maps up to 8 GB of pack windows and caches 256 MB of
