@@ -35,6 +35,7 @@
 #include "schema/record.h"
 #include "sync/import.h"
 #include "sync/merge.h"
+#include "sync/push.h"
 
 /* --- watchdog -------------------------------------------------------------- */
 
@@ -303,7 +304,14 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 		goto done;
 	}
 	watch_start(o);
-	e = git_remote_push(r, &refspecs, &po);
+	if (fl_push_supported(o->url)) {
+		git_oid main;
+		e = git_reference_name_to_id(&main, repo, FL_BRANCH);
+		if (e == 0)
+			e = fl_push(repo, o->url, &main, &po.callbacks);
+	} else {
+		e = git_remote_push(r, &refspecs, &po);   /* a local path */
+	}
 	watch_stop();
 	if (o->progress)
 		fputc('\r', stderr);
@@ -643,8 +651,10 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 
 	for (round = 0;; round++) {
 		git_oid main, origin;
+		fl_trace("sync: fetch");
 		if ((e = do_fetch(repo, o)) < 0)
 			break;
+		fl_trace("sync: merge");
 		if ((e = integrate(s, o, &out->conflicts)) < 0)
 			break;
 		have_before = fl_store_ref(&main, s, FL_BRANCH) == 0;
@@ -653,6 +663,7 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 		if (!have_before || (have_origin && git_oid_equal(&main, &origin)))
 			break;   /* nothing of ours to send */
 		size_t pending = count_commits(repo, &main, have_origin ? &origin : NULL);
+		fl_trace("sync: push");
 		e = do_push(repo, o, &out->server_message);
 		if (e == FL_EEXISTS && round < o->max_retries) {
 			fl_clear_error();
@@ -677,6 +688,7 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 	    (!have_before || !git_oid_equal(&before, &after))) {
 		struct fl_import_stats st = { 0, 0, 0, 0 };
 		char *msg = e < 0 ? xstrdup(fl_last_error()) : NULL;
+		fl_trace("sync: import");
 		int ie = fl_import(db, s, have_before ? &before : NULL, &after, &st);
 		if (ie < 0 && e == 0)
 			e = ie;
@@ -685,6 +697,7 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 		free(msg);
 		out->received = st.added + st.changed + st.removed + st.skipped;
 		out->skipped = st.skipped;
+		fl_trace("sync: imported %zu", out->received);
 	} else if (e == 0) {
 		fl_clear_error();
 	}

@@ -407,4 +407,24 @@ urgent" || return 1
 	test_expect_success 'git fsck --strict: central and every workspace' '
 		scn_fsck
 	'
+
+	# fieldlog builds the pack itself on network transports (sync/push.h):
+	# what is new, not a walk of the whole remote tree as libgit2 does.
+	test_expect_success 'a push after a merge sends only what is new' '
+		scn_add_issue binh.tran "Thiếu máy tính cho bộ phận một cửa" &&
+		scn_sync binh.tran "sent 1, received 0, conflicts 0" &&
+		scn_add_issue an.nguyen "Chưa bàn giao hồ sơ địa chính" &&
+		(FIELDLOG_TRACE=1 && export FIELDLOG_TRACE &&
+		 scn_sync an.nguyen "sent 1, received 1, conflicts 0") &&
+		case $(scn_url) in
+		file://*) ;;   # a local path: git_remote_push
+		*)
+			# the new commit, its blob, issue, author and root trees;
+			# the merge commit and its root tree
+			grep "^trace: .* push: 7 objects\$" out/an.nguyen.sync.err ;;
+		esac &&
+		scn_sync binh.tran "sent 0, received 1, conflicts 0" &&
+		scn_same_replicas an.nguyen binh.tran &&
+		git --git-dir="$SCN_CENTRAL" fsck --strict --no-dangling
+	'
 }

@@ -1,0 +1,482 @@
+/*
+ * push.c: receive-pack spoken over libgit2's subtransports. See push.h.
+ *
+ * The protocol (git's Documentation/technical/pack-protocol.txt): the
+ * server advertises its refs (libgit2's smart transport reads them for us
+ * in connect()); we send one pkt-line "<old> <new> refs/heads/main\0<caps>",
+ * a flush, and a pack; the server answers "unpack ok" and "ok <ref>" or
+ * "ng <ref> <reason>", inside side-band channel 1, while channel 2 carries
+ * what its hooks print.
+ *
+ * How we reach the subtransport: git_transport_smart() creates it through
+ * the definition's callback, and ours keeps a pointer. On stateful
+ * transports (git://, ssh) the RECEIVEPACK action hands back the very
+ * connection the refs came over, so the smart transport still owns that
+ * stream; on http it is a new POST request that we own and free.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "push.h"
+
+#include <git2/sys/transport.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/base.h"
+
+#define MAIN_REF "refs/heads/main"
+
+/* --- choosing the subtransport ---------------------------------------------- */
+
+struct capture {
+	git_smart_subtransport_cb make;
+	git_smart_subtransport *sub;
+};
+
+static int capture_sub(git_smart_subtransport **out, git_transport *owner, void *param)
+{
+	struct capture *c = param;
+	int e = c->make(out, owner, NULL);
+	if (e == 0)
+		c->sub = *out;
+	return e;
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+/* The subtransport for url, or NULL (local paths, file://, unknown). */
+static git_smart_subtransport_cb pick(const char *url, unsigned *rpc)
+{
+	const char *colon, *slash;
+
+	*rpc = 0;
+	if (has_prefix(url, "http://") || has_prefix(url, "https://")) {
+		*rpc = 1;
+		return git_smart_subtransport_http;
+	}
+	if (has_prefix(url, "git://"))
+		return git_smart_subtransport_git;
+	if (has_prefix(url, "ssh://") || has_prefix(url, "ssh+git://") ||
+	    has_prefix(url, "git+ssh://"))
+		return git_smart_subtransport_ssh;
+	/* scp-like user@host:path, as libgit2 reads it */
+	colon = strchr(url, ':');
+	slash = strchr(url, '/');
+	if (colon && !strstr(url, "://") && (!slash || colon < slash) && colon > url)
+		return git_smart_subtransport_ssh;
+	return NULL;
+}
+
+int fl_push_supported(const char *url)
+{
+	unsigned rpc;
+	return pick(url, &rpc) != NULL;
+}
+
+/* --- what to send ------------------------------------------------------------- */
+
+/*
+ * Inserts the tree `new_id` and everything under it that is not in `old_id`
+ * (may be NULL): equal subtrees are skipped whole, so the cost follows the
+ * change, not the repository.
+ */
+static int insert_tree_diff(git_packbuilder *pb, git_repository *repo, const git_oid *old_id,
+			    const git_oid *new_id)
+{
+	git_tree *old = NULL, *cur = NULL;
+	size_t i, n;
+	int e;
+
+	if (old_id && git_oid_equal(old_id, new_id))
+		return 0;
+	if ((e = git_packbuilder_insert(pb, new_id, NULL)) < 0 ||
+	    (e = git_tree_lookup(&cur, repo, new_id)) < 0 ||
+	    (old_id && (e = git_tree_lookup(&old, repo, old_id)) < 0))
+		goto done;
+	n = git_tree_entrycount(cur);
+	for (i = 0; i < n && e == 0; i++) {
+		const git_tree_entry *ne = git_tree_entry_byindex(cur, i);
+		const char *name = git_tree_entry_name(ne);
+		const git_tree_entry *oe = old ? git_tree_entry_byname(old, name) : NULL;
+		git_object_t type = git_tree_entry_type(ne);
+
+		if (oe && git_tree_entry_type(oe) == type &&
+		    git_oid_equal(git_tree_entry_id(oe), git_tree_entry_id(ne)))
+			continue;
+		if (type == GIT_OBJECT_TREE)
+			e = insert_tree_diff(pb, repo,
+					     oe && git_tree_entry_type(oe) == GIT_OBJECT_TREE ?
+					     git_tree_entry_id(oe) : NULL,
+					     git_tree_entry_id(ne));
+		else if (type == GIT_OBJECT_BLOB)
+			e = git_packbuilder_insert(pb, git_tree_entry_id(ne), name);
+		/* a submodule entry points outside the repository: nothing to send */
+	}
+done:
+	git_tree_free(old);
+	git_tree_free(cur);
+	return e;
+}
+
+static int oid_in(const git_oid *id, const git_oid *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (git_oid_equal(id, &v[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The commits reachable from local and not from remote (NULL: the server
+ * has nothing), each with the part of its tree that its parent lacks. A
+ * parent outside the new set is one the server has, whole; when there is
+ * none, the first parent is new and sent itself.
+ */
+static int build_pack(git_packbuilder *pb, git_repository *repo, const git_oid *local,
+		      const git_oid *remote)
+{
+	git_revwalk *w = NULL;
+	git_oid id, *v = NULL;
+	size_t n = 0, alloc = 0, i;
+	int e;
+
+	if ((e = git_revwalk_new(&w, repo)) < 0 || (e = git_revwalk_push(w, local)) < 0 ||
+	    (remote && (e = git_revwalk_hide(w, remote)) < 0))
+		goto done;
+	while ((e = git_revwalk_next(&id, w)) == 0) {
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		git_oid_cpy(&v[n++], &id);
+	}
+	if (e != GIT_ITEROVER)
+		goto done;
+	e = 0;
+	for (i = 0; i < n && e == 0; i++) {
+		git_commit *c = NULL, *base = NULL;
+		unsigned p, np;
+
+		if ((e = git_commit_lookup(&c, repo, &v[i])) < 0)
+			break;
+		np = git_commit_parentcount(c);
+		for (p = 0; p < np && !base; p++)
+			if (!oid_in(git_commit_parent_id(c, p), v, n))
+				e = git_commit_parent(&base, c, p);
+		if (!base && np && e == 0)
+			e = git_commit_parent(&base, c, 0);
+		if (e == 0)
+			e = git_packbuilder_insert(pb, &v[i], NULL);
+		if (e == 0)
+			e = insert_tree_diff(pb, repo, base ? git_commit_tree_id(base) : NULL,
+					     git_commit_tree_id(c));
+		git_commit_free(base);
+		git_commit_free(c);
+	}
+done:
+	free(v);
+	git_revwalk_free(w);
+	return e;
+}
+
+/* --- the wire ----------------------------------------------------------------- */
+
+struct wire {
+	git_smart_subtransport_stream *st;
+	const git_remote_callbacks *cb;
+	char buf[2 * 65536];
+	size_t start, end;
+	int eof;
+	size_t sent;
+	unsigned objects;
+};
+
+static int wire_write(struct wire *w, const char *data, size_t len)
+{
+	int e = w->st->write(w->st, data, len);
+	w->sent += len;
+	return e;
+}
+
+static int pack_chunk(void *buf, size_t size, void *payload)
+{
+	struct wire *w = payload;
+	int e = wire_write(w, buf, size);
+	if (e == 0 && w->cb->push_transfer_progress)
+		e = w->cb->push_transfer_progress(w->objects, w->objects, w->sent, w->cb->payload);
+	return e;
+}
+
+/* Makes at least `need` bytes available from start; 0 or -1 (git error set). */
+static int wire_fill(struct wire *w, size_t need)
+{
+	while (w->end - w->start < need) {
+		size_t got = 0;
+		int e;
+
+		if (w->eof) {
+			git_error_set_str(GIT_ERROR_NET, "early EOF: the server closed the connection");
+			return -1;
+		}
+		if (w->start) {
+			memmove(w->buf, w->buf + w->start, w->end - w->start);
+			w->end -= w->start;
+			w->start = 0;
+		}
+		if ((e = w->st->read(w->st, w->buf + w->end, sizeof(w->buf) - w->end, &got)) < 0)
+			return e;
+		if (got == 0)
+			w->eof = 1;
+		w->end += got;
+	}
+	return 0;
+}
+
+/* One pkt-line: 1 (data and len set), 0 for a flush, or a negative error. */
+static int read_pkt(struct wire *w, const char **data, size_t *len)
+{
+	unsigned n = 0;
+	int e;
+
+	if ((e = wire_fill(w, 4)) < 0)
+		return e;
+	for (int i = 0; i < 4; i++) {
+		char ch = w->buf[w->start + i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+			ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		if (d < 0) {
+			git_error_set_str(GIT_ERROR_NET, "malformed reply from the server (bad pkt-line)");
+			return -1;
+		}
+		n = n * 16 + (unsigned)d;
+	}
+	if (n == 0) {
+		w->start += 4;
+		return 0;
+	}
+	if (n < 4 || n > 65520) {
+		git_error_set_str(GIT_ERROR_NET, "malformed reply from the server (bad pkt-line)");
+		return -1;
+	}
+	if ((e = wire_fill(w, n)) < 0)
+		return e;
+	*data = w->buf + w->start + 4;
+	*len = n - 4;
+	w->start += n;
+	return 1;
+}
+
+/* Reads the report-status lines in r; calls push_update_reference. */
+static int parse_report(const struct strbuf *r, const git_remote_callbacks *cb)
+{
+	const char *p = r->buf, *end = r->buf + r->len;
+	int unpack_ok = 0, reported = 0, e = 0;
+
+	while (p + 4 <= end) {
+		unsigned n;
+		char line[1024];
+		size_t len;
+
+		if (sscanf(p, "%4x", &n) != 1 || (n && n < 4) || p + (n ? n : 4) > end)
+			break;
+		if (n == 0)
+			break;
+		len = n - 4 < sizeof(line) - 1 ? n - 4 : sizeof(line) - 1;
+		memcpy(line, p + 4, len);
+		line[len] = '\0';
+		p += n;
+		while (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!strncmp(line, "unpack ", 7)) {
+			unpack_ok = !strcmp(line + 7, "ok");
+			if (!unpack_ok && cb->push_update_reference) {
+				char *why = xstrfmt("unpack failed: %s", line + 7);
+				e = cb->push_update_reference(MAIN_REF, why, cb->payload);
+				free(why);
+				reported = 1;
+			}
+		} else if (!strncmp(line, "ok ", 3) && !reported) {
+			if (cb->push_update_reference)
+				e = cb->push_update_reference(line + 3, NULL, cb->payload);
+			reported = 1;
+		} else if (!strncmp(line, "ng ", 3) && !reported) {
+			char *sp = strchr(line + 3, ' ');
+			if (sp)
+				*sp++ = '\0';
+			if (cb->push_update_reference)
+				e = cb->push_update_reference(line + 3, sp ? sp : "rejected",
+							      cb->payload);
+			reported = 1;
+		}
+	}
+	if (!reported) {
+		git_error_set_str(GIT_ERROR_NET, "the server sent no report for the push");
+		return -1;
+	}
+	return e;
+}
+
+/* Reads the server's answer to the end (demultiplexing the side-band). */
+static int read_answer(struct wire *w)
+{
+	struct strbuf report = STRBUF_INIT;
+	const char *data;
+	size_t len;
+	int e, banded = -1;
+
+	for (;;) {
+		if ((e = read_pkt(w, &data, &len)) < 0)
+			goto done;
+		if (e == 0) {
+			if (banded != 1)
+				strbuf_addstr(&report, "0000");
+			break;
+		}
+		if (banded < 0)
+			banded = len && (data[0] == 1 || data[0] == 2 || data[0] == 3);
+		if (!banded) {
+			strbuf_addf(&report, "%04x", (unsigned)len + 4);
+			strbuf_add(&report, data, len);
+		} else if (len && data[0] == 1) {
+			strbuf_add(&report, data + 1, len - 1);
+		} else if (len && data[0] == 2) {
+			if (w->cb->sideband_progress &&
+			    (e = w->cb->sideband_progress(data + 1, (int)len - 1, w->cb->payload)) < 0)
+				goto done;
+		} else if (len && data[0] == 3) {
+			struct strbuf m = STRBUF_INIT;
+			strbuf_addstr(&m, "the server reported an error: ");
+			strbuf_add(&m, data + 1, len - 1);
+			git_error_set_str(GIT_ERROR_NET, m.buf);
+			strbuf_release(&m);
+			e = -1;
+			goto done;
+		}
+	}
+	e = parse_report(&report, w->cb);
+done:
+	strbuf_release(&report);
+	return e;
+}
+
+/* --- the push ------------------------------------------------------------------ */
+
+int fl_push(git_repository *repo, const char *url, const git_oid *local,
+	    const git_remote_callbacks *cb)
+{
+	struct capture cap = { NULL, NULL };
+	git_smart_subtransport_definition def;
+	git_remote_connect_options opts;
+	git_remote *remote = NULL;
+	git_transport *t = NULL;
+	git_packbuilder *pb = NULL;
+	git_smart_subtransport_stream *st = NULL;
+	const git_remote_head **heads;
+	struct wire *w = NULL;
+	git_oid remote_tip;
+	int have_remote = 0, e;
+	size_t nheads, i;
+	unsigned rpc;
+	char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1];
+	struct strbuf cmd = STRBUF_INIT;
+	char *why = NULL;
+
+	if (!(cap.make = pick(url, &rpc))) {
+		git_error_set_str(GIT_ERROR_INVALID, "not a network URL");
+		return -1;
+	}
+	def.callback = capture_sub;
+	def.rpc = rpc;
+	def.param = &cap;
+	git_remote_connect_options_init(&opts, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
+	opts.callbacks = *cb;
+	if ((e = git_remote_create_anonymous(&remote, repo, url)) < 0 ||
+	    (e = git_transport_smart(&t, remote, &def)) < 0)
+		goto done;
+	fl_trace("push: connect");
+	if ((e = t->connect(t, url, GIT_DIRECTION_PUSH, &opts)) < 0 ||
+	    (e = t->ls(&heads, &nheads, t)) < 0)
+		goto done;
+	for (i = 0; i < nheads; i++)
+		if (!strcmp(heads[i]->name, MAIN_REF) && !git_oid_is_zero(&heads[i]->oid)) {
+			git_oid_cpy(&remote_tip, &heads[i]->oid);
+			have_remote = 1;
+		}
+	if (have_remote && git_oid_equal(&remote_tip, local)) {
+		/* already there (an earlier, interrupted sync got through) */
+		e = cb->push_update_reference ?
+		    cb->push_update_reference(MAIN_REF, NULL, cb->payload) : 0;
+		goto done;
+	}
+	if (have_remote) {
+		git_odb *odb = NULL;
+		int known = git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, &remote_tip);
+		git_odb_free(odb);
+		if (!known || git_graph_descendant_of(repo, local, &remote_tip) != 1) {
+			git_error_set_str(GIT_ERROR_REFERENCE,
+					  "cannot push non-fastforwardable reference");
+			e = GIT_ENONFASTFORWARD;
+			goto done;
+		}
+	}
+	fl_trace("push: pack");
+	if ((e = git_packbuilder_new(&pb, repo)) < 0 ||
+	    (e = build_pack(pb, repo, local, have_remote ? &remote_tip : NULL)) < 0)
+		goto done;
+	fl_trace("push: %zu objects", git_packbuilder_object_count(pb));
+
+	if (!cap.sub) {
+		git_error_set_str(GIT_ERROR_NET, "no connection to push over");
+		e = -1;
+		goto done;
+	}
+	if ((e = cap.sub->action(&st, cap.sub, url, GIT_SERVICE_RECEIVEPACK)) < 0)
+		goto done;
+	w = xcalloc(1, sizeof(*w));
+	w->st = st;
+	w->cb = cb;
+	w->objects = (unsigned)git_packbuilder_object_count(pb);
+	memset(old_hex, '0', GIT_OID_HEXSZ);
+	old_hex[GIT_OID_HEXSZ] = '\0';
+	if (have_remote)
+		git_oid_tostr(old_hex, sizeof(old_hex), &remote_tip);
+	git_oid_tostr(new_hex, sizeof(new_hex), local);
+	{
+		char line[256];
+		int n = snprintf(line, sizeof(line), "%s %s %s%c%s\n", old_hex, new_hex, MAIN_REF,
+				 '\0', "report-status side-band-64k agent=fieldlog");
+		strbuf_addf(&cmd, "%04x", n + 4);
+		strbuf_add(&cmd, line, (size_t)n);
+		strbuf_addstr(&cmd, "0000");
+	}
+	if ((e = wire_write(w, cmd.buf, cmd.len)) < 0 ||
+	    (e = git_packbuilder_foreach(pb, pack_chunk, w)) < 0)
+		goto done;
+	fl_trace("push: sent %zu bytes", w->sent);
+	e = read_answer(w);
+	fl_trace("push: answered");
+done:
+	if (e < 0) {
+		/* closing may overwrite the error that matters */
+		const git_error *ge = git_error_last();
+		why = xstrdup(ge && ge->message ? ge->message : "push failed");
+	}
+	if (st && rpc)
+		st->free(st);   /* ours; a stateful stream belongs to t */
+	free(w);
+	strbuf_release(&cmd);
+	git_packbuilder_free(pb);
+	if (t) {
+		t->close(t);
+		t->free(t);
+	}
+	git_remote_free(remote);
+	if (why) {
+		git_error_set_str(GIT_ERROR_NET, why);
+		free(why);
+	}
+	return e;
+}
