@@ -271,11 +271,21 @@ static void migrate_4(struct fl_db *db)
 		"DELETE FROM meta WHERE key = 'indexed_commit';");
 }
 
+/*
+ * 5: record rowids follow updated_at (time_rowid), so that search lists
+ * the latest first without ranking every hit. Re-imported to renumber.
+ */
+static void migrate_5(struct fl_db *db)
+{
+	fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit';");
+}
+
 static void (*const migrations[])(struct fl_db *) = {
 	migrate_1,
 	migrate_2,
 	migrate_3,
 	migrate_4,
+	migrate_5,
 };
 
 static int migrate(struct fl_db *db)
@@ -534,6 +544,45 @@ static void link_commune(struct fl_db *db, const char *id, const char *code)
 	fl_step(st);
 }
 
+/*
+ * A new row's rowid: its updated_at in seconds times TIME_SLOTS, plus the
+ * first free slot of that second. Rows are re-inserted whenever their
+ * record changes, so rowid order is the order of last change, and the
+ * search (rowid * FTS_STRIDE + field) can list the latest first by walking
+ * its index backwards, in time that does not grow with the number of hits.
+ */
+#define TIME_SLOTS 4096
+
+static long long time_rowid(struct fl_db *db, const char *updated_at)
+{
+	long long t = updated_at ? fl_time_parse(updated_at) : 0, base, r;
+	sqlite3_stmt *st;
+
+	if (t < 0)
+		t = 0;
+	if (t > (1LL << 36))
+		t = 1LL << 36;   /* keeps rowid * FTS_STRIDE within 63 bits */
+	base = t * TIME_SLOTS;
+	st = fl_db_stmt(db, "SELECT max(rowid) FROM records WHERE rowid BETWEEN :a AND :b");
+	fl_bind_int(st, ":a", base);
+	fl_bind_int(st, ":b", base + TIME_SLOTS - 1);
+	fl_step(st);
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		r = base;
+	else if (sqlite3_column_int64(st, 0) < base + TIME_SLOTS - 1)
+		r = sqlite3_column_int64(st, 0) + 1;
+	else
+		r = -1;   /* a full second: append after everything */
+	sqlite3_reset(st);
+	if (r < 0) {
+		st = fl_db_stmt(db, "SELECT max(rowid) + 1 FROM records");
+		fl_step(st);
+		r = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return r;
+}
+
 void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 		      const char *text)
 {
@@ -582,9 +631,9 @@ void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 	}
 
 	st = fl_db_stmt(db,
-		"INSERT INTO records(id, kind, author, path, created_at, updated_at,"
+		"INSERT INTO records(rowid, id, kind, author, path, created_at, updated_at,"
 		"  deleted, week, date, status, severity, domain, target, title, json)"
-		" VALUES (:id, :kind, :author, :path, :c, :u, :del, :week, :date,"
+		" VALUES (:rowid, :id, :kind, :author, :path, :c, :u, :del, :week, :date,"
 		"  :status, :sev, :dom, :target, :title, :json)"
 		" ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
 		"  author = excluded.author, path = excluded.path,"
@@ -594,6 +643,7 @@ void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 		"  domain = excluded.domain, target = excluded.target,"
 		"  title = excluded.title, json = excluded.json"
 		" RETURNING rowid");
+	fl_bind_int(st, ":rowid", time_rowid(db, str(rec, "updated_at")));
 	fl_bind_text(st, ":id", id);
 	fl_bind_text(st, ":kind", kind);
 	fl_bind_text(st, ":author", str(rec, "author"));

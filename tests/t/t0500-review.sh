@@ -7,7 +7,7 @@
 # - filters (province, commune, officer, domain, status, severity,
 #   escalated) return exactly the expected records;
 # - search is diacritic-insensitive (`dat dai` finds `đất đai`, `Dong Nai`
-#   finds `Đồng Nai`), ranks exactly-marked text first for an accented
+#   finds `Đồng Nai`), puts exactly-marked text first for an accented
 #   query, finds text typed decomposed (NFD) with a composed query and the
 #   reverse, marks the matching words in context, and takes the filters;
 # - `respond` answers an escalated issue; after the officer syncs, `issue
@@ -224,6 +224,37 @@ test_expect_success 'search: an accented query ranks exactly-marked text first' 
 	fl bo search "đạt đài" --json >out/s4 &&
 	hit_ids <out/s4 | head -n 1 >actual &&
 	test_cmp expect actual
+'
+
+test_expect_success 'search: among equally marked hits, the latest change comes first' '
+	fl bo search dat dai --json >out/s10 &&
+	hit_ids <out/s10 >actual &&
+	for n in decoy complaint land staff; do cat ids/$n; done >expect &&
+	test_cmp expect actual &&
+	now 2025-09-12T10:00:00+07:00 &&
+	fl binh issue edit "$(cat ids/staff)" --severity high &&
+	fl binh sync &&
+	fl bo sync &&
+	fl bo search dat dai --json >out/s11 &&
+	hit_ids <out/s11 >actual &&
+	for n in staff decoy complaint land; do cat ids/$n; done >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'search: whole words, unless the word ends in *' '
+	fl bo search ranh gio --json >out/s12 &&
+	test "$(cat out/s12)" = "[]" &&
+	fl bo search "ranh gio*" --json >out/s13 &&
+	hit_ids <out/s13 >actual &&
+	cat ids/land >expect &&
+	test_cmp expect actual &&
+	fl bo search "ranh gio*" >out/s14 &&
+	grep "\[ranh\] \[giới\]" out/s14 &&
+	fl bo search "Thanh Sen" --json >out/s15 &&
+	n=$(hit_ids <out/s15 | sort -u | wc -l) &&
+	test "$n" -ge 2 &&
+	fl bo search "Thanh Sen" --limit 1 >out/s16 &&
+	grep "^1 of $n records shown" out/s16
 '
 
 test_expect_success 'search: NFD text is found by NFC queries and the reverse' '
