@@ -61,7 +61,7 @@ CMD(reindex)
 			goto unlock;
 		}
 	}
-	fl_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	fl_db_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
 	fl_db_close(db);
 	db = NULL;
 	if (rename(tmp, final) < 0) {

@@ -16,9 +16,9 @@
  * Why not FTS5's bm25: it must score every hit before it can return the
  * best, and a common word hits tens of thousands of texts at national
  * scale (measured at 100k records: 180-250 ms for "cong chuc", against
- * 1-12 ms for the latest 400 hits). Record rowids follow updated_at
- * (schema/db.c), so walking the index backwards yields the latest first
- * and stops after `cap` texts. Among short administrative texts, "newest
+ * 1-12 ms for the latest 400 hits). Text rowids follow the records'
+ * updated_at (records.seq, schema/db.c), so walking the index backwards
+ * yields the latest first and stops after `cap` texts. Among short administrative texts, "newest
  * first" is also what a reviewer reads down anyway.
  *
  * Input is NFC at the edges (argv and record files alike), so text typed
@@ -455,7 +455,7 @@ CMD(search)
 	/*
 	 * Ask for the latest `cap` texts, not all of them (a common word
 	 * matches tens of thousands at national scale). Texts join their
-	 * record by rowid (record rowid = text rowid / 1024, see schema/db.c).
+	 * record by seq (record seq = text rowid / 1024, see schema/db.c).
 	 * Exact marks then come first among those; if the latest `cap` texts
 	 * hold fewer than `limit` records, ask for more.
 	 */
@@ -474,7 +474,7 @@ CMD(search)
 		struct idset distinct = { NULL, 0, 0 };
 		sqlite3_stmt *st = filters_query(ws, &f, f.kind,
 			"SELECT r.id, s.field, s.text, s.folded"
-			" FROM search s JOIN records r ON r.rowid = s.rowid / 1024"
+			" FROM search s JOIN records r ON r.seq = s.rowid / 1024"
 			" WHERE search MATCH :q",
 			"s.rowid DESC LIMIT :cap");
 		fl_bind_text(st, ":q", fq);
@@ -524,7 +524,7 @@ CMD(search)
 			       f.escalated || f.deleted;
 		sqlite3_stmt *cnt = filtered ? filters_query(ws, &f, f.kind,
 			"SELECT count(DISTINCT r.rowid) FROM search s"
-			" JOIN records r ON r.rowid = s.rowid / 1024 WHERE search MATCH :q", "1")
+			" JOIN records r ON r.seq = s.rowid / 1024 WHERE search MATCH :q", "1")
 			: fl_db_prepare(ws->db, "SELECT count(DISTINCT rowid / 1024) FROM search"
 				       " WHERE search MATCH :q");
 		fl_bind_text(cnt, ":q", fq);

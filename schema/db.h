@@ -75,6 +75,16 @@ void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
  */
 void fl_db_set_fresh(struct fl_db *db, int fresh);
 
+/*
+ * Bulk mode for rewriting the whole index (outside a transaction): a
+ * rollback journal instead of the WAL. A WAL makes a big transaction write
+ * every page twice (WAL, then checkpoint) and look each page up in its
+ * index on every read; a rollback journal only saves the few pages that
+ * existed before. Crash-safe either way. Returns 1 when the index is now
+ * in bulk mode: not when another process has it open (the WAL is kept).
+ */
+int fl_db_set_bulk(struct fl_db *db, int on);
+
 /* Removes whatever the index holds for path (record or skip entry). */
 void fl_db_remove_path(struct fl_db *db, const char *path);
 /* Records a file that failed validation on import, with the reason. */

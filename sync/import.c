@@ -298,10 +298,15 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	struct fl_import_stats local = { 0, 0, 0, 0 };
 	struct ctx c = { db, s, stats ? stats : &local };
 	char hex[GIT_OID_HEXSZ + 1];
-	int e;
+	int e, bulk = 0;
 
-	if ((e = fl_db_begin(db)) < 0)
+	if (!from)
+		bulk = fl_db_set_bulk(db, 1);
+	if ((e = fl_db_begin(db)) < 0) {
+		if (bulk)
+			fl_db_set_bulk(db, 0);
 		return e;
+	}
 	/* Big imports touch pages all over the B-trees: give them room. */
 	fl_db_exec(db, "PRAGMA cache_size = -16384");
 	if (!from) {
@@ -313,18 +318,23 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	}
 	if (e < 0) {
 		fl_db_rollback(db);
+		if (bulk)
+			fl_db_set_bulk(db, 0);
 		return e;
 	}
 	git_oid_tostr(hex, sizeof(hex), to);
 	fl_db_meta_set(db, "indexed_commit", hex);
-	if ((e = fl_db_commit(db)) < 0)
+	e = fl_db_commit(db);
+	if (bulk)
+		fl_db_set_bulk(db, 0);
+	if (e < 0)
 		return e;
 	/*
 	 * Commands do not checkpoint when they close (schema/db.c), so a big
 	 * import would leave a WAL as large as the index for every later
 	 * command to scan: fold it in and truncate it now.
 	 */
-	if (c.st->added + c.st->changed + c.st->removed > 1000)
-		fl_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	if (!bulk && c.st->added + c.st->changed + c.st->removed > 1000)
+		fl_db_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
 	return 0;
 }
