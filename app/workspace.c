@@ -288,11 +288,13 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 	sig.when = fl_time_now_secs();
 	sig.offset = 7 * 60;
 	struct fl_write w = { path, text, strlen(text) };
+	fl_trace("save: commit");
 	e = fl_store_commit(&commit, ws->store, FL_BRANCH, have_head ? &head : NULL,
 			    have_head ? 1 : 0, &w, 1, message, &sig);
 	free(email);
 	if (e == 0) {
 		/* The commit is the save; the index follows (or catches up later). */
+		fl_trace("save: index");
 		if ((e = fl_db_begin(ws->db)) == 0) {
 			char hex[GIT_OID_HEXSZ + 1];
 			fl_db_put_record(ws->db, path, rec, text);
@@ -305,6 +307,7 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 			e = 0;   /* saved; the next open re-imports */
 		}
 	}
+	fl_trace("save: saved");
 	free(text);
 	free(path);
 	return e;
