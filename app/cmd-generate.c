@@ -60,7 +60,7 @@
 #include "sync/import.h"
 
 /* Bumped whenever the output for a given seed changes (bench caches by it). */
-#define GEN_FORMAT 2 /* 2: no shard directory in record paths */
+#define GEN_FORMAT 3 /* 2: no shard directory; 3: author buckets */
 #define END_WEEK "2026-W47"
 #define WORK_REF "refs/fieldlog/generate"
 

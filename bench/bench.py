@@ -12,6 +12,7 @@ Results go to --results as a JSON list, and a table to stdout.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -72,6 +73,13 @@ def timed(cmd, cwd=None, ok=(0,), env=None):
     if p.returncode not in ok:
         raise Failed("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()[-800:]))
     return t, p.stdout
+
+
+def author_dir(author):
+    """<bucket>/<author>: the bucket is the first two hex digits of the git
+    blob id of the author id (sync/store.h)."""
+    a = author.encode("utf-8")
+    return "%s/%s" % (hashlib.sha1(b"blob %d\0" % len(a) + a).hexdigest()[:2], author)
 
 
 def median(xs):
@@ -388,7 +396,7 @@ class Bench:
         # One of the officer's issues to edit.
         me = c["officer"]["id"]
         files = run(["git", "-C", c["central"], "ls-tree", "-r", "--name-only", "main", "--",
-                     me + "/issue"]).stdout.split()
+                     author_dir(me) + "/issue"]).stdout.split()
         if not files:
             raise Failed("officer %s has no issue to edit" % me)
         rec = json.loads(run(["git", "-C", c["central"], "show", "main:" + files[0]]).stdout)

@@ -363,7 +363,11 @@ static int refuse(struct judge *j, const char *path, const char *fmt, ...)
 static int own_path(const struct judge *j, const char *path)
 {
 	size_t n = strlen(j->writer);
-	return !strncmp(path, j->writer, n) && path[n] == '/';
+	char b[3];
+
+	fl_author_bucket(b, j->writer);
+	return path[0] == b[0] && path[1] == b[1] && path[2] == '/' &&
+	       !strncmp(path + 3, j->writer, n) && path[3 + n] == '/';
 }
 
 /* Judges one file the commit wrote (has_new) or removed. */
@@ -380,9 +384,12 @@ static int judge_path(struct judge *j, const char *path, int has_new,
 	if (!has_new)
 		return refuse(j, path, "deletes record (records are never removed;"
 			      " mark one \"deleted\": true instead)");
-	if (!own_path(j, path))
-		return refuse(j, path, "not under '%s/': %s writes only their own records",
-			      j->writer, j->writer);
+	if (!own_path(j, path)) {
+		char b[3];
+		fl_author_bucket(b, j->writer);
+		return refuse(j, path, "not under '%s/%s/': %s writes only their own records",
+			      b, j->writer, j->writer);
+	}
 	strbuf_reset(&j->buf);
 	if (mode == GIT_FILEMODE_BLOB &&
 	    (e = fl_store_read_blob(&j->buf, j->s, new_id, FL_RECORD_MAX)) < 0)

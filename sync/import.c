@@ -28,7 +28,7 @@ int fl_check_record(cJSON **out, const char *path, unsigned mode,
 				mode == GIT_FILEMODE_BLOB_EXECUTABLE ? "an executable file" :
 				"not a regular file");
 	if (!fl_record_path_parse(path, author, kind, id))
-		return fl_error(FL_EINVALID, "not a record path (<author>/<kind>/<ID>.json)");
+		return fl_error(FL_EINVALID, "not a record path (<bucket>/<author>/<kind>/<ID>.json)");
 	if (len > FL_RECORD_MAX)
 		return fl_error(FL_EINVALID, "%zu bytes, over the limit of %d", len, FL_RECORD_MAX);
 	if ((e = fl_json_parse(&rec, buf, len)) < 0)

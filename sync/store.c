@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "store.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <stdlib.h>
@@ -102,16 +103,35 @@ git_repository *fl_store_repo(struct fl_store *s)
 	return s->repo;
 }
 
+void fl_author_bucket(char out[3], const char *author)
+{
+	static const char hex[] = "0123456789abcdef";
+	git_oid id;
+
+	fl_store_global_init();
+	git_odb_hash(&id, author, strlen(author), GIT_OBJECT_BLOB);
+	out[0] = hex[id.id[0] >> 4];
+	out[1] = hex[id.id[0] & 15];
+	out[2] = '\0';
+}
+
 char *fl_record_path(const char *author, const char *kind, const char *id)
 {
-	return xstrfmt("%s/%s/%s.json", author, kind, id);
+	char b[3];
+	fl_author_bucket(b, author);
+	return xstrfmt("%s/%s/%s/%s.json", b, author, kind, id);
 }
 
 int fl_record_path_parse(const char *path, char author[65], char kind[16], char id[27])
 {
-	const char *a = path, *k, *f;
+	const char *a, *k, *f;
 	size_t al, kl;
+	char b[3];
 
+	if (!isxdigit((unsigned char)path[0]) || !isxdigit((unsigned char)path[1]) ||
+	    path[2] != '/')
+		return 0;
+	a = path + 3;
 	if (!(k = strchr(a, '/')) || !(f = strchr(k + 1, '/')))
 		return 0;
 	al = (size_t)(k - a);
@@ -126,7 +146,8 @@ int fl_record_path_parse(const char *path, char author[65], char kind[16], char 
 	kind[kl] = '\0';
 	memcpy(id, f + 1, FL_ID_LEN);
 	id[FL_ID_LEN] = '\0';
-	return 1;
+	fl_author_bucket(b, author);
+	return path[0] == b[0] && path[1] == b[1];
 }
 
 int fl_store_ref(git_oid *out, struct fl_store *s, const char *ref)

@@ -3,11 +3,14 @@
  * repository: a bare repository whose commits hold record files, written
  * without any working tree by building trees in memory.
  *
- * Layout (DESIGN section 3): <author>/<kind>/<ID>.json. No shard level:
- * an officer writes about 300 records a year, so a <kind> directory stays
- * at a few hundred entries, and every extra level multiplies the trees a
- * commit rewrites and that libgit2 1.5's push walks (it marks the whole
- * remote tree, object by object, as already sent).
+ * Layout (DESIGN section 3, changed): <bucket>/<author>/<kind>/<ID>.json,
+ * where <bucket> is the first two hex digits of `git hash-object` of the
+ * author id (`printf %s ID | git hash-object --stdin | cut -c1-2`). With
+ * 3,321 officers at the top, the root tree was 150 KB: every commit
+ * rewrote it, and every 50th version of it went whole into each fetch
+ * (git's delta chains stop at 50), most of a provincial officer's daily
+ * download. 256 buckets keep it at ~8 KB and a bucket at ~13 authors.
+ * No shard below <kind>: an officer writes ~300 records a year.
  */
 #ifndef FL_STORE_H
 #define FL_STORE_H
@@ -32,6 +35,8 @@ int fl_store_open(struct fl_store **out, const char *gitdir);
 void fl_store_free(struct fl_store *s);
 git_repository *fl_store_repo(struct fl_store *s);
 
+/* The two-hex-digit directory an author's records live under. */
+void fl_author_bucket(char out[3], const char *author);
 /* Repository path of a record; caller frees. */
 char *fl_record_path(const char *author, const char *kind, const char *id);
 /*

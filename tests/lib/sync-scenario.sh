@@ -224,7 +224,8 @@ scn_central_has_ids () {
 		_scn_author=${_scn_b%.*}
 		_scn_kind=${_scn_b##*.}
 		while read -r _scn_id; do
-			_scn_n=$(grep -c "^$_scn_author/$_scn_kind/.*$_scn_id\.json\$" "$TEST_SCRATCH/out/central.paths")
+			_scn_n=$(grep -c "^$(author_dir "$_scn_author")/$_scn_kind/$_scn_id\.json\$" \
+				"$TEST_SCRATCH/out/central.paths")
 			[ "$_scn_n" = 1 ] || {
 				echo "central main has $_scn_n files for $_scn_author/$_scn_kind $_scn_id" >&2
 				return 1
@@ -281,7 +282,7 @@ scn_push_as_other () {
 	grep "pre-receive hook declined" "$TEST_SCRATCH/out/push-as-other" &&
 	# the hook's reason: the path, and that it is not the pusher's directory
 	grep "^remote: .*$_scn_path" "$TEST_SCRATCH/out/push-as-other" &&
-	grep "^remote: .*not under '$2/'" "$TEST_SCRATCH/out/push-as-other"
+	grep "^remote: .*not under '$(author_dir "$2")/'" "$TEST_SCRATCH/out/push-as-other"
 }
 
 # scn_push_own GIT-URL ID: the same kind of push, of ID's own record with
@@ -419,9 +420,9 @@ urgent" || return 1
 		case $(scn_url) in
 		file://*) ;;   # a local path: git_remote_push
 		*)
-			# the new commit, its blob, issue, author and root trees;
-			# the merge commit and its root tree
-			grep "^trace: .* push: 7 objects\$" out/an.nguyen.sync.err ;;
+			# the new commit, its blob, issue, author, bucket and root
+			# trees; the merge commit and its root tree
+			grep "^trace: .* push: 8 objects\$" out/an.nguyen.sync.err ;;
 		esac &&
 		scn_sync binh.tran "sent 0, received 1, conflicts 0" &&
 		scn_same_replicas an.nguyen binh.tran &&

@@ -37,9 +37,10 @@ record_path () {
 # check-canonical.py REPO: every blob of every commit reachable from main is
 # valid UTF-8, NFC, a JSON object without duplicate keys or floats, byte for
 # byte json.dumps(obj, ensure_ascii=False, indent=2) + "\n" of its own parse,
-# with the envelope first, at <author>/<kind>/<id>.json (DESIGN section 3).
+# with the envelope first, at <bucket>/<author>/<kind>/<id>.json, the bucket
+# being the first two hex digits of the git blob id of the author id.
 cat >check-canonical.py <<\EOF
-import json, re, subprocess, sys, unicodedata
+import hashlib, json, re, subprocess, sys, unicodedata
 
 repo = sys.argv[1]
 ENVELOPE = ["schema", "kind", "id", "author", "created_at", "updated_at", "deleted"]
@@ -96,7 +97,9 @@ for commit in git("rev-list", "main").decode().split():
                     raise ValueError("bad kind or schema")
                 if not re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", obj["id"]):
                     raise ValueError("bad id %r" % obj["id"])
-                if path != "%s/%s/%s.json" % (obj["author"], obj["kind"], obj["id"]):
+                a = obj["author"].encode("utf-8")
+                bucket = hashlib.sha1(b"blob %d\0" % len(a) + a).hexdigest()[:2]
+                if path != "%s/%s/%s/%s.json" % (bucket, obj["author"], obj["kind"], obj["id"]):
                     raise ValueError("path does not match author/kind/id")
                 if type(obj["deleted"]) is not bool:
                     raise ValueError("deleted is not a boolean")
@@ -131,8 +134,8 @@ for c in commits:
     m = re.match(r"(schedule|visit|issue|report) ([0-9A-HJKMNP-TV-Z]{26}): \S", subject)
     if not m:
         problems.append("%s: message %r" % (c[:10], subject))
-    elif len(files) != 1 or not (files[0].startswith("%s/%s/" % (email.split("@")[0], m.group(1)))
-                                 and files[0].endswith("/%s.json" % m.group(2))):
+    elif len(files) != 1 or not re.fullmatch(r"[0-9a-f]{2}/%s/%s/%s\.json" % (
+            re.escape(email.split("@")[0]), m.group(1), m.group(2)), files[0]):
         problems.append("%s: message %r but files %r" % (c[:10], subject, files))
 for p in problems:
     print(p)

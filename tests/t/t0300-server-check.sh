@@ -27,9 +27,9 @@ CENTRAL=$TEST_SCRATCH/srv/central.git
 # put CLONE AUTHOR KIND ID [INDENT [TITLE]]: writes a valid record the way
 # Python's json.dumps prints it (INDENT 2 is the canonical form).
 put () {
-	mkdir -p "$1/$2/$3" &&
+	mkdir -p "$1/$(author_dir "$2")/$3" &&
 	"$PYTHON" - "$2" "$3" "$4" "${5:-2}" "${6:-Thiếu cán bộ địa chính}" \
-		>"$1/$2/$3/$4.json" <<-\EOF
+		>"$1/$(author_dir "$2")/$3/$4.json" <<-\EOF
 	import json, sys
 	author, kind, rid, indent, title = sys.argv[1:6]
 	t = "2025-09-08T09:00:00+07:00"
@@ -50,7 +50,7 @@ put () {
 
 # rpath AUTHOR KIND ID: the repository path of a record.
 rpath () {
-	printf '%s/%s/%s.json' "$1" "$2" "$3"
+	printf '%s/%s/%s.json' "$(author_dir "$1")" "$2" "$3"
 }
 
 # commit_as CLONE ID MESSAGE: commits all changes in CLONE with author ID.
@@ -212,7 +212,7 @@ test_expect_success 'an edit of an own record and several commits in one push ar
 test_expect_success 'writing under another officer'\''s directory is refused' '
 	put an binh.tran issue $ID3 &&
 	commit_as an an.nguyen "sneaky" &&
-	push_refused an "$CENTRAL" "refused commit [0-9a-f]\{7\}: $(rpath binh.tran issue $ID3): not under .an.nguyen/."
+	push_refused an "$CENTRAL" "refused commit [0-9a-f]\{7\}: $(rpath binh.tran issue $ID3): not under .$(author_dir an.nguyen)/."
 '
 
 test_expect_success 'a bad commit hidden under a good one is found' '
@@ -251,9 +251,9 @@ test_expect_success 'an invalid record (unknown commune) is refused' '
 '
 
 test_expect_success 'a file outside the record layout is refused' '
-	echo hello >an/an.nguyen/notes.txt &&
+	echo hello >"an/$(author_dir an.nguyen)/notes.txt" &&
 	commit_as an an.nguyen "notes" &&
-	push_refused an "$CENTRAL" "an.nguyen/notes.txt: not a record path"
+	push_refused an "$CENTRAL" "$(author_dir an.nguyen)/notes.txt: not a record path"
 '
 
 test_expect_success 'a symbolic link is refused' '
@@ -366,7 +366,7 @@ test_expect_success 'git daemon: a valid push is accepted, a bad one refused wit
 	test "$(central_main)" = "$(git -C d rev-parse HEAD)" &&
 	put d binh.tran issue $ID6 &&
 	commit_as d an.nguyen "sneaky over git daemon" &&
-	push_refused d "$GIT_DAEMON_URL/central.git" "$(rpath binh.tran issue $ID6): not under .an.nguyen/." &&
+	push_refused d "$GIT_DAEMON_URL/central.git" "$(rpath binh.tran issue $ID6): not under .$(author_dir an.nguyen)/." &&
 	grep "pre-receive hook declined" err
 '
 
@@ -399,7 +399,7 @@ test_expect_success 'http: a push as binh.tran may not write an.nguyen'\''s reco
 		put h an.nguyen issue $ID7 &&
 		commit_as h an.nguyen "claims to be an" &&
 		push_refused h "$(http_url binh.tran binh-pw)/central.git" \
-			"$(rpath an.nguyen issue $ID7): not under .binh.tran/."
+			"$(rpath an.nguyen issue $ID7): not under .$(author_dir binh.tran)/."
 	}
 '
 

@@ -79,7 +79,7 @@ test_expect_success 'fieldlog sync with another officer'"'"'s login: refused (ex
 	cat out/other.out out/other.err &&
 	grep "refused" out/other.err &&
 	grep "chi.le/issue/" out/other.err &&
-	grep "not under '"'"'an.nguyen/'"'"'" out/other.err &&
+	grep "not under '"'"'$(author_dir an.nguyen)/'"'"'" out/other.err &&
 	scn_fl chi.le status >out/status &&
 	grep "local versions not yet sent: 1" out/status &&
 	scn_sync chi.le &&

@@ -56,7 +56,7 @@ test_expect_success 'stock git writes two good records and every kind of bad fil
 	echo "$good2" >>good.paths &&
 	# bad.manifest: PATH<TAB>what the reason must mention (a regexp)
 	"$PYTHON" - out/good1.json evil >bad.manifest <<-\PY &&
-	import json, os, random, sys
+	import hashlib, json, os, random, sys
 	good = open(sys.argv[1], encoding="utf-8").read()
 	rec = json.loads(good)
 	root = sys.argv[2]
@@ -64,9 +64,12 @@ test_expect_success 'stock git writes two good records and every kind of bad fil
 	def ulid():
 	    a = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 	    return "01" + "".join(rng.choice(a) for _ in range(24))
+	def bucket(author):
+	    a = author.encode("utf-8")
+	    return hashlib.sha1(b"blob %d\0" % len(a) + a).hexdigest()[:2]
 	def path(author="an.nguyen", kind="issue", i=None):
 	    i = i or ulid()
-	    return "%s/%s/%s.json" % (author, kind, i), i
+	    return "%s/%s/%s/%s.json" % (bucket(author), author, kind, i), i
 	def put(p, data, why):
 	    full = os.path.join(root, p)
 	    os.makedirs(os.path.dirname(full), exist_ok=True)
@@ -88,20 +91,22 @@ test_expect_success 'stock git writes two good records and every kind of bad fil
 	p, i = path(); put(p, as_id(i).replace("\n  ", "\n    "), "canonical")
 	p, i = path(); put(p, "[" * 20000 + "]" * 20000, "nest|deep")
 	put("an.nguyen/notes.txt", "ghi chú\n", "record path|layout")
-	i = ulid(); put("an.nguyen/issue/%s/%s.json" % (i[-1], i), as_id(i), "record path|layout")
+	i = ulid(); put("%s/an.nguyen/issue/%s/%s.json" % (bucket("an.nguyen"), i[-1], i), as_id(i), "record path|layout")
+	i = ulid(); put("00/an.nguyen/issue/%s.json" % i, as_id(i), "record path|layout")
 	PY
 	# a symbolic link, an executable file and a submodule, each where a
 	# record would be
-	link=an.nguyen/issue/01K7ZSYMBOL1CL1NKAAAAAAAAL.json &&
-	mkdir -p evil/an.nguyen/issue &&
-	ln -s ../../roster.json "evil/$link" &&
+	an=$(author_dir an.nguyen) &&
+	link=$an/issue/01K7ZSYMBOL1CL1NKAAAAAAAAL.json &&
+	mkdir -p "evil/$an/issue" &&
+	ln -s ../../../roster.json "evil/$link" &&
 	printf "%s\t%s\n" "$link" "symbolic link" >>bad.manifest &&
-	exe=an.nguyen/issue/01K7ZEXECVTAB1EAAAAAAAAAAX.json &&
+	exe=$an/issue/01K7ZEXECVTAB1EAAAAAAAAAAX.json &&
 	sed -e "s/$(json_get id <out/good1.json)/01K7ZEXECVTAB1EAAAAAAAAAAX/" out/good1.json >"evil/$exe" &&
 	chmod +x "evil/$exe" &&
 	printf "%s\t%s\n" "$exe" "executable|regular" >>bad.manifest &&
 	git -C evil add -A &&
-	sub=an.nguyen/issue/01K7ZSVBM0DV1EAAAAAAAAAAAS.json &&
+	sub=$an/issue/01K7ZSVBM0DV1EAAAAAAAAAAAS.json &&
 	git -C evil update-index --add --cacheinfo "160000,$(git -C evil rev-parse HEAD),$sub" &&
 	printf "%s\t%s\n" "$sub" "submodule" >>bad.manifest &&
 	stock_push "good and bad records" &&
@@ -110,7 +115,7 @@ test_expect_success 'stock git writes two good records and every kind of bad fil
 	grep "^120000 " out/evil.tree &&
 	grep "^160000 " out/evil.tree &&
 	grep "^100755 " out/evil.tree &&
-	test_line_count = 16 bad.manifest
+	test_line_count = 17 bad.manifest
 '
 
 # check_workspace WS: status lists every bad file with a fitting reason,
@@ -118,7 +123,7 @@ test_expect_success 'stock git writes two good records and every kind of bad fil
 check_workspace () {
 	fieldlog -C "$1" status >out/status.txt &&
 	cat out/status.txt &&
-	grep "records skipped as invalid: 16" out/status.txt &&
+	grep "records skipped as invalid: 17" out/status.txt &&
 	fieldlog -C "$1" status --json >out/status.json &&
 	"$PYTHON" - bad.manifest out/status.json <<-\PY &&
 	import json, re, sys
@@ -146,7 +151,7 @@ test_expect_success 'the early workspace syncs: exit 0, warns, imports the good 
 	fieldlog -C ws/early sync >out/sync.out 2>out/sync.err &&
 	cat out/sync.out out/sync.err &&
 	grep "^sent 0, received [0-9]*, conflicts 0$" out/sync.out &&
-	grep "16 invalid records skipped" out/sync.err
+	grep "17 invalid records skipped" out/sync.err
 '
 
 test_expect_success 'its status lists each bad file with the reason; the good ones are in' '

@@ -290,6 +290,12 @@ test_tick () {
 	GIT_COMMITTER_DATE="$test_tick_ +0700"
 }
 
+# author_dir ID: where ID's records live in a repository, <bucket>/ID, the
+# bucket being the first two hex digits of `git hash-object` of the id.
+author_dir () {
+	printf '%s/%s' "$(printf %s "$1" | git hash-object --stdin | cut -c1-2)" "$1"
+}
+
 # json_get PATH... <json: prints the value at each dotted PATH ("a.b.0.c";
 # numbers index arrays; "." is the whole document). Strings print raw, other
 # values as compact JSON. Fails when a path is missing.
