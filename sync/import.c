@@ -309,6 +309,7 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	}
 	/* Big imports touch pages all over the B-trees: give them room. */
 	fl_db_exec(db, "PRAGMA cache_size = -16384");
+	fl_trace("import: %s", from ? "the difference" : "everything");
 	if (!from) {
 		fl_db_clear_records(db);
 		fl_db_set_fresh(db, 1);
@@ -322,9 +323,11 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 			fl_db_set_bulk(db, 0);
 		return e;
 	}
+	fl_trace("import: read %zu, committing", c.st->added + c.st->changed + c.st->removed);
 	git_oid_tostr(hex, sizeof(hex), to);
 	fl_db_meta_set(db, "indexed_commit", hex);
 	e = fl_db_commit(db);
+	fl_trace("import: committed");
 	if (bulk)
 		fl_db_set_bulk(db, 0);
 	if (e < 0)

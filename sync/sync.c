@@ -726,8 +726,10 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 	remove_tree(tmp);
 	if ((e = fl_store_init(&s, tmp)) < 0)
 		goto done;
+	fl_trace("clone: fetch");
 	if ((e = do_fetch(fl_store_repo(s), o)) < 0 || (e = integrate(s, o, &conflicts)) < 0)
 		goto done;
+	fl_trace("clone: fetched");
 
 	/* Fill in who we are from the roster. */
 	git_oid head;
