@@ -364,6 +364,19 @@ done:
 
 /* --- the push ------------------------------------------------------------------ */
 
+/*
+ * Connects and reads the server's refs. A function of its own, never
+ * inlined, so that tests/lsan.supp can name it: libgit2 1.5's SSH transport
+ * leaks the known_hosts list it reads while connecting (libgit2 #6598).
+ */
+static __attribute__((noinline)) int push_connect(git_transport *t, const char *url,
+						  const git_remote_connect_options *opts,
+						  const git_remote_head ***heads, size_t *nheads)
+{
+	int e = t->connect(t, url, GIT_DIRECTION_PUSH, opts);
+	return e < 0 ? e : t->ls(heads, nheads, t);
+}
+
 int fl_push(git_repository *repo, const char *url, const git_oid *local,
 	    const git_remote_callbacks *cb)
 {
@@ -397,8 +410,7 @@ int fl_push(git_repository *repo, const char *url, const git_oid *local,
 	    (e = git_transport_smart(&t, remote, &def)) < 0)
 		goto done;
 	fl_trace("push: connect");
-	if ((e = t->connect(t, url, GIT_DIRECTION_PUSH, &opts)) < 0 ||
-	    (e = t->ls(&heads, &nheads, t)) < 0)
+	if ((e = push_connect(t, url, &opts, &heads, &nheads)) < 0)
 		goto done;
 	for (i = 0; i < nheads; i++)
 		if (!strcmp(heads[i]->name, MAIN_REF) && !git_oid_is_zero(&heads[i]->oid)) {
