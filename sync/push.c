@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "schema/base.h"
+#include "sync/store.h"
 
 #define MAIN_REF "refs/heads/main"
 
@@ -78,68 +79,39 @@ int fl_push_supported(const char *url)
 
 /* --- what to send ------------------------------------------------------------- */
 
-/*
- * Inserts the tree `new_id` and everything under it that is not in `old_id`
- * (may be NULL): equal subtrees are skipped whole, so the cost follows the
- * change, not the repository.
- */
-static int insert_tree_diff(git_packbuilder *pb, git_repository *repo, const git_oid *old_id,
-			    const git_oid *new_id)
+static int send_tree(void *pb, const git_oid *tree)
 {
-	git_tree *old = NULL, *cur = NULL;
-	size_t i, n;
-	int e;
-
-	if (old_id && git_oid_equal(old_id, new_id))
-		return 0;
-	if ((e = git_packbuilder_insert(pb, new_id, NULL)) < 0 ||
-	    (e = git_tree_lookup(&cur, repo, new_id)) < 0 ||
-	    (old_id && (e = git_tree_lookup(&old, repo, old_id)) < 0))
-		goto done;
-	n = git_tree_entrycount(cur);
-	for (i = 0; i < n && e == 0; i++) {
-		const git_tree_entry *ne = git_tree_entry_byindex(cur, i);
-		const char *name = git_tree_entry_name(ne);
-		const git_tree_entry *oe = old ? git_tree_entry_byname(old, name) : NULL;
-		git_object_t type = git_tree_entry_type(ne);
-
-		if (oe && git_tree_entry_type(oe) == type &&
-		    git_oid_equal(git_tree_entry_id(oe), git_tree_entry_id(ne)))
-			continue;
-		if (type == GIT_OBJECT_TREE)
-			e = insert_tree_diff(pb, repo,
-					     oe && git_tree_entry_type(oe) == GIT_OBJECT_TREE ?
-					     git_tree_entry_id(oe) : NULL,
-					     git_tree_entry_id(ne));
-		else if (type == GIT_OBJECT_BLOB)
-			e = git_packbuilder_insert(pb, git_tree_entry_id(ne), name);
-		/* a submodule entry points outside the repository: nothing to send */
-	}
-done:
-	git_tree_free(old);
-	git_tree_free(cur);
-	return e;
+	return git_packbuilder_insert(pb, tree, NULL);
 }
 
-static int oid_in(const git_oid *id, const git_oid *v, size_t n)
+static int send_blob(void *pb, const char *path, const git_oid *old_blob,
+		     const git_oid *new_blob, unsigned mode)
 {
-	for (size_t i = 0; i < n; i++)
-		if (git_oid_equal(id, &v[i]))
-			return 1;
-	return 0;
+	(void)old_blob;
+	/* a submodule entry points outside the repository: nothing to send */
+	if (!new_blob || mode == GIT_FILEMODE_COMMIT)
+		return 0;
+	return git_packbuilder_insert(pb, new_blob, path);
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
 }
 
 /*
  * The commits reachable from local and not from remote (NULL: the server
- * has nothing), each with the part of its tree that its parent lacks. A
- * parent outside the new set is one the server has, whole; when there is
- * none, the first parent is new and sent itself.
+ * has nothing), each with the part of its tree that its parent lacks: the
+ * tree diff reads only subtrees that differ, so the cost follows the
+ * change, not the repository. A parent outside the new set is one the
+ * server has, whole; when there is none, the first parent is new and sent
+ * itself.
  */
 static int build_pack(git_packbuilder *pb, git_repository *repo, const git_oid *local,
 		      const git_oid *remote)
 {
 	git_revwalk *w = NULL;
-	git_oid id, *v = NULL;
+	git_oid id, *v = NULL, *sorted = NULL;
 	size_t n = 0, alloc = 0, i;
 	int e;
 
@@ -156,27 +128,33 @@ static int build_pack(git_packbuilder *pb, git_repository *repo, const git_oid *
 	if (e != GIT_ITEROVER)
 		goto done;
 	e = 0;
+	sorted = xmalloc((n ? n : 1) * sizeof(*sorted));
+	memcpy(sorted, v, n * sizeof(*v));
+	qsort(sorted, n, sizeof(*sorted), cmp_oid);
 	for (i = 0; i < n && e == 0; i++) {
-		git_commit *c = NULL, *base = NULL;
+		git_commit *c = NULL;
+		const git_oid *base = NULL;
 		unsigned p, np;
 
 		if ((e = git_commit_lookup(&c, repo, &v[i])) < 0)
 			break;
 		np = git_commit_parentcount(c);
 		for (p = 0; p < np && !base; p++)
-			if (!oid_in(git_commit_parent_id(c, p), v, n))
-				e = git_commit_parent(&base, c, p);
-		if (!base && np && e == 0)
-			e = git_commit_parent(&base, c, 0);
-		if (e == 0)
-			e = git_packbuilder_insert(pb, &v[i], NULL);
-		if (e == 0)
-			e = insert_tree_diff(pb, repo, base ? git_commit_tree_id(base) : NULL,
-					     git_commit_tree_id(c));
-		git_commit_free(base);
+			if (!bsearch(git_commit_parent_id(c, p), sorted, n, sizeof(*sorted), cmp_oid))
+				base = git_commit_parent_id(c, p);
+		if (!base && np)
+			base = git_commit_parent_id(c, 0);
+		if ((e = git_packbuilder_insert(pb, &v[i], NULL)) == 0) {
+			git_commit *bc = NULL;
+			if (!base || (e = git_commit_lookup(&bc, repo, base)) == 0)
+				e = fl_tree_diff(repo, bc ? git_commit_tree_id(bc) : NULL,
+						 git_commit_tree_id(c), send_blob, send_tree, pb);
+			git_commit_free(bc);
+		}
 		git_commit_free(c);
 	}
 done:
+	free(sorted);
 	free(v);
 	git_revwalk_free(w);
 	return e;

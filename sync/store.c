@@ -358,84 +358,69 @@ done:
 
 /* --- differences ---------------------------------------------------------- */
 
-struct walk {
+struct differ {
+	git_repository *repo;
 	fl_change_fn cb;
+	fl_tree_fn on_tree;   /* may be NULL */
 	void *payload;
-	int result;
+	struct strbuf path;
 };
 
-static int walk_one(const char *root, const git_tree_entry *te, void *p)
+static int read_tree(git_tree **out, git_repository *repo, const git_oid *id)
 {
-	struct walk *w = p;
-	char *path;
-	if (git_tree_entry_type(te) == GIT_OBJECT_TREE)
-		return 0;
-	path = xstrfmt("%s%s", root, git_tree_entry_name(te));
-	w->result = w->cb(w->payload, path, NULL, git_tree_entry_id(te),
-			  (unsigned)git_tree_entry_filemode_raw(te));
-	free(path);
-	return w->result ? -1 : 0;
+	if (git_tree_lookup(out, repo, id) < 0)
+		return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
+	return 0;
 }
 
-static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
+static int new_tree(struct differ *d, const git_oid *id)
 {
-	git_commit *c = NULL;
-	int e;
-	*out = NULL;
-	if (!commit)
-		return 0;
-	if ((e = git_commit_lookup(&c, repo, commit)) >= 0)
-		e = git_commit_tree(out, c);
-	git_commit_free(c);
-	return e;
+	return d->on_tree ? d->on_tree(d->payload, id) : 0;
 }
 
-static int diff_all(git_repository *repo, struct strbuf *path, const git_tree *t, int removed,
-		    fl_change_fn cb, void *payload);
+static int diff_all(struct differ *d, const git_tree *t, int removed);
 
 /*
  * An entry present on one side only (path already names it): a file is
  * reported, a directory reported file by file.
  */
-static int diff_one_side(git_repository *repo, struct strbuf *path, const git_tree_entry *te,
-			 int removed, fl_change_fn cb, void *payload)
+static int diff_one_side(struct differ *d, const git_tree_entry *te, int removed)
 {
+	const git_oid *id = git_tree_entry_id(te);
+	git_tree *sub = NULL;
 	int e;
-	if (git_tree_entry_type(te) == GIT_OBJECT_TREE) {
-		git_tree *sub = NULL;
-		if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0)
-			return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
-		strbuf_addch(path, '/');
-		e = diff_all(repo, path, sub, removed, cb, payload);
-		git_tree_free(sub);
+
+	if (git_tree_entry_type(te) != GIT_OBJECT_TREE)
+		return d->cb(d->payload, d->path.buf, removed ? id : NULL, removed ? NULL : id,
+			     (unsigned)git_tree_entry_filemode_raw(te));
+	if ((!removed && (e = new_tree(d, id)) != 0) || (e = read_tree(&sub, d->repo, id)) < 0)
 		return e;
-	}
-	return cb(payload, path->buf, removed ? git_tree_entry_id(te) : NULL,
-		  removed ? NULL : git_tree_entry_id(te), (unsigned)git_tree_entry_filemode_raw(te));
+	strbuf_addch(&d->path, '/');
+	e = diff_all(d, sub, removed);
+	git_tree_free(sub);
+	return e;
 }
 
 /* Every file below tree t, reported as added (removed = 0) or removed. */
-static int diff_all(git_repository *repo, struct strbuf *path, const git_tree *t, int removed,
-		    fl_change_fn cb, void *payload)
+static int diff_all(struct differ *d, const git_tree *t, int removed)
 {
-	size_t n = git_tree_entrycount(t), plen = path->len;
+	size_t n = git_tree_entrycount(t), plen = d->path.len;
 	int e = 0;
 	for (size_t i = 0; i < n && !e; i++) {
 		const git_tree_entry *te = git_tree_entry_byindex(t, i);
-		strbuf_setlen(path, plen);
-		strbuf_addstr(path, git_tree_entry_name(te));
-		e = diff_one_side(repo, path, te, removed, cb, payload);
+		strbuf_setlen(&d->path, plen);
+		strbuf_addstr(&d->path, git_tree_entry_name(te));
+		e = diff_one_side(d, te, removed);
 	}
-	strbuf_setlen(path, plen);
+	strbuf_setlen(&d->path, plen);
 	return e;
 }
 
 /* Differences between trees a and b, descending only into subtrees that differ. */
-static int diff_trees(git_repository *repo, struct strbuf *path, const git_tree *a,
-		      const git_tree *b, fl_change_fn cb, void *payload)
+static int diff_trees(struct differ *d, const git_tree *a, const git_tree *b)
 {
 	size_t i = 0, j = 0, na = git_tree_entrycount(a), nb = git_tree_entrycount(b);
-	size_t plen = path->len;
+	size_t plen = d->path.len;
 	int e = 0;
 
 	while (!e && (i < na || j < nb)) {
@@ -443,8 +428,8 @@ static int diff_trees(git_repository *repo, struct strbuf *path, const git_tree 
 		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
 		int c = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
 		const git_tree_entry *one = c < 0 ? ea : eb;
-		strbuf_setlen(path, plen);
-		strbuf_addstr(path, git_tree_entry_name(one));
+		strbuf_setlen(&d->path, plen);
+		strbuf_addstr(&d->path, git_tree_entry_name(one));
 		if (c == 0 && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
 		    git_tree_entry_filemode_raw(ea) == git_tree_entry_filemode_raw(eb)) {
 			i++, j++;
@@ -453,13 +438,12 @@ static int diff_trees(git_repository *repo, struct strbuf *path, const git_tree 
 		if (c == 0 && git_tree_entry_type(ea) == GIT_OBJECT_TREE &&
 		    git_tree_entry_type(eb) == GIT_OBJECT_TREE) {
 			git_tree *ta = NULL, *tb = NULL;
-			if (git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) < 0 ||
-			    git_tree_lookup(&tb, repo, git_tree_entry_id(eb)) < 0) {
-				git_tree_free(ta);
-				return fl_error(FL_ERROR, "cannot read tree: %s", fl_git_error());
+			if ((e = new_tree(d, git_tree_entry_id(eb))) == 0 &&
+			    (e = read_tree(&ta, d->repo, git_tree_entry_id(ea))) == 0 &&
+			    (e = read_tree(&tb, d->repo, git_tree_entry_id(eb))) == 0) {
+				strbuf_addch(&d->path, '/');
+				e = diff_trees(d, ta, tb);
 			}
-			strbuf_addch(path, '/');
-			e = diff_trees(repo, path, ta, tb, cb, payload);
 			git_tree_free(ta);
 			git_tree_free(tb);
 			i++, j++;
@@ -467,59 +451,68 @@ static int diff_trees(git_repository *repo, struct strbuf *path, const git_tree 
 		}
 		if (c == 0 && git_tree_entry_type(ea) != GIT_OBJECT_TREE &&
 		    git_tree_entry_type(eb) != GIT_OBJECT_TREE) {
-			e = cb(payload, path->buf, git_tree_entry_id(ea), git_tree_entry_id(eb),
-			       (unsigned)git_tree_entry_filemode_raw(eb));
+			e = d->cb(d->payload, d->path.buf, git_tree_entry_id(ea),
+				  git_tree_entry_id(eb), (unsigned)git_tree_entry_filemode_raw(eb));
 			i++, j++;
 			continue;
 		}
 		/* Only on one side (or a file became a directory: both reported). */
 		int removed = c <= 0;
 		const git_tree_entry *te = removed ? ea : eb;
-		strbuf_setlen(path, plen);
-		strbuf_addstr(path, git_tree_entry_name(te));
-		e = diff_one_side(repo, path, te, removed, cb, payload);
+		strbuf_setlen(&d->path, plen);
+		strbuf_addstr(&d->path, git_tree_entry_name(te));
+		e = diff_one_side(d, te, removed);
 		if (removed)
 			i++;
 		else
 			j++;
-		if (c == 0)
-			continue;   /* the other side's entry comes next round */
 	}
-	strbuf_setlen(path, plen);
+	strbuf_setlen(&d->path, plen);
 	return e;
+}
+
+/*
+ * Not git_diff_tree_to_tree: libgit2 1.5 expands every subtree of both
+ * sides, i.e. reads every tree of the repository. Equal subtrees (same
+ * id) are skipped here without being read.
+ */
+int fl_tree_diff(git_repository *repo, const git_oid *from, const git_oid *to,
+		 fl_change_fn cb, fl_tree_fn on_tree, void *payload)
+{
+	struct differ d = { repo, cb, on_tree, payload, STRBUF_INIT };
+	git_tree *a = NULL, *b = NULL;
+	int e;
+
+	if (from && to && git_oid_equal(from, to))
+		return 0;
+	if ((from && (e = read_tree(&a, repo, from)) < 0) || (e = read_tree(&b, repo, to)) < 0 ||
+	    (e = new_tree(&d, to)) != 0)
+		goto done;
+	e = a ? diff_trees(&d, a, b) : diff_all(&d, b, 0);
+done:
+	strbuf_release(&d.path);
+	git_tree_free(a);
+	git_tree_free(b);
+	return e;
+}
+
+static int tree_of(git_oid *out, git_repository *repo, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	if (git_commit_lookup(&c, repo, commit) < 0)
+		return fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
+	git_oid_cpy(out, git_commit_tree_id(c));
+	git_commit_free(c);
+	return 0;
 }
 
 int fl_store_diff(struct fl_store *s, const git_oid *from, const git_oid *to,
 		  fl_change_fn cb, void *payload)
 {
-	git_tree *a = NULL, *b = NULL;
-	int e = 0;
+	git_oid a, b;
+	int e;
 
-	if (tree_of(&a, s->repo, from) < 0 || tree_of(&b, s->repo, to) < 0) {
-		e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
-		goto done;
-	}
-	if (!a) {
-		/* Everything: stream the tree instead of building a huge diff. */
-		struct walk w = { cb, payload, 0 };
-		if (b && git_tree_walk(b, GIT_TREEWALK_PRE, walk_one, &w) < 0 && !w.result)
-			e = fl_error(FL_ERROR, "cannot walk tree: %s", fl_git_error());
-		else
-			e = w.result;
-		goto done;
-	}
-	{
-		/*
-		 * Not git_diff_tree_to_tree: libgit2 1.5 expands every subtree of
-		 * both sides, i.e. reads every tree of the repository. Equal
-		 * subtrees (same id) are skipped here without being read.
-		 */
-		struct strbuf path = STRBUF_INIT;
-		e = diff_trees(s->repo, &path, a, b, cb, payload);
-		strbuf_release(&path);
-	}
-done:
-	git_tree_free(a);
-	git_tree_free(b);
-	return e;
+	if ((from && (e = tree_of(&a, s->repo, from)) < 0) || (e = tree_of(&b, s->repo, to)) < 0)
+		return e;
+	return fl_tree_diff(s->repo, from ? &a : NULL, &b, cb, NULL, payload);
 }

@@ -94,6 +94,15 @@ typedef int (*fl_change_fn)(void *payload, const char *path, const git_oid *old_
 			    const git_oid *new_blob, unsigned mode);
 int fl_store_diff(struct fl_store *s, const git_oid *from, const git_oid *to,
 		  fl_change_fn cb, void *payload);
+/*
+ * The same between two trees (from may be NULL), reading only subtrees
+ * whose ids differ; on_tree (may be NULL) is also called for every tree of
+ * `to` that `from` lacks, the root included: with cb's new blobs, what a
+ * push must send (sync/push.c).
+ */
+typedef int (*fl_tree_fn)(void *payload, const git_oid *tree);
+int fl_tree_diff(git_repository *repo, const git_oid *from, const git_oid *to,
+		 fl_change_fn cb, fl_tree_fn on_tree, void *payload);
 
 /* Message of libgit2's last error, for fl_error. */
 const char *fl_git_error(void);
