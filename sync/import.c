@@ -298,15 +298,10 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	struct fl_import_stats local = { 0, 0, 0, 0 };
 	struct ctx c = { db, s, stats ? stats : &local };
 	char hex[GIT_OID_HEXSZ + 1];
-	int e, bulk = 0;
+	int e, bulk = from ? 0 : fl_db_set_bulk(db, 1);
 
-	if (!from)
-		bulk = fl_db_set_bulk(db, 1);
-	if ((e = fl_db_begin(db)) < 0) {
-		if (bulk)
-			fl_db_set_bulk(db, 0);
-		return e;
-	}
+	if ((e = fl_db_begin(db)) < 0)
+		goto out;
 	/* Big imports touch pages all over the B-trees: give them room. */
 	fl_db_exec(db, "PRAGMA cache_size = -16384");
 	fl_trace("import: %s", from ? "the difference" : "everything");
@@ -319,25 +314,22 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	}
 	if (e < 0) {
 		fl_db_rollback(db);
-		if (bulk)
-			fl_db_set_bulk(db, 0);
-		return e;
+		goto out;
 	}
 	fl_trace("import: read %zu, committing", c.st->added + c.st->changed + c.st->removed);
 	git_oid_tostr(hex, sizeof(hex), to);
 	fl_db_meta_set(db, "indexed_commit", hex);
 	e = fl_db_commit(db);
 	fl_trace("import: committed");
-	if (bulk)
-		fl_db_set_bulk(db, 0);
-	if (e < 0)
-		return e;
 	/*
 	 * Commands do not checkpoint when they close (schema/db.c), so a big
-	 * import would leave a WAL as large as the index for every later
-	 * command to scan: fold it in and truncate it now.
+	 * import in WAL mode would leave a WAL as large as the index for every
+	 * later command to scan: fold it in and truncate it now.
 	 */
-	if (!bulk && c.st->added + c.st->changed + c.st->removed > 1000)
+	if (e == 0 && !bulk && c.st->added + c.st->changed + c.st->removed > 1000)
 		fl_db_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
-	return 0;
+out:
+	if (bulk)
+		fl_db_set_bulk(db, 0);
+	return e < 0 ? e : 0;
 }
