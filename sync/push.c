@@ -355,13 +355,13 @@ static __attribute__((noinline)) int push_connect(git_transport *t, const char *
 	return e < 0 ? e : t->ls(heads, nheads, t);
 }
 
-int fl_push(git_repository *repo, const char *url, const git_oid *local,
-	    const git_remote_callbacks *cb)
+int fl_push(git_remote *remote, const git_oid *local, const git_remote_callbacks *cb)
 {
+	git_repository *repo = git_remote_owner(remote);
+	const char *url = git_remote_url(remote);
 	struct capture cap = { NULL, NULL };
 	git_smart_subtransport_definition def;
 	git_remote_connect_options opts;
-	git_remote *remote = NULL;
 	git_transport *t = NULL;
 	git_packbuilder *pb = NULL;
 	git_smart_subtransport_stream *st = NULL;
@@ -384,8 +384,7 @@ int fl_push(git_repository *repo, const char *url, const git_oid *local,
 	def.param = &cap;
 	git_remote_connect_options_init(&opts, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
 	opts.callbacks = *cb;
-	if ((e = git_remote_create_anonymous(&remote, repo, url)) < 0 ||
-	    (e = git_transport_smart(&t, remote, &def)) < 0)
+	if ((e = git_transport_smart(&t, remote, &def)) < 0)
 		goto done;
 	fl_trace("push: connect");
 	if ((e = push_connect(t, url, &opts, &heads, &nheads)) < 0)
@@ -463,7 +462,6 @@ done:
 		t->close(t);
 		t->free(t);
 	}
-	git_remote_free(remote);
 	if (why) {
 		git_error_set_str(GIT_ERROR_NET, why);
 		free(why);

@@ -25,15 +25,15 @@
 int fl_push_supported(const char *url);
 
 /*
- * Makes the server's refs/heads/main the commit `local`, which must descend
- * from it. Honours the callbacks as git_remote_push does: credentials,
- * certificate_check, push_transfer_progress, sideband_progress (the hook's
- * messages) and push_update_reference (with the server's reason when it
- * refused the update). Returns 0, GIT_ENONFASTFORWARD when the server's main
- * is not an ancestor of local (fetch and merge first), or a negative
- * libgit2 error with git_error_last() set.
+ * Makes main of the repository `remote` (a network URL) points at the
+ * commit `local`, which must descend from it. Honours the callbacks as
+ * git_remote_push does: credentials, certificate_check,
+ * push_transfer_progress, sideband_progress (the hook's messages) and
+ * push_update_reference (with the server's reason when it refused the
+ * update). Returns 0, GIT_ENONFASTFORWARD when the server's main is not an
+ * ancestor of local (fetch and merge first), or a negative libgit2 error
+ * with git_error_last() set.
  */
-int fl_push(git_repository *repo, const char *url, const git_oid *local,
-	    const git_remote_callbacks *cb);
+int fl_push(git_remote *remote, const git_oid *local, const git_remote_callbacks *cb);
 
 #endif

@@ -308,7 +308,7 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 		git_oid main;
 		e = git_reference_name_to_id(&main, repo, FL_BRANCH);
 		if (e == 0)
-			e = fl_push(repo, o->url, &main, &po.callbacks);
+			e = fl_push(r, &main, &po.callbacks);
 	} else {
 		e = git_remote_push(r, &refspecs, &po);   /* a local path */
 	}
