@@ -56,7 +56,8 @@ void fl_die(const char *fmt, ...) FL_PRINTF(1, 2) FL_NORETURN;
  * With FIELDLOG_TRACE set (to anything but "" or "0"), prints on stderr
  * "trace: <ms since the first trace> (+<ms since the previous>) <what>", for
  * finding where a slow command spends its time, as GIT_TRACE_PERFORMANCE
- * does for git. The one exception to "lower layers never print".
+ * does for git. The one exception to "lower layers never print". Main
+ * thread only (its clock is a static).
  */
 void fl_trace(const char *fmt, ...) FL_PRINTF(1, 2);
 
