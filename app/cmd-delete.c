@@ -23,7 +23,7 @@ CMD(delete)
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos != 1)
 		return usage_error(usage, "give one record id");
-	if (ws_open(&ws, WS_WRITE) < 0)
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
 		return fail();
 	if (ws_find(&rec, ws, pos[0], NULL) < 0) {
 		e = fail();

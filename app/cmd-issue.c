@@ -89,7 +89,7 @@ static int issue_add(int argc, const char **argv)
 		return error_exit("unknown status '%s' for a new issue (open, in_progress, resolved, escalated)",
 				  status);
 	}
-	if (ws_open(&ws, WS_WRITE) < 0) {
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0) {
 		strlist_release(&communes);
 		return fail();
 	}
@@ -170,7 +170,7 @@ static int issue_edit(int argc, const char **argv)
 		strlist_release(&communes);
 		return fail();
 	}
-	if (ws_open(&ws, WS_WRITE) < 0) {
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0) {
 		strlist_release(&communes);
 		return fail();
 	}
@@ -264,7 +264,7 @@ static int issue_comment(int argc, const char **argv)
 		return fail();
 	if (!text || !*text)
 		return usage_error(usage, "--text is required");
-	if (ws_open(&ws, WS_WRITE) < 0)
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
 		return fail();
 	if ((e = check_officer(ws)))
 		goto out;

@@ -2,7 +2,8 @@
  * cmd-reindex.c: `fieldlog reindex` throws the index away and rebuilds it
  * from repo.git alone (the repository is the truth; DESIGN section 1).
  * A fresh file is built next to the old one and renamed over it, so an
- * interrupted reindex leaves the old index in place.
+ * interrupted reindex leaves the old index in place. Saves still in the
+ * outbox (sync/outbox.h) are committed and indexed too.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "sync/import.h"
+#include "sync/outbox.h"
 
 CMD(reindex)
 {
@@ -51,7 +53,11 @@ CMD(reindex)
 		unlink(p);
 		free(p);
 	}
-	if (fl_store_open(&s, gitdir) < 0 || fl_db_open(&db, tmp, 1) < 0) {
+	if (fl_store_open(&s, gitdir) < 0) {
+		e = fail();
+		goto unlock;
+	}
+	if (fl_db_open(&db, tmp, 1) < 0) {
 		e = fail();
 		goto unlock;
 	}
@@ -60,6 +66,11 @@ CMD(reindex)
 			e = fail();
 			goto unlock;
 		}
+	}
+	/* Saves not yet committed are in the outbox: commit them, index them. */
+	if (fl_outbox_flush(dir, db, s, NULL) < 0) {
+		e = fail();
+		goto unlock;
 	}
 	fl_db_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
 	fl_db_close(db);

@@ -266,7 +266,7 @@ static int report_submit(int argc, const char **argv)
 		fl_week_of_date(wbuf, day);
 		week = wbuf;
 	}
-	if (ws_open(&ws, WS_WRITE) < 0)
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
 		return fail();
 	if (strcmp(ws->role, "officer")) {
 		ws_close(ws);

@@ -88,7 +88,7 @@ CMD(respond)
 	if (!text || !*text)
 		return usage_error(respond_usage, "--text is required");
 
-	if (ws_open(&ws, WS_WRITE) < 0)
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
 		return fail();
 	if (strcmp(ws->role, "reviewer")) {
 		e = error_exit("only reviewers respond (this workspace is a %s's)",

@@ -63,7 +63,7 @@ static int schedule_add(int argc, const char **argv)
 		return error_exit("unknown commune code '%s' (see 'fieldlog communes')", commune);
 	if (read_text(&note, note, "note", 0) < 0)
 		return fail();
-	if (ws_open(&ws, WS_WRITE) < 0)
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
 		return fail();
 	if (strcmp(ws->role, "officer")) {
 		ws_close(ws);
@@ -176,7 +176,7 @@ static int schedule_edit(int argc, const char **argv)
 		return fail();
 	if (!state && !date && !commune && !activity && !note)
 		return usage_error(usage, "nothing to change");
-	if (ws_open(&ws, WS_WRITE) < 0)
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
 		return fail();
 	if (find_entry(&rec, &en, ws, pos[0]) < 0) {
 		e = fail();

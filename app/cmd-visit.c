@@ -100,7 +100,7 @@ static int visit_write(int argc, const char **argv, int edit)
 		free(findings.v[i]);
 		findings.v[i] = copy;
 	}
-	if (ws_open(&ws, WS_WRITE) < 0) {
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0) {
 		e = fail();
 		goto out;
 	}

@@ -90,12 +90,14 @@ extern const char *opt_workspace;   /* -C DIR */
 char *ws_dir(void);
 /* ws_open flags (0: read). */
 #define WS_WRITE 1
-#define WS_INDEX_ONLY 2   /* reads the index only: ws->store may stay NULL */
+#define WS_INDEX_ONLY 2   /* index and saves only: ws->store may stay NULL */
 
 /*
  * Opens the workspace. WS_WRITE takes the workspace lock (waiting a little
- * for another fieldlog) and recovers stale git lock files; either way the
- * index is brought up to the repository's head first.
+ * for another fieldlog) and recovers stale git lock files. Whenever the
+ * repository is opened, the index is first brought up to its head and
+ * the outbox committed (sync/outbox.h); with WS_INDEX_ONLY neither
+ * happens when the index already reflects the head.
  */
 int ws_open(struct ws **out, int flags);
 void ws_close(struct ws *ws);
@@ -104,9 +106,10 @@ int ws_save_config(struct ws *ws);
 int ws_lock(const char *dir, int *fd_out);
 
 /*
- * Validates rec, writes it as one commit (author = this officer, time =
- * now) with `message`, and updates the index; all or nothing from the
- * user's point of view. rec's updated_at is set to now first.
+ * Validates rec and, in one transaction, updates the index and queues the
+ * commit (author = this officer, time = now, `message`) in the outbox: all
+ * or nothing. rec's updated_at is set to now first. The commit is made by
+ * the next command that opens the repository (sync/outbox.h).
  */
 int ws_save(struct ws *ws, cJSON *rec, const char *message);
 /* Brings the index up to the head of repo.git (see sync/import.h). */

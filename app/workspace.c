@@ -28,6 +28,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/outbox.h"
 #include "sync/import.h"
 
 const char *opt_workspace;
@@ -179,23 +180,26 @@ int ws_open(struct ws **out, int flags)
 	ws->province = (char *)cfg(ws->config, "province");
 	ws->remote = (char *)cfg(ws->config, "remote");
 
-	if (write) {
-		if ((e = ws_lock(ws->dir, &ws->lock_fd)) < 0)
-			goto fail;
-		path = xstrfmt("%s/repo.git", ws->dir);
-		remove_stale_locks(path, 0);
-		free(path);
-	}
+	if (write && (e = ws_lock(ws->dir, &ws->lock_fd)) < 0)
+		goto fail;
 	path = xstrfmt("%s/index.db", ws->dir);
 	e = fl_db_open(&ws->db, path, 1);
 	free(path);
 	if (e < 0)
 		goto fail;
-	if (flags & WS_INDEX_ONLY && !write) {
-		/* Index up to date with the head: no need for the repository. */
+	if (flags & WS_INDEX_ONLY) {
+		/*
+		 * Index up to date with the head: no need for the repository
+		 * (saves go to the outbox, which the index already reflects).
+		 */
 		char head[GIT_OID_HEXSZ + 1];
 		char *indexed = fl_db_meta_get(ws->db, "indexed_commit");
-		int current = indexed && peek_head(head, ws->dir) == 0 && !strcmp(head, indexed);
+		int have = peek_head(head, ws->dir) == 0;
+		char *packed = have ? NULL : xstrfmt("%s/repo.git/packed-refs", ws->dir);
+		int current = (indexed ? have && !strcmp(head, indexed)
+				       : !have && access(packed, F_OK) < 0) &&
+			      !fl_outbox_stale(ws->dir, ws->db);
+		free(packed);
 		free(indexed);
 		if (current) {
 			strbuf_release(&sb);
@@ -204,29 +208,35 @@ int ws_open(struct ws **out, int flags)
 		}
 	}
 	path = xstrfmt("%s/repo.git", ws->dir);
+	if (write)
+		remove_stale_locks(path, 0);
 	e = fl_store_open(&ws->store, path);
 	free(path);
 	if (e < 0)
 		goto fail;
 
 	/*
-	 * Catch up when behind. A reader without the lock tries to take it
-	 * briefly; if a writer is busy it reads what the index has.
+	 * Catch up when behind, then commit the outbox. A reader without the
+	 * lock tries to take it briefly; if a writer is busy it reads what
+	 * the index has.
 	 */
 	if (!write) {
 		git_oid head, indexed;
-		if (fl_store_ref(&head, ws->store, FL_BRANCH) == 0 &&
-		    (fl_indexed_commit(&indexed, ws->db) < 0 || !git_oid_equal(&head, &indexed))) {
+		int behind = fl_store_ref(&head, ws->store, FL_BRANCH) == 0 &&
+			     (fl_indexed_commit(&indexed, ws->db) < 0 ||
+			      !git_oid_equal(&head, &indexed));
+		if (behind || fl_outbox_size(ws->dir) > 0 || fl_outbox_stale(ws->dir, ws->db)) {
 			char *lp = xstrfmt("%s/lock", ws->dir);
 			int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 			free(lp);
-			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
-				e = ws_catch_up(ws);
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+			    (e = ws_catch_up(ws)) == 0)
+				e = fl_outbox_flush(ws->dir, ws->db, ws->store, NULL);
 			if (fd >= 0)
 				close(fd);
 		}
-	} else {
-		e = ws_catch_up(ws);
+	} else if ((e = ws_catch_up(ws)) == 0) {
+		e = fl_outbox_flush(ws->dir, ws->db, ws->store, NULL);
 	}
 	if (e < 0)
 		goto fail;
@@ -262,8 +272,7 @@ void ws_close(struct ws *ws)
 int ws_save(struct ws *ws, cJSON *rec, const char *message)
 {
 	char now[32];
-	git_oid head, commit;
-	int have_head, e;
+	int e;
 	char *text, *path;
 	struct fl_sig sig;
 
@@ -279,35 +288,28 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 	}
 	path = fl_record_path(fl_json_str(rec, "author"), fl_json_str(rec, "kind"),
 			      fl_json_str(rec, "id"));
-	have_head = fl_store_ref(&head, ws->store, FL_BRANCH) == 0;
-	fl_clear_error();
-
 	sig.name = *ws->name ? ws->name : ws->id;
 	char *email = xstrfmt("%s@fieldlog", ws->id);
 	sig.email = email;
 	sig.when = fl_time_now_secs();
 	sig.offset = 7 * 60;
-	struct fl_write w = { path, text, strlen(text) };
-	fl_trace("save: commit");
-	e = fl_store_commit(&commit, ws->store, FL_BRANCH, have_head ? &head : NULL,
-			    have_head ? 1 : 0, &w, 1, message, &sig);
-	free(email);
-	if (e == 0) {
-		/* The commit is the save; the index follows (or catches up later). */
+	/* The outbox line is the save; the index follows (or catches up later). */
+	long long size;
+	fl_trace("save: outbox");
+	if ((e = fl_outbox_add(ws->dir, path, text, message, &sig, &size)) == 0) {
 		fl_trace("save: index");
-		if ((e = fl_db_begin(ws->db)) == 0) {
-			char hex[GIT_OID_HEXSZ + 1];
+		if (fl_db_begin(ws->db) == 0) {
+			char n[32];
+			snprintf(n, sizeof(n), "%lld", size);
 			fl_db_put_record(ws->db, path, rec, text);
-			git_oid_tostr(hex, sizeof(hex), &commit);
-			fl_db_meta_set(ws->db, "indexed_commit", hex);
-			e = fl_db_commit(ws->db);
+			fl_db_meta_set(ws->db, "outbox_size", n);
+			if (fl_db_commit(ws->db) < 0)
+				fl_db_rollback(ws->db);
 		}
-		if (e < 0) {
-			fl_db_rollback(ws->db);
-			e = 0;   /* saved; the next open re-imports */
-		}
+		fl_clear_error();
 	}
 	fl_trace("save: saved");
+	free(email);
 	free(text);
 	free(path);
 	return e;

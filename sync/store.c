@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,15 +104,82 @@ git_repository *fl_store_repo(struct fl_store *s)
 	return s->repo;
 }
 
+/*
+ * SHA-1 (FIPS 180-4) of a short message, written out here because the
+ * bucket of every saved record needs git's blob id of the author, and
+ * git_odb_hash would start libgit2 in a save that otherwise never needs
+ * it (sync/outbox.h). Checked against git_odb_hash in tests/unit.
+ */
+static uint32_t rol(uint32_t x, int n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (; i < 80; i++)
+		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (i = 0; i < 80; i++) {
+		uint32_t f, k, t;
+		if (i < 20)
+			f = (b & c) | (~b & d), k = 0x5a827999;
+		else if (i < 40)
+			f = b ^ c ^ d, k = 0x6ed9eba1;
+		else if (i < 60)
+			f = (b & c) | (b & d) | (c & d), k = 0x8f1bbcdc;
+		else
+			f = b ^ c ^ d, k = 0xca62c1d6;
+		t = rol(a, 5) + f + e + k + w[i];
+		e = d, d = c, c = rol(b, 30), b = a, a = t;
+	}
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+}
+
+void fl_sha1(unsigned char out[20], const void *data, size_t len)
+{
+	uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+	const unsigned char *p = data;
+	unsigned char last[128];
+	size_t rest, n;
+	uint64_t bits = (uint64_t)len * 8;
+	int i;
+
+	for (; len >= 64; p += 64, len -= 64)
+		sha1_block(h, p);
+	rest = len;
+	memcpy(last, p, rest);
+	last[rest++] = 0x80;
+	n = rest + 8 <= 64 ? 64 : 128;
+	memset(last + rest, 0, n - rest);
+	for (i = 0; i < 8; i++)
+		last[n - 1 - i] = (unsigned char)(bits >> (8 * i));
+	sha1_block(h, last);
+	if (n == 128)
+		sha1_block(h, last + 64);
+	for (i = 0; i < 20; i++)
+		out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
 void fl_author_bucket(char out[3], const char *author)
 {
 	static const char hex[] = "0123456789abcdef";
-	git_oid id;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char id[20];
 
-	fl_store_global_init();
-	git_odb_hash(&id, author, strlen(author), GIT_OBJECT_BLOB);
-	out[0] = hex[id.id[0] >> 4];
-	out[1] = hex[id.id[0] & 15];
+	/* git hash-object: "blob <size>\0<content>" */
+	strbuf_addf(&sb, "blob %zu", strlen(author));
+	strbuf_add(&sb, "", 1);
+	strbuf_addstr(&sb, author);
+	fl_sha1(id, sb.buf, sb.len);
+	strbuf_release(&sb);
+	out[0] = hex[id[0] >> 4];
+	out[1] = hex[id[0] & 15];
 	out[2] = '\0';
 }
 
@@ -313,7 +381,6 @@ int fl_store_commit(git_oid *out, struct fl_store *s, const char *ref,
 	git_commit *pc[2] = { NULL, NULL };
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
-	git_reference *newref = NULL;
 	git_oid tree_id, base_tree;
 	int e = 0;
 	size_t i;
@@ -337,23 +404,34 @@ int fl_store_commit(git_oid *out, struct fl_store *s, const char *ref,
 		e = fl_error(FL_ERROR, "cannot write commit: %s", fl_git_error());
 		goto done;
 	}
-	if (nparents)
-		e = git_reference_create_matching(&newref, s->repo, ref, out, 1, &parents[0], message);
-	else
-		e = git_reference_create(&newref, s->repo, ref, out, 0, message);
-	if (e == GIT_ELOCKED)
-		e = fl_error(FL_ELOCKED, "'%s' is locked by another writer", ref);
-	else if (e == GIT_EMODIFIED || e == GIT_EEXISTS)
-		e = fl_error(FL_EEXISTS, "'%s' moved while writing", ref);
-	else if (e < 0)
-		e = fl_error(FL_ERROR, "cannot update '%s': %s", ref, fl_git_error());
+	if (ref)
+		e = fl_store_set_ref(s, ref, out, nparents ? &parents[0] : NULL, message);
 done:
-	git_reference_free(newref);
 	git_tree_free(tree);
 	git_signature_free(sig);
 	git_commit_free(pc[0]);
 	git_commit_free(pc[1]);
 	return e;
+}
+
+int fl_store_set_ref(struct fl_store *s, const char *ref, const git_oid *to,
+		     const git_oid *from, const char *message)
+{
+	git_reference *newref = NULL;
+	int e;
+
+	if (from)
+		e = git_reference_create_matching(&newref, s->repo, ref, to, 1, from, message);
+	else
+		e = git_reference_create(&newref, s->repo, ref, to, 0, message);
+	git_reference_free(newref);
+	if (e == GIT_ELOCKED)
+		return fl_error(FL_ELOCKED, "'%s' is locked by another writer", ref);
+	if (e == GIT_EMODIFIED || e == GIT_EEXISTS)
+		return fl_error(FL_EEXISTS, "'%s' moved while writing", ref);
+	if (e < 0)
+		return fl_error(FL_ERROR, "cannot update '%s': %s", ref, fl_git_error());
+	return 0;
 }
 
 /* --- differences ---------------------------------------------------------- */

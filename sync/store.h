@@ -35,6 +35,8 @@ int fl_store_open(struct fl_store **out, const char *gitdir);
 void fl_store_free(struct fl_store *s);
 git_repository *fl_store_repo(struct fl_store *s);
 
+/* SHA-1 of data (git's object ids; no libgit2 needed). */
+void fl_sha1(unsigned char out[20], const void *data, size_t len);
 /* The two-hex-digit directory an author's records live under. */
 void fl_author_bucket(char out[3], const char *author);
 /* Repository path of a record; caller frees. */
@@ -73,12 +75,19 @@ struct fl_sig {
  * taken from parents[0], or empty) and moves `ref` to it, but only if
  * `ref` still points at parents[0] (or does not exist when nparents is
  * 0): a compare-and-swap, so a concurrent writer is never overwritten.
+ * With ref NULL the commit is only written (no ref moves).
  * Returns 0, FL_ELOCKED (ref lock held), FL_EEXISTS (ref moved), FL_ERROR.
  */
 int fl_store_commit(git_oid *out, struct fl_store *s, const char *ref,
 		    const git_oid *parents, size_t nparents,
 		    const struct fl_write *w, size_t nw, const char *message,
 		    const struct fl_sig *author);
+/*
+ * Moves ref to `to` if it still points at `from` (or does not exist when
+ * from is NULL). Same returns as fl_store_commit.
+ */
+int fl_store_set_ref(struct fl_store *s, const char *ref, const git_oid *to,
+		     const git_oid *from, const char *message);
 
 /* Same, but builds only the tree (used by merges). base may be NULL. */
 int fl_store_build_tree(git_oid *out, struct fl_store *s, const git_oid *base_tree,

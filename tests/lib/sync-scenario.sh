@@ -237,7 +237,7 @@ scn_central_has_ids () {
 # scn_record_file WORKSPACE-DIR KIND ID: prints the path of a record in the
 # workspace's own repository (main).
 scn_record_path () {
-	git --git-dir="$1/repo.git" ls-tree -r --name-only main | grep "/$2/.*$3\.json\$"
+	git_saved "$1" ls-tree -r --name-only main | grep "/$2/.*$3\.json\$"
 }
 
 # scn_foreign_record ID OUTFILE: makes a valid, canonical issue written by

@@ -31,7 +31,7 @@ now () {
 
 # record_path ID: the path of record ID at main in repo.git.
 record_path () {
-	git -C "$REPO" ls-tree -r --name-only main | grep "/$1\.json\$"
+	git_saved "$WS" ls-tree -r --name-only main | grep "/$1\.json\$"
 }
 
 # check-canonical.py REPO: every blob of every commit reachable from main is
@@ -150,7 +150,7 @@ test_expect_success 'init creates a workspace: index.db, a bare repo.git, a conf
 	fl init --id $ME --name "$MY_NAME" --role officer --province 42 >out &&
 	test -f "$WS/index.db" &&
 	test -d "$REPO" &&
-	test "$(git -C "$REPO" rev-parse --is-bare-repository)" = true &&
+	test "$(git_saved "$WS" rev-parse --is-bare-repository)" = true &&
 	grep "$ME" out
 '
 
@@ -299,11 +299,11 @@ test_expect_success 'schedule: mark the first entry done, the second cancelled' 
 
 test_expect_success 'schedule: marking an entry with the state it has makes no new version' '
 	E1=$(sed -n 1p entries) &&
-	before=$(git -C "$REPO" rev-parse main) &&
+	before=$(git_saved "$WS" rev-parse main) &&
 	now 2025-09-09T07:30:00+07:00 &&
 	{ fl schedule edit "$E1" --state done; st=$?; } &&
 	test "$st" -le 2 &&
-	test "$(git -C "$REPO" rev-parse main)" = "$before"
+	test "$(git_saved "$WS" rev-parse main)" = "$before"
 '
 
 test_expect_success 'visit 1: Phường Thành Sen, with who was met and two findings' '
@@ -381,10 +381,10 @@ test_expect_success 'escalate an issue: status open → escalated, a commit that
 	I2=$(sed -n 2p issues) &&
 	now 2025-09-10T10:30:00+07:00 &&
 	fl issue edit "$I2" --status escalated &&
-	git -C "$REPO" log -1 --format=%s main >actual &&
+	git_saved "$WS" log -1 --format=%s main >actual &&
 	echo "issue $I2: status open → escalated" >expect &&
 	test_cmp expect actual &&
-	git -C "$REPO" log -1 --format="%an <%ae> %aI" main >actual &&
+	git_saved "$WS" log -1 --format="%an <%ae> %aI" main >actual &&
 	echo "$MY_NAME <$ME@fieldlog> 2025-09-10T10:30:00+07:00" >expect &&
 	test_cmp expect actual &&
 	now 2025-09-10T10:40:00+07:00 &&
@@ -444,7 +444,7 @@ test_expect_success 'issue list --json and show --json give back what was entere
 	  "created_at": "2025-09-10T09:00:00+07:00", "updated_at": "2025-09-10T15:00:00+07:00"}
 	]
 	EOF
-	"$PYTHON" - "$REPO" $(cat issues) <<-\EOF
+	saved "$WS" && "$PYTHON" - "$REPO" $(cat issues) <<-\EOF
 	import json, subprocess, sys
 	repo, ids = sys.argv[1], sys.argv[2:]
 	want = json.load(open("expect.json"))
@@ -609,7 +609,7 @@ test_expect_success 'text typed in NFD is stored in NFC' '
 		--description "$desc" --json >nfd.json &&
 	id=$(json_get id <nfd.json) &&
 	path=$(record_path "$id") &&
-	git -C "$REPO" show "main:$path" >blob &&
+	git_saved "$WS" show "main:$path" >blob &&
 	grep -F "\"title\": \"Hồ sơ đất đai tồn đọng ở Phường Thành Sen\"," blob &&
 	grep -F "\"description\": \"Cán bộ một cửa phản ánh: thiếu hướng dẫn.\"," blob &&
 	"$PYTHON" -c "
@@ -620,31 +620,31 @@ assert unicodedata.normalize(\"NFC\", t) == t
 	fl issue list --json >l.json &&
 	grep -F "Hồ sơ đất đai tồn đọng ở Phường Thành Sen" l.json &&
 	printf "%s\n" "$(nfd "Ghi chú của cán bộ")" | fl issue comment "$id" --text - &&
-	git -C "$REPO" show "main:$path" >blob &&
+	git_saved "$WS" show "main:$path" >blob &&
 	grep -F "\"text\": \"Ghi chú của cán bộ\"" blob
 '
 
 # --- the repository, with stock git and python3 ------------------------------------------
 
 test_expect_success 'every record file, in every version, is canonical JSON in NFC' '
-	git -C "$REPO" ls-tree -r --name-only main >files &&
+	git_saved "$WS" ls-tree -r --name-only main >files &&
 	test_line_count = 8 files &&
-	"$PYTHON" check-canonical.py "$REPO"
+	saved "$WS" && "$PYTHON" check-canonical.py "$REPO"
 '
 
 test_expect_success 'every commit: by the officer, one record, a message naming it' '
-	"$PYTHON" check-commits.py "$REPO" "$MY_NAME" "$ME@fieldlog" &&
-	test "$(git -C "$REPO" rev-list --count main)" -ge 18 &&
-	git -C "$REPO" log --format=%s main >log &&
+	saved "$WS" && "$PYTHON" check-commits.py "$REPO" "$MY_NAME" "$ME@fieldlog" &&
+	test "$(git_saved "$WS" rev-list --count main)" -ge 18 &&
+	git_saved "$WS" log --format=%s main >log &&
 	I1=$(sed -n 1p issues) &&
 	grep "^issue $I1: " log &&
-	git -C "$REPO" fsck --no-progress
+	git_saved "$WS" fsck --no-progress
 '
 
 test_expect_success 'each saved edit is its own version, at the time it was made' '
 	I3=$(sed -n 3p issues) &&
 	path=$(record_path "$I3") &&
-	git -C "$REPO" log --format="%aI %s" main -- "$path" >actual &&
+	git_saved "$WS" log --format="%aI %s" main -- "$path" >actual &&
 	cat >expect <<-EOF &&
 	2025-09-10T15:00:00+07:00 issue $I3: status in_progress → resolved, resolution (none) → UBND phường đã duyệt kinh phí
 	2025-09-10T14:00:00+07:00 issue $I3: status open → in_progress, actions (none) → Đã đề nghị phường bố trí kinh phí sửa chữa
@@ -654,8 +654,8 @@ test_expect_success 'each saved edit is its own version, at the time it was made
 	test_cmp expect.when actual.when &&
 	grep "status in_progress → resolved" actual &&
 	grep "status open → in_progress" actual &&
-	git -C "$REPO" log --format=%H main -- "$path" | tail -n 1 >first &&
-	git -C "$REPO" show "$(cat first):$path" >first.json &&
+	git_saved "$WS" log --format=%H main -- "$path" | tail -n 1 >first &&
+	git_saved "$WS" show "$(cat first):$path" >first.json &&
 	json_get status <first.json >actual &&
 	echo open >expect &&
 	test_cmp expect actual

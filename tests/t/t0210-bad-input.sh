@@ -23,7 +23,7 @@ fl () {
 # snap FILE: what must not change: the tip of main and every list.
 snap () {
 	{
-		git -C "$REPO" rev-parse main &&
+		git_saved "$WS" rev-parse main &&
 		for k in schedule visit issue report; do
 			fl $k list --deleted --json || return 1
 		done
@@ -248,7 +248,7 @@ test_expect_success 'a description over 20000 bytes is refused (@file and stdin)
 
 test_expect_success 'a record over its size limit is refused, and nothing is half-written' '
 	bytes 19000 >c.txt &&
-	now_head=$(git -C "$REPO" rev-parse main) &&
+	now_head=$(git_saved "$WS" rev-parse main) &&
 	i=0 &&
 	while [ $i -lt 20 ]; do
 		i=$((i + 1))
@@ -265,7 +265,7 @@ test_expect_success 'a record over its size limit is refused, and nothing is hal
 	done &&
 	test $i -lt 20 &&
 	test $i -gt 5 &&
-	git -C "$REPO" rev-list --count "$now_head..main" >count &&
+	git_saved "$WS" rev-list --count "$now_head..main" >count &&
 	echo $((i - 1)) >expect &&
 	test_cmp expect count &&
 	snap start
@@ -347,7 +347,7 @@ test_expect_success 'every command and subcommand answers -h with exit 0' '
 test_expect_success 'after all that, the workspace is as it was' '
 	snap end &&
 	test_cmp start end &&
-	git -C "$REPO" fsck --no-progress
+	git_saved "$WS" fsck --no-progress
 '
 
 test_done

@@ -25,7 +25,7 @@ now () {
 }
 
 record_path () {
-	git -C "$REPO" ls-tree -r --name-only main | grep "/$1\.json\$"
+	git_saved "$WS" ls-tree -r --name-only main | grep "/$1\.json\$"
 }
 
 # answers FILE: everything the index answers, in one file.
@@ -192,10 +192,10 @@ test_expect_success 'an index whose commit is not in repo.git: catches up or say
 test_expect_success 'delete writes a tombstone: the file stays, with "deleted": true' '
 	I1=$(json_get id <i1.json) &&
 	path=$(record_path "$I1") &&
-	git -C "$REPO" show "main:$path" >before.json &&
+	git_saved "$WS" show "main:$path" >before.json &&
 	now 2025-09-15T09:00:00+07:00 &&
 	fl delete "$(echo "$I1" | cut -c1-12)" &&
-	git -C "$REPO" show "main:$path" >after.json &&
+	git_saved "$WS" show "main:$path" >after.json &&
 	json_get deleted updated_at <after.json >actual &&
 	printf "%s\n" true 2025-09-15T09:00:00+07:00 >expect &&
 	test_cmp expect actual &&
@@ -208,10 +208,10 @@ for k in b:
         assert a[k] == b[k], k
 assert list(a) == list(b)
 " &&
-	git -C "$REPO" log -1 --format=%s main >actual &&
+	git_saved "$WS" log -1 --format=%s main >actual &&
 	echo "issue $I1: deleted" >expect &&
 	test_cmp expect actual &&
-	git -C "$REPO" diff --name-status main~1 main >changes &&
+	git_saved "$WS" diff --name-status main~1 main >changes &&
 	printf "M\t%s\n" "$path" >expect &&
 	test_cmp expect changes
 '
@@ -242,31 +242,31 @@ test_expect_success 'a deleted issue no longer counts in the week report' '
 
 test_expect_success 'deleting twice is an error that writes nothing' '
 	I1=$(json_get id <i1.json) &&
-	head=$(git -C "$REPO" rev-parse main) &&
+	head=$(git_saved "$WS" rev-parse main) &&
 	test_must_fail fl delete "$I1" 2>err &&
 	test_line_count = 1 err &&
 	grep "^error: " err &&
-	test "$(git -C "$REPO" rev-parse main)" = "$head"
+	test "$(git_saved "$WS" rev-parse main)" = "$head"
 '
 
 test_expect_success 'a deleted record cannot be edited or commented on' '
 	I1=$(json_get id <i1.json) &&
-	head=$(git -C "$REPO" rev-parse main) &&
+	head=$(git_saved "$WS" rev-parse main) &&
 	test_must_fail fl issue edit "$I1" --title "Sửa sau khi xoá" 2>err &&
 	test_line_count = 1 err &&
 	test_must_fail fl issue comment "$I1" --text "Bình luận sau khi xoá" 2>err &&
 	test_line_count = 1 err &&
-	test "$(git -C "$REPO" rev-parse main)" = "$head"
+	test "$(git_saved "$WS" rev-parse main)" = "$head"
 '
 
 test_expect_success 'a deleted visit cannot be edited' '
 	V1=$(json_get id <v1.json) &&
 	now 2025-09-15T09:30:00+07:00 &&
 	fl delete "$V1" &&
-	head=$(git -C "$REPO" rev-parse main) &&
+	head=$(git_saved "$WS" rev-parse main) &&
 	test_must_fail fl visit edit "$V1" --summary "Sửa sau khi xoá" 2>err &&
 	test_line_count = 1 err &&
-	test "$(git -C "$REPO" rev-parse main)" = "$head"
+	test "$(git_saved "$WS" rev-parse main)" = "$head"
 '
 
 test_expect_success 'delete of schedules and reports; reindex keeps tombstones as they are' '
@@ -291,10 +291,10 @@ test_expect_success 'delete of schedules and reports; reindex keeps tombstones a
 test_expect_success 'the history keeps every version of a record' '
 	I2=$(json_get id <i2.json) &&
 	path=$(record_path "$I2") &&
-	git -C "$REPO" log --format="%H %aI %s" main -- "$path" >log &&
+	git_saved "$WS" log --format="%H %aI %s" main -- "$path" >log &&
 	test_line_count = 3 log &&
 	sed -n 3p log | cut -d" " -f1 >first &&
-	git -C "$REPO" show "$(cat first):$path" >v1.blob &&
+	git_saved "$WS" show "$(cat first):$path" >v1.blob &&
 	json_get status comments <v1.blob >actual &&
 	printf "%s\n" open "[]" >expect &&
 	test_cmp expect actual &&
@@ -323,8 +323,8 @@ test_expect_success 'index meta reset to the previous commit: the index catches 
 	now 2025-09-15T11:30:00+07:00 &&
 	fl issue edit "$I2" --severity urgent &&
 	fl issue list --json >expect &&
-	git -C "$REPO" rev-parse main~1 >prev &&
-	git -C "$REPO" show "main~1:$path" >old.json &&
+	git_saved "$WS" rev-parse main~1 >prev &&
+	git_saved "$WS" show "main~1:$path" >old.json &&
 	set_meta "$WS/index.db" indexed_commit "$(cat prev)" &&
 	"$PYTHON" -c "
 import sqlite3, sys

@@ -104,7 +104,7 @@ test_expect_success 'log: five versions, oldest first, with what changed' '
 	with open("commits", "w") as f:
 	    f.write("".join(e["commit"] + "\n" for e in log))
 	EOF
-	path=$(git -C ws/an/repo.git ls-tree -r --name-only main | grep "/$id.json\$") &&
+	path=$(git_saved ws/an ls-tree -r --name-only main | grep "/$id.json\$") &&
 	git -C ws/an/repo.git log --reverse --format=%H main -- "$path" >expect &&
 	test_cmp expect commits &&
 	fl an log "$id" >out/log &&
@@ -246,7 +246,7 @@ test_expect_success 'two devices of one officer: the merge conflict shows in log
 	EOF
 	grep "(merge)" out/log-an &&
 	grep "^    conflict: severity: ours \"[a-z]*\", theirs \"[a-z]*\", kept [a-z]*\$" out/log-an &&
-	git -C ws/an/repo.git log -1 --format=%B main >msg &&
+	git_saved ws/an log -1 --format=%B main >msg &&
 	grep "^Fieldlog-Conflict: $id severity: " msg &&
 	fl an diff "$id" --json >out/merge-diff &&
 	test -s out/merge-diff

@@ -299,6 +299,20 @@ author_dir () {
 # json_get PATH... <json: prints the value at each dotted PATH ("a.b.0.c";
 # numbers index arrays; "." is the whole document). Strings print raw, other
 # values as compact JSON. Fails when a path is missing.
+# saved WS: commits the saves waiting in workspace WS's outbox, as every
+# command that reads the repository does (sync/outbox.h), so that stock
+# git sees them.
+saved () {
+	fieldlog -C "$1" status >/dev/null
+}
+
+# git_saved WS ARGS...: git in WS/repo.git once its saves are commits.
+git_saved () {
+	_gs_ws=$1
+	shift
+	saved "$_gs_ws" && git -C "$_gs_ws/repo.git" "$@"
+}
+
 json_get () {
 	"$PYTHON" -c '
 import json, sys

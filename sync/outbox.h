@@ -1,0 +1,51 @@
+/*
+ * outbox.h: saves waiting to become commits.
+ *
+ * A save (`issue add`, `visit add`, ...) appends one line to the file
+ * `outbox` in the workspace (fsync'd: that is the save) and then updates
+ * the index. No libgit2: its start-up alone (mbedTLS parses every CA
+ * certificate) and the five fsync'd objects of a commit were two thirds
+ * of a save (bench: capture). The first command that reads or moves the
+ * repository (sync, log, history, reindex, ...) turns the outbox into
+ * commits, one per save and in order, with the author, time and message
+ * of the save, so the history is the same as if each save had committed.
+ * This amends DESIGN section 1 ("a saved edit is a commit"); see README.
+ *
+ * The truth is repo.git plus the outbox; index.db stays disposable: it
+ * remembers how much of the outbox it reflects (meta outbox_size), and a
+ * rebuilt or stale index takes the outbox in again.
+ *
+ * Each line is a JSON object: path, text (the canonical record), message,
+ * name, email, time, tz. A line torn by a crash was never acknowledged and
+ * is dropped. A flush writes the commits, then `outbox.mark` (the commit
+ * it is about to publish and how many bytes of the outbox it covers), then
+ * moves the ref, then drops those bytes: a crash anywhere is finished or
+ * redone by the next flush, and no save is committed twice.
+ */
+#ifndef FL_OUTBOX_H
+#define FL_OUTBOX_H
+
+#include <stddef.h>
+
+#include "schema/db.h"
+#include "store.h"
+
+/*
+ * Appends a save to DIR/outbox and syncs it to disk; *size gets the
+ * file's new size (for the index's meta outbox_size).
+ */
+int fl_outbox_add(const char *dir, const char *path, const char *text,
+		  const char *message, const struct fl_sig *sig, long long *size);
+/* Bytes in DIR/outbox (0 when absent). */
+long long fl_outbox_size(const char *dir);
+/* 1 when db does not reflect DIR's outbox or a flush was interrupted. */
+int fl_outbox_stale(const char *dir, struct fl_db *db);
+/*
+ * Commits every waiting save on top of FL_BRANCH, moves it, and puts the
+ * saved records into db again (a catch-up or a rebuild may have replaced
+ * them). *n (may be NULL) gets the number of commits made. The caller
+ * holds the workspace lock. 0, or an error with nothing lost.
+ */
+int fl_outbox_flush(const char *dir, struct fl_db *db, struct fl_store *s, size_t *n);
+
+#endif

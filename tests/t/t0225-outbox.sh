@@ -1,0 +1,162 @@
+#!/bin/sh
+# t0225-outbox: a save is a line in the workspace's outbox, not yet a commit
+# (sync/outbox.h). It must be as safe as a commit, and become exactly one
+# commit, with the save's author, time and message, whatever crashes.
+#
+# - a save leaves repo.git alone; lists and search see it at once;
+# - the first command that reads the repository commits the outbox, one
+#   commit per save, in order, at the save's time;
+# - index.db stays disposable: deleted or rebuilt, the saves are still there;
+# - a line torn by a crash is dropped (it was never acknowledged); a
+#   damaged line stops the flush with a one-line error and loses nothing;
+# - a crash between publishing the commits and emptying the outbox (or
+#   before publishing) commits each save exactly once.
+
+. "$(dirname "$0")/test-lib.sh"
+
+WS=$TEST_SCRATCH/ws
+REPO=$WS/repo.git
+
+fl () {
+	fieldlog -C "$WS" "$@"
+}
+
+now () {
+	FIELDLOG_NOW=$1
+	export FIELDLOG_NOW
+}
+
+# commits: the number of commits on main in repo.git (no flush).
+commits () {
+	git -C "$REPO" rev-list --count main
+}
+
+test_expect_success 'set-up: an officer with one synced-looking commit' '
+	now 2025-09-08T08:00:00+07:00 &&
+	fl init --id le.van.hai --name "Lê Văn Hải" --role officer --province 75 &&
+	fl issue add --title "Thiếu cán bộ địa chính" --domain land --commune 25210 \
+		--severity medium --json >i0.json &&
+	saved "$WS" &&
+	test ! -e "$WS/outbox" &&
+	commits >base.count
+'
+
+test_expect_success 'a save leaves repo.git alone and is in the outbox and the index' '
+	head=$(git -C "$REPO" rev-parse main) &&
+	now 2025-09-09T09:00:00+07:00 &&
+	fl issue add --title "Chậm chi trả trợ cấp người có công" --domain meritorious \
+		--commune 25210 --severity high --json >i1.json &&
+	now 2025-09-09T10:30:00+07:00 &&
+	fl issue edit "$(json_get id <i1.json)" --severity urgent &&
+	test "$(git -C "$REPO" rev-parse main)" = "$head" &&
+	test_line_count = 2 "$WS/outbox" &&
+	fl issue show "$(json_get id <i1.json)" --json >shown &&
+	test "$(json_get severity <shown)" = urgent &&
+	fl search "tro cap" >found &&
+	grep "$(json_get id <i1.json | cut -c1-10)" found
+'
+
+test_expect_success 'the next command that reads the repository makes one commit per save' '
+	fl log "$(json_get id <i1.json)" >log &&
+	test ! -e "$WS/outbox" &&
+	test "$(commits)" = $(($(cat base.count) + 2)) &&
+	git -C "$REPO" log -2 --format="%an <%ae> %aI %s" main >actual &&
+	I1=$(json_get id <i1.json) &&
+	cat >expect <<-EOF &&
+	Lê Văn Hải <le.van.hai@fieldlog> 2025-09-09T10:30:00+07:00 issue $I1: severity high → urgent
+	Lê Văn Hải <le.van.hai@fieldlog> 2025-09-09T09:00:00+07:00 issue $I1: new, Chậm chi trả trợ cấp người có công
+	EOF
+	test_cmp expect actual &&
+	grep "^v2 " log &&
+	git -C "$REPO" fsck --no-progress
+'
+
+test_expect_success 'index.db deleted with saves waiting: the saves survive' '
+	now 2025-09-10T09:00:00+07:00 &&
+	fl issue add --title "Trụ sở tạm quá chật" --domain local_government \
+		--commune 25210 --severity low --json >i2.json &&
+	test_line_count = 1 "$WS/outbox" &&
+	rm -f "$WS/index.db" "$WS/index.db-wal" "$WS/index.db-shm" &&
+	fl issue show "$(json_get id <i2.json)" --json >shown &&
+	test "$(json_get title <shown)" = "Trụ sở tạm quá chật" &&
+	fl issue list --json >list &&
+	test "$(json_get 2 <list 2>/dev/null)" != "" &&
+	test ! -e "$WS/outbox" &&
+	test "$(commits)" = $(($(cat base.count) + 3))
+'
+
+test_expect_success 'reindex commits and indexes waiting saves' '
+	fl issue edit "$(json_get id <i2.json)" --severity medium &&
+	fl reindex >out &&
+	test ! -e "$WS/outbox" &&
+	test "$(commits)" = $(($(cat base.count) + 4)) &&
+	fl issue show "$(json_get id <i2.json)" --json >shown &&
+	test "$(json_get severity <shown)" = medium
+'
+
+test_expect_success 'a line torn by a crash is dropped; the next save is whole' '
+	fl issue edit "$(json_get id <i2.json)" --severity high &&
+	printf "{\"path\":\"torn" >>"$WS/outbox" &&
+	fl issue edit "$(json_get id <i2.json)" --severity urgent &&
+	test_line_count = 1 "$WS/outbox" &&
+	grep "severity high → urgent\",\"name\"" "$WS/outbox" &&
+	saved "$WS" &&
+	test ! -e "$WS/outbox" &&
+	test "$(commits)" = $(($(cat base.count) + 6)) &&
+	git -C "$REPO" show main:$(git -C "$REPO" ls-tree -r --name-only main |
+		grep "$(json_get id <i2.json)") >rec &&
+	test "$(json_get severity <rec)" = urgent
+'
+
+test_expect_success 'a damaged line: one-line error, nothing committed, nothing lost' '
+	fl issue edit "$(json_get id <i2.json)" --severity low &&
+	cp "$WS/outbox" good-outbox &&
+	echo "not json" >>"$WS/outbox" &&
+	echo "{}" >>"$WS/outbox" &&
+	cp "$WS/outbox" damaged &&
+	before=$(commits) &&
+	test_must_fail fl status 2>err &&
+	test_line_count = 1 err &&
+	grep "^error: .*outbox.* line 2 is damaged" err &&
+	test "$(commits)" = "$before" &&
+	test_cmp damaged "$WS/outbox" &&
+	cp good-outbox "$WS/outbox" &&
+	saved "$WS" &&
+	test "$(commits)" = $((before + 1))
+'
+
+test_expect_success 'crash after publishing, before emptying the outbox: no second commit' '
+	fl issue edit "$(json_get id <i2.json)" --severity medium &&
+	cp "$WS/outbox" pending &&
+	saved "$WS" &&
+	after=$(commits) &&
+	# As the crash would leave it: the outbox still full, the mark written.
+	cp pending "$WS/outbox" &&
+	printf "%s %s\n" "$(git -C "$REPO" rev-parse main)" "$(wc -c <pending)" \
+		>"$WS/outbox.mark" &&
+	fl log "$(json_get id <i2.json)" >/dev/null &&
+	test "$(commits)" = "$after" &&
+	test ! -e "$WS/outbox" &&
+	test ! -e "$WS/outbox.mark"
+'
+
+test_expect_success 'crash after the mark, before the ref moved: the saves are committed once' '
+	fl issue edit "$(json_get id <i2.json)" --severity low &&
+	before=$(commits) &&
+	printf "%s %s\n" 0123456789abcdef0123456789abcdef01234567 "$(wc -c <"$WS/outbox")" \
+		>"$WS/outbox.mark" &&
+	saved "$WS" &&
+	test "$(commits)" = $((before + 1)) &&
+	test ! -e "$WS/outbox" &&
+	test ! -e "$WS/outbox.mark"
+'
+
+test_expect_success 'after all that, every record file is where the index says' '
+	fl issue list --json >list &&
+	for id in $(json_get 0.id 1.id 2.id <list); do
+		git -C "$REPO" ls-tree -r --name-only main | grep -q "/$id.json\$" || return 1
+	done &&
+	git -C "$REPO" fsck --no-progress
+'
+
+test_done
