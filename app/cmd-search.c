@@ -3,11 +3,13 @@
  * titles, descriptions, findings, comments and responses, insensitive to
  * Vietnamese diacritics, with the matching words shown in context.
  *
- * The index (schema/db.c) keeps every searchable text in the FTS5 table
- * `search` as written (NFC, stored, not indexed) and as fl_text_fold()
- * makes it (`folded`: no marks, lower case, đ → d; indexed). FTS5 alone
+ * The index (schema/db.c) indexes every searchable text in the FTS5 table
+ * `search` as fl_text_fold() makes it (`folded`: no marks, lower case,
+ * đ → d), contentless: a hit's text as written is read back from its
+ * record (fl_db_texts), which stores it anyway. FTS5 alone
  * cannot fold đ (PLATFORM-NOTES), so matching runs over `folded` with the
- * query folded the same way: each query word becomes a prefix term, all
+ * query folded the same way: each query word becomes a term (a prefix
+ * when typed with `*`), all
  * of them required. Among the hits, those whose text has the words with
  * the marks as typed come first (someone typing "đất" wants "đất" before
  * "đạt"), then the most recently changed. Checking marks on the hits,
@@ -377,9 +379,25 @@ static int exact_match(const char *text, const struct query *q)
 }
 
 struct hit {
-	char *id, *field, *text, *folded;
-	int exact;
+	char *id;
+	int n;           /* which text of the record (fl_db_texts) */
+	int exact;       /* has the words with their marks as typed */
 };
+
+/* Text number n of a record (fl_db_texts). */
+struct nth {
+	int n;
+	const char *field, *text;
+};
+
+static void pick_nth(void *p, int n, const char *field, const char *text)
+{
+	struct nth *w = p;
+	if (n == w->n) {
+		w->field = field;
+		w->text = text;
+	}
+}
 
 /* --- the command ------------------------------------------------------------ */
 
@@ -472,28 +490,57 @@ CMD(search)
 	int exhausted = 0;   /* the texts read are all the hits there are */
 	for (;;) {
 		struct idset distinct = { NULL, 0, 0 };
-		sqlite3_stmt *st = filters_query(ws, &f, f.kind,
-			"SELECT r.id, s.field, s.text, s.folded"
-			" FROM search s JOIN records r ON r.seq = s.rowid / 1024"
-			" WHERE search MATCH :q",
+		/*
+		 * The index is contentless (schema/db.c, migration 6): a hit's
+		 * text is text number rowid % 1024 of its record, whose rows
+		 * come together (same seq).
+		 */
+		sqlite3_stmt *st = filters_query(ws, &f, f.kind, q.typed.n
+			? "SELECT r.id, s.rowid % 1024, r.json"
+			  " FROM search s JOIN records r ON r.seq = s.rowid / 1024"
+			  " WHERE search MATCH :q"
+			: "SELECT r.id, s.rowid % 1024, NULL"
+			  " FROM search s JOIN records r ON r.seq = s.rowid / 1024"
+			  " WHERE search MATCH :q",
 			"s.rowid DESC LIMIT :cap");
 		fl_bind_text(st, ":q", fq);
 		fl_bind_int(st, ":cap", (long long)cap);
 		size_t rows = 0;
+		cJSON *rec = NULL;
+		char *rec_id = NULL;
 		while (fl_step(st)) {
+			const char *id = fl_col_text(st, 0);
 			if (nall == aall) {
 				aall = aall ? 2 * aall : 64;
 				all = xrealloc(all, aall * sizeof(*all));
 			}
-			all[nall].id = xstrdup(fl_col_text(st, 0));
-			all[nall].field = xstrdup(fl_col_text(st, 1));
-			all[nall].text = xstrdup(fl_col_text(st, 2));
-			all[nall].folded = xstrdup(fl_col_text(st, 3));
-			all[nall].exact = exact_match(all[nall].text, &q);
+			memset(&all[nall], 0, sizeof(all[nall]));
+			all[nall].id = xstrdup(id);
+			all[nall].n = sqlite3_column_int(st, 1);
+			/*
+			 * Typed marks rank every hit read, so they need its text
+			 * now (the stored JSON was checked when it was indexed);
+			 * otherwise only the records shown need it, below.
+			 */
+			if (q.typed.n) {
+				if (!rec_id || strcmp(rec_id, id)) {
+					cJSON_Delete(rec);
+					free(rec_id);
+					rec_id = xstrdup(id);
+					rec = cJSON_ParseWithLength(fl_col_text(st, 2),
+								    (size_t)sqlite3_column_bytes(st, 2));
+				}
+				struct nth want = { all[nall].n, NULL, NULL };
+				if (rec)
+					fl_db_texts(rec, pick_nth, &want);
+				all[nall].exact = want.text && exact_match(want.text, &q);
+			}
 			idset_add(&distinct, all[nall].id);
 			nall++;
 			rows++;
 		}
+		cJSON_Delete(rec);
+		free(rec_id);
 		sqlite3_finalize(st);
 		size_t found = distinct.n;
 		idset_release(&distinct);
@@ -503,12 +550,8 @@ CMD(search)
 		}
 		if (rows < cap || found >= limit || cap > (1u << 24))
 			break;
-		for (size_t i = 0; i < nall; i++) {
+		for (size_t i = 0; i < nall; i++)
 			free(all[i].id);
-			free(all[i].field);
-			free(all[i].text);
-			free(all[i].folded);
-		}
 		nall = 0;
 		cap *= 4;
 	}
@@ -549,12 +592,18 @@ CMD(search)
 		if (!idset_add(&seen, all[i].id) || shown >= limit)
 			continue;
 		cJSON *rec = fl_db_get(ws->db, all[i].id);
-		if (!rec)
-			continue;
+		struct nth want = { all[i].n, NULL, NULL };
+		if (rec)
+			fl_db_texts(rec, pick_nth, &want);
+		if (!want.text) {
+			cJSON_Delete(rec);
+			continue;   /* only if the index is stale */
+		}
 		shown++;
-		const char *field = all[i].field;
+		const char *field = want.field;
+		char *folded = fl_text_fold(want.text);
 		if (f.json) {
-			char *snip = snippet(all[i].text, all[i].folded, &q, "[", "]");
+			char *snip = snippet(want.text, folded, &q, "[", "]");
 			cJSON *h = cJSON_CreateObject();
 			cJSON_AddStringToObject(h, "id", fl_json_str(rec, "id"));
 			cJSON_AddStringToObject(h, "kind", fl_json_str(rec, "kind"));
@@ -564,9 +613,10 @@ CMD(search)
 			cJSON_AddItemToObject(h, "record", rec);
 			cJSON_AddItemToArray(hits, h);
 			free(snip);
+			free(folded);
 			continue;
 		}
-		char *snip = snippet(all[i].text, all[i].folded, &q,
+		char *snip = snippet(want.text, folded, &q,
 				     tty ? "\033[1m" : "[", tty ? "\033[0m" : "]");
 		char *head = xstrdup(headline(rec));
 		char *nl = strchr(head, '\n');
@@ -578,14 +628,11 @@ CMD(search)
 		printf("         %s: %s\n", field, snip);
 		free(head);
 		free(snip);
+		free(folded);
 		cJSON_Delete(rec);
 	}
-	for (size_t i = 0; i < nall; i++) {
+	for (size_t i = 0; i < nall; i++)
 		free(all[i].id);
-		free(all[i].field);
-		free(all[i].text);
-		free(all[i].folded);
-	}
 	free(all);
 
 	if (f.json) {

@@ -66,6 +66,14 @@ void fl_db_meta_set(struct fl_db *db, const char *key, const char *value);
  * `path`, with its canonical text, updating the extracted columns, the
  * commune links and the full-text index. Call inside a transaction.
  */
+/*
+ * The searchable texts of a record in the order of their full-text rows
+ * (row = seq * 1024 + n): fn(payload, n, field, text) for each non-empty
+ * one. The search uses it to find a hit's text again.
+ */
+typedef void (*fl_text_fn)(void *payload, int n, const char *field, const char *text);
+void fl_db_texts(const cJSON *rec, fl_text_fn fn, void *payload);
+
 void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 		      const char *text);
 /*

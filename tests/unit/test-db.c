@@ -1,0 +1,212 @@
+/*
+ * test-db.c: the contentless full-text index (schema/db.c) must always
+ * hold exactly the texts of the records in the index. A row of a
+ * contentless FTS5 table is deleted by giving back the text it was
+ * indexed with, so a wrong guess about what the index holds (a version
+ * only staged, a seq used again, a record put twice in one transaction)
+ * leaves phantom words or breaks the table. A random mix of new records,
+ * edits, tombstones and removals, in transactions of random length, is
+ * checked after every commit against a brute-force answer: for every
+ * word, the rows that MATCH it are the rows whose text has it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "schema/db.h"
+#include "schema/json.h"
+#include "tests/unit/tap.h"
+
+static const char *const words[] = {
+	"cong", "chuc", "dat", "dai", "tro", "cap", "nguoi", "co", "mot", "cua",
+	"thu", "tuc", "ho", "so", "xa", "phuong", "bo", "noi", "vu", "can",
+};
+#define NWORDS (sizeof(words) / sizeof(words[0]))
+#define NRECS 40
+
+static unsigned long long rng = 88172645463325252ULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static char *sentence(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned n = rnd(4);
+	for (unsigned i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s", i ? " " : "", words[rnd(NWORDS)]);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* An issue with 0-3 random texts, or a schedule with 0-3 entries. */
+static cJSON *record(int i, int minute, int deleted)
+{
+	char id[32], at[40];
+	cJSON *r = cJSON_CreateObject();
+	snprintf(id, sizeof(id), "01K00000000000000000000%03d", i);
+	/* Few distinct minutes, so that seqs share minutes and are reused. */
+	snprintf(at, sizeof(at), "2025-09-08T08:%02d:00+07:00", minute);
+	cJSON_AddStringToObject(r, "kind", i % 2 ? "issue" : "schedule");
+	cJSON_AddStringToObject(r, "id", id);
+	cJSON_AddStringToObject(r, "author", "an");
+	cJSON_AddStringToObject(r, "created_at", "2025-09-08T08:00:00+07:00");
+	cJSON_AddStringToObject(r, "updated_at", at);
+	cJSON_AddBoolToObject(r, "deleted", deleted);
+	if (i % 2) {
+		char *t;
+		cJSON_AddStringToObject(r, "title", t = sentence()), free(t);
+		cJSON_AddStringToObject(r, "description", t = sentence()), free(t);
+		cJSON *c = cJSON_AddArrayToObject(r, "comments");
+		for (unsigned k = rnd(3); k; k--) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "text", t = sentence()), free(t);
+			cJSON_AddItemToArray(c, o);
+		}
+	} else {
+		cJSON *e = cJSON_AddArrayToObject(r, "entries");
+		for (unsigned k = rnd(4); k; k--) {
+			char *t;
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "activity", t = sentence()), free(t);
+			cJSON_AddStringToObject(o, "note", t = sentence()), free(t);
+			cJSON_AddItemToArray(e, o);
+		}
+	}
+	return r;
+}
+
+static char *path_of(int i)
+{
+	return xstrfmt("00/an/%s/01K00000000000000000000%03d.json", i % 2 ? "issue" : "schedule", i);
+}
+
+struct expect {
+	const char *word;
+	long long base;
+	struct strbuf *rows;
+};
+
+static void expect_text(void *p, int n, const char *field, const char *text)
+{
+	struct expect *x = p;
+	char *copy = xstrdup(text), *save = NULL;
+	(void)field;
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (!strcmp(w, x->word)) {
+			strbuf_addf(x->rows, "%lld\n", x->base + n);
+			break;
+		}
+	free(copy);
+}
+
+/* 1 when, for every word, MATCH gives exactly the rows whose text has it. */
+static int consistent(struct fl_db *db, char *why, size_t len)
+{
+	for (size_t w = 0; w < NWORDS; w++) {
+		struct strbuf want = STRBUF_INIT, got = STRBUF_INIT;
+		struct expect x = { words[w], 0, &want };
+		sqlite3_stmt *st = fl_db_prepare(db, "SELECT seq, json FROM records"
+						     " WHERE deleted = 0 ORDER BY seq");
+		while (fl_step(st)) {
+			cJSON *rec = NULL;
+			const char *json = fl_col_text(st, 1);
+			x.base = sqlite3_column_int64(st, 0) * 1024;
+			if (fl_json_parse(&rec, json, strlen(json)) == 0)
+				fl_db_texts(rec, expect_text, &x);
+			cJSON_Delete(rec);
+		}
+		sqlite3_finalize(st);
+		st = fl_db_prepare(db, "SELECT rowid FROM search WHERE search MATCH :q ORDER BY rowid");
+		fl_bind_text(st, ":q", words[w]);
+		while (fl_step(st))
+			strbuf_addf(&got, "%lld\n", (long long)sqlite3_column_int64(st, 0));
+		sqlite3_finalize(st);
+		int same = want.len == got.len && !memcmp(want.buf, got.buf, want.len);
+		if (!same)
+			snprintf(why, len, "'%s': want rows\n%sgot\n%s", words[w], want.buf ? want.buf : "",
+				 got.buf ? got.buf : "");
+		strbuf_release(&want);
+		strbuf_release(&got);
+		if (!same)
+			return 0;
+	}
+	return 1;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/fieldlog-test-db.XXXXXX", why[4096] = "";
+	struct fl_db *db;
+	int present[NRECS] = { 0 }, rounds = 0, bad = 0;
+
+	if (!mkdtemp(dir))
+		return 1;
+	char *file = xstrfmt("%s/index.db", dir);
+	if (fl_db_open(&db, file, 1) < 0) {
+		printf("not ok 1 - open: %s\n", fl_last_error());
+		return 1;
+	}
+	for (int round = 0; round < 300 && !bad; round++, rounds++) {
+		fl_db_begin(db);
+		if (round == 150) {
+			/* A full rebuild in the middle: fresh mode, then edits again. */
+			fl_db_clear_records(db);
+			fl_db_set_fresh(db, 1);
+			memset(present, 0, sizeof(present));
+			/* Two files with one id (a hostile repository): the last wins. */
+			for (int twice = 0; twice < 2; twice++) {
+				cJSON *r = record(1, 7 + twice, 0);
+				cJSON_ReplaceItemInObjectCaseSensitive(r, "title",
+					cJSON_CreateString(twice ? "dat dai" : "cong chuc"));
+				char *text = fl_json_canonical(r), *path = path_of(1);
+				fl_db_put_record(db, path, r, text);
+				free(text);
+				free(path);
+				cJSON_Delete(r);
+			}
+			present[1] = 1;
+		}
+		for (unsigned ops = 1 + rnd(8); ops; ops--) {
+			int i = (int)rnd(NRECS);
+			char *path = path_of(i);
+			if (present[i] && rnd(5) == 0 && round != 150) {
+				fl_db_remove_path(db, path);
+				present[i] = 0;
+			} else if (round != 150 || !present[i]) {
+				cJSON *r = record(i, (int)rnd(3), rnd(6) == 0);
+				char *text = fl_json_canonical(r);
+				fl_db_put_record(db, path, r, text);
+				free(text);
+				cJSON_Delete(r);
+				present[i] = 1;
+			}
+			free(path);
+		}
+		if (fl_db_commit(db) < 0) {
+			snprintf(why, sizeof(why), "commit: %s", fl_last_error());
+			bad = 1;
+		} else if (!consistent(db, why, sizeof(why))) {
+			bad = 1;
+		}
+	}
+	if (!OK(!bad, "300 transactions of puts, edits, tombstones and removals: the "
+		      "full-text index matches the records after each"))
+		printf("#   after %d transactions: %s\n", rounds, why);
+	fl_db_begin(db);
+	fl_db_exec(db, "INSERT INTO search(search) VALUES ('integrity-check')");
+	OK(fl_db_commit(db) == 0, "FTS5 integrity-check passes");
+	fl_db_close(db);
+	char *cmd = xstrfmt("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	free(cmd);
+	free(file);
+	return tap_done();
+}
