@@ -36,6 +36,7 @@ struct fl_db {
 	size_t ncache, acache;
 	int fresh;   /* no records yet: puts skip the search for old versions */
 	int bulk;    /* rewriting everything (fl_db_set_bulk) */
+	int dropped; /* the secondary indexes, until the commit */
 	size_t staged;   /* full-text changes waiting in the temp tables */
 };
 
@@ -96,9 +97,30 @@ int fl_db_set_bulk(struct fl_db *db, int on)
 	return bulk;
 }
 
+/*
+ * The secondary indexes: a full import (fresh) drops them and builds them
+ * again at its commit, by sorting, instead of inserting every row into six
+ * B-trees at random places (a 100k reindex: about 10 % less time).
+ */
+static const char secondary_drop[] =
+	"DROP INDEX records_kind; DROP INDEX records_author; DROP INDEX records_target;"
+	"DROP INDEX records_status; DROP INDEX record_communes_commune;"
+	"DROP INDEX record_communes_province;";
+static const char secondary_create[] =
+	"CREATE INDEX records_kind ON records(kind, week);"
+	"CREATE INDEX records_author ON records(author, kind);"
+	"CREATE INDEX records_target ON records(target) WHERE target IS NOT NULL;"
+	"CREATE INDEX records_status ON records(kind, status);"
+	"CREATE INDEX record_communes_commune ON record_communes(commune);"
+	"CREATE INDEX record_communes_province ON record_communes(province_code, id);";
+
 void fl_db_set_fresh(struct fl_db *db, int fresh)
 {
 	db->fresh = fresh;
+	if (fresh && !db->dropped) {
+		fl_db_exec(db, secondary_drop);
+		db->dropped = 1;
+	}
 }
 
 sqlite3 *fl_db_handle(struct fl_db *db)
@@ -197,6 +219,11 @@ int fl_db_begin(struct fl_db *db)
 int fl_db_commit(struct fl_db *db)
 {
 	fts_apply(db);
+	if (db->dropped) {
+		fl_trace("db: indexing");
+		fl_db_exec(db, secondary_create);
+		db->dropped = 0;
+	}
 	db->fresh = 0;
 	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return fl_error(FL_ERROR, "sqlite: %s", sqlite3_errmsg(db->h));
@@ -205,6 +232,7 @@ int fl_db_commit(struct fl_db *db)
 
 void fl_db_rollback(struct fl_db *db)
 {
+	db->dropped = 0;   /* the DROPs roll back with the rest */
 	db->fresh = 0;
 	db->staged = 0;   /* the temp tables roll back with the rest */
 	if (!sqlite3_get_autocommit(db->h))
@@ -423,7 +451,8 @@ static int load_refdata(struct fl_db *db)
 int fl_db_open(struct fl_db **out, const char *path, int create)
 {
 	struct fl_db *db = xcalloc(1, sizeof(*db));
-	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	/* NOMUTEX: a connection is only ever used by one thread (sync/import.c). */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc;
 
 	*out = NULL;
@@ -477,10 +506,12 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 		       "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
 		       "CREATE TEMP TABLE fts_stage(rowid INTEGER PRIMARY KEY, folded);"
 		       "CREATE TEMP TABLE fts_unstage(rowid INTEGER PRIMARY KEY, folded);");
-	if (migrate(db) < 0 || load_refdata(db) < 0) {
+	fl_trace("db: open");
+	if (migrate(db) < 0 || (fl_trace("db: migrated"), load_refdata(db)) < 0) {
 		fl_db_close(db);
 		return FL_ERROR;
 	}
+	fl_trace("db: reference data");
 	*out = db;
 	return 0;
 }

@@ -79,7 +79,8 @@ void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 /*
  * Declares that the index holds no records (just cleared), so that
  * fl_db_put_record need not look for an older version of each record:
- * a full rebuild then costs inserts only. Cleared by fl_db_commit.
+ * a full rebuild then costs inserts only; the secondary indexes are
+ * dropped and built again by fl_db_commit, which clears the mark.
  */
 void fl_db_set_fresh(struct fl_db *db, int fresh);
 
