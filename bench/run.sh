@@ -8,7 +8,9 @@
 # table and writes bench/results.json. SCALE=1m adds the 1m profile
 # (reindex of a million records). FIELDLOG_BIN is the binary under test
 # (default: ./fieldlog); BENCH_SEED the generator's seed (default 1);
-# BENCH_RUNS scales the number of repetitions (default 1 = the defaults).
+# BENCH_RUNS scales the number of repetitions (default 1 = the defaults);
+# BENCH_ONLY=pilot runs one profile and BENCH_RESULTS=FILE writes its
+# results elsewhere (for trying a change; not for the committed results).
 # Needs git, git daemon and python3.
 
 set -u
@@ -74,4 +76,4 @@ while True:
 
 "$PYTHON" "$root/bench/bench.py" --bin "$FIELDLOG_BIN" --work "$work" \
 	--port "$port" --scale "$scale" --seed "$BENCH_SEED" \
-	--results "$root/bench/results.json"
+	--only "${BENCH_ONLY-}" --results "${BENCH_RESULTS:-$root/bench/results.json}"
