@@ -125,8 +125,12 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 		strbuf_addstr(&sql, " AND r.id IN (SELECT rc.id FROM record_communes rc"
 				    " WHERE rc.province_code = :prov UNION SELECT x.id FROM records x"
 				    " WHERE x.author IN (SELECT p.id FROM people p, json_each(p.provinces) j"
-				    "  WHERE j.value = :prov UNION SELECT :localme)"
-				    " AND NOT EXISTS (SELECT 1 FROM record_communes rc2 WHERE rc2.id = x.id))");
+				    "  WHERE j.value = :prov UNION SELECT :localme)");
+		/* Of one kind only: the author's other records need not be looked at. */
+		if (kind)
+			strbuf_addstr(&sql, " AND x.kind = :kind");
+		strbuf_addstr(&sql, " AND NOT EXISTS (SELECT 1 FROM record_communes rc2"
+				    " WHERE rc2.id = x.id))");
 	}
 	if (f->commune)
 		strbuf_addstr(&sql, " AND EXISTS (SELECT 1 FROM record_communes rc WHERE rc.id = r.id"

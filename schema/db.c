@@ -110,7 +110,7 @@ static const char secondary_create[] =
 	"CREATE INDEX records_kind ON records(kind, week);"
 	"CREATE INDEX records_author ON records(author, kind);"
 	"CREATE INDEX records_target ON records(target) WHERE target IS NOT NULL;"
-	"CREATE INDEX records_status ON records(kind, status);"
+	"CREATE INDEX records_status ON records(kind, status, severity, deleted, id);"
 	"CREATE INDEX record_communes_commune ON record_communes(commune);"
 	"CREATE INDEX record_communes_province ON record_communes(province_code, id);";
 
@@ -359,6 +359,19 @@ static void migrate_6(struct fl_db *db)
 		"DELETE FROM meta WHERE key = 'indexed_commit';");
 }
 
+/*
+ * 7: the status index also covers severity, the tombstone mark and the id,
+ * so that `issue list --status S --severity V --province P` tests its
+ * filters in the index and reads only the rows it prints (100k records:
+ * 55 ms -> 25 ms, with the province's subquery limited to the kind).
+ */
+static void migrate_7(struct fl_db *db)
+{
+	fl_db_exec(db,
+		"DROP INDEX records_status;"
+		"CREATE INDEX records_status ON records(kind, status, severity, deleted, id);");
+}
+
 static void (*const migrations[])(struct fl_db *) = {
 	migrate_1,
 	migrate_2,
@@ -366,6 +379,7 @@ static void (*const migrations[])(struct fl_db *) = {
 	migrate_4,
 	migrate_5,
 	migrate_6,
+	migrate_7,
 };
 
 static int migrate(struct fl_db *db)
@@ -397,10 +411,8 @@ static int migrate(struct fl_db *db)
 /* Loads reference data when the index holds none or another date's. */
 static int load_refdata(struct fl_db *db)
 {
-	const struct fl_refdata *r = fl_refdata();
 	char *have = fl_db_meta_get(db, "refdata_date");
-	char *want = xstrfmt("%s/%zu/%zu/%zu", r->date, r->nprovinces, r->ncommunes,
-			     r->ndomains);
+	char *want = fl_refdata_key();
 	size_t i;
 	int same = have && !strcmp(have, want);
 
@@ -409,6 +421,7 @@ static int load_refdata(struct fl_db *db)
 		free(want);
 		return 0;
 	}
+	const struct fl_refdata *r = fl_refdata();
 	if (fl_db_begin(db) < 0) {
 		free(want);
 		return FL_ERROR;

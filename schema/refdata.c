@@ -183,6 +183,22 @@ const struct fl_refdata *fl_refdata(void)
 	return &the;
 }
 
+char *fl_refdata_key(void)
+{
+	const char *dir = getenv("FIELDLOG_REFDATA");
+	if (!dir || !*dir) {
+		/* FNV-1a of the three files: 0.2 ms, and any edit changes it. */
+		unsigned long long h = 14695981039346656037ULL;
+		const char *const blobs[] = { fl_blob_provinces, fl_blob_communes, fl_blob_domains };
+		for (size_t i = 0; i < 3; i++)
+			for (const unsigned char *p = (const unsigned char *)blobs[i]; *p; p++)
+				h = (h ^ *p) * 1099511628211ULL;
+		return xstrfmt("%s/built-in %016llx", FL_REFDATA_DATE, h);
+	}
+	const struct fl_refdata *r = fl_refdata();
+	return xstrfmt("%s/%zu/%zu/%zu", r->date, r->nprovinces, r->ncommunes, r->ndomains);
+}
+
 const struct fl_province *fl_province_find(const char *code)
 {
 	const struct fl_refdata *r = fl_refdata();
