@@ -185,6 +185,23 @@ int fl_text_nfc(char **out, const char *s, size_t len, const char *what)
 	return 0;
 }
 
+int fl_text_is_nfc(const char *s, size_t len)
+{
+	utf8proc_uint8_t *dst = NULL;
+	utf8proc_ssize_t n;
+	int same;
+
+	if (nfc_quick(s, len))
+		return 1;
+	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &dst,
+			 UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+	if (n == UTF8PROC_ERROR_NOMEM)
+		fl_die("out of memory normalising text");
+	same = n >= 0 && (size_t)n == len && !memcmp(dst, s, len);
+	free(dst);
+	return same;
+}
+
 static int is_mark(utf8proc_int32_t cp)
 {
 	utf8proc_category_t cat = utf8proc_category(cp);
@@ -241,10 +258,8 @@ static utf8proc_int32_t fold_cp_slow(utf8proc_int32_t cp)
 
 char *fl_text_fold(const char *s)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char *nfc = NULL;
-	const unsigned char *p;
-	size_t i = 0, len;
+	utf8proc_uint8_t *nfc = NULL;
+	size_t i = 0, len = strlen(s), o = 0;
 
 	/*
 	 * Normalise first so that decomposed input (as some keyboards and
@@ -254,23 +269,39 @@ char *fl_text_fold(const char *s)
 	 * with the NFC text. Input that is not valid UTF-8 breaks the contract;
 	 * we then fold the raw bytes, each bad byte becoming U+FFFD.
 	 */
-	len = strlen(s);
-	if (fl_utf8_valid(s, len) && !fl_text_nfc(&nfc, s, len, "text"))
-		s = nfc;
-	p = (const unsigned char *)s;
-	len = strlen(s);
-	strbuf_grow(&sb, len);
-	while (i < len) {
-		utf8proc_uint8_t enc[4];
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t n;
-
-		i += next_cp(p + i, len - i, &cp);
-		n = utf8proc_encode_char(fold_cp(cp), enc);
-		strbuf_add(&sb, enc, (size_t)n);
+	if (fl_utf8_valid(s, len) && !nfc_quick(s, len)) {
+		utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s,
+						  (utf8proc_ssize_t)len, &nfc,
+						  UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+		if (n == UTF8PROC_ERROR_NOMEM)
+			fl_die("out of memory normalising text");
+		if (n >= 0) {
+			s = (const char *)nfc;
+			len = (size_t)n;
+		}
 	}
+	/*
+	 * Written straight into a buffer that cannot overflow: each input
+	 * byte yields at most 3 output bytes (a bad byte becomes U+FFFD, 3
+	 * bytes; a code point folds to one of at most 1.5 times its length,
+	 * as U+023A, 2 bytes, to U+2C65, 3 bytes).
+	 */
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(3 * len + 1);
+	while (i < len) {
+		if (p[i] < 0x80) {
+			/* ASCII: lower case, nothing else (the common case). */
+			unsigned char c = p[i++];
+			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			continue;
+		}
+		utf8proc_int32_t cp;
+		i += next_cp(p + i, len - i, &cp);
+		o += (size_t)utf8proc_encode_char(fold_cp(cp), (utf8proc_uint8_t *)out + o);
+	}
+	out[o] = '\0';
 	free(nfc);
-	return strbuf_detach(&sb, NULL);
+	return out;
 }
 
 size_t fl_utf8_len(const char *s)

@@ -21,6 +21,8 @@ int fl_utf8_valid(const char *s, size_t len);
  * "invalid UTF-8 in <what>" and leaves *out NULL.
  */
 int fl_text_nfc(char **out, const char *s, size_t len, const char *what);
+/* 1 when s (valid UTF-8 of len bytes) is in NFC; without copying it when it is. */
+int fl_text_is_nfc(const char *s, size_t len);
 
 /*
  * Folds valid UTF-8 text for matching: NFD decomposition, combining marks

@@ -97,6 +97,11 @@ static void test_nfc(void)
 	IS_INT(err, FL_EINVALID, "embedded NUL gives FL_EINVALID");
 	IS(fl_last_error(), "invalid UTF-8 in argument 2", "message for NUL");
 	fl_clear_error();
+	OK(fl_text_is_nfc(nfc, strlen(nfc)), "is_nfc: composed Thiên Hương");
+	OK(!fl_text_is_nfc(nfd, strlen(nfd)), "is_nfc: not the decomposed one");
+	OK(fl_text_is_nfc("\xc3\xa9" "\xcc\x82", 4), "is_nfc: é + lone circumflex (no quick path)");
+	OK(!fl_text_is_nfc("e" "\xcc\x82\xcc\x81", 5), "is_nfc: e + circumflex + acute is not");
+	OK(fl_text_is_nfc("", 0), "is_nfc: empty");
 }
 
 static void check_fold(const char *in, const char *want, const char *what)
@@ -142,6 +147,14 @@ static void test_fold(void)
 
 	a = fl_text_fold("Hu\xff" "e");
 	IS(a, "hu\xef\xbf\xbd" "e", "invalid byte folds to U+FFFD, no crash");
+	free(a);
+	/* The output outgrows the input: 1 byte -> 3, and 2 bytes -> 3. */
+	a = fl_text_fold("\xff\xff\xff\xff");
+	IS(a, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+	   "four bad bytes fold to four U+FFFD (3x the bytes)");
+	free(a);
+	a = fl_text_fold("\xc8\xba\xc8\xba");
+	IS(a, "\xe2\xb1\xa5\xe2\xb1\xa5", "U+023A folds to U+2C65 (2 bytes to 3)");
 	free(a);
 }
 
