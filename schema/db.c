@@ -345,7 +345,8 @@ static void migrate_5(struct fl_db *db)
 /*
  * 6: a contentless full-text index. It stored every text twice more (as
  * written and folded) beside records.json, which holds them already: 77 %
- * of the index's size and half the time of a full import. The search
+ * of the full-text table (a third of index.db at 100k records) and a
+ * quarter of a full import's time (28.5 s -> 20.8 s). The search
  * takes a hit's text from its record (fl_db_texts); rows are deleted by
  * giving back the text they were indexed with (unlink_record), so
  * fl_text_fold must not change without a migration that rebuilds this.

@@ -256,6 +256,11 @@ static utf8proc_int32_t fold_cp_slow(utf8proc_int32_t cp)
 	return utf8proc_tolower(cp);
 }
 
+/*
+ * The full-text index is contentless (schema/db.c, migration 6): its rows
+ * are deleted by folding the stored text again, so any change to what
+ * this returns needs a migration that rebuilds the index.
+ */
 char *fl_text_fold(const char *s)
 {
 	utf8proc_uint8_t *nfc = NULL;
