@@ -409,6 +409,30 @@ static int migrate(struct fl_db *db)
 	return 0;
 }
 
+/*
+ * The full-text rows were folded by another fl_text_fold (a new fieldlog,
+ * or a utf8proc with newer Unicode tables): rows of a contentless index
+ * are deleted by folding their text again, so they must all go, and the
+ * next open imports everything again. (A new index has no rows: it only
+ * records the version.)
+ */
+static int check_fold(struct fl_db *db)
+{
+	const char *want = fl_text_fold_version();
+	char *have = fl_db_meta_get(db, "fold_version");
+	int same = have && !strcmp(have, want);
+
+	free(have);
+	if (same)
+		return 0;
+	if (fl_db_begin(db) < 0)
+		return FL_ERROR;
+	fl_db_exec(db, "INSERT INTO search(search) VALUES ('delete-all');"
+		       "DELETE FROM meta WHERE key = 'indexed_commit';");
+	fl_db_meta_set(db, "fold_version", want);
+	return fl_db_commit(db);
+}
+
 /* Loads reference data when the index holds none or another date's. */
 static int load_refdata(struct fl_db *db)
 {
@@ -521,7 +545,8 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 		       "CREATE TEMP TABLE fts_stage(rowid INTEGER PRIMARY KEY, folded);"
 		       "CREATE TEMP TABLE fts_unstage(rowid INTEGER PRIMARY KEY, folded);");
 	fl_trace("db: open");
-	if (migrate(db) < 0 || (fl_trace("db: migrated"), load_refdata(db)) < 0) {
+	if (migrate(db) < 0 || check_fold(db) < 0 ||
+	    (fl_trace("db: migrated"), load_refdata(db)) < 0) {
 		fl_db_close(db);
 		return FL_ERROR;
 	}

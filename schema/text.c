@@ -22,6 +22,7 @@
  */
 #include "text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -307,6 +308,14 @@ char *fl_text_fold(const char *s)
 	out[o] = '\0';
 	free(nfc);
 	return out;
+}
+
+const char *fl_text_fold_version(void)
+{
+	static char buf[64];
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "fold 1, Unicode %s", utf8proc_unicode_version());
+	return buf;
 }
 
 size_t fl_utf8_len(const char *s)

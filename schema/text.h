@@ -35,6 +35,13 @@ int fl_text_is_nfc(const char *s, size_t len);
  * index, whose rows are deleted by folding their text again.
  */
 char *fl_text_fold(const char *s);
+/*
+ * Names what fl_text_fold returns: this code's version of it and the
+ * Unicode tables of the utf8proc it runs with (a library upgrade can
+ * change a lower-case mapping). The index rebuilds its full-text rows
+ * when this changes (schema/db.c).
+ */
+const char *fl_text_fold_version(void);
 
 /* Number of code points in valid UTF-8 s. */
 size_t fl_utf8_len(const char *s);
