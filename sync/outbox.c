@@ -38,6 +38,16 @@ int fl_outbox_stale(const char *dir, struct fl_db *db)
 	return stale;
 }
 
+/* Makes the names in dir (created, renamed, removed) durable. */
+static void sync_dir(const char *dir)
+{
+	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d >= 0) {
+		fsync(d);
+		close(d);
+	}
+}
+
 int fl_outbox_add(const char *dir, const char *path, const char *text,
 		  const char *message, const struct fl_sig *sig, long long *size)
 {
@@ -93,20 +103,25 @@ int fl_outbox_add(const char *dir, const char *path, const char *text,
 		goto done;
 	}
 	*size = (long long)st.st_size + (long long)len + 1;
-	if (created) {
-		/* The new name must be on disk too. */
-		int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (d >= 0) {
-			fsync(d);
-			close(d);
-		}
-	}
+	if (created)
+		sync_dir(dir);   /* the new name must be on disk too */
 done:
 	if (fd >= 0)
 		close(fd);
 	cJSON_free(line);
 	free(file);
 	return e;
+}
+
+/* Reads path into sb: 1, or 0 when there is no such file (not an error). */
+static int read_if_any(struct strbuf *sb, const char *path, size_t limit)
+{
+	int e = strbuf_read_file(sb, path, limit);
+	if (e == FL_ENOTFOUND) {
+		fl_clear_error();
+		return 0;
+	}
+	return e < 0 ? e : 1;
 }
 
 struct save {
@@ -127,17 +142,13 @@ static int read_saves(const char *dir, struct save **out, size_t *n, size_t *use
 	struct strbuf sb = STRBUF_INIT;
 	struct save *v = NULL;
 	size_t nv = 0, av = 0, pos = 0;
-	int e = strbuf_read_file(&sb, file, OUTBOX_MAX), lineno = 0;
+	int e = read_if_any(&sb, file, OUTBOX_MAX), lineno = 0;
 
 	*out = NULL;
 	*n = *used = 0;
-	if (e == FL_ENOTFOUND) {
-		fl_clear_error();
-		e = 0;
+	if (e <= 0)
 		goto done;
-	}
-	if (e < 0)
-		goto done;
+	e = 0;
 	while (pos < sb.len) {
 		char *nl = memchr(sb.buf + pos, '\n', sb.len - pos);
 		struct save s;
@@ -186,17 +197,17 @@ static int drop(const char *dir, size_t bytes)
 {
 	char *file = xstrfmt("%s/outbox", dir);
 	struct strbuf sb = STRBUF_INIT;
-	int e = strbuf_read_file(&sb, file, OUTBOX_MAX);
+	int e = read_if_any(&sb, file, OUTBOX_MAX);
 
-	if (e == FL_ENOTFOUND) {
-		fl_clear_error();
-		e = 0;
-	} else if (e == 0 && sb.len <= bytes) {
-		if (unlink(file) < 0)
-			e = fl_error(FL_ERROR, "cannot remove '%s': %s", file, strerror(errno));
-	} else if (e == 0) {
+	if (e == 1 && sb.len <= bytes) {
+		e = unlink(file) < 0 ? fl_error(FL_ERROR, "cannot remove '%s': %s", file,
+						strerror(errno)) : 0;
+	} else if (e == 1) {
 		e = fl_write_file_atomic(file, sb.buf + bytes, sb.len - bytes);
 	}
+	/* Before the mark goes: else a power cut could keep this undone and not the mark. */
+	if (e == 0)
+		sync_dir(dir);
 	strbuf_release(&sb);
 	free(file);
 	return e;
@@ -242,15 +253,11 @@ static int recover(const char *dir, struct fl_store *s)
 	struct strbuf sb = STRBUF_INIT;
 	git_oid target, head;
 	unsigned long long bytes;
-	int e = strbuf_read_file(&sb, mark, 256);
+	int e = read_if_any(&sb, mark, 256);
 
-	if (e == FL_ENOTFOUND) {
-		fl_clear_error();
-		e = 0;
+	if (e <= 0)
 		goto done;
-	}
-	if (e < 0)
-		goto done;
+	e = 0;
 	if (sb.len > GIT_OID_HEXSZ + 1 && git_oid_fromstrn(&target, sb.buf, GIT_OID_HEXSZ) == 0 &&
 	    sscanf(sb.buf + GIT_OID_HEXSZ, " %llu", &bytes) == 1 &&
 	    fl_store_ref(&head, s, FL_BRANCH) == 0 && git_oid_equal(&head, &target) &&
@@ -301,6 +308,8 @@ int fl_outbox_flush(const char *dir, struct fl_db *db, struct fl_store *s, size_
 	char *text = xstrfmt("%s %zu\n", git_oid_tostr(hex, sizeof(hex), &cur), used);
 	e = fl_write_file_atomic(mark, text, strlen(text));
 	free(text);
+	if (e == 0)
+		sync_dir(dir);   /* the mark is on disk before the ref moves */
 	if (e == 0 && (e = fl_store_set_ref(s, FL_BRANCH, &cur, have_head ? &head : NULL,
 					    nv == 1 ? "save" : "saves")) < 0)
 		unlink(mark);
