@@ -132,9 +132,10 @@ struct save {
 };
 
 /*
- * Reads the complete lines of the outbox (up to `limit` bytes, or all);
- * *used gets the bytes they cover. A damaged line is an error: nothing
- * is committed past it and the file stays for a person to look at.
+ * Reads the complete lines of the outbox; *used gets the bytes they cover.
+ * A damaged line (we write whole lines only: a disk error, or a hand edit)
+ * is an error, and the flush commits nothing until it is mended: the file
+ * stays as it is for a person to look at.
  */
 static int read_saves(const char *dir, struct save **out, size_t *n, size_t *used)
 {
@@ -163,8 +164,9 @@ static int read_saves(const char *dir, struct save **out, size_t *n, size_t *use
 		    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s.o, "time")) ||
 		    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s.o, "tz"))) {
 			cJSON_Delete(s.o);
-			e = fl_error(FL_ERROR, "'%s' line %d is damaged; saves from there on "
-				     "are not committed", file, lineno);
+			e = fl_error(FL_ERROR, "'%s' line %d is damaged: mend or remove that "
+				     "line (saves waiting there are not committed until then)",
+				     file, lineno);
 			break;
 		}
 		s.time = (long long)cJSON_GetObjectItemCaseSensitive(s.o, "time")->valuedouble;
