@@ -6,11 +6,10 @@
  * The index (schema/db.c) indexes every searchable text in the FTS5 table
  * `search` as fl_text_fold() makes it (`folded`: no marks, lower case,
  * đ → d), contentless: a hit's text as written is read back from its
- * record (fl_db_texts), which stores it anyway. FTS5 alone
- * cannot fold đ (PLATFORM-NOTES), so matching runs over `folded` with the
- * query folded the same way: each query word becomes a term (a prefix
- * when typed with `*`), all
- * of them required. Among the hits, those whose text has the words with
+ * record (fl_db_texts), which stores it anyway. FTS5 alone cannot fold
+ * đ (PLATFORM-NOTES), so matching runs over `folded` with the query
+ * folded the same way: each query word becomes a term (a prefix when
+ * typed with `*`), all of them required. Among the hits, those whose text has the words with
  * the marks as typed come first (someone typing "đất" wants "đất" before
  * "đạt"), then the most recently changed. Checking marks on the hits,
  * rather than with a second index, halves the cost of indexing.
