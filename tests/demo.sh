@@ -161,6 +161,8 @@ run fieldlog report week
 run fieldlog report submit --summary "Tuần 37: làm việc tại Thành Sen và Trần Phú; 1 kiến nghị gửi Bộ."
 
 printf '\n%s== History: every saved edit is a commit in repo.git ==%s\n\n' "$B" "$N"
+note "a save is a line in the workspace's outbox; the next sync, status or log makes the commits"
+run fieldlog status
 if command -v git >/dev/null 2>&1; then
 	show git -C officer/repo.git log --oneline
 	git -C officer/repo.git log --oneline

@@ -1,0 +1,25 @@
+#!/bin/sh
+# t0900-demo: `make demo`, the README's first command, runs to its end: an
+# officer's week offline, the history with stock git, a sync, and the
+# reviewer's view. It broke once without any test noticing (saves stopped
+# being commits before the demo asked git for the history); now it cannot.
+
+. "$(dirname "$0")/test-lib.sh"
+
+test_expect_success 'the demo runs to its end' '
+	TMPDIR=$TEST_SCRATCH sh "$TEST_ROOT/tests/demo.sh" "$FIELDLOG_BIN" >out 2>&1 ||
+	{ tail -20 out; false; } &&
+	grep "^That was fieldlog" out
+'
+
+test_expect_success 'it shows the week as commits, and the escalation reached the reviewer' '
+	grep "status open → escalated" out &&
+	grep "^diff --git" out &&
+	grep -A3 "issue list --escalated" out | grep "escalated"
+'
+
+test_expect_success 'it leaves nothing behind' '
+	test -z "$(ls "$TEST_SCRATCH" | grep fieldlog-demo)"
+'
+
+test_done
