@@ -15,6 +15,7 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "sync/import.h"
+#include "sync/outbox.h"
 #include "sync/sync.h"
 
 static size_t pending_for_timeout;
@@ -127,7 +128,8 @@ CMD(status)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
 	if (ws_open(&ws, 0) < 0)
 		return fail();
-	size_t pending = fl_sync_pending(ws->store);
+	/* Saves another fieldlog kept this one from committing count too. */
+	size_t pending = fl_sync_pending(ws->store) + fl_outbox_count(ws->dir);
 	char *last = fl_db_meta_get(ws->db, "last_sync");
 	sqlite3_stmt *st = fl_db_stmt(ws->db, "SELECT path, reason FROM skipped ORDER BY path");
 	cJSON *skipped = cJSON_CreateArray();

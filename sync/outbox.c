@@ -27,6 +27,20 @@ long long fl_outbox_size(const char *dir)
 	return n;
 }
 
+size_t fl_outbox_count(const char *dir)
+{
+	char *path = xstrfmt("%s/outbox", dir);
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0;
+	if (strbuf_read_file(&sb, path, OUTBOX_MAX) == 0)
+		for (size_t i = 0; i < sb.len; i++)
+			n += sb.buf[i] == '\n';
+	fl_clear_error();
+	strbuf_release(&sb);
+	free(path);
+	return n;
+}
+
 int fl_outbox_stale(const char *dir, struct fl_db *db)
 {
 	char *mark = xstrfmt("%s/outbox.mark", dir);

@@ -38,6 +38,8 @@ int fl_outbox_add(const char *dir, const char *path, const char *text,
 		  const char *message, const struct fl_sig *sig, long long *size);
 /* Bytes in DIR/outbox (0 when absent). */
 long long fl_outbox_size(const char *dir);
+/* Saves waiting in DIR/outbox (its complete lines). */
+size_t fl_outbox_count(const char *dir);
 /* 1 when db does not reflect DIR's outbox or a flush was interrupted. */
 int fl_outbox_stale(const char *dir, struct fl_db *db);
 /*

@@ -151,6 +151,27 @@ test_expect_success 'crash after the mark, before the ref moved: the saves are c
 	test ! -e "$WS/outbox.mark"
 '
 
+test_expect_success 'status counts saves it could not commit (another fieldlog holds the lock)' '
+	fl status --json >st0.json &&
+	p0=$(json_get pending <st0.json) &&
+	fl issue edit "$(json_get id <i2.json)" --severity high &&
+	fl issue edit "$(json_get id <i2.json)" --severity medium &&
+	before=$(commits) &&
+	"$PYTHON" -c "
+import fcntl, subprocess, sys
+with open(sys.argv[1] + \"/lock\", \"a\") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    out = subprocess.run(sys.argv[2:], stdout=subprocess.PIPE, check=True).stdout
+    sys.stdout.buffer.write(out)
+" "$WS" "$FIELDLOG_BIN" -C "$WS" status --json >st.json &&
+	test "$(json_get pending <st.json)" = $((p0 + 2)) &&
+	test "$(commits)" = "$before" &&
+	fl status --json >st.json &&
+	test "$(json_get pending <st.json)" = $((p0 + 2)) &&
+	test "$(commits)" = $((before + 2)) &&
+	test ! -e "$WS/outbox"
+'
+
 test_expect_success 'after all that, every record file is where the index says' '
 	fl issue list --json >list &&
 	for id in $(json_get 0.id 1.id 2.id <list); do
