@@ -6,10 +6,12 @@
  * refused rather than guessed at. The index can always be thrown away and
  * rebuilt (`fieldlog reindex`), so migrations may drop derived tables.
  *
- * Full-text rows live in an FTS5 table whose rowids are derived from the
- * record's `seq` (seq * 1024 + n), so replacing a record deletes its old
- * rows with a rowid range instead of a scan. seq follows updated_at (see
- * time_seq), so the search can list the latest first.
+ * Full-text rows live in a contentless FTS5 table whose rowids are derived
+ * from the record's `seq` (seq * 1024 + n, n counting fl_db_texts). seq
+ * follows updated_at (see time_seq), so the search can list the latest
+ * first. A row is deleted by giving back the text it was indexed with,
+ * folded again from the record's stored JSON (unlink_record); check_fold
+ * rebuilds every row when the fold itself changes.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "db.h"
@@ -36,7 +38,7 @@ struct fl_db {
 	size_t ncache, acache;
 	int fresh;   /* no records yet: puts skip the search for old versions */
 	int bulk;    /* rewriting everything (fl_db_set_bulk) */
-	int dropped; /* the secondary indexes, until the commit */
+	struct strbuf rebuild;   /* the indexes a full import dropped (SQL), until its commit */
 	size_t staged;   /* full-text changes waiting in the temp tables */
 };
 
@@ -99,28 +101,29 @@ int fl_db_set_bulk(struct fl_db *db, int on)
 
 /*
  * The secondary indexes: a full import (fresh) drops them and builds them
- * again at its commit, by sorting, instead of inserting every row into six
- * B-trees at random places (a 100k reindex: about 10 % less time).
+ * again at its commit, by sorting, instead of inserting every row into
+ * each B-tree at a random place (a 100k reindex: about 10 % less time).
+ * Their definitions are read from the schema, so an index a migration
+ * adds is rebuilt too; unique indexes stay (seq's serves time_seq).
  */
-static const char secondary_drop[] =
-	"DROP INDEX records_kind; DROP INDEX records_author; DROP INDEX records_target;"
-	"DROP INDEX records_status; DROP INDEX record_communes_commune;"
-	"DROP INDEX record_communes_province;";
-static const char secondary_create[] =
-	"CREATE INDEX records_kind ON records(kind, week);"
-	"CREATE INDEX records_author ON records(author, kind);"
-	"CREATE INDEX records_target ON records(target) WHERE target IS NOT NULL;"
-	"CREATE INDEX records_status ON records(kind, status, severity, deleted, id);"
-	"CREATE INDEX record_communes_commune ON record_communes(commune);"
-	"CREATE INDEX record_communes_province ON record_communes(province_code, id);";
-
 void fl_db_set_fresh(struct fl_db *db, int fresh)
 {
 	db->fresh = fresh;
-	if (fresh && !db->dropped) {
-		fl_db_exec(db, secondary_drop);
-		db->dropped = 1;
+	if (!fresh || db->rebuild.len)
+		return;
+	struct strbuf drop = STRBUF_INIT;
+	sqlite3_stmt *st = fl_db_prepare(db,
+		"SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+		" AND tbl_name IN ('records', 'record_communes')"
+		" AND sql NOT LIKE 'CREATE UNIQUE %'");
+	while (fl_step(st)) {
+		strbuf_addf(&drop, "DROP INDEX \"%s\";", fl_col_text(st, 0));
+		strbuf_addf(&db->rebuild, "%s;", fl_col_text(st, 1));
 	}
+	sqlite3_finalize(st);
+	if (drop.len)
+		fl_db_exec(db, drop.buf);
+	strbuf_release(&drop);
 }
 
 sqlite3 *fl_db_handle(struct fl_db *db)
@@ -219,10 +222,10 @@ int fl_db_begin(struct fl_db *db)
 int fl_db_commit(struct fl_db *db)
 {
 	fts_apply(db);
-	if (db->dropped) {
+	if (db->rebuild.len) {
 		fl_trace("db: indexing");
-		fl_db_exec(db, secondary_create);
-		db->dropped = 0;
+		fl_db_exec(db, db->rebuild.buf);
+		strbuf_reset(&db->rebuild);
 	}
 	db->fresh = 0;
 	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -232,7 +235,7 @@ int fl_db_commit(struct fl_db *db)
 
 void fl_db_rollback(struct fl_db *db)
 {
-	db->dropped = 0;   /* the DROPs roll back with the rest */
+	strbuf_reset(&db->rebuild);   /* the DROPs roll back with the rest */
 	db->fresh = 0;
 	db->staged = 0;   /* the temp tables roll back with the rest */
 	if (!sqlite3_get_autocommit(db->h))
@@ -348,8 +351,7 @@ static void migrate_5(struct fl_db *db)
  * of the full-text table (a third of index.db at 100k records) and a
  * quarter of a full import's time (28.5 s -> 20.8 s). The search
  * takes a hit's text from its record (fl_db_texts); rows are deleted by
- * giving back the text they were indexed with (unlink_record), so
- * fl_text_fold must not change without a migration that rebuilds this.
+ * giving back the text they were indexed with (unlink_record).
  */
 static void migrate_6(struct fl_db *db)
 {
@@ -489,6 +491,7 @@ static int load_refdata(struct fl_db *db)
 int fl_db_open(struct fl_db **out, const char *path, int create)
 {
 	struct fl_db *db = xcalloc(1, sizeof(*db));
+	strbuf_init(&db->rebuild);
 	/* NOMUTEX: a connection is only ever used by one thread (sync/import.c). */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc;
@@ -562,6 +565,7 @@ void fl_db_close(struct fl_db *db)
 	for (size_t i = 0; i < db->ncache; i++)
 		sqlite3_finalize(db->cache[i].st);
 	free(db->cache);
+	strbuf_release(&db->rebuild);
 	sqlite3_close(db->h);
 	free(db);
 }

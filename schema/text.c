@@ -257,11 +257,7 @@ static utf8proc_int32_t fold_cp_slow(utf8proc_int32_t cp)
 	return utf8proc_tolower(cp);
 }
 
-/*
- * The full-text index is contentless (schema/db.c, migration 6): its rows
- * are deleted by folding the stored text again, so any change to what
- * this returns needs a migration that rebuilds the index.
- */
+/* Any change to what this returns bumps fl_text_fold_version (text.h). */
 char *fl_text_fold(const char *s)
 {
 	utf8proc_uint8_t *nfc = NULL;

@@ -31,8 +31,9 @@ int fl_text_is_nfc(const char *s, size_t len);
  * vanish together with their base), so the folded text has the same
  * number of code points as the NFC input: an offset found in the folded
  * text is the same code-point offset in the original. Caller frees.
- * Changing its output needs a migration that rebuilds the full-text
- * index, whose rows are deleted by folding their text again.
+ * A change to its output must bump the number in fl_text_fold_version:
+ * the full-text index deletes its rows by folding their text again, and
+ * rebuilds them when that version changes.
  */
 char *fl_text_fold(const char *s);
 /*
