@@ -340,6 +340,7 @@ struct judge {
 	/* the commit being judged */
 	char short_id[8];
 	const char *writer;      /* the id whose directory it may write */
+	char home[3];            /* and its bucket: home/writer/ is that directory */
 	const char *role;
 };
 
@@ -363,10 +364,8 @@ static int refuse(struct judge *j, const char *path, const char *fmt, ...)
 static int own_path(const struct judge *j, const char *path)
 {
 	size_t n = strlen(j->writer);
-	char b[3];
 
-	fl_author_bucket(b, j->writer);
-	return path[0] == b[0] && path[1] == b[1] && path[2] == '/' &&
+	return path[0] == j->home[0] && path[1] == j->home[1] && path[2] == '/' &&
 	       !strncmp(path + 3, j->writer, n) && path[3 + n] == '/';
 }
 
@@ -384,12 +383,9 @@ static int judge_path(struct judge *j, const char *path, int has_new,
 	if (!has_new)
 		return refuse(j, path, "deletes record (records are never removed;"
 			      " mark one \"deleted\": true instead)");
-	if (!own_path(j, path)) {
-		char b[3];
-		fl_author_bucket(b, j->writer);
+	if (!own_path(j, path))
 		return refuse(j, path, "not under '%s/%s/': %s writes only their own records",
-			      b, j->writer, j->writer);
-	}
+			      j->home, j->writer, j->writer);
 	strbuf_reset(&j->buf);
 	if (mode == GIT_FILEMODE_BLOB &&
 	    (e = fl_store_read_blob(&j->buf, j->s, new_id, FL_RECORD_MAX)) < 0)
@@ -433,6 +429,7 @@ static int commit_writer(struct judge *j, git_commit *c)
 			return refuse(j, NULL, "author <%s> is not in the roster", email);
 	}
 	j->writer = fl_json_str(p, "id");
+	fl_author_bucket(j->home, j->writer);
 	j->role = fl_json_str(p, "role");
 	return 0;
 }
