@@ -9,18 +9,19 @@
  * record (fl_db_texts), which stores it anyway. FTS5 alone cannot fold
  * đ (PLATFORM-NOTES), so matching runs over `folded` with the query
  * folded the same way: each query word becomes a term (a prefix when
- * typed with `*`), all of them required. Among the hits, those whose text has the words with
- * the marks as typed come first (someone typing "đất" wants "đất" before
- * "đạt"), then the most recently changed. Checking marks on the hits,
- * rather than with a second index, halves the cost of indexing.
+ * typed with `*`), all of them required. Among the hits, those whose text
+ * has the words with the marks as typed come first (someone typing "đất"
+ * wants "đất" before "đạt"), then the most recently changed. Checking marks
+ * on the hits, rather than with a second index, halves the cost of indexing.
  *
  * Why not FTS5's bm25: it must score every hit before it can return the
  * best, and a common word hits tens of thousands of texts at national
  * scale (measured at 100k records: 180-250 ms for "cong chuc", against
  * 1-12 ms for the latest 400 hits). Text rowids follow the records'
  * updated_at (records.seq, schema/db.c), so walking the index backwards
- * yields the latest first and stops after `cap` texts. Among short administrative texts, "newest
- * first" is also what a reviewer reads down anyway.
+ * yields the latest first and stops after `cap` texts. Among short
+ * administrative texts, "newest first" is also what a reviewer reads down
+ * anyway.
  *
  * Input is NFC at the edges (argv and record files alike), so text typed
  * decomposed (NFD) and composed (NFC) meet in the same form here.
@@ -487,6 +488,10 @@ CMD(search)
 	size_t cap = q.typed.n ? (limit * 8 < 400 ? 400 : limit * 8) : (limit < 16 ? 64 : limit * 4);
 	size_t total = 0;
 	int exhausted = 0;   /* the texts read are all the hits there are */
+	/* The record's JSON only when marks rank the hits (see below). */
+	char *select = xstrfmt("SELECT r.id, s.rowid %% 1024, %s FROM search s"
+			       " JOIN records r ON r.seq = s.rowid / 1024 WHERE search MATCH :q",
+			       q.typed.n ? "r.json" : "NULL");
 	for (;;) {
 		struct idset distinct = { NULL, 0, 0 };
 		/*
@@ -494,14 +499,7 @@ CMD(search)
 		 * text is text number rowid % 1024 of its record, whose rows
 		 * come together (same seq).
 		 */
-		sqlite3_stmt *st = filters_query(ws, &f, f.kind, q.typed.n
-			? "SELECT r.id, s.rowid % 1024, r.json"
-			  " FROM search s JOIN records r ON r.seq = s.rowid / 1024"
-			  " WHERE search MATCH :q"
-			: "SELECT r.id, s.rowid % 1024, NULL"
-			  " FROM search s JOIN records r ON r.seq = s.rowid / 1024"
-			  " WHERE search MATCH :q",
-			"s.rowid DESC LIMIT :cap");
+		sqlite3_stmt *st = filters_query(ws, &f, f.kind, select, "s.rowid DESC LIMIT :cap");
 		fl_bind_text(st, ":q", fq);
 		fl_bind_int(st, ":cap", (long long)cap);
 		size_t rows = 0;
@@ -555,6 +553,7 @@ CMD(search)
 		cap *= 4;
 	}
 
+	free(select);
 	fl_trace("search: %zu texts", nall);
 	/*
 	 * How many records match in all: known when every hit was read, else
