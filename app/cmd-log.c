@@ -2,8 +2,9 @@
  * cmd-log.c: `fieldlog log ID` (every version of a record) and
  * `fieldlog diff ID [REV [REV]]` (what changed between two versions).
  *
- * The history of a record is the history of its file in repo.git. We walk
- * refs/heads/main from the first commit on (topological order, parents
+ * The history of a record is the history of its file in repo.git, on its
+ * author's branch (main for our own records, our copy of the author's
+ * central branch for others'). We walk that branch from the first commit on (topological order, parents
  * before children, commit time breaking ties) and keep the commits that
  * wrote the file: an ordinary commit whose blob differs from its parent's,
  * and a merge whose blob differs from every parent's (the sync merge
@@ -21,8 +22,8 @@
  * its merge rule decided as "Fieldlog-Conflict: ID path: ours X, theirs Y,
  * kept Z" trailers on the merge commit; `log` shows the ones naming ID.
  *
- * The walk reads every commit of main: linear in the history, which at
- * pilot scale is instant. (libgit2 1.5 has no path-limited walk.)
+ * The walk reads every commit of the branch: linear in one author's
+ * history. (libgit2 1.5 has no path-limited walk.)
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
@@ -128,6 +129,7 @@ static int history_load(struct history *h, struct ws *ws, const char *prefix)
 	git_revwalk *walk = NULL;
 	git_oid oid;
 	cJSON *rec;
+	char *branch = NULL;
 	int e;
 
 	memset(h, 0, sizeof(*h));
@@ -138,10 +140,16 @@ static int history_load(struct history *h, struct ws *ws, const char *prefix)
 				prefix);
 	h->kind = xstrdup(fl_json_str(rec, "kind"));
 	h->path = fl_record_path(fl_json_str(rec, "author"), h->kind, h->id);
+	/* Our records are on main; another author's on our copy of their branch. */
+	branch = strcmp(fl_json_str(rec, "author"), ws->id) ?
+		 xstrfmt("%s%s", FL_REMOTE_AUTHORS, fl_json_str(rec, "author")) :
+		 xstrdup(FL_BRANCH);
 	cJSON_Delete(rec);
 
-	if (fl_store_ref(&oid, ws->store, FL_BRANCH) < 0)
-		return fl_error(FL_ENOTFOUND, "no history yet");
+	if (fl_store_ref(&oid, ws->store, branch) < 0) {
+		e = fl_error(FL_ENOTFOUND, "no history yet");
+		goto done;
+	}
 	if (git_revwalk_new(&walk, repo) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(walk, &oid) < 0) {
@@ -201,9 +209,10 @@ static int history_load(struct history *h, struct ws *ws, const char *prefix)
 		git_commit_free(c);
 	}
 	e = h->nversions ? 0 : fl_error(FL_ENOTFOUND, "no history for %s %s in %s",
-					 h->kind, h->id, FL_BRANCH);
+					 h->kind, h->id, branch);
 done:
 	git_revwalk_free(walk);
+	free(branch);
 	return e;
 }
 

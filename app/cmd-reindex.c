@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "schema/json.h"
 #include "sync/import.h"
 #include "sync/outbox.h"
 
@@ -26,7 +27,6 @@ CMD(reindex)
 	struct fl_store *s = NULL;
 	struct fl_db *db = NULL;
 	struct fl_import_stats st = { 0, 0, 0, 0 };
-	git_oid head;
 	struct timespec t0, t1;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
@@ -61,11 +61,22 @@ CMD(reindex)
 		e = fail();
 		goto unlock;
 	}
-	if (fl_store_ref(&head, s, FL_BRANCH) == 0) {
-		if (fl_import(db, s, NULL, &head, &st) < 0) {
-			e = fail();
-			goto unlock;
-		}
+	/* Our id says which branch is ours (main) rather than a central copy. */
+	struct strbuf text = STRBUF_INIT;
+	cJSON *config = NULL;
+	if (strbuf_read_file(&text, cfg, 1 << 20) < 0 ||
+	    fl_json_parse(&config, text.buf, text.len) < 0 || !fl_json_str(config, "id")) {
+		strbuf_release(&text);
+		cJSON_Delete(config);
+		e = error_exit("'%s' is damaged: %s", cfg, fl_last_error());
+		goto unlock;
+	}
+	strbuf_release(&text);
+	e = fl_import_refs(db, s, fl_json_str(config, "id"), 1, &st);
+	cJSON_Delete(config);
+	if (e < 0) {
+		e = fail();
+		goto unlock;
 	}
 	/* Saves not yet committed are in the outbox: commit them, index them. */
 	if (fl_outbox_flush(dir, db, s, NULL) < 0) {

@@ -110,20 +110,7 @@ int ws_save_config(struct ws *ws)
 
 int ws_catch_up(struct ws *ws)
 {
-	git_oid head, indexed;
-	int have_head = fl_store_ref(&head, ws->store, FL_BRANCH) == 0;
-	int have_idx = fl_indexed_commit(&indexed, ws->db) == 0;
-
-	fl_clear_error();
-	if (!have_head || (have_idx && git_oid_equal(&head, &indexed)))
-		return 0;
-	if (fl_import(ws->db, ws->store, have_idx ? &indexed : NULL, &head, NULL) == 0)
-		return 0;
-	/*
-	 * The commit the index remembers is gone (a repository restored from
-	 * a backup, say): rebuild from the head instead of failing forever.
-	 */
-	return fl_import(ws->db, ws->store, NULL, &head, NULL);
+	return fl_import_refs(ws->db, ws->store, ws->id, 0, NULL);
 }
 
 /*
@@ -196,9 +183,11 @@ int ws_open(struct ws **out, int flags)
 		char *indexed = fl_db_meta_get(ws->db, "indexed_commit");
 		int have = peek_head(head, ws->dir) == 0;
 		char *packed = have ? NULL : xstrfmt("%s/repo.git/packed-refs", ws->dir);
+		char *pending = fl_db_meta_get(ws->db, "refs_pending");
 		int current = (indexed ? have && !strcmp(head, indexed)
 				       : !have && access(packed, F_OK) < 0) &&
-			      !fl_outbox_stale(ws->dir, ws->db);
+			      !pending && !fl_outbox_stale(ws->dir, ws->db);
+		free(pending);
 		free(packed);
 		free(indexed);
 		if (current) {
@@ -222,9 +211,11 @@ int ws_open(struct ws **out, int flags)
 	 */
 	if (!write) {
 		git_oid head, indexed;
-		int behind = fl_store_ref(&head, ws->store, FL_BRANCH) == 0 &&
-			     (fl_indexed_commit(&indexed, ws->db) < 0 ||
-			      !git_oid_equal(&head, &indexed));
+		char *pending = fl_db_meta_get(ws->db, "refs_pending");
+		int behind = pending || (fl_store_ref(&head, ws->store, FL_BRANCH) == 0 &&
+					 (fl_indexed_commit(&indexed, ws->db) < 0 ||
+					  !git_oid_equal(&head, &indexed)));
+		free(pending);
 		if (behind || fl_outbox_size(ws->dir) > 0 || fl_outbox_stale(ws->dir, ws->db)) {
 			char *lp = xstrfmt("%s/lock", ws->dir);
 			int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

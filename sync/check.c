@@ -339,6 +339,7 @@ struct judge {
 	int refused;
 	/* the commit being judged */
 	char short_id[8];
+	const char *branch;      /* the author whose branch is pushed */
 	const char *writer;      /* the id whose directory it may write */
 	char home[3];            /* and its bucket: home/writer/ is that directory */
 	const char *role;
@@ -429,6 +430,9 @@ static int commit_writer(struct judge *j, git_commit *c)
 			return refuse(j, NULL, "author <%s> is not in the roster", email);
 	}
 	j->writer = fl_json_str(p, "id");
+	if (j->branch && strcmp(j->writer, j->branch))
+		return refuse(j, NULL, "written by '%s', on the branch of '%s'", j->writer,
+			      j->branch);
 	fl_author_bucket(j->home, j->writer);
 	j->role = fl_json_str(p, "role");
 	return 0;
@@ -574,28 +578,6 @@ static int refuse_push(struct strbuf *why, int code, const char *fmt, ...)
 	return fl_error(code, "%s", why->buf);
 }
 
-/* Hides every commit a ref of the repository points at: those are in already. */
-static int hide_known(git_revwalk *walk, git_repository *repo)
-{
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
-	int e;
-
-	if ((e = git_reference_iterator_new(&it, repo)) < 0)
-		return e;
-	while ((e = git_reference_next(&ref, it)) == 0) {
-		git_object *obj = NULL;
-		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
-			e = git_revwalk_hide(walk, git_object_id(obj));
-		git_object_free(obj);
-		git_reference_free(ref);
-		if (e < 0)
-			break;
-	}
-	git_reference_iterator_free(it);
-	return e == GIT_ITEROVER ? 0 : e;
-}
-
 /* Parses "<old> <new> <ref>" (trailing newline removed). */
 static int parse_line(git_oid *old, git_oid *new, const char **ref, const char *line)
 {
@@ -609,21 +591,86 @@ static int parse_line(git_oid *old, git_oid *new, const char **ref, const char *
 	return 0;
 }
 
+/* Judges the update of one author's branch from old to new. */
+static int judge_branch(struct judge *j, const char *ref, const git_oid *old,
+			const git_oid *new)
+{
+	git_repository *repo = fl_store_repo(j->s);
+	const char *author = ref + strlen(FL_CENTRAL_AUTHORS);
+	git_revwalk *walk = NULL;
+	git_commit *tip = NULL;
+	git_oid id;
+	int e;
+
+	if (git_oid_equal(old, new))
+		return 0;
+	if (!fl_author_valid(author) || !fl_roster_find(j->roster, author))
+		return refuse_push(j->why, FL_EREJECTED, "refused %s: '%s' is not in %s", ref,
+				   author, FL_ROSTER_PATH);
+	if (git_oid_is_zero(new))
+		return refuse_push(j->why, FL_EREJECTED, "refused %s: the branch may not be deleted",
+				   ref);
+	/* Something that is not a commit would only fail deeper, less clearly. */
+	e = git_commit_lookup(&tip, repo, new);
+	git_commit_free(tip);
+	if (e < 0)
+		return refuse_push(j->why, FL_EREJECTED, "refused %s: it would not point at a commit",
+				   ref);
+	if (!git_oid_is_zero(old)) {
+		e = git_graph_descendant_of(repo, new, old);
+		if (e < 0)
+			return refuse_push(j->why, FL_ERROR, "refused push: %s", fl_git_error());
+		if (e == 0)
+			return refuse_push(j->why, FL_EREJECTED, "refused %s: not a fast-forward;"
+					   " history on the central repository is never rewritten"
+					   " (fetch and merge first)", ref);
+	}
+	if (j->pusher && strcmp(fl_json_str(j->pusher, "id"), author))
+		return refuse_push(j->why, FL_EREJECTED, "refused %s: '%s' may only push %s%s",
+				   ref, fl_json_str(j->pusher, "id"), FL_CENTRAL_AUTHORS,
+				   fl_json_str(j->pusher, "id"));
+	j->branch = author;
+
+	/*
+	 * Every commit the branch did not have is judged, oldest first so that
+	 * the first refusal names the commit that went wrong. Commits other
+	 * branches hold are judged too: each branch holds one author's work.
+	 */
+	if (git_revwalk_new(&walk, repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, new) < 0 ||
+	    (!git_oid_is_zero(old) && git_revwalk_hide(walk, old) < 0)) {
+		git_revwalk_free(walk);
+		return refuse_push(j->why, FL_ERROR, "refused push: cannot walk the new commits: %s",
+				   fl_git_error());
+	}
+	while ((e = git_revwalk_next(&id, walk)) == 0)
+		if ((e = judge_commit(j, &id)) < 0)
+			break;
+	if (e == GIT_ITEROVER)
+		e = 0;
+	else if (e < 0 && !j->refused)
+		e = refuse_push(j->why, FL_ERROR, "refused push: cannot walk the new commits: %s",
+				fl_git_error());
+	git_revwalk_free(walk);
+	return e;
+}
+
 int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 		    struct strbuf *why)
 {
-	git_repository *repo = fl_store_repo(s);
-	git_oid old, new, main_old, main_new, id;
-	git_revwalk *walk = NULL;
+	git_oid old, new, main;
 	cJSON *roster = NULL;
 	struct judge j;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	int e = 0, have_main = 0;
+	int e = 0;
 
 	memset(&j, 0, sizeof(j));
 	strbuf_init(&j.buf);
+	j.s = s;
+	j.why = why;
 	while ((len = getline(&line, &cap, in)) > 0) {
 		const char *ref;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -635,86 +682,43 @@ int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 					" line '%.100s'", line);
 			goto done;
 		}
-		if (strcmp(ref, FL_BRANCH)) {
-			e = refuse_push(why, FL_EREJECTED, "refused %s: only %s may be pushed",
-					ref, FL_BRANCH);
+		if (!strcmp(ref, FL_CENTRAL_MAIN)) {
+			e = refuse_push(why, FL_EREJECTED, "refused %s: it holds the roster, which"
+					" changes only through 'fieldlog roster add' on the server", ref);
 			goto done;
 		}
-		if (git_oid_is_zero(&new)) {
-			e = refuse_push(why, FL_EREJECTED, "refused %s: the branch may not be deleted",
-					ref);
+		if (strncmp(ref, FL_CENTRAL_AUTHORS, strlen(FL_CENTRAL_AUTHORS))) {
+			e = refuse_push(why, FL_EREJECTED, "refused %s: only %s<id> may be pushed",
+					ref, FL_CENTRAL_AUTHORS);
 			goto done;
 		}
-		git_oid_cpy(&main_old, &old);
-		git_oid_cpy(&main_new, &new);
-		have_main = 1;
-	}
-	if (!have_main || git_oid_equal(&main_old, &main_new))
-		goto done;
-	if (git_oid_is_zero(&main_old)) {
-		e = refuse_push(why, FL_EREJECTED, "refused %s: the central repository has no"
-				" main branch and so no roster (run 'fieldlog server init')", FL_BRANCH);
-		goto done;
-	}
-	/* Something that is not a commit would only fail deeper, less clearly. */
-	git_commit *tip = NULL;
-	e = git_commit_lookup(&tip, repo, &main_new);
-	git_commit_free(tip);
-	if (e < 0) {
-		e = refuse_push(why, FL_EREJECTED, "refused %s: it would not point at a commit",
-				FL_BRANCH);
-		goto done;
-	}
-	e = git_graph_descendant_of(repo, &main_new, &main_old);
-	if (e < 0) {
-		e = refuse_push(why, FL_ERROR, "refused push: %s", fl_git_error());
-		goto done;
-	}
-	if (e == 0) {
-		e = refuse_push(why, FL_EREJECTED, "refused %s: not a fast-forward; history on the"
-				" central repository is never rewritten (fetch and merge first)",
-				FL_BRANCH);
-		goto done;
-	}
-	if ((e = fl_roster_read(&roster, s, &main_old)) < 0) {
-		e = refuse_push(why, FL_ERROR, "refused push: no valid roster on %s: %s",
-				FL_BRANCH, fl_last_error());
-		goto done;
-	}
-	j.s = s;
-	j.roster = roster;
-	j.why = why;
-	if (pusher_login && *pusher_login) {
-		if (!fl_login_valid(pusher_login) ||
-		    !(j.pusher = fl_roster_find_login(roster, pusher_login))) {
-			e = refuse_push(why, FL_EREJECTED, "refused push: unknown pusher '%s'"
-					" (no such login in %s)",
-					fl_login_valid(pusher_login) ? pusher_login : "?",
-					FL_ROSTER_PATH);
-			goto done;
+		if (!roster) {
+			if (fl_store_ref(&main, s, FL_CENTRAL_MAIN) < 0) {
+				e = refuse_push(why, FL_EREJECTED, "refused %s: the central repository has"
+						" no main branch and so no roster (run 'fieldlog server"
+						" init')", ref);
+				goto done;
+			}
+			if ((e = fl_roster_read(&roster, s, &main)) < 0) {
+				e = refuse_push(why, FL_ERROR, "refused push: no valid roster on %s: %s",
+						FL_CENTRAL_MAIN, fl_last_error());
+				goto done;
+			}
+			j.roster = roster;
+			if (pusher_login && *pusher_login &&
+			    (!fl_login_valid(pusher_login) ||
+			     !(j.pusher = fl_roster_find_login(roster, pusher_login)))) {
+				e = refuse_push(why, FL_EREJECTED, "refused push: unknown pusher '%s'"
+						" (no such login in %s)",
+						fl_login_valid(pusher_login) ? pusher_login : "?",
+						FL_ROSTER_PATH);
+				goto done;
+			}
 		}
+		if ((e = judge_branch(&j, ref, &old, &new)) < 0)
+			goto done;
 	}
-
-	/* Oldest first, so the first refusal names the commit that went wrong. */
-	if (git_revwalk_new(&walk, repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(walk, &main_new) < 0 ||
-	    git_revwalk_hide(walk, &main_old) < 0 ||
-	    hide_known(walk, repo) < 0) {
-		e = refuse_push(why, FL_ERROR, "refused push: cannot walk the new commits: %s",
-				fl_git_error());
-		goto done;
-	}
-	while ((e = git_revwalk_next(&id, walk)) == 0)
-		if ((e = judge_commit(&j, &id)) < 0)
-			break;
-	if (e == GIT_ITEROVER)
-		e = 0;
-	else if (e < 0 && !j.refused)
-		e = refuse_push(why, FL_ERROR, "refused push: cannot walk the new commits: %s",
-				fl_git_error());
 done:
-	git_revwalk_free(walk);
 	cJSON_Delete(roster);
 	strbuf_release(&j.buf);
 	free(line);

@@ -96,17 +96,41 @@ static void item_free(struct item *it)
 	free(it);
 }
 
-static struct item *read_item(struct fl_store *s, const char *path, const git_oid *old_blob,
-			      const git_oid *new_blob, unsigned mode)
+/*
+ * What a branch may hold: an author's branch only that author's records,
+ * the roster's branch only roster.json (anything else there is ignored).
+ */
+struct branch {
+	const char *author;   /* NULL: the roster's branch */
+};
+
+/* Whether path lies under the directory of `author` (<bucket>/<author>/). */
+static int under_author(const char *path, const char *author)
+{
+	size_t n = strlen(author);
+	return strlen(path) > 3 + n && path[2] == '/' && !strncmp(path + 3, author, n) &&
+	       path[3 + n] == '/';
+}
+
+static struct item *read_item(struct fl_store *s, const struct branch *b, const char *path,
+			      const git_oid *old_blob, const git_oid *new_blob, unsigned mode)
 {
 	struct item *it = xcalloc(1, sizeof(*it));
 	struct strbuf buf = STRBUF_INIT;
 
 	it->path = xstrdup(path);
 	it->changed = old_blob != NULL;
-	if (!new_blob) {
+	if (!b->author && strcmp(path, "roster.json")) {
+		it->type = ITEM_IGNORE;
+	} else if (b->author && !under_author(path, b->author)) {
+		/* Not ours to judge or remove: another branch may hold it. */
+		it->type = new_blob ? ITEM_SKIP : ITEM_IGNORE;
+		if (new_blob)
+			it->reason = xstrfmt("not under the directory of '%s', whose branch it is on",
+					     b->author);
+	} else if (!new_blob) {
 		it->type = ITEM_REMOVE;
-	} else if (!strcmp(path, "roster.json")) {
+	} else if (!b->author) {
 		it->type = ITEM_IGNORE;
 		if (mode == GIT_FILEMODE_BLOB &&
 		    fl_store_read_blob(&buf, s, new_blob, FL_RECORD_MAX * 4) == 0 &&
@@ -163,13 +187,14 @@ struct ctx {
 	struct fl_db *db;
 	struct fl_store *s;
 	struct fl_import_stats *st;
+	struct branch b;
 };
 
 static int one(void *p, const char *path, const git_oid *old_blob,
 	       const git_oid *new_blob, unsigned mode)
 {
 	struct ctx *c = p;
-	struct item *it = read_item(c->s, path, old_blob, new_blob, mode);
+	struct item *it = read_item(c->s, &c->b, path, old_blob, new_blob, mode);
 	apply_item(c->db, it, c->st);
 	item_free(it);
 	return 0;
@@ -194,14 +219,16 @@ struct pipe {
 	int done, result;
 	char *error;
 	struct fl_store *s;
-	const git_oid *to;
+	const struct fl_import_step *steps;
+	size_t nsteps;
+	struct branch b;      /* of the step being read */
 };
 
 static int produce(void *p, const char *path, const git_oid *old_blob,
 		   const git_oid *new_blob, unsigned mode)
 {
 	struct pipe *q = p;
-	struct item *it = read_item(q->s, path, old_blob, new_blob, mode);
+	struct item *it = read_item(q->s, &q->b, path, old_blob, new_blob, mode);
 	pthread_mutex_lock(&q->mu);
 	while (q->n >= QUEUE_MAX)
 		pthread_cond_wait(&q->not_full, &q->mu);
@@ -219,7 +246,11 @@ static int produce(void *p, const char *path, const git_oid *old_blob,
 static void *worker(void *p)
 {
 	struct pipe *q = p;
-	int e = fl_store_diff(q->s, NULL, q->to, produce, q);
+	int e = 0;
+	for (size_t i = 0; i < q->nsteps && e >= 0; i++) {
+		q->b.author = q->steps[i].author;
+		e = fl_store_diff(q->s, NULL, &q->steps[i].to, produce, q);
+	}
 	pthread_mutex_lock(&q->mu);
 	q->done = 1;
 	q->result = e;
@@ -231,8 +262,8 @@ static void *worker(void *p)
 	return NULL;
 }
 
-static int import_all(struct fl_db *db, struct fl_store *s, const git_oid *to,
-		      struct fl_import_stats *st)
+static int import_all(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
+		      size_t nsteps, struct fl_import_stats *st)
 {
 	struct pipe q;
 	pthread_t t;
@@ -243,11 +274,16 @@ static int import_all(struct fl_db *db, struct fl_store *s, const git_oid *to,
 	pthread_cond_init(&q.not_empty, NULL);
 	pthread_cond_init(&q.not_full, NULL);
 	q.s = s;
-	q.to = to;
+	q.steps = steps;
+	q.nsteps = nsteps;
 	fl_refdata();   /* parsed once, before two threads can race to do it */
 	if (pthread_create(&t, NULL, worker, &q) != 0) {
-		struct ctx c = { db, s, st };
-		return fl_store_diff(s, NULL, to, one, &c);
+		e = 0;
+		for (size_t i = 0; i < nsteps && e >= 0; i++) {
+			struct ctx c = { db, s, st, { steps[i].author } };
+			e = fl_store_diff(s, NULL, &steps[i].to, one, &c);
+		}
+		return e;
 	}
 	for (;;) {
 		pthread_mutex_lock(&q.mu);
@@ -292,33 +328,42 @@ int fl_indexed_commit(git_oid *out, struct fl_db *db)
 	return e;
 }
 
-int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
-	      const git_oid *to, struct fl_import_stats *stats)
+int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
+	      size_t nsteps, int fresh, struct fl_import_stats *stats)
 {
 	struct fl_import_stats local = { 0, 0, 0, 0 };
-	struct ctx c = { db, s, stats ? stats : &local };
+	struct fl_import_stats *st = stats ? stats : &local;
 	char hex[GIT_OID_HEXSZ + 1];
-	int e, bulk = from ? 0 : fl_db_set_bulk(db, 1);
+	int e, bulk = fresh ? fl_db_set_bulk(db, 1) : 0;
+	size_t i;
 
 	if ((e = fl_db_begin(db)) < 0)
 		goto out;
 	/* Big imports touch pages all over the B-trees: give them room. */
 	fl_db_exec(db, "PRAGMA cache_size = -16384");
-	fl_trace("import: %s", from ? "the difference" : "everything");
-	if (!from) {
+	fl_trace("import: %s of %zu branches", fresh ? "everything" : "the difference", nsteps);
+	if (fresh) {
 		fl_db_clear_records(db);
+		fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit' OR key LIKE 'indexed %'");
 		fl_db_set_fresh(db, 1);
-		e = import_all(db, s, to, c.st);
+		e = import_all(db, s, steps, nsteps, st);
 	} else {
-		e = fl_store_diff(s, from, to, one, &c);
+		e = 0;
+		for (i = 0; i < nsteps && e >= 0; i++) {
+			struct ctx c = { db, s, st, { steps[i].author } };
+			e = fl_store_diff(s, steps[i].has_from ? &steps[i].from : NULL, &steps[i].to,
+					  one, &c);
+		}
 	}
 	if (e < 0) {
 		fl_db_rollback(db);
 		goto out;
 	}
-	fl_trace("import: read %zu, committing", c.st->added + c.st->changed + c.st->removed);
-	git_oid_tostr(hex, sizeof(hex), to);
-	fl_db_meta_set(db, "indexed_commit", hex);
+	fl_trace("import: read %zu, committing", st->added + st->changed + st->removed);
+	for (i = 0; i < nsteps; i++) {
+		git_oid_tostr(hex, sizeof(hex), &steps[i].to);
+		fl_db_meta_set(db, steps[i].key, hex);
+	}
 	e = fl_db_commit(db);
 	fl_trace("import: committed");
 	/*
@@ -326,10 +371,142 @@ int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
 	 * import in WAL mode would leave a WAL as large as the index for every
 	 * later command to scan: fold it in and truncate it now.
 	 */
-	if (e == 0 && !bulk && c.st->added + c.st->changed + c.st->removed > 1000)
+	if (e == 0 && !bulk && st->added + st->changed + st->removed > 1000)
 		fl_db_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
 out:
 	if (bulk)
 		fl_db_set_bulk(db, 0);
 	return e < 0 ? e : 0;
+}
+
+/* --- the branches the index is built from ------------------------------------ */
+
+static const char authors_prefix[] = FL_REMOTE_AUTHORS;
+
+void fl_import_steps_release(struct fl_import_step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(steps[i].key);
+		free(steps[i].author);
+	}
+	free(steps);
+}
+
+static void add_step(struct fl_import_step **v, size_t *n, size_t *alloc, const char *key,
+		     const char *author, const git_oid *to, char *indexed)
+{
+	struct fl_import_step *p;
+	if (*n == *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 16;
+		*v = xrealloc(*v, *alloc * sizeof(**v));
+	}
+	p = &(*v)[(*n)++];
+	memset(p, 0, sizeof(*p));
+	p->key = xstrdup(key);
+	p->author = author ? xstrdup(author) : NULL;
+	git_oid_cpy(&p->to, to);
+	p->has_from = indexed && git_oid_fromstr(&p->from, indexed) == 0;
+}
+
+int fl_import_plan(struct fl_import_step **out, size_t *nout, int *fresh, struct fl_db *db,
+		   struct fl_store *s, const char *me)
+{
+	git_repository *repo = fl_store_repo(s);
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	struct fl_import_step *v = NULL;
+	size_t n = 0, alloc = 0;
+	git_oid tip;
+	char *indexed;
+	int known = 0, e;
+	sqlite3_stmt *st = fl_db_stmt(db, "SELECT value FROM meta WHERE key = ?");
+
+	*out = NULL;
+	*nout = 0;
+#define INDEXED(key) (sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT), \
+		      indexed = sqlite3_step(st) == SQLITE_ROW ? \
+			xstrdup((const char *)sqlite3_column_text(st, 0)) : NULL, \
+		      sqlite3_reset(st), known |= indexed != NULL)
+	INDEXED("indexed_commit");
+	if (fl_store_ref(&tip, s, FL_BRANCH) == 0)
+		add_step(&v, &n, &alloc, "indexed_commit", me, &tip, indexed);
+	free(indexed);
+	INDEXED("indexed " FL_REMOTE_ROSTER);
+	if (fl_store_ref(&tip, s, FL_REMOTE_ROSTER) == 0)
+		add_step(&v, &n, &alloc, "indexed " FL_REMOTE_ROSTER, NULL, &tip, indexed);
+	free(indexed);
+	fl_clear_error();
+
+	if ((e = git_reference_iterator_glob_new(&it, repo, FL_REMOTE_AUTHORS "*")) < 0) {
+		fl_import_steps_release(v, n);
+		return fl_error(FL_ERROR, "cannot list the branches: %s", fl_git_error());
+	}
+	while (git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		const char *author = name + sizeof(authors_prefix) - 1;
+		const git_oid *id = git_reference_target(ref);
+		/* Our own records come from main, which is ahead of the central copy. */
+		if (id && fl_author_valid(author) && strcmp(author, me ? me : "")) {
+			char *key = xstrfmt("indexed %s", name);
+			INDEXED(key);
+			add_step(&v, &n, &alloc, key, author, id, indexed);
+			free(indexed);
+			free(key);
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+#undef INDEXED
+	/* Only what moved; everything when the index has nothing yet. */
+	*fresh = !known && n > 0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!*fresh && v[i].has_from && git_oid_equal(&v[i].from, &v[i].to)) {
+			free(v[i].key);
+			free(v[i].author);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*out = v;
+	*nout = k;
+	if (!k) {
+		free(v);
+		*out = NULL;
+	}
+	return 0;
+}
+
+int fl_import_refs(struct fl_db *db, struct fl_store *s, const char *me, int fresh,
+		   struct fl_import_stats *stats)
+{
+	struct fl_import_step *steps;
+	size_t n;
+	int plan_fresh, e;
+
+	if ((e = fl_import_plan(&steps, &n, &plan_fresh, db, s, me)) < 0)
+		return e;
+	if (fresh && !plan_fresh) {
+		/* A rebuild: every branch from nothing. */
+		fl_import_steps_release(steps, n);
+		fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit' OR key LIKE 'indexed %'");
+		if ((e = fl_import_plan(&steps, &n, &plan_fresh, db, s, me)) < 0)
+			return e;
+	}
+	e = n ? fl_import(db, s, steps, n, plan_fresh, stats) : 0;
+	if (e < 0 && !plan_fresh) {
+		/*
+		 * A commit the index remembers is gone (a repository restored
+		 * from a backup, say): rebuild instead of failing forever.
+		 */
+		fl_import_steps_release(steps, n);
+		fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit' OR key LIKE 'indexed %'");
+		if ((e = fl_import_plan(&steps, &n, &plan_fresh, db, s, me)) < 0)
+			return e;
+		e = n ? fl_import(db, s, steps, n, plan_fresh, stats) : 0;
+	}
+	fl_import_steps_release(steps, n);
+	if (e == 0)
+		fl_db_exec(db, "DELETE FROM meta WHERE key = 'refs_pending'");
+	return e;
 }

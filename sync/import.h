@@ -32,14 +32,52 @@ struct fl_import_stats {
 };
 
 /*
- * Applies the differences between commits `from` (NULL: start from an
- * empty index) and `to` to the index, in one transaction that also sets
- * meta.indexed_commit to `to`. roster.json is kept in meta.roster.
+ * The index is built from several branches of the local repository:
+ *
+ *   refs/heads/main                       our own records (FL_BRANCH)
+ *   refs/remotes/origin/roster            roster.json (the central main)
+ *   refs/remotes/origin/authors/<id>      each other author's records
+ *
+ * and remembers, per branch, the commit it reflects: meta.indexed_commit
+ * for main, meta."indexed <ref>" for the others. A branch may only add
+ * records under its author's directory; anything else on it is skipped
+ * and listed.
  */
-int fl_import(struct fl_db *db, struct fl_store *s, const git_oid *from,
-	      const git_oid *to, struct fl_import_stats *stats);
+struct fl_import_step {
+	char *key;            /* the meta key that remembers this branch */
+	char *author;         /* whose records; NULL for the roster's branch */
+	git_oid from, to;
+	int has_from;         /* 0: from nothing */
+};
 
-/* The commit the index reflects (FL_ENOTFOUND when none). */
+/*
+ * Applies the steps (each the difference between its from and to) to the
+ * index in one transaction that also records each step's `to`. `fresh`:
+ * the index is emptied first and every step read from nothing, on two
+ * threads.
+ */
+int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
+	      size_t nsteps, int fresh, struct fl_import_stats *stats);
+
+/*
+ * The steps that bring the index up to every branch (see above), `me`
+ * being the workspace's author id (origin/authors/<me> is skipped: main
+ * holds our records). *fresh is set when the index reflects no branch
+ * yet. Caller frees with fl_import_steps_release.
+ */
+int fl_import_plan(struct fl_import_step **out, size_t *n, int *fresh, struct fl_db *db,
+		   struct fl_store *s, const char *me);
+void fl_import_steps_release(struct fl_import_step *steps, size_t n);
+
+/*
+ * Brings the index up to every branch: fl_import_plan then fl_import;
+ * `fresh` rebuilds from nothing. When a commit the index remembers is
+ * gone, rebuilds rather than failing.
+ */
+int fl_import_refs(struct fl_db *db, struct fl_store *s, const char *me, int fresh,
+		   struct fl_import_stats *stats);
+
+/* The commit of main the index reflects (FL_ENOTFOUND when none). */
 int fl_indexed_commit(git_oid *out, struct fl_db *db);
 
 #endif

@@ -25,7 +25,6 @@
 #include "schema/base.h"
 #include "sync/store.h"
 
-#define MAIN_REF "refs/heads/main"
 
 /* --- choosing the subtransport ---------------------------------------------- */
 
@@ -170,6 +169,7 @@ struct wire {
 	int eof;
 	size_t sent;
 	unsigned objects;
+	const char *ref;
 };
 
 static int wire_write(struct wire *w, const char *data, size_t len)
@@ -248,7 +248,7 @@ static int read_pkt(struct wire *w, const char **data, size_t *len)
 }
 
 /* Reads the report-status lines in r; calls push_update_reference. */
-static int parse_report(const struct strbuf *r, const git_remote_callbacks *cb)
+static int parse_report(const struct strbuf *r, const char *ref, const git_remote_callbacks *cb)
 {
 	const char *p = r->buf, *end = r->buf + r->len;
 	int unpack_ok = 0, reported = 0, e = 0;
@@ -272,7 +272,7 @@ static int parse_report(const struct strbuf *r, const git_remote_callbacks *cb)
 			unpack_ok = !strcmp(line + 7, "ok");
 			if (!unpack_ok && cb->push_update_reference) {
 				char *why = xstrfmt("unpack failed: %s", line + 7);
-				e = cb->push_update_reference(MAIN_REF, why, cb->payload);
+				e = cb->push_update_reference(ref, why, cb->payload);
 				free(why);
 				reported = 1;
 			}
@@ -334,7 +334,7 @@ static int read_answer(struct wire *w)
 			goto done;
 		}
 	}
-	e = parse_report(&report, w->cb);
+	e = parse_report(&report, w->ref, w->cb);
 done:
 	strbuf_release(&report);
 	return e;
@@ -355,7 +355,8 @@ static __attribute__((noinline)) int push_connect(git_transport *t, const char *
 	return e < 0 ? e : t->ls(heads, nheads, t);
 }
 
-int fl_push(git_remote *remote, const git_oid *local, const git_remote_callbacks *cb)
+int fl_push(git_remote *remote, const char *ref, const git_oid *local,
+	    const git_remote_callbacks *cb)
 {
 	git_repository *repo = git_remote_owner(remote);
 	const char *url = git_remote_url(remote);
@@ -390,14 +391,14 @@ int fl_push(git_remote *remote, const git_oid *local, const git_remote_callbacks
 	if ((e = push_connect(t, url, &opts, &heads, &nheads)) < 0)
 		goto done;
 	for (i = 0; i < nheads; i++)
-		if (!strcmp(heads[i]->name, MAIN_REF) && !git_oid_is_zero(&heads[i]->oid)) {
+		if (!strcmp(heads[i]->name, ref) && !git_oid_is_zero(&heads[i]->oid)) {
 			git_oid_cpy(&remote_tip, &heads[i]->oid);
 			have_remote = 1;
 		}
 	if (have_remote && git_oid_equal(&remote_tip, local)) {
 		/* already there (an earlier, interrupted sync got through) */
 		e = cb->push_update_reference ?
-		    cb->push_update_reference(MAIN_REF, NULL, cb->payload) : 0;
+		    cb->push_update_reference(ref, NULL, cb->payload) : 0;
 		goto done;
 	}
 	if (have_remote) {
@@ -428,6 +429,7 @@ int fl_push(git_remote *remote, const git_oid *local, const git_remote_callbacks
 	w->st = st;
 	w->cb = cb;
 	w->objects = (unsigned)git_packbuilder_object_count(pb);
+	w->ref = ref;
 	memset(old_hex, '0', GIT_OID_HEXSZ);
 	old_hex[GIT_OID_HEXSZ] = '\0';
 	if (have_remote)
@@ -435,7 +437,7 @@ int fl_push(git_remote *remote, const git_oid *local, const git_remote_callbacks
 	git_oid_tostr(new_hex, sizeof(new_hex), local);
 	{
 		char line[256];
-		int n = snprintf(line, sizeof(line), "%s %s %s%c%s\n", old_hex, new_hex, MAIN_REF,
+		int n = snprintf(line, sizeof(line), "%s %s %s%c%s\n", old_hex, new_hex, ref,
 				 '\0', "report-status side-band-64k agent=fieldlog");
 		strbuf_addf(&cmd, "%04x", n + 4);
 		strbuf_add(&cmd, line, (size_t)n);

@@ -1,5 +1,5 @@
 /*
- * push.h: sending main to the central repository in time proportional to
+ * push.h: sending one branch to the central repository in time proportional to
  * what is new, not to the size of the repository.
  *
  * Why not git_remote_push: libgit2 1.5 builds the pack by first marking
@@ -25,15 +25,16 @@
 int fl_push_supported(const char *url);
 
 /*
- * Makes main of the repository `remote` (a network URL) points at the
+ * Makes `ref` of the repository `remote` (a network URL) point at the
  * commit `local`, which must descend from it. Honours the callbacks as
  * git_remote_push does: credentials, certificate_check,
  * push_transfer_progress, sideband_progress (the hook's messages) and
  * push_update_reference (with the server's reason when it refused the
- * update). Returns 0, GIT_ENONFASTFORWARD when the server's main is not an
+ * update). Returns 0, GIT_ENONFASTFORWARD when the server's ref is not an
  * ancestor of local (fetch and merge first), or a negative libgit2 error
  * with git_error_last() set.
  */
-int fl_push(git_remote *remote, const git_oid *local, const git_remote_callbacks *cb);
+int fl_push(git_remote *remote, const char *ref, const git_oid *local,
+	    const git_remote_callbacks *cb);
 
 #endif

@@ -23,6 +23,18 @@
 #define FL_BRANCH "refs/heads/main"
 #define FL_REMOTE_BRANCH "refs/remotes/origin/main"
 
+/*
+ * The central repository has one branch per author, refs/heads/authors/<id>
+ * (FL_CENTRAL_AUTHORS), whose tree holds only that author's records, and
+ * main, which holds roster.json. Locally, main is our own branch (its
+ * central copy is FL_REMOTE_BRANCH); the central main is FL_REMOTE_ROSTER,
+ * and others' branches are FL_REMOTE_AUTHORS<id>.
+ */
+#define FL_CENTRAL_AUTHORS "refs/heads/authors/"
+#define FL_CENTRAL_MAIN "refs/heads/main"
+#define FL_REMOTE_ROSTER "refs/remotes/origin/roster"
+#define FL_REMOTE_AUTHORS "refs/remotes/origin/authors/"
+
 struct fl_store;
 
 /* Starts libgit2 once per process (SIGPIPE ignored, fsync on). */

@@ -33,6 +33,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/check.h"
 #include "sync/import.h"
 #include "sync/merge.h"
 #include "sync/push.h"
@@ -116,6 +117,7 @@ struct cb {
 	int cred_attempts;
 	struct strbuf sideband;
 	char *rejected;        /* status of our ref from the server, if refused */
+	size_t tips;           /* refs a fetch updated */
 };
 
 static int cb_credentials(git_credential **out, const char *url, const char *user_from_url,
@@ -205,7 +207,9 @@ static int cb_update_ref(const char *refname, const char *status, void *payload)
 
 static int cb_update_tips(const char *refname, const git_oid *a, const git_oid *b, void *payload)
 {
-	(void)refname, (void)a, (void)b, (void)payload;
+	struct cb *c = payload;
+	(void)refname, (void)a, (void)b;
+	c->tips++;
 	progressed();
 	return 0;
 }
@@ -254,21 +258,96 @@ static int auth_error(void)
 			" failed; check the login and token: fieldlog remote set-token)");
 }
 
-static const char fetch_spec[] = "+refs/heads/main:refs/remotes/origin/main";
+/* --- which branches --------------------------------------------------------- */
 
-static int do_fetch(git_repository *repo, const struct fl_sync_opts *o)
+/*
+ * The central repository has a branch per author (store.h). We fetch our
+ * own (into origin/main, so that merging our devices' work is the usual
+ * two-branch affair), main (the roster), and: a reviewer everyone's, an
+ * officer the reviewers' (their answers). Officers never download each
+ * other's records: at national scale that is what made a day's sync cost
+ * 20 MB.
+ */
+struct ids {
+	char **v;
+	size_t n;
+};
+
+static void ids_add(struct ids *l, const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], id))
+			return;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = xstrdup(id);
+}
+
+static void ids_release(struct ids *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* The reviewers in the roster we last fetched (none when there is none). */
+static void roster_reviewers(struct ids *out, struct fl_store *s, const char *me)
+{
+	git_oid tip;
+	cJSON *roster = NULL;
+	const cJSON *p;
+
+	if (fl_store_ref(&tip, s, FL_REMOTE_ROSTER) == 0 && fl_roster_read(&roster, s, &tip) == 0)
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(roster, "people")) {
+			const char *id = fl_json_str(p, "id"), *role = fl_json_str(p, "role");
+			if (id && role && !strcmp(role, "reviewer") && strcmp(id, me ? me : ""))
+				ids_add(out, id);
+		}
+	cJSON_Delete(roster);
+	fl_clear_error();
+}
+
+/* Whether a is a subset of b. */
+static int ids_within(const struct ids *a, const struct ids *b)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		size_t j;
+		for (j = 0; j < b->n && strcmp(a->v[i], b->v[j]); j++)
+			;
+		if (j == b->n)
+			return 0;
+	}
+	return 1;
+}
+
+static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int everyone,
+		    const struct ids *others)
 {
 	git_remote *r = NULL;
 	git_fetch_options fo;
-	struct cb c = { o, 0, STRBUF_INIT, NULL };
-	char *specs[] = { (char *)fetch_spec };
-	git_strarray refspecs = { specs, 1 };
+	struct cb c = { o, 0, STRBUF_INIT, NULL, 0 };
+	size_t n = 0, i;
+	char **specs = xcalloc(3 + others->n, sizeof(*specs));
+	git_strarray refspecs;
 	int e;
+
+	specs[n++] = xstrfmt("+%s%s:%s", FL_CENTRAL_AUTHORS, o->me, FL_REMOTE_BRANCH);
+	specs[n++] = xstrfmt("+%s:%s", FL_CENTRAL_MAIN, FL_REMOTE_ROSTER);
+	if (everyone)
+		specs[n++] = xstrfmt("+%s*:%s*", FL_CENTRAL_AUTHORS, FL_REMOTE_AUTHORS);
+	else
+		for (i = 0; i < others->n; i++)
+			specs[n++] = xstrfmt("+%s%s:%s%s", FL_CENTRAL_AUTHORS, others->v[i],
+					     FL_REMOTE_AUTHORS, others->v[i]);
+	refspecs.strings = specs;
+	refspecs.count = n;
 
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	callbacks(&fo.callbacks, &c);
 	fo.prune = GIT_FETCH_NO_PRUNE;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
 	if ((e = git_remote_create_anonymous(&r, repo, o->url)) < 0) {
 		e = fl_error(FL_ERROR, "bad central repository URL '%s': %s", o->url, fl_git_error());
 		goto done;
@@ -278,23 +357,56 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o)
 	watch_stop();
 	if (o->progress)
 		fputc('\r', stderr);
-	if (e < 0)
+	if (e < 0) {
 		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
+	} else if (c.tips > 64) {
+		/* Thousands of loose ref files would slow every later look-up. */
+		git_refdb *db = NULL;
+		if (git_repository_refdb(&db, repo) == 0)
+			git_refdb_compress(db);
+		git_refdb_free(db);
+	}
 done:
 	git_remote_free(r);
 	strbuf_release(&c.sideband);
 	free(c.rejected);
+	for (i = 0; i < n; i++)
+		free(specs[i]);
+	free(specs);
 	return e;
 }
 
-/* Pushes main; FL_EEXISTS when the server has moved on (non-fast-forward). */
+/*
+ * Fetches what we follow; an officer whose fetch brought a roster with
+ * new reviewers fetches their branches too.
+ */
+static int fetch_all(struct fl_store *s, const struct fl_sync_opts *o, int everyone)
+{
+	struct ids before = { NULL, 0 }, after = { NULL, 0 };
+	int e;
+
+	if (!everyone)
+		roster_reviewers(&before, s, o->me);
+	e = do_fetch(fl_store_repo(s), o, everyone, &before);
+	if (e == 0 && !everyone) {
+		roster_reviewers(&after, s, o->me);
+		if (!ids_within(&after, &before))
+			e = do_fetch(fl_store_repo(s), o, 0, &after);
+	}
+	ids_release(&before);
+	ids_release(&after);
+	return e;
+}
+
+/* Pushes main to our branch; FL_EEXISTS when it has moved on (non-fast-forward). */
 static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message)
 {
 	git_remote *r = NULL;
 	git_push_options po;
-	struct cb c = { o, 0, STRBUF_INIT, NULL };
-	char *specs[] = { (char *)"refs/heads/main:refs/heads/main" };
-	git_strarray refspecs = { specs, 1 };
+	struct cb c = { o, 0, STRBUF_INIT, NULL, 0 };
+	char *ours = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me);
+	char *spec = xstrfmt("%s:%s", FL_BRANCH, ours);
+	git_strarray refspecs = { &spec, 1 };
 	int e;
 
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
@@ -308,7 +420,7 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 		git_oid main;
 		e = git_reference_name_to_id(&main, repo, FL_BRANCH);
 		if (e == 0)
-			e = fl_push(r, &main, &po.callbacks);
+			e = fl_push(r, ours, &main, &po.callbacks);
 	} else {
 		e = git_remote_push(r, &refspecs, &po);   /* a local path */
 	}
@@ -355,6 +467,8 @@ done:
 	git_remote_free(r);
 	strbuf_release(&c.sideband);
 	free(c.rejected);
+	free(ours);
+	free(spec);
 	return e;
 }
 
@@ -642,17 +756,15 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 		const struct fl_sync_opts *o)
 {
 	git_repository *repo = fl_store_repo(s);
-	git_oid before, after, origin_before;
-	int have_before, have_origin_before, e = 0, round;
+	int have_before, e = 0, round;
 
 	memset(out, 0, sizeof(*out));
-	have_origin_before = fl_store_ref(&origin_before, s, FL_REMOTE_BRANCH) == 0;
-	fl_clear_error();
 
+	fl_db_meta_set(db, "refs_pending", "1");   /* until the import (workspace.c) */
 	for (round = 0;; round++) {
 		git_oid main, origin;
 		fl_trace("sync: fetch");
-		if ((e = do_fetch(repo, o)) < 0)
+		if ((e = fetch_all(s, o, o->everyone)) < 0)
 			break;
 		fl_trace("sync: merge");
 		if ((e = integrate(s, o, &out->conflicts)) < 0)
@@ -671,10 +783,10 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 		}
 		if (e < 0)
 			break;
-		/* Confirmed: the central main is now our main. */
+		/* Confirmed: our central branch is now our main. */
 		git_reference *ref = NULL;
 		if (git_reference_create(&ref, repo, FL_REMOTE_BRANCH, &main, 1, "sync: pushed") < 0)
-			e = fl_error(FL_ERROR, "cannot update origin/main: %s", fl_git_error());
+			e = fl_error(FL_ERROR, "cannot update %s: %s", FL_REMOTE_BRANCH, fl_git_error());
 		git_reference_free(ref);
 		out->sent += pending;
 		break;
@@ -682,27 +794,23 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 	if (e == FL_EEXISTS)
 		e = fl_error(FL_ERROR, "the central repository kept moving; try again");
 
-	/* Import whatever main now holds, even after a failed push. */
-	have_before = fl_indexed_commit(&before, db) == 0;
-	if (fl_store_ref(&after, s, FL_BRANCH) == 0 &&
-	    (!have_before || !git_oid_equal(&before, &after))) {
+	/* Import whatever the branches now hold, even after a failed push. */
+	{
 		struct fl_import_stats st = { 0, 0, 0, 0 };
 		char *msg = e < 0 ? xstrdup(fl_last_error()) : NULL;
 		fl_trace("sync: import");
-		int ie = fl_import(db, s, have_before ? &before : NULL, &after, &st);
+		int ie = fl_import_refs(db, s, o->me, 0, &st);
 		if (ie < 0 && e == 0)
 			e = ie;
 		else if (msg)
 			fl_error(e, "%s", msg);
+		else if (e == 0)
+			fl_clear_error();
 		free(msg);
 		out->received = st.added + st.changed + st.removed + st.skipped;
 		out->skipped = st.skipped;
 		fl_trace("sync: imported %zu", out->received);
-	} else if (e == 0) {
-		fl_clear_error();
 	}
-	(void)have_origin_before;
-	(void)origin_before;
 	return e;
 }
 
@@ -727,13 +835,13 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 	if ((e = fl_store_init(&s, tmp)) < 0)
 		goto done;
 	fl_trace("clone: fetch");
-	if ((e = do_fetch(fl_store_repo(s), o)) < 0 || (e = integrate(s, o, &conflicts)) < 0)
+	if ((e = fetch_all(s, o, o->everyone)) < 0 || (e = integrate(s, o, &conflicts)) < 0)
 		goto done;
 	fl_trace("clone: fetched");
 
 	/* Fill in who we are from the roster. */
 	git_oid head;
-	if (fl_store_ref(&head, s, FL_BRANCH) == 0) {
+	if (fl_store_ref(&head, s, FL_REMOTE_ROSTER) == 0) {
 		struct strbuf sb = STRBUF_INIT;
 		cJSON *roster = NULL;
 		const cJSON *p;
@@ -762,6 +870,13 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 			     "give --name and --role (and ask the admin to add you)",
 			     fl_json_str(cfg, "id"));
 		goto done;
+	}
+	/* A reviewer follows everyone, which the roster may only now have said. */
+	if (!o->everyone && !strcmp(fl_json_str(cfg, "role"), "reviewer")) {
+		struct fl_sync_opts all = *o;
+		all.everyone = 1;
+		if ((e = fetch_all(s, &all, 1)) < 0)
+			goto done;
 	}
 	fl_store_free(s);
 	s = NULL;

@@ -17,6 +17,7 @@ struct fl_sync_opts {
 	const char *user;        /* https: user name (default: our id) */
 	const char *me;          /* our author id */
 	const char *name;        /* our display name (merge commits) */
+	int everyone;            /* a reviewer: fetch every author's branch */
 	int deadline;            /* seconds without progress before giving up */
 	int progress;            /* print progress on stderr */
 	int max_retries;         /* non-fast-forward rounds */
@@ -35,8 +36,10 @@ struct fl_sync_result {
 void fl_sync_opts_init(struct fl_sync_opts *o);
 
 /*
- * One sync: fetch the central main, merge it into ours, push, import
- * the difference into the index. Returns 0; FL_EOFFLINE when the central
+ * One sync: fetch our branch of the central repository (and the roster,
+ * and the branches we follow: every author's for a reviewer, the
+ * reviewers' for an officer), merge our branch into main, push main to
+ * it, import the differences into the index. Returns 0; FL_EOFFLINE when the central
  * repository could not be reached or stopped answering within the
  * deadline (local commits stay queued); FL_EREJECTED when it refused our
  * push (its reason in out->server_message); FL_ERROR otherwise.
@@ -47,7 +50,7 @@ void fl_sync_result_release(struct fl_sync_result *r);
 
 /*
  * For `init --remote`: creates DIR/repo.git, fetches the central
- * repository into it and points main at what it fetched. Fills missing
+ * repository into it (as a sync would) and points main at our branch. Fills missing
  * name/role/province of cfg from roster.json. An id that has records
  * centrally adopts them (a second device).
  */

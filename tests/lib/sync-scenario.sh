@@ -25,8 +25,13 @@
 #	                  `remote set-token`); the default does nothing
 #
 # and then calls sync_scenario, which adds the test blocks of the whole
-# scenario (central repository, joins, three rounds of edits and syncs, a
-# reviewer, the final "nothing to do" sync, identical replicas, fsck).
+# scenario (central repository, joins, two rounds of edits and syncs, a
+# reviewer who sees everything and answers, the final "nothing to do" sync,
+# what each replica holds, fsck).
+#
+# The central repository has a branch per author, refs/heads/authors/ID,
+# and main holds the roster (DESIGN section 7): an officer's sync fetches
+# its own branch and the reviewers', a reviewer's everyone's.
 # Everything runs in the test's scratch directory: srv/ holds the central
 # repository (srv/central.git), ws/ID the workspaces, out/ what commands
 # printed, ids/ the records each officer created.
@@ -194,40 +199,62 @@ for r in json.load(open(sys.argv[1])):
 }
 
 # scn_same_replicas ID...: every replica lists the same issues and visits,
-# exactly the ones the officers created (ids/), each once.
+# exactly the ones their authors created (ids/), each once. Officers hold
+# their own records (and the reviewers'), reviewers everyone's; replicas of
+# the same role and records are compared whole.
 scn_same_replicas () {
-	cat "$TEST_SCRATCH"/ids/*.issue | sort >"$TEST_SCRATCH/out/expect.issues" &&
-	cat "$TEST_SCRATCH"/ids/*.visit | sort >"$TEST_SCRATCH/out/expect.visits" &&
 	_scn_first= &&
 	for _scn_p in "$@"; do
+		scn_person "$_scn_p" &&
+		if [ "$scn_role" = reviewer ]; then
+			cat "$TEST_SCRATCH"/ids/*.issue | sort >"$TEST_SCRATCH/out/expect.issues" &&
+			cat "$TEST_SCRATCH"/ids/*.visit | sort >"$TEST_SCRATCH/out/expect.visits"
+		else
+			cat "$TEST_SCRATCH/ids/$_scn_p.issue" /dev/null 2>/dev/null |
+				sort >"$TEST_SCRATCH/out/expect.issues" &&
+			cat "$TEST_SCRATCH/ids/$_scn_p.visit" /dev/null 2>/dev/null |
+				sort >"$TEST_SCRATCH/out/expect.visits"
+		fi &&
 		scn_lists "$_scn_p" &&
 		scn_ids "$TEST_SCRATCH/out/$_scn_p.issues" >"$TEST_SCRATCH/out/actual.issues" &&
 		scn_ids "$TEST_SCRATCH/out/$_scn_p.visits" >"$TEST_SCRATCH/out/actual.visits" &&
 		test_cmp "$TEST_SCRATCH/out/expect.issues" "$TEST_SCRATCH/out/actual.issues" &&
-		test_cmp "$TEST_SCRATCH/out/expect.visits" "$TEST_SCRATCH/out/actual.visits" &&
-		if [ -n "$_scn_first" ]; then
-			test_cmp "$TEST_SCRATCH/out/$_scn_first.issues" "$TEST_SCRATCH/out/$_scn_p.issues" &&
-			test_cmp "$TEST_SCRATCH/out/$_scn_first.visits" "$TEST_SCRATCH/out/$_scn_p.visits"
-		else
-			_scn_first=$_scn_p
-		fi || return 1
+		test_cmp "$TEST_SCRATCH/out/expect.visits" "$TEST_SCRATCH/out/actual.visits" || return 1
 	done
 }
 
-# scn_central_has_ids: each created record is in the central main exactly
-# once, under its author's directory.
+# scn_officer_view OFFICER REVIEWER: what the officer lists of its own
+# records is what the reviewer lists of them, field for field.
+scn_officer_view () {
+	scn_lists "$1" && scn_lists "$2" &&
+	"$PYTHON" -c '
+import json, sys
+mine = {r["id"]: r for r in json.load(open(sys.argv[1]))}
+theirs = {r["id"]: r for r in json.load(open(sys.argv[2])) if r["id"] in mine}
+sys.exit(0 if mine == theirs else "%s and the reviewer differ" % sys.argv[3])' \
+		"$TEST_SCRATCH/out/$1.issues" "$TEST_SCRATCH/out/$2.issues" "$1"
+}
+
+# scn_central_has_ids: each created record is on its author's central
+# branch exactly once, under its author's directory, and that branch holds
+# nothing else.
 scn_central_has_ids () {
-	git --git-dir="$SCN_CENTRAL" ls-tree -r --name-only main >"$TEST_SCRATCH/out/central.paths" &&
 	for _scn_f in "$TEST_SCRATCH"/ids/*.issue "$TEST_SCRATCH"/ids/*.visit; do
 		[ -f "$_scn_f" ] || continue
 		_scn_b=${_scn_f##*/}
 		_scn_author=${_scn_b%.*}
 		_scn_kind=${_scn_b##*.}
+		git --git-dir="$SCN_CENTRAL" ls-tree -r --name-only "authors/$_scn_author" \
+			>"$TEST_SCRATCH/out/central.paths" &&
+		if grep -v "^$(author_dir "$_scn_author")/" "$TEST_SCRATCH/out/central.paths"; then
+			echo "authors/$_scn_author holds files of others" >&2
+			return 1
+		fi &&
 		while read -r _scn_id; do
 			_scn_n=$(grep -c "^$(author_dir "$_scn_author")/$_scn_kind/$_scn_id\.json\$" \
 				"$TEST_SCRATCH/out/central.paths")
 			[ "$_scn_n" = 1 ] || {
-				echo "central main has $_scn_n files for $_scn_author/$_scn_kind $_scn_id" >&2
+				echo "authors/$_scn_author has $_scn_n files for $_scn_kind $_scn_id" >&2
 				return 1
 			}
 		done <"$_scn_f" || return 1
@@ -257,30 +284,49 @@ scn_foreign_record () {
 	echo "$_scn_path"
 }
 
+# scn_stock_clone GIT-URL ID DIR: a stock git working tree of ID's central
+# branch (an empty one with that remote when ID has no branch yet).
+scn_stock_clone () {
+	rm -rf "$3" &&
+	if git ls-remote --exit-code "$1" "refs/heads/authors/$2" >/dev/null; then
+		git clone -q --branch "authors/$2" "$1" "$3"
+	else
+		git init -q "$3" && git -C "$3" remote add origin "$1"
+	fi
+}
+
 # scn_push_as_other GIT-URL LOGIN-ID OTHER-ID: with stock git and LOGIN-ID's
 # credentials (in GIT-URL or GIT_SSH_COMMAND), pushes a valid record of
-# OTHER-ID under OTHER-ID's directory, authored as OTHER-ID@fieldlog (so
-# that only the server's name for the pusher can tell): the push is
-# refused, the reason reaches the pusher, and central main does not move.
+# OTHER-ID under OTHER-ID's directory to OTHER-ID's branch, authored as
+# OTHER-ID@fieldlog (so that only the server's name for the pusher can
+# tell): the push is refused, the reason reaches the pusher, and the branch
+# does not move.
 scn_push_as_other () {
 	_scn_clone=$TEST_SCRATCH/stock-$2 &&
-	rm -rf "$_scn_clone" &&
-	git clone -q "$1" "$_scn_clone" &&
+	scn_stock_clone "$1" "$3" "$_scn_clone" &&
 	_scn_path=$(scn_foreign_record "$3" "$TEST_SCRATCH/out/foreign.json") &&
 	mkdir -p "$_scn_clone/${_scn_path%/*}" &&
 	cp "$TEST_SCRATCH/out/foreign.json" "$_scn_clone/$_scn_path" &&
 	git -C "$_scn_clone" add "$_scn_path" &&
 	GIT_AUTHOR_EMAIL=$3@fieldlog GIT_COMMITTER_EMAIL=$3@fieldlog \
 		git -C "$_scn_clone" commit -q -m "a record of $3 pushed by $2" &&
-	_scn_before=$(git --git-dir="$SCN_CENTRAL" rev-parse main) &&
-	test_must_fail git -C "$_scn_clone" push origin HEAD:refs/heads/main \
+	_scn_before=$(git --git-dir="$SCN_CENTRAL" rev-parse -q --verify "authors/$3") ;
+	test_must_fail git -C "$_scn_clone" push origin "HEAD:refs/heads/authors/$3" \
 		>"$TEST_SCRATCH/out/push-as-other" 2>&1
 	_scn_rc=$?
 	cat "$TEST_SCRATCH/out/push-as-other"
 	[ $_scn_rc = 0 ] &&
-	test "$(git --git-dir="$SCN_CENTRAL" rev-parse main)" = "$_scn_before" &&
+	test "$(git --git-dir="$SCN_CENTRAL" rev-parse -q --verify "authors/$3")" = "$_scn_before" &&
 	grep "pre-receive hook declined" "$TEST_SCRATCH/out/push-as-other" &&
-	# the hook's reason: the path, and that it is not the pusher's directory
+	# the hook's reason: whose branch it is, and who the pusher is
+	grep "^remote: .*authors/$3: '$2' may only push refs/heads/authors/$2" \
+		"$TEST_SCRATCH/out/push-as-other" &&
+	# and its own branch does not take the other's record either
+	git -C "$_scn_clone" push origin "HEAD:refs/heads/authors/$2" \
+		>"$TEST_SCRATCH/out/push-as-other" 2>&1
+	_scn_rc=$?
+	cat "$TEST_SCRATCH/out/push-as-other"
+	[ $_scn_rc != 0 ] &&
 	grep "^remote: .*$_scn_path" "$TEST_SCRATCH/out/push-as-other" &&
 	grep "^remote: .*not under '$(author_dir "$2")/'" "$TEST_SCRATCH/out/push-as-other"
 }
@@ -289,15 +335,14 @@ scn_push_as_other () {
 # ID's credentials, is accepted.
 scn_push_own () {
 	_scn_clone=$TEST_SCRATCH/stock-own-$2 &&
-	rm -rf "$_scn_clone" &&
-	git clone -q "$1" "$_scn_clone" &&
+	scn_stock_clone "$1" "$2" "$_scn_clone" &&
 	_scn_path=$(scn_foreign_record "$2" "$TEST_SCRATCH/out/own.json") &&
 	mkdir -p "$_scn_clone/${_scn_path%/*}" &&
 	cp "$TEST_SCRATCH/out/own.json" "$_scn_clone/$_scn_path" &&
 	git -C "$_scn_clone" add "$_scn_path" &&
 	GIT_AUTHOR_EMAIL=$2@fieldlog git -C "$_scn_clone" commit -q -m "own record of $2" &&
-	git -C "$_scn_clone" push -q origin HEAD:refs/heads/main &&
-	git --git-dir="$SCN_CENTRAL" cat-file -e "main:$_scn_path" &&
+	git -C "$_scn_clone" push -q origin "HEAD:refs/heads/authors/$2" &&
+	git --git-dir="$SCN_CENTRAL" cat-file -e "authors/$2:$_scn_path" &&
 	_scn_id=${_scn_path##*/} &&
 	echo "${_scn_id%.json}" >>"$TEST_SCRATCH/ids/$2.issue"
 }
@@ -352,8 +397,8 @@ sync_scenario () {
 		scn_add_issue chi.le "Khiếu nại về bồi thường" &&
 		scn_add_visit chi.le 2025-09-10 "Tiếp công dân" &&
 		scn_sync an.nguyen "sent 3, received 0, conflicts 0" &&
-		scn_sync binh.tran "sent 3, received 3, conflicts 0" &&
-		scn_sync chi.le "sent 3, received 6, conflicts 0" &&
+		scn_sync binh.tran "sent 3, received 0, conflicts 0" &&
+		scn_sync chi.le "sent 3, received 0, conflicts 0" &&
 		for p in $SCN_OFFICERS; do
 			scn_fl $p status >out/$p.status &&
 			grep "local versions not yet sent: 0" out/$p.status || return 1
@@ -367,8 +412,10 @@ sync_scenario () {
 			scn_add_visit $p 2025-09-11 "Vòng hai: $p" || return 1
 		done &&
 		scn_sync chi.le "sent 2, received 0, conflicts 0" &&
-		scn_sync binh.tran "sent 2, received 4, conflicts 0" &&
-		scn_sync an.nguyen "sent 2, received 8, conflicts 0"
+		scn_sync binh.tran "sent 2, received 0, conflicts 0" &&
+		scn_sync an.nguyen "sent 2, received 0, conflicts 0" &&
+		# officers do not download each other
+		scn_same_replicas $SCN_OFFICERS
 	'
 
 	test_expect_success 'the reviewer joins with init --remote and syncs' '
@@ -377,10 +424,18 @@ sync_scenario () {
 		scn_sync $SCN_REVIEWER "sent 0, received 0, conflicts 0"
 	'
 
-	test_expect_success 'round 3: officers catch up' '
-		scn_sync an.nguyen "sent 0, received 0, conflicts 0" &&
-		scn_sync binh.tran "sent 0, received 2, conflicts 0" &&
-		scn_sync chi.le "sent 0, received 4, conflicts 0"
+	test_expect_success 'round 3: the reviewer answers; officers receive the answer' '
+		first=$(head -n 1 ids/binh.tran.issue) &&
+		scn_fl $SCN_REVIEWER respond "$first" --status answered \
+			--text "Bộ đã ghi nhận, đề nghị tỉnh báo cáo tiến độ" >/dev/null &&
+		scn_sync $SCN_REVIEWER "sent 1, received 0, conflicts 0" &&
+		scn_sync binh.tran "sent 0, received 1, conflicts 0" &&
+		scn_fl binh.tran issue show "$first" >out/answered &&
+		grep "Bộ đã ghi nhận" out/answered &&
+		scn_sync an.nguyen "sent 0, received 1, conflicts 0" &&
+		scn_sync chi.le "sent 0, received 1, conflicts 0" &&
+		git --git-dir="$SCN_CENTRAL" ls-tree -r --name-only authors/$SCN_REVIEWER >out/rev.paths &&
+		test_line_count = 1 out/rev.paths
 	'
 
 	test_expect_success 'final sync everywhere: sent 0, received 0, conflicts 0' '
@@ -389,9 +444,10 @@ sync_scenario () {
 		done
 	'
 
-	test_expect_success 'all four replicas list the same issues and visits, each once' '
+	test_expect_success 'each replica holds what it follows, each record once' '
 		scn_same_replicas $SCN_ALL &&
 		for p in $SCN_OFFICERS; do
+			scn_officer_view $p $SCN_REVIEWER &&
 			first=$(head -n 1 ids/$p.issue) &&
 			scn_fl $SCN_REVIEWER issue show "$first" --json >out/shown &&
 			test "$(json_get status severity <out/shown)" = "in_progress
@@ -399,10 +455,13 @@ urgent" || return 1
 		done
 	'
 
-	test_expect_success 'central main holds every record once, under its author' '
+	test_expect_success 'central: every record once, on its author\''s branch; main the roster' '
 		scn_central_has_ids &&
 		git --git-dir="$SCN_CENTRAL" show main:roster.json >out/roster.after &&
-		test_cmp out/roster.json out/roster.after
+		test_cmp out/roster.json out/roster.after &&
+		git --git-dir="$SCN_CENTRAL" ls-tree -r --name-only main >out/main.paths &&
+		echo roster.json >out/main.expect &&
+		test_cmp out/main.expect out/main.paths
 	'
 
 	test_expect_success 'git fsck --strict: central and every workspace' '
@@ -411,21 +470,20 @@ urgent" || return 1
 
 	# fieldlog builds the pack itself on network transports (sync/push.h):
 	# what is new, not a walk of the whole remote tree as libgit2 does.
-	test_expect_success 'a push after a merge sends only what is new' '
+	test_expect_success 'a push sends only what is new' '
 		scn_add_issue binh.tran "Thiếu máy tính cho bộ phận một cửa" &&
 		scn_sync binh.tran "sent 1, received 0, conflicts 0" &&
 		scn_add_issue an.nguyen "Chưa bàn giao hồ sơ địa chính" &&
 		(FIELDLOG_TRACE=1 && export FIELDLOG_TRACE &&
-		 scn_sync an.nguyen "sent 1, received 1, conflicts 0") &&
+		 scn_sync an.nguyen "sent 1, received 0, conflicts 0") &&
 		case $(scn_url) in
 		file://*) ;;   # a local path: git_remote_push
 		*)
-			# the new commit, its blob, issue, author, bucket and root
-			# trees; the merge commit and its root tree
-			grep "^trace: .* push: 8 objects\$" out/an.nguyen.sync.err ;;
+			# the new commit, its blob, issue, author, bucket and root trees
+			grep "^trace: .* push: 6 objects\$" out/an.nguyen.sync.err ;;
 		esac &&
-		scn_sync binh.tran "sent 0, received 1, conflicts 0" &&
-		scn_same_replicas an.nguyen binh.tran &&
+		scn_sync $SCN_REVIEWER "sent 0, received 2, conflicts 0" &&
+		scn_same_replicas an.nguyen binh.tran $SCN_REVIEWER &&
 		git --git-dir="$SCN_CENTRAL" fsck --strict --no-dangling
 	'
 }
