@@ -4,10 +4,12 @@
 # what any git client meets: `server init`, `roster add|list`, then pushes
 # over a plain path and git daemon (no pusher name: each commit is judged by
 # its author, <id>@fieldlog) and over http (REMOTE_USER names the pusher).
-# Valid records go in; writing in someone else's directory, deleting, a
-# non-canonical or invalid file, a symlink, a force push, a response by an
-# officer, a change to roster.json, and a merge that reverts someone's
-# record are refused, and the reason reaches the pusher's terminal.
+# Each author pushes to refs/heads/authors/<id>; main holds the roster.
+# Valid records go in; writing in someone else's directory or branch,
+# deleting, a non-canonical or invalid file, a symlink, a force push, a
+# response by an officer, a change to roster.json or main, another's
+# commits merged in, and a merge that drops a record are refused, and the
+# reason reaches the pusher's terminal.
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
@@ -21,6 +23,7 @@ ID5=01JC8Z5Q3H2M4N6P8R0T2V4X73
 ID6=01JC8Z5Q3H2M4N6P8R0T2V4X74
 ID7=01JC8Z5Q3H2M4N6P8R0T2V4X75
 ID8=01JC8Z5Q3H2M4N6P8R0T2V4X76
+ID9=01JC8Z5Q3H2M4N6P8R0T2V4X77
 
 CENTRAL=$TEST_SCRATCH/srv/central.git
 
@@ -64,20 +67,47 @@ central_main () {
 	git --git-dir="$CENTRAL" rev-parse refs/heads/main
 }
 
+# central_ref AUTHOR: the commit of AUTHOR's central branch (empty: none).
+central_ref () {
+	git --git-dir="$CENTRAL" rev-parse -q --verify "refs/heads/authors/$1" || :
+}
+
+# start CLONE URL AUTHOR: a stock git working tree of AUTHOR's central
+# branch (an empty one with that remote when AUTHOR has none yet), which
+# push_ok and push_refused push to.
+start () {
+	if git ls-remote --exit-code "$2" "refs/heads/authors/$3" >/dev/null; then
+		git clone -q --branch "authors/$3" "$2" "$1"
+	else
+		git init -q "$1" && git -C "$1" remote add origin "$2"
+	fi &&
+	git -C "$1" config fieldlog.author "$3"
+}
+
+# push_ok CLONE [URL]: the push to the clone's branch is accepted, silently.
+push_ok () {
+	_a=$(git -C "$1" config fieldlog.author) &&
+	git -C "$1" push "${2:-origin}" "HEAD:refs/heads/authors/$_a" 2>err &&
+	cat err &&
+	! grep "fieldlog:" err &&
+	test "$(central_ref "$_a")" = "$(git -C "$1" rev-parse HEAD)"
+}
+
 # push_refused CLONE URL PATTERN [REFSPEC]: the push fails, the pusher sees
-# the hook's one-line reason matching PATTERN, main does not move, and CLONE
-# goes back to the central main. The hook must have refused, not crashed
+# the hook's one-line reason matching PATTERN, the clone's branch does not
+# move, and CLONE goes back to it. The hook must have refused, not crashed
 # (a sanitizer report reaches the pusher as well).
 push_refused () {
-	_before=$(central_main) &&
-	test_must_fail git -C "$1" push "$2" "${4:-HEAD:refs/heads/main}" 2>err &&
+	_a=$(git -C "$1" config fieldlog.author) &&
+	_before=$(central_ref "$_a") &&
+	test_must_fail git -C "$1" push "$2" "${4:-HEAD:refs/heads/authors/$_a}" 2>err &&
 	cat err &&
 	! grep -i "sanitizer\|runtime error" err &&
 	grep "^remote: fieldlog: refused" err >reason &&
 	test_line_count = 1 reason &&
 	grep -e "$3" reason &&
-	test "$(central_main)" = "$_before" &&
-	git -C "$1" fetch -q "$CENTRAL" main &&
+	test "$(central_ref "$_a")" = "$_before" &&
+	git -C "$1" fetch -q "$CENTRAL" "refs/heads/authors/$_a" &&
 	git -C "$1" reset -q --hard FETCH_HEAD
 }
 
@@ -190,14 +220,11 @@ test_expect_success 'roster add again replaces the person; unchanged is a no-op'
 '
 
 test_expect_success 'path push: a valid record is accepted (judged by its author)' '
-	git clone -q "$CENTRAL" an &&
+	start an "$CENTRAL" an.nguyen &&
 	put an an.nguyen issue $ID1 &&
 	commit_as an an.nguyen "issue $ID1: new" &&
-	git -C an push origin HEAD:refs/heads/main 2>err &&
-	cat err &&
-	! grep "fieldlog:" err &&
-	test "$(central_main)" = "$(git -C an rev-parse HEAD)" &&
-	git --git-dir="$CENTRAL" cat-file -e "main:$(rpath an.nguyen issue $ID1)"
+	push_ok an &&
+	git --git-dir="$CENTRAL" cat-file -e "authors/an.nguyen:$(rpath an.nguyen issue $ID1)"
 '
 
 test_expect_success 'an edit of an own record and several commits in one push are accepted' '
@@ -205,8 +232,7 @@ test_expect_success 'an edit of an own record and several commits in one push ar
 	commit_as an an.nguyen "issue $ID1: title" &&
 	put an an.nguyen issue $ID2 &&
 	commit_as an an.nguyen "issue $ID2: new" &&
-	git -C an push -q origin HEAD:refs/heads/main &&
-	test "$(central_main)" = "$(git -C an rev-parse HEAD)"
+	push_ok an
 '
 
 test_expect_success 'writing under another officer'\''s directory is refused' '
@@ -268,102 +294,126 @@ test_expect_success 'a response written by an officer is refused' '
 	push_refused an "$CENTRAL" "only reviewers write responses"
 '
 
-test_expect_success 'roster.json cannot be changed by a push' '
-	"$PYTHON" -c "import json; d=json.load(open(\"an/roster.json\")); d[\"people\"][0][\"role\"]=\"reviewer\"; open(\"an/roster.json\",\"w\").write(json.dumps(d, ensure_ascii=False, indent=2)+\"\n\")" &&
-	commit_as an an.nguyen "promote myself" &&
+test_expect_success 'the roster changes neither by a push to main nor on a branch' '
+	git clone -q "$CENTRAL" m &&
+	before=$(central_main) &&
+	"$PYTHON" -c "import json; d=json.load(open(\"m/roster.json\")); d[\"people\"][0][\"role\"]=\"reviewer\"; open(\"m/roster.json\",\"w\").write(json.dumps(d, ensure_ascii=False, indent=2)+\"\n\")" &&
+	commit_as m an.nguyen "promote myself" &&
+	test_must_fail git -C m push origin HEAD:refs/heads/main 2>err &&
+	cat err &&
+	grep "^remote: fieldlog: refused refs/heads/main: it holds the roster" err &&
+	test "$(central_main)" = "$before" &&
+	cp m/roster.json an/roster.json &&
+	commit_as an an.nguyen "a roster of my own" &&
 	push_refused an "$CENTRAL" "roster.json: the roster changes only on the server"
 '
 
-test_expect_success 'an author who is not in the roster is refused' '
+test_expect_success 'an author who is not in the roster, or not the branch'\''s, is refused' '
 	put an an.nguyen issue $ID3 &&
 	git -C an add -A &&
 	git -C an commit -q -m stranger &&
 	push_refused an "$CENTRAL" "author <author@example.com> is not a fieldlog id" &&
 	put an mallory issue $ID3 &&
 	commit_as an mallory "mallory" &&
-	push_refused an "$CENTRAL" "author <mallory@fieldlog> is not in the roster"
+	push_refused an "$CENTRAL" "author <mallory@fieldlog> is not in the roster" &&
+	put an binh.tran issue $ID3 &&
+	commit_as an binh.tran "binh on an'\''s branch" &&
+	push_refused an "$CENTRAL" "written by .binh.tran., on the branch of .an.nguyen."
 '
 
 test_expect_success 'a force push is refused' '
 	git -C an commit -q --amend -m "rewritten history" &&
-	push_refused an "$CENTRAL" "not a fast-forward" +HEAD:refs/heads/main
+	push_refused an "$CENTRAL" "not a fast-forward" +HEAD:refs/heads/authors/an.nguyen
 '
 
-test_expect_success 'other refs and deleting main are refused' '
+test_expect_success 'other refs, unknown authors'\'' branches and deleting a branch are refused' '
 	put an an.nguyen issue $ID3 &&
 	commit_as an an.nguyen "on a side branch" &&
-	push_refused an "$CENTRAL" "refused refs/heads/side: only refs/heads/main" HEAD:refs/heads/side &&
-	push_refused an "$CENTRAL" "refused refs/tags/v1: only refs/heads/main" HEAD:refs/tags/v1 &&
-	test_must_fail git -C an push "$CENTRAL" :refs/heads/main 2>err &&
+	push_refused an "$CENTRAL" "refused refs/heads/side: only refs/heads/authors/<id>" HEAD:refs/heads/side &&
+	push_refused an "$CENTRAL" "refused refs/tags/v1: only refs/heads/authors/<id>" HEAD:refs/tags/v1 &&
+	push_refused an "$CENTRAL" "refused refs/heads/authors/mallory: .mallory. is not in roster.json" \
+		HEAD:refs/heads/authors/mallory &&
+	test_must_fail git -C an push "$CENTRAL" :refs/heads/authors/an.nguyen 2>err &&
 	cat err &&
+	git --git-dir="$CENTRAL" rev-parse --verify -q refs/heads/authors/an.nguyen &&
 	git --git-dir="$CENTRAL" rev-parse --verify -q refs/heads/main
 '
 
 test_expect_success 'a reviewer may write a response, and nothing else' '
-	git clone -q "$CENTRAL" chi &&
+	start chi "$CENTRAL" chi.le &&
 	put chi chi.le response $ID6 &&
 	commit_as chi chi.le "response" &&
-	git -C chi push -q origin HEAD:refs/heads/main &&
-	test "$(central_main)" = "$(git -C chi rev-parse HEAD)" &&
+	push_ok chi &&
 	put chi chi.le issue $ID7 &&
 	commit_as chi chi.le "an issue" &&
 	push_refused chi "$CENTRAL" "chi.le is a reviewer: reviewers write only responses"
 '
 
-test_expect_success 'a merge of two officers'\'' work is accepted' '
-	git clone -q "$CENTRAL" binh &&
-	put binh binh.tran issue $ID3 &&
-	commit_as binh binh.tran "binh 1" &&
-	git -C an pull -q --no-rebase origin main &&
-	put an an.nguyen issue $ID4 &&
-	commit_as an an.nguyen "an 2" &&
-	git -C an push -q origin HEAD:refs/heads/main &&
-	git -C binh fetch -q origin &&
+test_expect_success 'two devices of one officer: the merge of their work is accepted' '
+	start an2 "$CENTRAL" an.nguyen &&
+	put an2 an.nguyen issue $ID4 &&
+	commit_as an2 an.nguyen "issue $ID4 on the second device" &&
+	push_ok an2 &&
+	put an an.nguyen issue $ID8 &&
+	commit_as an an.nguyen "issue $ID8 on the first device" &&
 	test_tick &&
-	GIT_AUTHOR_EMAIL=binh.tran@fieldlog git -C binh merge -q --no-edit origin/main &&
-	test "$(git -C binh rev-list --count --merges HEAD)" -ge 1 &&
-	git -C binh push -q origin HEAD:refs/heads/main &&
-	test "$(central_main)" = "$(git -C binh rev-parse HEAD)"
+	GIT_AUTHOR_EMAIL=an.nguyen@fieldlog GIT_COMMITTER_EMAIL=an.nguyen@fieldlog \
+		git -C an pull -q --no-rebase --no-edit origin authors/an.nguyen &&
+	test "$(git -C an rev-list --count --merges HEAD)" -ge 1 &&
+	push_ok an
 '
 
-test_expect_success 'a merge that reverts another officer'\''s record is refused' '
-	git -C an pull -q --no-rebase origin main &&
-	put an an.nguyen issue $ID1 2 "Đã có thêm một cán bộ" &&
-	commit_as an an.nguyen "issue $ID1: new title" &&
-	git -C an push -q origin HEAD:refs/heads/main &&
-	git -C binh fetch -q origin &&
-	old=$(git -C binh rev-parse "origin/main~1") &&
-	put binh binh.tran issue $ID5 &&
-	commit_as binh binh.tran "binh 2" &&
-	git -C binh merge -q --no-ff --no-commit origin/main &&
-	git -C binh checkout "$old" -- "$(rpath an.nguyen issue $ID1)" &&
+test_expect_success 'a merge that takes in another officer'\''s branch is refused' '
+	start binh "$CENTRAL" binh.tran &&
+	put binh binh.tran issue $ID3 &&
+	commit_as binh binh.tran "binh 1" &&
+	push_ok binh &&
+	git -C an fetch -q origin authors/binh.tran &&
 	test_tick &&
-	GIT_AUTHOR_EMAIL=binh.tran@fieldlog git -C binh commit -q --no-edit &&
-	push_refused binh "$CENTRAL" "$(rpath an.nguyen issue $ID1): the merge throws away"
+	GIT_AUTHOR_EMAIL=an.nguyen@fieldlog \
+		git -C an merge -q --no-edit --allow-unrelated-histories FETCH_HEAD &&
+	push_refused an "$CENTRAL" "written by .binh.tran., on the branch of .an.nguyen."
+'
+
+# An author's merge may keep either device's version of its own record:
+# that is what fieldlog's own merge does, field by field.
+test_expect_success 'a merge that keeps the first device'\''s version is accepted' '
+	git -C an2 pull -q --no-rebase origin authors/an.nguyen &&
+	put an2 an.nguyen issue $ID1 2 "Đã có thêm một cán bộ" &&
+	commit_as an2 an.nguyen "issue $ID1: new title" &&
+	push_ok an2 &&
+	git -C an fetch -q origin authors/an.nguyen &&
+	old=$(git -C an rev-parse "FETCH_HEAD~1") &&
+	put an an.nguyen issue $ID5 &&
+	commit_as an an.nguyen "an 5" &&
+	git -C an merge -q --no-ff --no-commit FETCH_HEAD &&
+	git -C an checkout "$old" -- "$(rpath an.nguyen issue $ID1)" &&
+	test_tick &&
+	GIT_AUTHOR_EMAIL=an.nguyen@fieldlog git -C an commit -q --no-edit &&
+	push_ok an
 '
 
 test_expect_success 'a merge that drops a record is refused' '
-	git -C an pull -q --no-rebase origin main &&
-	put an an.nguyen issue $ID8 &&
-	commit_as an an.nguyen "issue $ID8: new" &&
-	git -C an push -q origin HEAD:refs/heads/main &&
-	git -C binh fetch -q origin &&
-	put binh binh.tran issue $ID5 &&
-	commit_as binh binh.tran "binh 2" &&
-	git -C binh merge -q --no-ff --no-commit origin/main &&
-	git -C binh rm -q -f "$(rpath an.nguyen issue $ID8)" &&
+	git -C an2 pull -q --no-rebase origin authors/an.nguyen &&
+	put an2 an.nguyen issue $ID9 &&
+	commit_as an2 an.nguyen "issue $ID9: new" &&
+	push_ok an2 &&
+	git -C an fetch -q origin authors/an.nguyen &&
+	put an an.nguyen issue $ID7 &&
+	commit_as an an.nguyen "an 7" &&
+	git -C an merge -q --no-ff --no-commit FETCH_HEAD &&
+	git -C an rm -q -f "$(rpath an.nguyen issue $ID9)" &&
 	test_tick &&
-	GIT_AUTHOR_EMAIL=binh.tran@fieldlog git -C binh commit -q --no-edit &&
-	push_refused binh "$CENTRAL" "$(rpath an.nguyen issue $ID8): deletes record"
+	GIT_AUTHOR_EMAIL=an.nguyen@fieldlog git -C an commit -q --no-edit &&
+	push_refused an "$CENTRAL" "$(rpath an.nguyen issue $ID9): deletes record"
 '
 
 test_expect_success 'git daemon: a valid push is accepted, a bad one refused with the reason' '
 	start_git_daemon srv &&
-	git clone -q "$GIT_DAEMON_URL/central.git" d &&
-	put d an.nguyen issue $ID5 &&
+	start d "$GIT_DAEMON_URL/central.git" an.nguyen &&
+	put d an.nguyen issue $ID3 &&
 	commit_as d an.nguyen "over git daemon" &&
-	git -C d push -q origin HEAD:refs/heads/main &&
-	test "$(central_main)" = "$(git -C d rev-parse HEAD)" &&
+	push_ok d &&
 	put d binh.tran issue $ID6 &&
 	commit_as d an.nguyen "sneaky over git daemon" &&
 	push_refused d "$GIT_DAEMON_URL/central.git" "$(rpath binh.tran issue $ID6): not under .$(author_dir an.nguyen)/." &&
@@ -385,20 +435,24 @@ test_expect_success 'http: start lighttpd with git-http-backend' '
 
 test_expect_success 'http: REMOTE_USER names the pusher, whoever the author is' '
 	test -z "$http_ok" || {
-		git clone -q "$(http_url an.nguyen an-pw)/central.git" h &&
+		start h "$(http_url an.nguyen an-pw)/central.git" an.nguyen &&
 		put h an.nguyen issue $ID6 &&
 		git -C h add -A &&
 		git -C h commit -q -m "authored by someone else, pushed by an" &&
-		git -C h push -q origin HEAD:refs/heads/main &&
-		test "$(central_main)" = "$(git -C h rev-parse HEAD)"
+		push_ok h
 	}
 '
 
-test_expect_success 'http: a push as binh.tran may not write an.nguyen'\''s records' '
+test_expect_success 'http: binh.tran may push neither to an.nguyen'\''s branch nor an'\''s records' '
 	test -z "$http_ok" || {
 		put h an.nguyen issue $ID7 &&
 		commit_as h an.nguyen "claims to be an" &&
 		push_refused h "$(http_url binh.tran binh-pw)/central.git" \
+			"refused refs/heads/authors/an.nguyen: .binh.tran. may only push refs/heads/authors/binh.tran" &&
+		start hb "$(http_url binh.tran binh-pw)/central.git" binh.tran &&
+		put hb an.nguyen issue $ID7 &&
+		commit_as hb an.nguyen "an'\''s record on binh'\''s branch" &&
+		push_refused hb "$(http_url binh.tran binh-pw)/central.git" \
 			"$(rpath an.nguyen issue $ID7): not under .$(author_dir binh.tran)/."
 	}
 '
@@ -412,16 +466,30 @@ test_expect_success 'http: a login that is not in the roster is refused' '
 	}
 '
 
-test_expect_success 'the central repository is consistent and holds only valid records' '
+test_expect_success 'the central repository is consistent; each branch holds its author'\''s records' '
 	git --git-dir="$CENTRAL" fsck --strict 2>err &&
-	git --git-dir="$CENTRAL" ls-tree -r --name-only main >files &&
-	grep -v "^roster.json$" files | sort >actual &&
+	git --git-dir="$CENTRAL" for-each-ref --format="%(refname)" >refs &&
+	cat >expect <<-\EOF &&
+	refs/heads/authors/an.nguyen
+	refs/heads/authors/binh.tran
+	refs/heads/authors/chi.le
+	refs/heads/main
+	EOF
+	test_cmp expect refs &&
+	git --git-dir="$CENTRAL" ls-tree -r --name-only main >actual &&
+	echo roster.json >expect &&
+	test_cmp expect actual &&
+	for b in an.nguyen binh.tran chi.le; do
+		git --git-dir="$CENTRAL" ls-tree -r --name-only authors/$b || return 1
+	done | sort >actual &&
 	{
 		rpath an.nguyen issue $ID1 && echo &&
 		rpath an.nguyen issue $ID2 && echo &&
+		rpath an.nguyen issue $ID3 && echo &&
 		rpath an.nguyen issue $ID4 && echo &&
 		rpath an.nguyen issue $ID5 && echo &&
 		rpath an.nguyen issue $ID8 && echo &&
+		rpath an.nguyen issue $ID9 && echo &&
 		if test -n "$http_ok"; then rpath an.nguyen issue $ID6 && echo; fi &&
 		rpath binh.tran issue $ID3 && echo &&
 		rpath chi.le response $ID6 && echo
