@@ -4,8 +4,9 @@
 # and a password; the pre-receive hook learns the login from REMOTE_USER
 # and maps it to an id through the roster. Credentials come in every way
 # fieldlog takes them: FIELDLOG_USER + FIELDLOG_TOKEN, a user in the URL,
-# `remote set-token` (stdin). A push that writes under another officer's
-# directory is refused with the reason; passwords are never printed.
+# `remote set-token` (stdin). A push to another officer's branch, or that
+# writes under another officer's directory, is refused with the reason;
+# passwords are never printed.
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
@@ -78,8 +79,7 @@ test_expect_success 'fieldlog sync with another officer'"'"'s login: refused (ex
 		"$FIELDLOG_BIN" -C ws/chi.le sync >out/other.out 2>out/other.err &&
 	cat out/other.out out/other.err &&
 	grep "refused" out/other.err &&
-	grep "chi.le/issue/" out/other.err &&
-	grep "not under '"'"'$(author_dir an.nguyen)/'"'"'" out/other.err &&
+	grep "authors/chi.le: '"'"'an.nguyen'"'"' may only push refs/heads/authors/an.nguyen" out/other.err &&
 	scn_fl chi.le status >out/status &&
 	grep "local versions not yet sent: 1" out/status &&
 	scn_sync chi.le &&
