@@ -13,13 +13,13 @@
 
 scn_url () { echo "$GIT_DAEMON_URL/central.git"; }
 
-# agree: devices A and B show issue $ISSUE identically, and central main
+# agree: devices A and B show issue $ISSUE identically, and the central branch
 # holds the same record (compared as JSON: the file is canonical JSON).
 agree () {
 	scn_fl A issue show "$ISSUE" --json >out/A.show &&
 	scn_fl B issue show "$ISSUE" --json >out/B.show &&
 	test_cmp out/A.show out/B.show &&
-	git --git-dir="$SCN_CENTRAL" show "main:$ISSUE_PATH" >out/central.show &&
+	git --git-dir="$SCN_CENTRAL" show "authors/an.nguyen:$ISSUE_PATH" >out/central.show &&
 	"$PYTHON" -c '
 import json, sys
 a, c = (json.load(open(f)) for f in sys.argv[1:3])
@@ -104,9 +104,9 @@ test_expect_success 'the same field edited differently: the second device to syn
 test_expect_success 'all agree; the side with more edits won, the loser is in history' '
 	agree &&
 	test "$(json_get severity <out/A.show)" = high &&
-	git --git-dir="$SCN_CENTRAL" log -p --full-history main -- "$ISSUE_PATH" >out/history &&
+	git --git-dir="$SCN_CENTRAL" log -p --full-history authors/an.nguyen -- "$ISSUE_PATH" >out/history &&
 	grep "^[-+] *\"severity\": \"low\"" out/history &&
-	git --git-dir="$SCN_CENTRAL" log --format=%B main >out/messages &&
+	git --git-dir="$SCN_CENTRAL" log --format=%B authors/an.nguyen >out/messages &&
 	grep "Fieldlog-Conflict:.*$ISSUE.*severity" out/messages
 '
 
