@@ -75,7 +75,11 @@ bad:
  * One changed path, read and checked (the part that needs only git), ready
  * to be applied to the index (the part that needs only SQLite).
  */
-enum item_type { ITEM_REMOVE, ITEM_ROSTER, ITEM_SKIP, ITEM_PUT, ITEM_IGNORE };
+enum item_type {
+	ITEM_REMOVE, ITEM_ROSTER, ITEM_SKIP, ITEM_PUT, ITEM_IGNORE,
+	ITEM_FOREIGN,   /* outside its branch's directory: listed, the path untouched */
+	ITEM_UNFOREIGN  /* such a file gone */
+};
 
 struct item {
 	enum item_type type;
@@ -123,8 +127,13 @@ static struct item *read_item(struct fl_store *s, const struct branch *b, const 
 	if (!b->author && strcmp(path, "roster.json")) {
 		it->type = ITEM_IGNORE;
 	} else if (b->author && !under_author(path, b->author)) {
-		/* Not ours to judge or remove: another branch may hold it. */
-		it->type = new_blob ? ITEM_SKIP : ITEM_IGNORE;
+		/*
+		 * Listed under its own name: the path may be another author's
+		 * real record, which a hostile branch must not be able to hide.
+		 */
+		free(it->path);
+		it->path = xstrfmt("%s (on the branch of %s)", path, b->author);
+		it->type = new_blob ? ITEM_FOREIGN : ITEM_UNFOREIGN;
 		if (new_blob)
 			it->reason = xstrfmt("not under the directory of '%s', whose branch it is on",
 					     b->author);
@@ -176,6 +185,21 @@ static void apply_item(struct fl_db *db, const struct item *it, struct fl_import
 		else
 			st->added++;
 		break;
+	case ITEM_FOREIGN:
+	case ITEM_UNFOREIGN: {
+		sqlite3_stmt *q = fl_db_stmt(db, it->type == ITEM_FOREIGN ?
+					     "INSERT OR REPLACE INTO skipped VALUES (?1, ?2)" :
+					     "DELETE FROM skipped WHERE path = ?1");
+		sqlite3_bind_text(q, 1, it->path, -1, SQLITE_STATIC);
+		if (it->type == ITEM_FOREIGN)
+			sqlite3_bind_text(q, 2, it->reason, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		if (it->type == ITEM_FOREIGN)
+			st->skipped++;
+		break;
+	}
 	case ITEM_IGNORE:
 		break;
 	}

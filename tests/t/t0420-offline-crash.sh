@@ -233,7 +233,7 @@ test_expect_success 'nothing lost, nothing doubled: central and both lists' '
 	test_line_count = 0 out/dup-created &&
 	test_line_count = 24 ids/an.nguyen.issue &&
 	scn_central_has_ids &&
-	git --git-dir="$SCN_CENTRAL" ls-tree -r --name-only main -- "$(author_dir an.nguyen)/issue" >out/central.issues &&
+	git --git-dir="$SCN_CENTRAL" ls-tree -r --name-only authors/an.nguyen -- "$(author_dir an.nguyen)/issue" >out/central.issues &&
 	test_line_count = 24 out/central.issues &&
 	expect_titles >out/expect &&
 	list_titles A >out/A.titles &&

@@ -9,6 +9,9 @@
 # record, a path outside the layout, JSON nested 20000 deep), next to two
 # good records. Workspaces syncing from it do not crash (exit 0), import
 # the good records, and `fieldlog status` lists each bad file with a reason.
+# Each author's branch may hold only that author's records: a file under
+# someone else's directory is listed under its own name (the branch's
+# author added), so it cannot hide that person's real record.
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
@@ -16,11 +19,12 @@
 
 EVIL=$SCN_SRV/evil.git
 
-# stock_push MESSAGE: commits everything staged in the clone "evil" as
-# an.nguyen@fieldlog and pushes it into evil.git (no hook there).
+# stock_push CLONE AUTHOR MESSAGE: commits everything staged in CLONE as
+# AUTHOR@fieldlog and pushes it to AUTHOR's branch of evil.git (no hook
+# there).
 stock_push () {
-	GIT_AUTHOR_EMAIL=an.nguyen@fieldlog git -C evil commit -q -m "$1" &&
-	git -C evil push -q origin HEAD:refs/heads/main
+	GIT_AUTHOR_EMAIL=$2@fieldlog git -C "$1" commit -q -m "$3" &&
+	git -C "$1" push -q origin "HEAD:refs/heads/authors/$2"
 }
 
 test_expect_success 'central repository, and a copy of it without the hook' '
@@ -44,14 +48,16 @@ test_expect_success 'a reviewer workspace joins before the bad files arrive' '
 '
 
 test_expect_success 'stock git writes two good records and every kind of bad file' '
-	git clone -q "$URL" evil &&
+	git init -q evil && git -C evil remote add origin "$URL" &&
+	git init -q evil2 && git -C evil2 remote add origin "$URL" &&
 	good1=$(scn_foreign_record an.nguyen out/good1.json) &&
 	good2=$(scn_foreign_record binh.tran out/good2.json) &&
-	for f in "$good1" "$good2"; do
-		mkdir -p "evil/${f%/*}" || return 1
-	done &&
+	mkdir -p "evil/${good1%/*}" "evil2/${good2%/*}" "evil/${good2%/*}" &&
 	cp out/good1.json "evil/$good1" &&
-	cp out/good2.json "evil/$good2" &&
+	cp out/good2.json "evil2/$good2" &&
+	# a record of binh.tran, altered, on the branch of an.nguyen
+	sed -e "s/made outside fieldlog sync/thay bằng bản giả/" out/good2.json >"evil/$good2" &&
+	printf "%s (on the branch of an.nguyen)\t%s\n" "$good2" "branch" >bad.extra &&
 	echo "$good1" >good.paths &&
 	echo "$good2" >>good.paths &&
 	# bad.manifest: PATH<TAB>what the reason must mention (a regexp)
@@ -86,11 +92,13 @@ test_expect_success 'stock git writes two good records and every kind of bad fil
 	p, i = path(); put(p, as_id(i).replace("made outside", "made \\u0000 outside"), "u0000|nul")
 	p, i = path(); put(p, as_id(i).replace("\"kind\": \"issue\"", "\"kind\": \"rumour\""), "kind")
 	p, i = path(); put(p, as_id(ulid()), "file name")
-	p, i = path(author="binh.tran"); put(p, as_id(i), "author.*director")
+	p, i = path(); put(p, as_id(i).replace("\"author\": \"an.nguyen\"", "\"author\": \"binh.tran\""), "author.*director")
 	p, i = path(); put(p, as_id(i).replace("\"description\": \"\"", "\"description\": \"%s\"" % ("a" * 300000)), "limit|large|size|bytes")
 	p, i = path(); put(p, as_id(i).replace("\n  ", "\n    "), "canonical")
 	p, i = path(); put(p, "[" * 20000 + "]" * 20000, "nest|deep")
-	put("an.nguyen/notes.txt", "ghi chú\n", "record path|layout")
+	print("an.nguyen/notes.txt (on the branch of an.nguyen)\tbranch")
+	os.makedirs(os.path.join(root, "an.nguyen"), exist_ok=True)
+	open(os.path.join(root, "an.nguyen/notes.txt"), "w").write("ghi chú\n")
 	i = ulid(); put("%s/an.nguyen/issue/%s/%s.json" % (bucket("an.nguyen"), i[-1], i), as_id(i), "record path|layout")
 	i = ulid(); put("00/an.nguyen/issue/%s.json" % i, as_id(i), "record path|layout")
 	PY
@@ -107,15 +115,18 @@ test_expect_success 'stock git writes two good records and every kind of bad fil
 	printf "%s\t%s\n" "$exe" "executable|regular" >>bad.manifest &&
 	git -C evil add -A &&
 	sub=$an/issue/01K7ZSVBM0DV1EAAAAAAAAAAAS.json &&
-	git -C evil update-index --add --cacheinfo "160000,$(git -C evil rev-parse HEAD),$sub" &&
+	git -C evil update-index --add --cacheinfo "160000,$(git --git-dir="$EVIL" rev-parse main),$sub" &&
 	printf "%s\t%s\n" "$sub" "submodule" >>bad.manifest &&
-	stock_push "good and bad records" &&
-	git --git-dir="$EVIL" ls-tree -r main >out/evil.tree &&
+	cat bad.extra >>bad.manifest &&
+	stock_push evil an.nguyen "good and bad records" &&
+	git -C evil2 add -A &&
+	stock_push evil2 binh.tran "a good record" &&
+	git --git-dir="$EVIL" ls-tree -r authors/an.nguyen >out/evil.tree &&
 	cat out/evil.tree &&
 	grep "^120000 " out/evil.tree &&
 	grep "^160000 " out/evil.tree &&
 	grep "^100755 " out/evil.tree &&
-	test_line_count = 17 bad.manifest
+	test_line_count = 18 bad.manifest
 '
 
 # check_workspace WS: status lists every bad file with a fitting reason,
@@ -123,7 +134,7 @@ test_expect_success 'stock git writes two good records and every kind of bad fil
 check_workspace () {
 	fieldlog -C "$1" status >out/status.txt &&
 	cat out/status.txt &&
-	grep "records skipped as invalid: 17" out/status.txt &&
+	grep "records skipped as invalid: 18" out/status.txt &&
 	fieldlog -C "$1" status --json >out/status.json &&
 	"$PYTHON" - bad.manifest out/status.json <<-\PY &&
 	import json, re, sys
@@ -151,7 +162,7 @@ test_expect_success 'the early workspace syncs: exit 0, warns, imports the good 
 	fieldlog -C ws/early sync >out/sync.out 2>out/sync.err &&
 	cat out/sync.out out/sync.err &&
 	grep "^sent 0, received [0-9]*, conflicts 0$" out/sync.out &&
-	grep "17 invalid records skipped" out/sync.err
+	grep "18 invalid records skipped" out/sync.err
 '
 
 test_expect_success 'its status lists each bad file with the reason; the good ones are in' '
