@@ -58,6 +58,10 @@ void fl_die(const char *fmt, ...) FL_PRINTF(1, 2) FL_NORETURN;
  * finding where a slow command spends its time, as GIT_TRACE_PERFORMANCE
  * does for git. The one exception to "lower layers never print". Main
  * thread only (its clock is a static).
+ *
+ * For tests of recovery: with FIELDLOG_TEST_DIE_AT=TEXT, the process ends
+ * at once (exit 137, as after kill -9) at the first trace point whose
+ * format starts with TEXT ("sync: import", say).
  */
 void fl_trace(const char *fmt, ...) FL_PRINTF(1, 2);
 

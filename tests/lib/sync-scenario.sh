@@ -444,6 +444,17 @@ sync_scenario () {
 		test_line_count = 1 out/rev.paths
 	'
 
+	test_expect_success 'a sync killed between fetch and import: the next command catches up' '
+		scn_add_visit chi.le 2025-09-12 "Vòng ba: chi.le" &&
+		scn_sync chi.le "sent 1, received 0, conflicts 0" &&
+		(FIELDLOG_TEST_DIE_AT="sync: import" && export FIELDLOG_TEST_DIE_AT &&
+		 scn_fl $SCN_REVIEWER sync >out/killed 2>&1; echo $? >out/killed.rc) &&
+		test "$(cat out/killed.rc)" = 137 &&
+		scn_fl $SCN_REVIEWER visit list --json >out/after-kill &&
+		grep "$scn_last" out/after-kill &&
+		scn_sync $SCN_REVIEWER "sent 0, received 0, conflicts 0"
+	'
+
 	test_expect_success 'final sync everywhere: sent 0, received 0, conflicts 0' '
 		for p in $SCN_ALL; do
 			scn_sync $p "sent 0, received 0, conflicts 0" || return 1
