@@ -2,11 +2,14 @@
  * workspace.c: opening a workspace (config.json, repo.git, index.db, the
  * lock) and saving a record into it.
  *
- * A save is a commit on refs/heads/main followed by an index transaction
- * that records the new head as meta.indexed_commit. If the process dies
- * between the two, the next ws_open sees the index behind the head and
- * imports the difference: the repository is the truth, the index catches
- * up (DESIGN section 1).
+ * A save appends to the outbox and updates the index (sync/outbox.h);
+ * commands that need the repository turn the outbox into commits on
+ * refs/heads/main first. The index remembers which commit of each branch
+ * it reflects (sync/import.h); when a branch is ahead of it (a commit
+ * made and the process killed before its index transaction, or a sync
+ * killed between its fetch and its import: meta.refs_pending), the next
+ * ws_open imports the difference: the repository is the truth, the index
+ * catches up (DESIGN section 1).
  *
  * Writers (saves, sync, reindex) hold an exclusive flock on DIR/lock.
  * Under it, any *.lock file libgit2 left in repo.git can only come from a

@@ -2,23 +2,24 @@
  * check.h: the central repository's own rules (DESIGN section 5) and the
  * roster they are judged against.
  *
- * roster.json, at the top of the central repository's main branch, lists
- * who may write:
+ * roster.json, on the central repository's main branch, lists who may
+ * write:
  *
  *   {"schema": 1, "people": [{"id": "an.nguyen", "name": "...",
  *     "role": "officer", "provinces": ["42"], "login": "an.nguyen"}]}
  *
- * `id` is the author id (the directory the person writes under), `login`
- * the name the git server knows them by (REMOTE_USER, GL_USER, ...). It
- * changes only through `fieldlog roster add` run on the server; no push
- * may touch it.
+ * `id` is the author id (the directory the person writes under, and the
+ * name of their branch, refs/heads/authors/<id>), `login` the name the git
+ * server knows them by (REMOTE_USER, GL_USER, ...). It changes only
+ * through `fieldlog roster add` run on the server; no push may touch it.
  *
  * `fieldlog server check` runs as the pre-receive hook and calls
- * fl_server_check, which refuses a push when any new commit writes
- * outside its writer's directory, deletes a file, writes a file that is
- * not a canonical valid record, or a record of a kind the writer's role
- * may not write; when a ref other than main is pushed, main is deleted or
- * rewound.
+ * fl_server_check, which refuses a push that updates anything but an
+ * author's branch, or a branch other than the pusher's own; that deletes
+ * or rewinds a branch; or in which a commit the branch did not have is by
+ * someone else, writes outside its writer's directory, deletes a file,
+ * writes a file that is not a canonical valid record, or a record of a
+ * kind the writer's role may not write.
  */
 #ifndef FL_CHECK_H
 #define FL_CHECK_H
@@ -98,7 +99,7 @@ int fl_check_add_objects(struct fl_store *s, const char *dir);
  * "<old-sha> <new-sha> <ref>" line per updated ref. `pusher_login` is the
  * git server's name for the pusher (NULL or "": unknown, and each commit
  * is then judged as written by its author, "<id>@fieldlog", who must be
- * in the roster). The roster is the one on main before the push.
+ * in the roster). The roster is the one on main.
  *
  * Returns 0 when the push may go ahead. Otherwise returns FL_EREJECTED
  * (or FL_ERROR when the repository could not be read, which refuses the
