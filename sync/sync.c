@@ -376,19 +376,53 @@ done:
 	return e;
 }
 
+/* The reviewers of the roster the index holds (at national scale the
+ * roster is half a megabyte of JSON: not parsed on every sync). */
+static void indexed_reviewers(struct ids *out, struct fl_db *db, const char *me)
+{
+	sqlite3_stmt *st = fl_db_stmt(db, "SELECT id FROM people WHERE role = 'reviewer'");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (id && strcmp(id, me ? me : ""))
+			ids_add(out, id);
+	}
+	sqlite3_reset(st);
+}
+
+/* Whether the roster we fetched is the one the index holds. */
+static int roster_indexed(struct fl_store *s, struct fl_db *db)
+{
+	git_oid tip;
+	char hex[GIT_OID_HEXSZ + 1];
+	char *indexed = fl_db_meta_get(db, "indexed " FL_REMOTE_ROSTER);
+	int same = 0;
+	if (indexed && fl_store_ref(&tip, s, FL_REMOTE_ROSTER) == 0) {
+		git_oid_tostr(hex, sizeof(hex), &tip);
+		same = !strcmp(hex, indexed);
+	}
+	fl_clear_error();
+	free(indexed);
+	return same;
+}
+
 /*
  * Fetches what we follow; an officer whose fetch brought a roster with
- * new reviewers fetches their branches too.
+ * new reviewers fetches their branches too. db may be NULL (a clone).
  */
-static int fetch_all(struct fl_store *s, const struct fl_sync_opts *o, int everyone)
+static int fetch_all(struct fl_store *s, struct fl_db *db, const struct fl_sync_opts *o,
+		     int everyone)
 {
 	struct ids before = { NULL, 0 }, after = { NULL, 0 };
 	int e;
 
-	if (!everyone)
-		roster_reviewers(&before, s, o->me);
+	if (!everyone) {
+		if (db && roster_indexed(s, db))
+			indexed_reviewers(&before, db, o->me);
+		else
+			roster_reviewers(&before, s, o->me);
+	}
 	e = do_fetch(fl_store_repo(s), o, everyone, &before);
-	if (e == 0 && !everyone) {
+	if (e == 0 && !everyone && !(db && roster_indexed(s, db))) {
 		roster_reviewers(&after, s, o->me);
 		if (!ids_within(&after, &before))
 			e = do_fetch(fl_store_repo(s), o, 0, &after);
@@ -764,7 +798,7 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 	for (round = 0;; round++) {
 		git_oid main, origin;
 		fl_trace("sync: fetch");
-		if ((e = fetch_all(s, o, o->everyone)) < 0)
+		if ((e = fetch_all(s, db, o, o->everyone)) < 0)
 			break;
 		fl_trace("sync: merge");
 		if ((e = integrate(s, o, &out->conflicts)) < 0)
@@ -835,7 +869,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 	if ((e = fl_store_init(&s, tmp)) < 0)
 		goto done;
 	fl_trace("clone: fetch");
-	if ((e = fetch_all(s, o, o->everyone)) < 0 || (e = integrate(s, o, &conflicts)) < 0)
+	if ((e = fetch_all(s, NULL, o, o->everyone)) < 0 || (e = integrate(s, o, &conflicts)) < 0)
 		goto done;
 	fl_trace("clone: fetched");
 
@@ -875,7 +909,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 	if (!o->everyone && !strcmp(fl_json_str(cfg, "role"), "reviewer")) {
 		struct fl_sync_opts all = *o;
 		all.everyone = 1;
-		if ((e = fetch_all(s, &all, 1)) < 0)
+		if ((e = fetch_all(s, NULL, &all, 1)) < 0)
 			goto done;
 	}
 	fl_store_free(s);

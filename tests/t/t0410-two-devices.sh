@@ -123,6 +123,19 @@ test_expect_success 'the other way round: B syncs first, A (more edits) wins and
 	test "$(json_get title <out/A.show)" = "Tiêu đề từ máy A, lần 2"
 '
 
+test_expect_success 'a reviewer added later: the next sync fetches the new roster and the answer' '
+	fieldlog roster add --repo "$SCN_CENTRAL" --id dung.pham --name "Phạm Quốc Dũng" \
+		--role reviewer --login dung &&
+	fieldlog -C ws/R init --id dung.pham --remote "$(scn_url)" >out/R.init &&
+	grep "3 records indexed" out/R.init &&
+	fieldlog -C ws/R respond "$ISSUE" --status answered --text "Đã chuyển Vụ Chính quyền địa phương" >/dev/null &&
+	scn_sync R "sent 1, received 0, conflicts 0" &&
+	scn_sync A "sent 0, received 1, conflicts 0" &&
+	scn_fl A issue show "$ISSUE" --json >out/A.answered &&
+	grep "Đã chuyển Vụ Chính quyền địa phương" out/A.answered &&
+	scn_sync A "sent 0, received 0, conflicts 0"
+'
+
 test_expect_success 'git fsck --strict on central and both devices' '
 	scn_fsck
 '
