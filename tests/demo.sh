@@ -196,6 +196,13 @@ if "$FIELDLOG" server init -h >/dev/null 2>&1 &&
 	run fieldlog -C reviewer init --id le.thi.hoa --name "Lê Thị Hoa" --role reviewer \
 		--remote "$DEMO/central.git"
 	run fieldlog -C reviewer issue list --escalated
+	note "the reviewer answers; the answer goes to the reviewer's own branch"
+	run fieldlog -C reviewer respond "$(short "$I2")" --status answered \
+		--text "Vụ Chính quyền địa phương đã có văn bản hướng dẫn; tỉnh áp dụng từ tuần sau."
+	run fieldlog -C reviewer sync
+	note "the officer's next sync brings the answer (and no other officer's records)"
+	run fieldlog sync
+	run fieldlog issue show "$(short "$I2")"
 fi
 
 printf '%sThat was fieldlog.%s The temporary directory is removed now. Next: make check\n' "$B" "$N"

@@ -12,10 +12,12 @@ test_expect_success 'the demo runs to its end' '
 	grep "^That was fieldlog" out
 '
 
-test_expect_success 'it shows the week as commits, and the escalation reached the reviewer' '
+test_expect_success 'the week as commits; the escalation reached the reviewer, the answer the officer' '
 	grep "status open → escalated" out &&
 	grep "^diff --git" out &&
-	grep -A3 "issue list --escalated" out | grep "escalated"
+	grep -A3 "issue list --escalated" out | grep "escalated" &&
+	grep "^sent 0, received 1, conflicts 0$" out &&
+	grep "response (answered) by Lê Thị Hoa" out
 '
 
 test_expect_success 'it leaves nothing behind' '
