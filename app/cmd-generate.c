@@ -3,8 +3,10 @@
  * records written straight into a central repository, for the benchmark
  * (bench/run.sh) and for trying fieldlog at national scale.
  *
- *   fieldlog generate --repo DIR --profile pilot|100k|1m [--seed N] [--officers N]
+ *   fieldlog generate --repo DIR --profile pilot|100k|1m [--seed N] [--layout L]
+ *                     [--officers N] [--weeks N]
  *   fieldlog generate --repo DIR --append N [--authors K] [--exclude ID] [--seed N]
+ *                     [--layout L]
  *
  * A profile writes weeks of field work: officer i works from a home commune
  * (officers are spread round-robin over the 34 provinces, so 34 officers
@@ -16,26 +18,49 @@
  * issues and some reports. Text is Vietnamese administrative prose built
  * from word lists, with real commune codes and names.
  *
- * Commits are batched the way the benchmark needs them to be cheap: for
- * each week and province, one commit with the officers' new records and
- * one with their edits (so every version is its own commit), then one
- * commit per reviewer. With one officer per province (pilot) that is one
- * commit per officer per week. A real central repository would hold one
- * commit per saved version, so this history is smaller than the real one.
+ * Two layouts of the central repository (DESIGN section 7):
  *
- * --append writes N new records (visits and issues) on top of main as one
- * commit per record, the way `fieldlog` saves them, by K officers of the
- * roster taking turns (each writes its share in a row, as one sync would
- * push them): "50 new commits from others", "a day at national scale".
+ *   authors (the default, what fieldlog's sync speaks): main holds only
+ *     roster.json; refs/heads/authors/<id> (FL_CENTRAL_AUTHORS) holds one
+ *     author's records and only theirs, at the usual paths, in a linear
+ *     history of commits by that author.
+ *   single (--layout single): everything on main, exactly as format 3
+ *     wrote it (same seed, same commit ids); the bench's git baselines use
+ *     it, as a team using plain git would use one branch.
+ *
+ * Both layouts hold the same records and versions for a seed: the people,
+ * their PRNGs and the order of every call are the same, only the commits
+ * differ. Commits are batched the way the benchmark needs them to be
+ * cheap, every version still its own commit (no record changes twice in
+ * one commit). In the authors layout, per officer and week, one commit
+ * with the week's new records (schedule, visits, issues; Friday noon) and
+ * one with its edits and the report (Friday evening); per reviewer and
+ * week one commit with the week's answers: 26,609 commits at 100k. The
+ * single layout batches per week and province (one commit with the
+ * province's new records, one with its edits) and per reviewer: 313
+ * commits at 100k; with one officer per province (pilot) both layouts
+ * make the same 639 commits, by the same authors at the same times. A real
+ * central repository would hold one commit per saved version, so either
+ * history is smaller than the real one.
+ *
+ * --append writes N new records (visits and issues) as one commit per
+ * record, the way `fieldlog` saves them, by K officers of the roster
+ * taking turns (each writes its share in a row, as one sync would push
+ * them): "50 new commits from others", "a day at national scale". In the
+ * authors layout each record goes on its author's branch. The layout of
+ * an existing repository is read from it (records on main: single; an
+ * author's branch: authors); --layout, if given, must agree.
  *
  * Everything is deterministic for a seed: its own PRNG, ULIDs made from a
  * fake clock and that PRNG, fake times, fixed calendar (the last week is
- * 2026-W47). Trees and commits are built by fl_store_commit; new objects
+ * 2026-W47; --append starts the morning after the latest commit on any
+ * branch). Trees and commits are built by fl_store_commit; new objects
  * stay in memory and are written out as a packfile (with its index) every
- * 256 MB, and once at the end. The branch moves only at the end: until
- * then the work is on refs/fieldlog/generate, so an interrupted run leaves
- * main alone. A generated repository is a fresh, never-gc'd one: run
- * `git repack -a -d` to make it look like a served one (bench/run.sh does).
+ * 256 MB, and once at the end. Branch tips (main, one per author) are kept
+ * in memory and the refs written only at the end, so an interrupted run
+ * moves no branch; the authors' branches are then packed (packed-refs). A
+ * generated repository is a fresh, never-gc'd one: run `git repack -a -d`
+ * to make it look like a served one (bench/bench.py does).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
@@ -60,8 +85,9 @@
 #include "sync/import.h"
 
 /* Bumped whenever the output for a given seed changes (bench caches by it). */
-#define GEN_FORMAT 3 /* 2: no shard directory; 3: author buckets */
+#define GEN_FORMAT 4 /* 2: no shard directory; 3: author buckets; 4: authors layout */
 #define END_WEEK "2026-W47"
+/* Where format 3 and older worked; removed when an interrupted run left it. */
 #define WORK_REF "refs/fieldlog/generate"
 
 /* --- PRNG: xoshiro256** seeded by splitmix64 ------------------------------ */
@@ -438,8 +464,18 @@ static long long time_in(struct rng *r, long days, int h0, int h1)
 
 struct issue;
 
+/*
+ * Where a branch is: the commit it will point at when the run ends, and
+ * whether that moved during the run (only those refs are written).
+ */
+struct tip {
+	git_oid id;
+	int have, moved;
+};
+
 struct officer {
 	char id[80], name[96];
+	struct tip tip;              /* authors layout: refs/heads/authors/<id> */
 	const struct fl_province *prov;
 	const struct fl_commune *home;
 	const struct fl_commune **area;
@@ -462,6 +498,7 @@ struct issue {
 
 struct reviewer {
 	char id[80], name[96];
+	struct tip tip;
 	struct rng rng;
 };
 
@@ -475,15 +512,15 @@ struct gen {
 	git_repository *repo;
 	struct memstore *mem;
 	char *pack_dir;
-	git_oid head;
-	int have_head;
+	int authors;                 /* the layout: 1 a branch per author, 0 single */
+	struct tip main;             /* refs/heads/main */
 	struct fl_write *w;
 	size_t nw, aw;
 	/* checks */
 	long check_n, checked;
 	int check_all;
 	/* counts */
-	size_t records[FL_NKINDS], versions, commits, packs;
+	size_t records[FL_NKINDS], versions, commits, packs, refs;
 	/* people */
 	struct officer *off;
 	size_t noff;
@@ -1194,25 +1231,28 @@ static void put(struct gen *g, const cJSON *rec, int is_new)
 	g->versions++;
 }
 
-/* Commits what is queued (if anything) on WORK_REF. */
-static void commit(struct gen *g, const char *msg, const char *name, const char *email,
-		   long long when)
+/*
+ * Commits what is queued (if anything) on top of tip `t` and moves t in
+ * memory only: refs are written once, by finish_repo().
+ */
+static void commit(struct gen *g, struct tip *t, const char *msg, const char *name,
+		   const char *email, long long when)
 {
 	struct fl_sig sig = { name, email, when, 7 * 60 };
 	git_oid out;
 
 	if (!g->nw)
 		return;
-	if (fl_store_commit(&out, g->store, WORK_REF, g->have_head ? &g->head : NULL,
-			    g->have_head ? 1 : 0, g->w, g->nw, msg, &sig) < 0)
+	if (fl_store_commit(&out, g->store, NULL, t->have ? &t->id : NULL, t->have ? 1 : 0,
+			    g->w, g->nw, msg, &sig) < 0)
 		fl_die("%s", fl_last_error());
 	for (size_t i = 0; i < g->nw; i++) {
 		free((char *)g->w[i].path);
 		free((char *)g->w[i].data);
 	}
 	g->nw = 0;
-	git_oid_cpy(&g->head, &out);
-	g->have_head = 1;
+	git_oid_cpy(&t->id, &out);
+	t->have = t->moved = 1;
 	g->commits++;
 	if (g->mem->cur.bytes > (256u << 20))
 		flush_pack(g, 0);
@@ -1787,7 +1827,8 @@ static void reviewers_week(struct gen *g, const char *week)
 		g->ntargets = k;
 		msg = xstrfmt("responses %s: %zu answers by %s", week, n, rv->id);
 		char *email = xstrfmt("%s@fieldlog", rv->id);
-		commit(g, msg, rv->name, email, at(sat, 18, 0, (int)ri));
+		commit(g, g->authors ? &rv->tip : &g->main, msg, rv->name, email,
+		       at(sat, 18, 0, (int)ri));
 		free(email);
 		free(msg);
 	}
@@ -2003,8 +2044,47 @@ static int write_hook(const char *dir)
 	return e;
 }
 
-/* Opens or creates DIR, starts WORK_REF at main, sets up the object store. */
-static int open_repo(struct gen *g, const char *dir, int *created)
+enum { LAYOUT_ASK = -1, LAYOUT_SINGLE = 0, LAYOUT_AUTHORS = 1 };
+static const char *const layout_names[] = { "single", "authors" };
+
+/*
+ * The layout of an existing repository: single when main holds anything
+ * besides roster.json, authors when there is an author's branch, else
+ * LAYOUT_ASK (a roster alone fits both).
+ */
+static int repo_layout(struct gen *g)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int layout = LAYOUT_ASK;
+
+	if (g->main.have) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		if (git_commit_lookup(&c, g->repo, &g->main.id) < 0 || git_commit_tree(&t, c) < 0)
+			die_git("cannot read main");
+		if (git_tree_entrycount(t) > 1 || (git_tree_entrycount(t) == 1 &&
+						   !git_tree_entry_byname(t, "roster.json")))
+			layout = LAYOUT_SINGLE;
+		git_tree_free(t);
+		git_commit_free(c);
+	}
+	if (layout == LAYOUT_ASK &&
+	    git_reference_iterator_glob_new(&it, g->repo, FL_CENTRAL_AUTHORS "*") == 0 &&
+	    git_reference_next(&ref, it) == 0)
+		layout = LAYOUT_AUTHORS;
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	fl_clear_error();
+	return layout;
+}
+
+/*
+ * Opens or creates DIR, reads main, settles the layout (`layout` as asked,
+ * LAYOUT_ASK for the repository's own or else authors), sets up the object
+ * store.
+ */
+static int open_repo(struct gen *g, const char *dir, int layout, int *created)
 {
 	struct stat st;
 	int e;
@@ -2021,14 +2101,19 @@ static int open_repo(struct gen *g, const char *dir, int *created)
 	g->repo = fl_store_repo(g->store);
 	if (*created)
 		set_server_config(g->repo);
-	g->have_head = fl_store_ref(&g->head, g->store, FL_BRANCH) == 0;
+	g->main.have = fl_store_ref(&g->main.id, g->store, FL_BRANCH) == 0;
 	fl_clear_error();
-	git_reference *ref = NULL;
+	/* Left by an interrupted run of a generator of format 3 or older. */
 	git_reference_remove(g->repo, WORK_REF);
-	if (g->have_head && git_reference_create(&ref, g->repo, WORK_REF, &g->head, 1,
-						 "generate: start") < 0)
-		die_git("cannot create " WORK_REF);
-	git_reference_free(ref);
+	fl_clear_error();
+
+	int have = *created ? LAYOUT_ASK : repo_layout(g);
+	if (layout != LAYOUT_ASK && have != LAYOUT_ASK && layout != have)
+		return fl_error(FL_ERROR, "'%s' has the %s layout, not the %s one", dir,
+				layout_names[have], layout_names[layout]);
+	g->authors = (layout != LAYOUT_ASK ? layout : have != LAYOUT_ASK ? have
+				       : LAYOUT_AUTHORS) == LAYOUT_AUTHORS;
+
 	/* New objects in memory, old ones from the repository's objects/. */
 	char *objdir = xstrfmt("%s/objects", git_repository_path(g->repo));
 	git_odb *odb = NULL;
@@ -2051,17 +2136,59 @@ static int open_repo(struct gen *g, const char *dir, int *created)
 	return 0;
 }
 
-/* Writes the last pack, moves main to the work and drops WORK_REF. */
+/* Where an author's branch is now (authors layout), in t. */
+static void load_tip(struct gen *g, const char *author, struct tip *t)
+{
+	char *ref = xstrfmt(FL_CENTRAL_AUTHORS "%s", author);
+	t->have = git_reference_name_to_id(&t->id, g->repo, ref) == 0;
+	t->moved = 0;
+	fl_clear_error();
+	free(ref);
+}
+
+/* Points ref at t if t moved during the run. */
+static void store_tip(struct gen *g, const char *ref, struct tip *t, const char *msg)
+{
+	git_reference *r = NULL;
+	if (!t->moved)
+		return;
+	if (git_reference_create(&r, g->repo, ref, &t->id, 1, msg) < 0)
+		die_git("cannot update a branch");
+	git_reference_free(r);
+	t->moved = 0;
+}
+
+static void store_author_tip(struct gen *g, const char *author, struct tip *t, const char *msg)
+{
+	char *ref;
+	if (!t->moved)
+		return;
+	ref = xstrfmt(FL_CENTRAL_AUTHORS "%s", author);
+	store_tip(g, ref, t, msg);
+	g->refs++;
+	free(ref);
+}
+
+/*
+ * Writes the last pack, then the branches that moved; authors' branches
+ * are then packed into packed-refs, as `git gc` (or `git pack-refs`) on
+ * the server would: 3,331 loose ref files are not what a served
+ * repository looks like.
+ */
 static void finish_repo(struct gen *g, const char *msg)
 {
-	git_reference *ref = NULL;
 	flush_pack(g, 1);
-	if (g->have_head) {
-		if (git_reference_create(&ref, g->repo, FL_BRANCH, &g->head, 1, msg) < 0)
-			die_git("cannot update main");
-		git_reference_free(ref);
+	store_tip(g, FL_BRANCH, &g->main, msg);
+	for (size_t i = 0; i < g->noff; i++)
+		store_author_tip(g, g->off[i].id, &g->off[i].tip, msg);
+	for (size_t i = 0; i < g->nrev; i++)
+		store_author_tip(g, g->rev[i].id, &g->rev[i].tip, msg);
+	if (g->refs) {
+		git_refdb *db = NULL;
+		if (git_repository_refdb(&db, g->repo) < 0 || git_refdb_compress(db) < 0)
+			die_git("cannot pack the refs");
+		git_refdb_free(db);
 	}
-	git_reference_remove(g->repo, WORK_REF);
 }
 
 /* The roster on main, parsed (NULL when there is none). */
@@ -2069,7 +2196,7 @@ static cJSON *read_roster(struct gen *g)
 {
 	struct strbuf sb = STRBUF_INIT;
 	cJSON *r = NULL;
-	if (g->have_head && fl_store_read_path(&sb, g->store, &g->head, "roster.json") == 0)
+	if (g->main.have && fl_store_read_path(&sb, g->store, &g->main.id, "roster.json") == 0)
 		fl_json_parse(&r, sb.buf, sb.len);
 	fl_clear_error();
 	strbuf_release(&sb);
@@ -2097,17 +2224,22 @@ static void print_summary(struct gen *g, const char *what, double secs, int json
 	if (json) {
 		printf("{\"what\": \"%s\", \"records\": %zu, \"schedule\": %zu, \"visit\": %zu, "
 		       "\"issue\": %zu, \"report\": %zu, \"response\": %zu, \"versions\": %zu, "
-		       "\"commits\": %zu, \"packs\": %zu, \"officers\": %zu, \"reviewers\": %zu, "
-		       "\"seconds\": %.2f, \"format\": %d}\n",
+		       "\"commits\": %zu, \"layout\": \"%s\", \"author_refs\": %zu, \"packs\": %zu, "
+		       "\"officers\": %zu, \"reviewers\": %zu, \"seconds\": %.2f, \"format\": %d}\n",
 		       what, total, g->records[FL_SCHEDULE], g->records[FL_VISIT],
 		       g->records[FL_ISSUE], g->records[FL_REPORT], g->records[FL_RESPONSE],
-		       g->versions, g->commits, g->packs, g->noff, g->nrev, secs, GEN_FORMAT);
+		       g->versions, g->commits, layout_names[g->authors], g->refs, g->packs,
+		       g->noff, g->nrev, secs, GEN_FORMAT);
 		return;
 	}
 	printf("%s: %zu records (%zu schedules, %zu visits, %zu issues, %zu reports, "
-	       "%zu responses), %zu versions in %zu commits, %.1f s\n",
+	       "%zu responses), %zu versions in %zu commits, %s layout",
 	       what, total, g->records[FL_SCHEDULE], g->records[FL_VISIT], g->records[FL_ISSUE],
-	       g->records[FL_REPORT], g->records[FL_RESPONSE], g->versions, g->commits, secs);
+	       g->records[FL_REPORT], g->records[FL_RESPONSE], g->versions, g->commits,
+	       layout_names[g->authors]);
+	if (g->authors)
+		printf(" (%zu authors' branches moved)", g->refs);
+	printf(", %.1f s\n", secs);
 }
 
 static double since(const struct timespec *t0)
@@ -2117,8 +2249,23 @@ static double since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int run_profile(struct gen *g, const struct profile *pf, const char *dir, int hook,
-		       int json)
+/*
+ * A commit of the week's work of n officers of province `code` on t: by
+ * the officer when n is 1 (first is that officer), else by the generator.
+ */
+static void week_commit(struct gen *g, struct tip *t, const char *week, const char *code,
+			size_t n, const struct officer *first, const char *what, long long when)
+{
+	char *email = n == 1 ? xstrfmt("%s@fieldlog", first->id) : xstrdup("generate@fieldlog");
+	char *msg = xstrfmt("week %s, province %s: %s of %zu officer%s", week, code, what, n,
+			    n == 1 ? "" : "s");
+	commit(g, t, msg, n == 1 ? first->name : "fieldlog generate", email, when);
+	free(msg);
+	free(email);
+}
+
+static int run_profile(struct gen *g, const struct profile *pf, const char *dir, int layout,
+		       int hook, int json)
 {
 	struct province_communes *pc = communes_by_province();
 	const struct fl_refdata *rd = fl_refdata();
@@ -2129,10 +2276,16 @@ static int run_profile(struct gen *g, const struct profile *pf, const char *dir,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	make_officers(g, pf->officers, pc);
 	make_reviewers(g, pf->reviewers);
-	if (open_repo(g, dir, &created) < 0)
+	if (open_repo(g, dir, layout, &created) < 0)
 		return fail();
 	if (hook && write_hook(dir) < 0)
 		return fail();
+	if (g->authors && !created) {   /* people of an earlier run go on */
+		for (size_t i = 0; i < g->noff; i++)
+			load_tip(g, g->off[i].id, &g->off[i].tip);
+		for (size_t i = 0; i < g->nrev; i++)
+			load_tip(g, g->rev[i].id, &g->rev[i].tip);
+	}
 
 	/* The roster first, written by the admin the day before the first week. */
 	fl_week_add(week, END_WEEK, -(int)(pf->weeks - 1));
@@ -2144,11 +2297,11 @@ static int run_profile(struct gen *g, const struct profile *pf, const char *dir,
 		git_oid out;
 		char *msg = xstrfmt("roster: %zu officers, %zu reviewers (fieldlog generate --profile %s)",
 				    g->noff, g->nrev, pf->name);
-		if (fl_store_commit(&out, g->store, WORK_REF, g->have_head ? &g->head : NULL,
-				    g->have_head ? 1 : 0, &w, 1, msg, &sig) < 0)
+		if (fl_store_commit(&out, g->store, NULL, g->main.have ? &g->main.id : NULL,
+				    g->main.have ? 1 : 0, &w, 1, msg, &sig) < 0)
 			return fail();
-		git_oid_cpy(&g->head, &out);
-		g->have_head = 1;
+		git_oid_cpy(&g->main.id, &out);
+		g->main.have = g->main.moved = 1;
 		g->commits++;
 		free(msg);
 		free(text);
@@ -2159,31 +2312,39 @@ static int run_profile(struct gen *g, const struct profile *pf, const char *dir,
 		long fri = week_daynum(week, 5);
 		for (size_t p = 0; p < rd->nprovinces; p++) {
 			const char *code = rd->provinces[p].code;
+			long long t_new = at(fri, 12, 0, (int)p), t_edit = at(fri, 18, 0, (int)p);
 			size_t n = 0, first = 0;
-			for (size_t i = 0; i < g->noff; i++)
-				if (g->off[i].prov == &rd->provinces[p]) {
-					if (!n++)
-						first = i;
-					officer_week_new(g, &g->off[i], week);
-				}
+			/*
+			 * The same calls in the same order in both layouts (so the
+			 * same records): the province's new records, then its edits.
+			 */
+			for (size_t i = 0; i < g->noff; i++) {
+				struct officer *o = &g->off[i];
+				if (o->prov != &rd->provinces[p])
+					continue;
+				if (!n++)
+					first = i;
+				officer_week_new(g, o, week);
+				if (g->authors)
+					week_commit(g, &o->tip, week, code, 1, o, "new records", t_new);
+			}
 			if (!n)
 				continue;
-			/* One officer: the commit is theirs; several: the batch's. */
-			char *email = n == 1 ? xstrfmt("%s@fieldlog", g->off[first].id)
-					     : xstrdup("generate@fieldlog");
-			const char *name = n == 1 ? g->off[first].name : "fieldlog generate";
-			char *msg = xstrfmt("week %s, province %s: new records of %zu officer%s",
-					    week, code, n, n == 1 ? "" : "s");
-			commit(g, msg, name, email, at(fri, 12, 0, (int)p));
-			free(msg);
-			for (size_t i = 0; i < g->noff; i++)
-				if (g->off[i].prov == &rd->provinces[p])
-					officer_week_edits(g, &g->off[i], week, 1);
-			msg = xstrfmt("week %s, province %s: edits and reports of %zu officer%s",
-				      week, code, n, n == 1 ? "" : "s");
-			commit(g, msg, name, email, at(fri, 18, 0, (int)p));
-			free(msg);
-			free(email);
+			if (!g->authors)
+				week_commit(g, &g->main, week, code, n, &g->off[first], "new records",
+					    t_new);
+			for (size_t i = 0; i < g->noff; i++) {
+				struct officer *o = &g->off[i];
+				if (o->prov != &rd->provinces[p])
+					continue;
+				officer_week_edits(g, o, week, 1);
+				if (g->authors)
+					week_commit(g, &o->tip, week, code, 1, o, "edits and reports",
+						    t_edit);
+			}
+			if (!g->authors)
+				week_commit(g, &g->main, week, code, n, &g->off[first],
+					    "edits and reports", t_edit);
 		}
 		reviewers_week(g, week);
 		if (!json) {
@@ -2208,8 +2369,35 @@ static int run_profile(struct gen *g, const struct profile *pf, const char *dir,
 
 /* --- append mode ------------------------------------------------------------------ */
 
+/*
+ * The time of the latest commit on any branch: main's tip in the single
+ * layout, the latest author's in the authors layout (main holds only the
+ * roster there), so that both layouts append the same records.
+ */
+static long long latest_commit_time(struct gen *g)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	long long last = 0;
+
+	if (git_reference_iterator_glob_new(&it, g->repo, "refs/heads/*") < 0)
+		die_git("cannot list the branches");
+	while (git_reference_next(&ref, it) == 0) {
+		git_commit *c = NULL;
+		const git_oid *id = git_reference_target(ref);
+		if (id && git_commit_lookup(&c, g->repo, id) == 0 &&
+		    (long long)git_commit_time(c) > last)
+			last = (long long)git_commit_time(c);
+		git_commit_free(c);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	fl_clear_error();
+	return last;
+}
+
 static int run_append(struct gen *g, const char *dir, size_t nrec, size_t nauthors,
-		      const char *exclude, int json)
+		      const char *exclude, int layout, int json)
 {
 	struct province_communes *pc = communes_by_province();
 	struct timespec t0;
@@ -2219,9 +2407,9 @@ static int run_append(struct gen *g, const char *dir, size_t nrec, size_t nautho
 	size_t nofficers = 0, i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (open_repo(g, dir, &created) < 0)
+	if (open_repo(g, dir, layout, &created) < 0)
 		return fail();
-	if (created || !g->have_head)
+	if (created || !g->main.have)
 		return error_exit("'%s' has no records to append to (use --profile first)", dir);
 	if (!(roster = read_roster(g)))
 		return error_exit("no valid roster.json on main in '%s'", dir);
@@ -2263,15 +2451,13 @@ static int run_append(struct gen *g, const char *dir, size_t nrec, size_t nautho
 		for (size_t c = 0; c < pc[pi].n && c < 8; c++)
 			o->area[o->narea++] = pc[pi].v[(hi + c) % pc[pi].n];
 		rng_init(&o->rng, g->seed, 2000000 + i);
+		if (g->authors)
+			load_tip(g, o->id, &o->tip);
 	}
 	free(all);
 
-	/* The clock: the morning after main's last commit. */
-	git_commit *hc = NULL;
-	if (git_commit_lookup(&hc, g->repo, &g->head) < 0)
-		die_git("cannot read main");
-	long long last = (long long)git_commit_time(hc);
-	git_commit_free(hc);
+	/* The clock: the morning after the last commit. */
+	long long last = latest_commit_time(g);
 	long day = (long)((last + 7 * 3600) / 86400) + 1;
 	long long t = at(day, 7, 30, 0), step = nrec ? (10LL * 3600) / (long long)nrec : 1;
 	if (step < 1)
@@ -2315,7 +2501,7 @@ static int run_append(struct gen *g, const char *dir, size_t nrec, size_t nautho
 			}
 			put(g, rec, 1);
 			cJSON_Delete(rec);
-			commit(g, msg, o->name, email, t);
+			commit(g, g->authors ? &o->tip : &g->main, msg, o->name, email, t);
 			free(msg);
 		}
 		free(email);
@@ -2354,15 +2540,18 @@ CMD(generate)
 {
 	static const char usage[] =
 		"fieldlog generate --repo DIR (--profile pilot|100k|1m | --append N) [--seed N]"
-		" [--officers N] [--authors K] [--exclude ID] [--check N | --check-all] [--hook] [--json]";
+		" [--layout authors|single] [--officers N] [--weeks N] [--authors K] [--exclude ID]"
+		" [--check N | --check-all] [--hook] [--json]";
 	const char *repo = NULL, *profile = NULL, *seed_s = NULL, *officers_s = NULL;
 	const char *append_s = NULL, *authors_s = NULL, *exclude = NULL, *check_s = NULL, **pos;
-	const char *weeks_s = NULL;
-	int npos, check_all = 0, hook = 0, json = 0, version = 0, rc;
+	const char *weeks_s = NULL, *layout_s = NULL;
+	int layout = LAYOUT_ASK, npos, check_all = 0, hook = 0, json = 0, version = 0, rc;
 	struct opt opts[] = {
 		{ "repo", OPT_STR, &repo, "DIR", "the central repository (created if missing)" },
 		{ "profile", OPT_STR, &profile, "P", "pilot (34 officers, 9 weeks), 100k or 1m (3,321 officers)" },
 		{ "seed", OPT_STR, &seed_s, "N", "seed of the generator (default 1)" },
+		{ "layout", OPT_STR, &layout_s, "L", "authors (a branch per author, the default) or single "
+		  "(everything on main)" },
 		{ "officers", OPT_STR, &officers_s, "N", "number of officers instead of the profile's" },
 		{ "weeks", OPT_STR, &weeks_s, "N", "number of weeks instead of the profile's" },
 		{ "append", OPT_STR, &append_s, "N", "append N new records, one commit each" },
@@ -2389,6 +2578,14 @@ CMD(generate)
 		return usage_error(usage, "--repo is required");
 	if (!profile == !append_s)
 		return usage_error(usage, "give either --profile or --append");
+	if (layout_s) {
+		if (!strcmp(layout_s, "authors"))
+			layout = LAYOUT_AUTHORS;
+		else if (!strcmp(layout_s, "single"))
+			layout = LAYOUT_SINGLE;
+		else
+			return usage_error(usage, "unknown layout '%s' (authors, single)", layout_s);
+	}
 	if ((rc = parse_count(seed_s, "--seed", &seed)) || (rc = parse_count(officers_s, "--officers", &officers)) ||
 	    (rc = parse_count(weeks_s, "--weeks", &weeks)) ||
 	    (rc = parse_count(append_s, "--append", &nappend)) ||
@@ -2402,7 +2599,7 @@ CMD(generate)
 	g.check_all = check_all;
 
 	if (append_s) {
-		rc = run_append(&g, repo, nappend, nauthors, exclude, json);
+		rc = run_append(&g, repo, nappend, nauthors, exclude, layout, json);
 	} else {
 		const struct profile *pf = NULL;
 		for (size_t i = 0; i < FL_ARRAY_SIZE(profiles); i++)
@@ -2415,7 +2612,7 @@ CMD(generate)
 			p.officers = officers;
 		if (weeks)
 			p.weeks = weeks;
-		rc = run_profile(&g, &p, repo, hook, json);
+		rc = run_profile(&g, &p, repo, layout, hook, json);
 	}
 	fl_store_free(g.store);
 	return rc;

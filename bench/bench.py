@@ -3,12 +3,20 @@
 git daemon and passes its port).
 
 For each profile (pilot and 100k; 1m with --scale 1m) it generates the
-central repository once (cached under WORK/data, keyed by profile, seed and
-the generator's format version), gc's it like a served repository, and
-serves copies of it through the git daemon. Every figure is the median of
-several runs of a whole `fieldlog` process; each baseline is the git command
-line doing the same job on the same data, in runs interleaved with ours.
-Results go to --results as a JSON list, and a table to stdout.
+central repository once (cached under WORK/data, keyed by profile, layout,
+seed and the generator's format version), gc's it like a served repository,
+and serves copies of it through the git daemon. Every figure is the median
+of several runs of a whole `fieldlog` process; each baseline is the git
+command line doing the same job on the same data, in runs interleaved with
+ours. Results go to --results as a JSON list, and a table to stdout.
+
+Two layouts of the same data (same seed, same records, same versions):
+fieldlog runs against the `authors` layout it speaks (main holds the
+roster, refs/heads/authors/<id> each author's records), while the
+working-tree baselines (`git add/commit/pull/push`, `git fetch`) run against
+the `single` layout, everything on main: a team using plain git would use one
+branch. The clone baseline is `git clone --bare` of the very repository
+fieldlog clones. Every --append is applied to both.
 """
 
 import argparse
@@ -76,7 +84,10 @@ def timed(cmd, cwd=None, ok=(0,), env=None):
 
 
 # Bumped when the served repositories are prepared differently.
-DATA_REV = 1
+DATA_REV = 2
+
+# fieldlog's layout, and the one the git working-tree baselines use.
+LAYOUTS = ("authors", "single")
 
 
 def repack(repo):
@@ -87,9 +98,16 @@ def repack(repo):
     `git gc` packs loose objects with a delta search. git reuses an object
     stored whole in a pack as it is, so without -f the bench would serve
     (and measure) a pack no real server sends: 137 MB for a national day
-    instead of 21 MB."""
+    instead of 21 MB. Refs are packed too (the generator packs the
+    authors' branches it writes; `git gc` would pack any others)."""
     run(["git", "-C", repo, "repack", "-q", "-a", "-d", "-f", "--window=10", "--depth=50"])
     run(["git", "-C", repo, "prune", "--expire=now"])
+    run(["git", "-C", repo, "pack-refs", "--all"])
+
+
+def author_ref(author):
+    """An author's branch in the central repository (authors layout)."""
+    return "refs/heads/authors/" + author
 
 
 def author_dir(author):
@@ -198,15 +216,21 @@ class Bench:
     def url(self, name, port=None):
         return "git://127.0.0.1:%d/%s" % (port or self.port, name)
 
-    def copy_repo(self, src, dst):
+    def copy_repo(self, src, dst, hook=True):
         """A served copy: objects hard-linked (git never rewrites a pack or a
-        loose object), our pre-receive hook, no automatic gc."""
+        loose object), our pre-receive hook (unless hook is False), no
+        automatic gc.
+
+        The single-layout copies, which only the git baselines use, get no
+        hook: `server check` speaks the authors layout and refuses any push
+        to main (it holds the roster there), and a team using plain git on
+        one branch has no such check."""
         if os.path.exists(dst):
             shutil.rmtree(dst)
         run(["cp", "-al", src, dst])
         shutil.rmtree(os.path.join(dst, "hooks"), ignore_errors=True)
         os.makedirs(os.path.join(dst, "hooks"))
-        if self.hook:
+        if self.hook and hook:
             h = os.path.join(dst, "hooks", "pre-receive")
             with open(h, "w") as f:
                 f.write("#!/bin/sh\nexec '%s' server check \"$@\"\n" % self.bin)
@@ -232,12 +256,26 @@ class Bench:
     def set_remote(self, ws, url):
         run(self.fl(ws, "remote", "set", url))
 
-    def generate_append(self, repo, n, authors, seed, exclude=None):
+    def generate_append(self, repo, n, authors, seed, layout, exclude=None):
         cmd = [self.bin, "generate", "--repo", repo, "--append", str(n), "--authors",
-               str(authors), "--seed", str(seed), "--json"]
+               str(authors), "--seed", str(seed), "--layout", layout, "--json"]
         if exclude:
             cmd += ["--exclude", exclude]
         return json.loads(run(cmd).stdout)
+
+    def appended(self, srcs, dst, n, authors, seed, exclude=None):
+        """Copies of both layouts' repositories (srcs: layout -> repository)
+        at dst % layout (under the served directory unless absolute), with
+        the same --append applied to each; returns their paths by layout
+        and the authors layout's summary."""
+        out, summ = {}, None
+        for layout in LAYOUTS:
+            out[layout] = self.copy_repo(srcs[layout], os.path.join(self.srv, dst % layout),
+                                         hook=layout == "authors")
+            s = self.generate_append(out[layout], n, authors, seed, layout, exclude)
+            if layout == "authors":
+                summ = s
+        return out, summ
 
     def add(self, **e):
         e.setdefault("baseline", None)
@@ -254,9 +292,11 @@ class Bench:
 
     # --- data ------------------------------------------------------------------
 
-    def central(self, profile):
-        """The generated, gc'd central repository of a profile (cached)."""
-        d = os.path.join(self.data, "%s-s%d-f%s-r%d" % (profile, self.seed, self.fmt, DATA_REV))
+    def central(self, profile, layout="authors"):
+        """The generated, gc'd central repository of a profile in a layout
+        (cached)."""
+        d = os.path.join(self.data, "%s-%s-s%d-f%s-r%d" % (profile, layout, self.seed, self.fmt,
+                                                           DATA_REV))
         repo = os.path.join(d, "central.git")
         summ = os.path.join(d, "summary.json")
         if os.path.exists(summ):
@@ -265,24 +305,24 @@ class Bench:
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
         tmp = os.path.join(d, "tmp.git")
-        log("generating the %s profile (seed %d) ..." % (profile, self.seed))
+        log("generating the %s profile (seed %d, %s layout) ..." % (profile, self.seed, layout))
         t0 = time.perf_counter()
         s = json.loads(run([self.bin, "generate", "--repo", tmp, "--profile", profile,
-                            "--seed", str(self.seed), "--json"]).stdout)
+                            "--seed", str(self.seed), "--layout", layout, "--json"]).stdout)
         s["generate_seconds"] = round(time.perf_counter() - t0, 2)
-        if profile != "1m":
-            # What a served repository looks like after `git gc`.
-            t0 = time.perf_counter()
-            repack(tmp)
-            s["gc_seconds"] = round(time.perf_counter() - t0, 2)
+        # What a served repository looks like after `git gc`.
+        t0 = time.perf_counter()
+        repack(tmp)
+        s["gc_seconds"] = round(time.perf_counter() - t0, 2)
         s["pack_bytes"] = sum(os.path.getsize(os.path.join(tmp, "objects", "pack", n))
                               for n in os.listdir(os.path.join(tmp, "objects", "pack"))
                               if n.endswith(".pack"))
         os.rename(tmp, repo)
         with open(summ, "w") as f:
             json.dump(s, f, indent=2)
-        log("generated %s: %d records, %d commits in %.1f s" % (
-            profile, s["records"], s["commits"], s["generate_seconds"]))
+        log("generated %s (%s): %d records, %d commits in %.1f s, gc %.1f s" % (
+            profile, layout, s["records"], s["commits"], s["generate_seconds"],
+            s.get("gc_seconds", 0)))
         return repo, s
 
     def people(self, repo):
@@ -296,38 +336,59 @@ class Bench:
 
     def profile(self, profile):
         runs = RUNS[profile]
-        central, summ = self.central(profile)
+        central, summ = self.central(profile, "authors")
+        single, ssumm = self.central(profile, "single")
+        if (summ["records"], summ["versions"]) != (ssumm["records"], ssumm["versions"]):
+            raise Failed("the layouts of %s differ: %d/%d records, %d/%d versions" % (
+                profile, summ["records"], ssumm["records"], summ["versions"], ssumm["versions"]))
         officer, reviewer, nofficers = self.people(central)
-        base = run(["git", "-C", central, "rev-parse", "main"]).stdout.strip()
-        name = "base-%s.git" % profile
+        # The single layout's main: where the git working tree starts.
+        base = run(["git", "-C", single, "rev-parse", "main"]).stdout.strip()
+        # The officer's branch before the scenarios (authors layout).
+        mine = run(["git", "-C", central, "rev-parse", author_ref(officer["id"])]).stdout.strip()
+        name, sname = "base-%s.git" % profile, "base-single-%s.git" % profile
         self.copy_repo(central, os.path.join(self.srv, name))
+        self.copy_repo(single, os.path.join(self.srv, sname), hook=False)
         url = self.url(name)
         tmp = os.path.join(self.tmp, profile)
         os.makedirs(tmp, exist_ok=True)
-        log("%s: %d records, officer %s, reviewer %s, hook %s" % (
-            profile, summ["records"], officer["id"], reviewer["id"],
-            "installed" if self.hook else "absent"))
-        ctx = dict(profile=profile, central=central, summ=summ, officer=officer,
-                   reviewer=reviewer, base=base, url=url, tmp=tmp, runs=runs,
-                   nofficers=nofficers)
+        log("%s: %d records, %d commits (%d on one branch), officer %s, reviewer %s, hook %s" % (
+            profile, summ["records"], summ["commits"], ssumm["commits"], officer["id"],
+            reviewer["id"], "installed (authors layout only)" if self.hook else "absent"))
+        ctx = dict(profile=profile, central=central, single=single, summ=summ,
+                   officer=officer, reviewer=reviewer, base=base, mine=mine, url=url, tmp=tmp,
+                   runs=runs, nofficers=nofficers,
+                   centrals={"authors": central, "single": single})
 
         # The reviewer's first clone; its workspace serves the later scenarios.
         r0 = self.scenario(self.clone, ctx)
         if not r0:
             return
         ctx["r0"] = r0
-        # An officer's workspace: the same clone under an officer's identity.
-        o0 = self.copy_ws(r0, os.path.join(tmp, "officer0"))
-        with open(os.path.join(o0, "config.json")) as f:
+        # A full workspace for capture: the reviewer's clone (every record
+        # indexed) under an officer's identity.
+        full = self.copy_ws(r0, os.path.join(tmp, "officer-full"))
+        with open(os.path.join(full, "config.json")) as f:
             cfg = json.load(f)
         cfg.update(id=officer["id"], name=officer["name"], role="officer",
                    province=officer["provinces"][0])
-        with open(os.path.join(o0, "config.json"), "w") as f:
+        with open(os.path.join(full, "config.json"), "w") as f:
             f.write(json.dumps(cfg, ensure_ascii=False, indent=2) + "\n")
-        ctx["o0"] = o0
-        # A working tree for the git baselines.
+        ctx["full"] = full
+        # The officer's own workspace, as the officer's first sync makes it
+        # (its own branch, the roster and the reviewers' branches), for the
+        # scenarios that sync.
+        o0 = os.path.join(tmp, "officer0")
+        shutil.rmtree(o0, ignore_errors=True)
+        try:
+            _, out = timed(self.fl(o0, "init", "--id", officer["id"], "--remote", url))
+            log("officer's init: %s" % (out.strip().splitlines() or [""])[-1])
+            ctx["o0"] = o0
+        except Failed as e:
+            log("officer's init failed: %s" % e)
+        # A working tree for the git baselines, on the single layout.
         g = os.path.join(tmp, "git-worktree")
-        run(["git", "clone", "-q", url, g])
+        run(["git", "clone", "-q", self.url(sname), g])
         for k, v in (("user.name", officer["name"]), ("user.email", officer["id"] + "@fieldlog"),
                      ("gc.auto", "0"), ("advice.detachedHead", "false")):
             run(["git", "-C", g, "config", k, v])
@@ -385,7 +446,7 @@ class Bench:
 
     def capture(self, c):
         """capture: one `issue add` as a whole process in a full workspace."""
-        ws = self.copy_ws(c["o0"], os.path.join(c["tmp"], "capture"))
+        ws = self.copy_ws(c["full"], os.path.join(c["tmp"], "capture"))
         g = c["g"]
         run(["git", "-C", g, "reset", "-q", "--hard", c["base"]])
         home = c["officer"]["id"].rsplit(".", 1)[-1]
@@ -415,17 +476,26 @@ class Bench:
                  target="<= 20 ms", **{"pass": f <= 20}, runs=len(fl_t))
         shutil.rmtree(ws)
 
+    def officer_ws(self, c):
+        if "o0" not in c:
+            raise Failed("no officer workspace (the officer's init --remote failed)")
+        return c["o0"]
+
     def sync_small(self, c):
-        """sync-small: 1 new + 1 edited record against 50 new commits from others."""
-        s50 = self.copy_repo(c["central"], os.path.join(c["tmp"], "s50.git"))
-        self.generate_append(s50, 50, 50, self.seed + 50, exclude=c["officer"]["id"])
+        """sync-small: 1 new + 1 edited record against 50 new commits by 50
+        other officers (on their own branches, which an officer's sync does
+        not fetch; on main for git)."""
+        o0 = self.officer_ws(c)
+        s50, _ = self.appended(c["centrals"], os.path.join(c["tmp"], "s50-%s.git"), 50, 50,
+                               self.seed + 50, exclude=c["officer"]["id"])
         # One of the officer's issues to edit.
         me = c["officer"]["id"]
-        files = run(["git", "-C", c["central"], "ls-tree", "-r", "--name-only", "main", "--",
-                     author_dir(me) + "/issue"]).stdout.split()
+        files = run(["git", "-C", c["central"], "ls-tree", "-r", "--name-only", author_ref(me),
+                     "--", author_dir(me) + "/issue"]).stdout.split()
         if not files:
             raise Failed("officer %s has no issue to edit" % me)
-        rec = json.loads(run(["git", "-C", c["central"], "show", "main:" + files[0]]).stdout)
+        rec = json.loads(run(["git", "-C", c["central"], "show",
+                              "%s:%s" % (author_ref(me), files[0])]).stdout)
         sev = "urgent" if rec["severity"] != "urgent" else "low"
         home = me.rsplit(".", 1)[-1]
         g = c["g"]
@@ -435,9 +505,9 @@ class Bench:
             if not fits("sync", k, time.perf_counter() - t0, c["runs"]["sync"]):
                 break
             flname, gitname = "ss-fl-%d.git" % k, "ss-git-%d.git" % k
-            self.copy_repo(s50, os.path.join(self.srv, flname))
-            self.copy_repo(s50, os.path.join(self.srv, gitname))
-            ws = self.copy_ws(c["o0"], os.path.join(c["tmp"], "sync-ws"))
+            self.copy_repo(s50["authors"], os.path.join(self.srv, flname))
+            self.copy_repo(s50["single"], os.path.join(self.srv, gitname), hook=False)
+            ws = self.copy_ws(o0, os.path.join(c["tmp"], "sync-ws"))
             self.set_remote(ws, self.url(flname))
             run(self.fl(ws, "issue", "add", "--title", "Chậm chi trả trợ cấp cho người có công (%d)" % k,
                         "--domain", "meritorious", "--commune", home, "--severity", "high"))
@@ -462,12 +532,17 @@ class Bench:
                                   "git pull -q --no-rebase --no-edit origin main && "
                                   "git push -q origin HEAD:main"], cwd=g)
                     git_t.append(t)
-            # Both pushes arrived.
-            for n in (flname, gitname):
-                cnt = run(["git", "-C", os.path.join(self.srv, n), "rev-list", "--count",
-                           "--no-merges", "%s..main" % c["base"]]).stdout.strip()
-                if cnt not in ("52", "51"):
-                    raise Failed("%s has %s new commits after the sync (expected 52)" % (n, cnt))
+            # Both pushes arrived: fieldlog's two saves on the officer's
+            # branch, git's commit (and merge) on main after the 50.
+            cnt = run(["git", "-C", os.path.join(self.srv, flname), "rev-list", "--count",
+                       "%s..%s" % (c["mine"], author_ref(me))]).stdout.strip()
+            if cnt != "2":
+                raise Failed("%s has %s new commits on %s after the sync (expected 2)"
+                             % (flname, cnt, author_ref(me)))
+            cnt = run(["git", "-C", os.path.join(self.srv, gitname), "rev-list", "--count",
+                       "--no-merges", "%s..main" % c["base"]]).stdout.strip()
+            if cnt not in ("52", "51"):
+                raise Failed("%s has %s new commits after the push (expected 52)" % (gitname, cnt))
             shutil.rmtree(ws)
             shutil.rmtree(os.path.join(self.srv, flname))
             shutil.rmtree(os.path.join(self.srv, gitname))
@@ -475,26 +550,28 @@ class Bench:
         self.add(id="sync-small" + suffix(c["profile"]),
                  scenario="officer syncs 1 new + 1 edited record; central has 50 new commits",
                  profile=c["profile"], figure=f, unit="ms", baseline=b,
-                 baseline_what="git add -A && git commit && git pull --no-rebase && git push",
+                 baseline_what="git add -A && git commit && git pull --no-rebase && git push "
+                 "(one branch)",
                  target="<= 150 ms and >= 10x faster than git",
                  **{"pass": f <= 150 and b / f >= 10}, runs=len(fl_t),
                  note="fieldlog said: %s; %.1fx faster than git" % (received[-1], b / f))
-        shutil.rmtree(s50)
+        for d in s50.values():
+            shutil.rmtree(d)
 
     def pull(self, c):
         """pull: a reviewer receives 1,000 new records from 34 officers."""
-        name = "pull-%s.git" % c["profile"]
-        src = self.copy_repo(c["central"], os.path.join(self.srv, name))
-        self.generate_append(src, 1000, min(34, c["nofficers"]), self.seed + 1000)
+        name = "pull-%s-%%s.git" % c["profile"]
+        srv, _ = self.appended(c["centrals"], name, 1000, min(34, c["nofficers"]),
+                               self.seed + 1000)
         g = c["g"]
-        run(["git", "-C", g, "remote", "set-url", "origin", self.url(name)])
+        run(["git", "-C", g, "remote", "set-url", "origin", self.url(name % "single")])
         fl_t, git_t, said = [], [], ""
         t0 = time.perf_counter()
         for k in range(c["runs"]["pull"]):
             if not fits("pull", k, time.perf_counter() - t0, c["runs"]["pull"]):
                 break
             ws = self.copy_ws(c["r0"], os.path.join(c["tmp"], "pull-ws"))
-            self.set_remote(ws, self.url(name))
+            self.set_remote(ws, self.url(name % "authors"))
             run(["git", "-C", g, "reset", "-q", "--hard", c["base"]])
             run(["git", "-C", g, "clean", "-qfdx"])
             for which in (("fl", "git") if k % 2 == 0 else ("git", "fl")):
@@ -512,10 +589,11 @@ class Bench:
         self.add(id="pull" + suffix(c["profile"]),
                  scenario="reviewer syncs 1,000 new records from 34 officers",
                  profile=c["profile"], figure=f, unit="s", baseline=b,
-                 baseline_what="git pull (fast-forward) in a working tree",
+                 baseline_what="git pull (fast-forward) in a working tree (one branch)",
                  target="<= 1.5 s", **{"pass": f <= 1.5}, runs=len(fl_t),
                  note="fieldlog said: %s" % said)
-        shutil.rmtree(src)
+        for d in srv.values():
+            shutil.rmtree(d)
 
     def query(self, c):
         """query: a filtered `issue list` and a two-word unaccented `search`."""
@@ -552,31 +630,46 @@ class Bench:
                      profile=c["profile"], figure=None, unit="ms", target="<= 50 ms",
                      **{"pass": None}, note="skipped: this fieldlog has no search command")
 
-    def fetch_volume(self, c):
-        """fetch-volume: what an officer downloads for one national day."""
-        per = 5
-        authors = c["nofficers"] - 1
-        d = os.path.join(os.path.dirname(c["central"]), "day.git")
-        summf = os.path.join(os.path.dirname(c["central"]), "day.json")
+    def day(self, c, layout):
+        """The central repository of a layout plus a national day: every
+        officer but ours adds 5 records, one commit each (cached beside it)."""
+        per, authors = 5, c["nofficers"] - 1
+        top = os.path.dirname(c["centrals"][layout])
+        d, summf = os.path.join(top, "day.git"), os.path.join(top, "day.json")
         if not os.path.exists(summf):
-            log("generating a national day: %d officers x %d records, one commit each ..." % (authors, per))
+            log("generating a national day (%s layout): %d officers x %d records, one commit each ..."
+                % (layout, authors, per))
             tmpd = d + ".tmp"
             shutil.rmtree(tmpd, ignore_errors=True)
-            run(["cp", "-al", c["central"], tmpd])
+            run(["cp", "-al", c["centrals"][layout], tmpd])
             t0 = time.perf_counter()
-            s = self.generate_append(tmpd, authors * per, authors, self.seed + 7,
+            s = self.generate_append(tmpd, authors * per, authors, self.seed + 7, layout,
                                      exclude=c["officer"]["id"])
             s["generate_seconds"] = round(time.perf_counter() - t0, 2)
+            t0 = time.perf_counter()
             repack(tmpd)
+            s["gc_seconds"] = round(time.perf_counter() - t0, 2)
             os.rename(tmpd, d)
             with open(summf, "w") as f:
                 json.dump(s, f)
         with open(summf) as f:
-            day = json.load(f)
-        name = "day-%s.git" % c["profile"]
+            return d, json.load(f), per, authors
+
+    def fetch_volume(self, c):
+        """fetch-volume: what an officer downloads for one national day.
+        fieldlog's officer fetches the roster, its own branch and the
+        reviewers' (authors layout); git fetches main, which holds
+        everyone's records (single layout)."""
+        o0 = self.officer_ws(c)
+        d, day, per, authors = self.day(c, "authors")
+        ds, sday, _, _ = self.day(c, "single")
+        if (day["records"], day["commits"]) != (sday["records"], sday["commits"]):
+            raise Failed("the national days of the two layouts differ")
+        name, sname = "day-%s.git" % c["profile"], "day-single-%s.git" % c["profile"]
         self.copy_repo(d, os.path.join(self.srv, name))
+        self.copy_repo(ds, os.path.join(self.srv, sname), hook=False)
         proxy = Proxy(self.port)
-        ws = self.copy_ws(c["o0"], os.path.join(c["tmp"], "day-ws"))
+        ws = self.copy_ws(o0, os.path.join(c["tmp"], "day-ws"))
         self.set_remote(ws, self.url(name, proxy.port))
         proxy.reset()
         t, out = timed(self.fl(ws, "sync", "--quiet"))
@@ -588,7 +681,7 @@ class Bench:
         run(["git", "-C", g, "reset", "-q", "--hard", c["base"]])
         run(["git", "-C", g, "update-ref", "refs/remotes/origin/main", c["base"]])
         proxy.reset()
-        tg, _ = timed(["git", "-C", g, "fetch", "-q", self.url(name, proxy.port),
+        tg, _ = timed(["git", "-C", g, "fetch", "-q", self.url(sname, proxy.port),
                        "main:refs/remotes/origin/main"])
         proxy.settle()
         git_down = proxy.down
@@ -596,23 +689,31 @@ class Bench:
         self.add(id="fetch-volume", scenario="bytes an officer downloads for one day at national scale "
                  "(%d officers x %d records, one commit per record)" % (authors + 1, per),
                  profile=c["profile"], figure=mb, unit="MB", baseline=git_down / 1e6,
-                 baseline_what="git fetch of the same day", target="report", **{"pass": None},
-                 runs=1, seconds=round(t, 2), git_seconds=round(tg, 2),
+                 baseline_what="git fetch of the same day (one branch)", target="report",
+                 **{"pass": None}, runs=1, seconds=round(t, 2), git_seconds=round(tg, 2),
                  records=day["records"], commits=day["commits"],
-                 note=("%s; uploaded %.0f kB; on 3G at 1 Mbit/s %.0f s, at 384 kbit/s %.0f s"
-                       % (said, fl_up / 1e3, fl_down * 8 / 1e6, fl_down * 8 / 384e3)))
+                 note=("%s; uploaded %.0f kB; on 3G at 1 Mbit/s %.1f s, at 384 kbit/s %.1f s; "
+                       "git: %.0f s and %.0f s"
+                       % (said, fl_up / 1e3, fl_down * 8 / 1e6, fl_down * 8 / 384e3,
+                          git_down * 8 / 1e6, git_down * 8 / 384e3)))
         shutil.rmtree(ws)
 
     def reindex_1m(self, profile="1m"):
+        """reindex-1m: peak RSS of `reindex` in a reviewer's workspace of the
+        1m profile. The workspace is made the way a reviewer's is, by
+        `init --remote` through the git daemon (which also indexes
+        everything once), so that its repo.git has whatever refs fieldlog
+        keeps for the authors' branches."""
         central, summ = self.central(profile)
         officer, reviewer, _ = self.people(central)
+        name = "base-%s.git" % profile
+        self.copy_repo(central, os.path.join(self.srv, name))
         ws = os.path.join(self.tmp, profile, "reindex")
         shutil.rmtree(ws, ignore_errors=True)
-        os.makedirs(ws)
-        run(["git", "clone", "-q", "--bare", "--local", central, os.path.join(ws, "repo.git")])
-        with open(os.path.join(ws, "config.json"), "w") as f:
-            f.write(json.dumps({"id": reviewer["id"], "name": reviewer["name"], "role": "reviewer",
-                                "province": "", "remote": ""}, ensure_ascii=False, indent=2) + "\n")
+        os.makedirs(os.path.dirname(ws), exist_ok=True)
+        log("%s: the reviewer's clone, for reindex ..." % profile)
+        t_init, _ = timed(self.fl(ws, "init", "--id", reviewer["id"], "--remote", self.url(name)))
+        log("%s: cloned and indexed in %.1f s" % (profile, t_init))
         cmd = self.fl(ws, "reindex")
         # wait4 gives this child's own peak RSS (its output is one line: no pipe deadlock).
         t0 = time.perf_counter()
@@ -628,8 +729,9 @@ class Bench:
         self.add(id="reindex-1m" if profile == "1m" else "reindex@" + profile,
                  scenario="`reindex` of the %s profile" % profile, profile=profile,
                  figure=rss, unit="MB peak RSS", target="<= 256 MB", **{"pass": rss <= 256},
-                 runs=1, seconds=round(t, 1), rate=round(n / t),
+                 runs=1, seconds=round(t, 1), rate=round(n / t), init_seconds=round(t_init, 1),
                  note="%d records in %.1f s, %.0f records/s; %s" % (n, t, n / t, out.strip()))
+        shutil.rmtree(os.path.join(self.srv, name))
 
     # --- output ----------------------------------------------------------------
 

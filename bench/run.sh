@@ -3,7 +3,9 @@
 #
 # Starts a git daemon on 127.0.0.1 serving bench/work/srv, then runs
 # bench/bench.py, which generates the central repositories (cached under
-# bench/work/data, keyed by profile, seed and generator format), runs the
+# bench/work/data, keyed by profile, layout, seed and generator format:
+# fieldlog's scenarios use the authors layout, one branch per author, and
+# the git working-tree baselines the same data on one branch), runs the
 # scenarios with their git command-line baselines interleaved, prints a
 # table and writes bench/results.json. SCALE=1m adds the 1m profile
 # (reindex of a million records). FIELDLOG_BIN is the binary under test
