@@ -117,24 +117,48 @@ int ws_catch_up(struct ws *ws)
 }
 
 /*
- * The commit refs/heads/main names, read from its loose ref file without
- * starting libgit2 (which parses every CA certificate at start-up: a
- * third of a short read command). 0, or -1 when there is no loose ref.
+ * The commit refs/heads/main names, read from its loose ref file, or else
+ * from packed-refs, without starting libgit2 (which parses every CA
+ * certificate at start-up: a third of a short read command). 0, 1 when
+ * there is no main (a reviewer who has not written yet), -1 when the
+ * files cannot be read as expected.
  */
 static int peek_head(char hex[GIT_OID_HEXSZ + 1], const char *dir)
 {
+	static const char name[] = " refs/heads/main\n";
 	char *path = xstrfmt("%s/repo.git/refs/heads/main", dir);
 	struct strbuf sb = STRBUF_INIT;
 	int e = strbuf_read_file(&sb, path, 128);
 	free(path);
-	if (e == 0 && sb.len >= GIT_OID_HEXSZ && (sb.len == GIT_OID_HEXSZ ||
-						   sb.buf[GIT_OID_HEXSZ] == '\n')) {
-		memcpy(hex, sb.buf, GIT_OID_HEXSZ);
-		hex[GIT_OID_HEXSZ] = '\0';
-		e = 0;
-	} else {
-		e = -1;
+	if (e == 0) {
+		e = sb.len >= GIT_OID_HEXSZ && (sb.len == GIT_OID_HEXSZ ||
+						sb.buf[GIT_OID_HEXSZ] == '\n') ? 0 : -1;
+		if (e == 0)
+			memcpy(hex, sb.buf, GIT_OID_HEXSZ);
+	} else if (e == FL_ENOTFOUND) {
+		/* Packed: "<hex> refs/heads/main" on a line of its own. */
+		path = xstrfmt("%s/repo.git/packed-refs", dir);
+		e = strbuf_read_file(&sb, path, 64 << 20);
+		free(path);
+		if (e == FL_ENOTFOUND) {
+			e = 1;
+		} else if (e == 0) {
+			const char *p = sb.buf, *end = sb.buf + sb.len;
+			e = 1;
+			while (p < end) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+				if (len == GIT_OID_HEXSZ + sizeof(name) - 1 &&
+				    !memcmp(p + GIT_OID_HEXSZ, name, sizeof(name) - 1)) {
+					memcpy(hex, p, GIT_OID_HEXSZ);
+					e = 0;
+					break;
+				}
+				p += len;
+			}
+		}
 	}
+	hex[e == 0 ? GIT_OID_HEXSZ : 0] = '\0';
 	strbuf_release(&sb);
 	fl_clear_error();
 	return e;
@@ -184,14 +208,11 @@ int ws_open(struct ws **out, int flags)
 		 */
 		char head[GIT_OID_HEXSZ + 1];
 		char *indexed = fl_db_meta_get(ws->db, "indexed_commit");
-		int have = peek_head(head, ws->dir) == 0;
-		char *packed = have ? NULL : xstrfmt("%s/repo.git/packed-refs", ws->dir);
+		int peek = peek_head(head, ws->dir);
 		char *pending = fl_db_meta_get(ws->db, "refs_pending");
-		int current = (indexed ? have && !strcmp(head, indexed)
-				       : !have && access(packed, F_OK) < 0) &&
+		int current = (indexed ? peek == 0 && !strcmp(head, indexed) : peek == 1) &&
 			      !pending && !fl_outbox_stale(ws->dir, ws->db);
 		free(pending);
-		free(packed);
 		free(indexed);
 		if (current) {
 			strbuf_release(&sb);

@@ -170,13 +170,28 @@ struct wire {
 	size_t sent;
 	unsigned objects;
 	const char *ref;
+	struct strbuf out;    /* what is written but not yet sent */
 };
+
+/*
+ * Sends what is buffered. Writes go out in large pieces: the command line
+ * and a small pack in separate small writes met Nagle's algorithm and the
+ * server's delayed ACK, 40 ms of nothing per push on a TCP transport.
+ */
+static int wire_flush(struct wire *w)
+{
+	int e = 0;
+	if (w->out.len)
+		e = w->st->write(w->st, w->out.buf, w->out.len);
+	w->sent += w->out.len;
+	strbuf_reset(&w->out);
+	return e;
+}
 
 static int wire_write(struct wire *w, const char *data, size_t len)
 {
-	int e = w->st->write(w->st, data, len);
-	w->sent += len;
-	return e;
+	strbuf_add(&w->out, data, len);
+	return w->out.len >= 256 * 1024 ? wire_flush(w) : 0;
 }
 
 static int pack_chunk(void *buf, size_t size, void *payload)
@@ -184,7 +199,8 @@ static int pack_chunk(void *buf, size_t size, void *payload)
 	struct wire *w = payload;
 	int e = wire_write(w, buf, size);
 	if (e == 0 && w->cb->push_transfer_progress)
-		e = w->cb->push_transfer_progress(w->objects, w->objects, w->sent, w->cb->payload);
+		e = w->cb->push_transfer_progress(w->objects, w->objects, w->sent + w->out.len,
+						   w->cb->payload);
 	return e;
 }
 
@@ -356,7 +372,7 @@ static __attribute__((noinline)) int push_connect(git_transport *t, const char *
 }
 
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
-	    const git_remote_callbacks *cb)
+	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload)
 {
 	git_repository *repo = git_remote_owner(remote);
 	const char *url = git_remote_url(remote);
@@ -390,11 +406,14 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	fl_trace("push: connect");
 	if ((e = push_connect(t, url, &opts, &heads, &nheads)) < 0)
 		goto done;
-	for (i = 0; i < nheads; i++)
+	for (i = 0; i < nheads; i++) {
+		if (advertised && (e = advertised(heads[i]->name, &heads[i]->oid, payload)) < 0)
+			goto done;
 		if (!strcmp(heads[i]->name, ref) && !git_oid_is_zero(&heads[i]->oid)) {
 			git_oid_cpy(&remote_tip, &heads[i]->oid);
 			have_remote = 1;
 		}
+	}
 	if (have_remote && git_oid_equal(&remote_tip, local)) {
 		/* already there (an earlier, interrupted sync got through) */
 		e = cb->push_update_reference ?
@@ -426,6 +445,7 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	if ((e = cap.sub->action(&st, cap.sub, url, GIT_SERVICE_RECEIVEPACK)) < 0)
 		goto done;
 	w = xcalloc(1, sizeof(*w));
+	strbuf_init(&w->out);
 	w->st = st;
 	w->cb = cb;
 	w->objects = (unsigned)git_packbuilder_object_count(pb);
@@ -444,7 +464,8 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 		strbuf_addstr(&cmd, "0000");
 	}
 	if ((e = wire_write(w, cmd.buf, cmd.len)) < 0 ||
-	    (e = git_packbuilder_foreach(pb, pack_chunk, w)) < 0)
+	    (e = git_packbuilder_foreach(pb, pack_chunk, w)) < 0 ||
+	    (e = wire_flush(w)) < 0)
 		goto done;
 	fl_trace("push: sent %zu bytes", w->sent);
 	e = read_answer(w);
@@ -457,6 +478,8 @@ done:
 	}
 	if (st && rpc)
 		st->free(st);   /* ours; a stateful stream belongs to t */
+	if (w)
+		strbuf_release(&w->out);
 	free(w);
 	strbuf_release(&cmd);
 	git_packbuilder_free(pb);

@@ -32,9 +32,13 @@ int fl_push_supported(const char *url);
  * push_update_reference (with the server's reason when it refused the
  * update). Returns 0, GIT_ENONFASTFORWARD when the server's ref is not an
  * ancestor of local (fetch and merge first), or a negative libgit2 error
- * with git_error_last() set.
+ * with git_error_last() set. `advertised` (may be NULL) is called with
+ * every ref the server announced, before anything is sent; a negative
+ * return ends the push with that value.
  */
+typedef int (*fl_push_advertised_cb)(const char *refname, const git_oid *oid, void *payload);
+
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
-	    const git_remote_callbacks *cb);
+	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload);
 
 #endif

@@ -360,11 +360,22 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	if (e < 0) {
 		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
 	} else if (c.tips > 64) {
-		/* Thousands of loose ref files would slow every later look-up. */
+		/*
+		 * Thousands of loose ref files would slow every later look-up:
+		 * pack them, but keep main loose, where a read command looks
+		 * for it without starting libgit2 (app/workspace.c).
+		 */
 		git_refdb *db = NULL;
+		git_reference *ref = NULL;
+		git_oid head;
+		int have_head = git_reference_name_to_id(&head, repo, FL_BRANCH) == 0;
 		if (git_repository_refdb(&db, repo) == 0)
 			git_refdb_compress(db);
 		git_refdb_free(db);
+		if (have_head)
+			git_reference_create(&ref, repo, FL_BRANCH, &head, 1, "fieldlog: keep main loose");
+		git_reference_free(ref);
+		git_error_clear();
 	}
 done:
 	git_remote_free(r);
@@ -432,8 +443,91 @@ static int fetch_all(struct fl_store *s, struct fl_db *db, const struct fl_sync_
 	return e;
 }
 
-/* Pushes main to our branch; FL_EEXISTS when it has moved on (non-fast-forward). */
-static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message)
+/* --- what the server announced ------------------------------------------------ */
+
+struct adv {
+	char **name;
+	git_oid *oid;
+	size_t n, alloc;
+};
+
+static int adv_add(const char *name, const git_oid *oid, void *payload)
+{
+	struct adv *a = payload;
+	if (a->n == a->alloc) {
+		a->alloc = a->alloc ? 2 * a->alloc : 64;
+		a->name = xrealloc(a->name, a->alloc * sizeof(*a->name));
+		a->oid = xrealloc(a->oid, a->alloc * sizeof(*a->oid));
+	}
+	a->name[a->n] = xstrdup(name);
+	git_oid_cpy(&a->oid[a->n], oid);
+	a->n++;
+	return 0;
+}
+
+static void adv_release(struct adv *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->name[i]);
+	free(a->name);
+	free(a->oid);
+	memset(a, 0, sizeof(*a));
+}
+
+static const git_oid *adv_find(const struct adv *a, const char *name)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->name[i], name))
+			return &a->oid[i];
+	return NULL;
+}
+
+/* Whether the server has a ref (remote, NULL: none) our copy local_ref lacks. */
+static int behind(struct fl_store *s, const char *local_ref, const git_oid *remote)
+{
+	git_oid l;
+	int have = fl_store_ref(&l, s, local_ref) == 0;
+	fl_clear_error();
+	return remote && !git_oid_is_zero(remote) && (!have || !git_oid_equal(&l, remote));
+}
+
+/* Whether, by what the server announced, a fetch would bring anything. */
+static int fetch_needed(struct fl_store *s, struct fl_db *db, const struct fl_sync_opts *o,
+			const struct adv *a)
+{
+	size_t plen = strlen(FL_CENTRAL_AUTHORS), i;
+	int need = behind(s, FL_REMOTE_ROSTER, adv_find(a, FL_CENTRAL_MAIN));
+
+	if (o->everyone) {
+		for (i = 0; i < a->n && !need; i++) {
+			const char *author = a->name[i] + plen;
+			if (strncmp(a->name[i], FL_CENTRAL_AUTHORS, plen) || !strcmp(author, o->me))
+				continue;
+			char *local = xstrfmt("%s%s", FL_REMOTE_AUTHORS, author);
+			need = behind(s, local, &a->oid[i]);
+			free(local);
+		}
+	} else if (!need) {
+		struct ids r = { NULL, 0 };
+		indexed_reviewers(&r, db, o->me);
+		for (i = 0; i < r.n && !need; i++) {
+			char *remote = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, r.v[i]);
+			char *local = xstrfmt("%s%s", FL_REMOTE_AUTHORS, r.v[i]);
+			need = behind(s, local, adv_find(a, remote));
+			free(remote);
+			free(local);
+		}
+		ids_release(&r);
+	}
+	return need;
+}
+
+/*
+ * Pushes main to our branch; FL_EEXISTS when it has moved on
+ * (non-fast-forward). `a` (may be NULL) collects what the server announced.
+ */
+static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message,
+		   struct adv *a)
 {
 	git_remote *r = NULL;
 	git_push_options po;
@@ -454,7 +548,7 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 		git_oid main;
 		e = git_reference_name_to_id(&main, repo, FL_BRANCH);
 		if (e == 0)
-			e = fl_push(r, ours, &main, &po.callbacks);
+			e = fl_push(r, ours, &main, &po.callbacks, a ? adv_add : NULL, a);
 	} else {
 		e = git_remote_push(r, &refspecs, &po);   /* a local path */
 	}
@@ -795,7 +889,46 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 	memset(out, 0, sizeof(*out));
 
 	fl_db_meta_set(db, "refs_pending", "1");   /* until the import (workspace.c) */
-	for (round = 0;; round++) {
+
+	/*
+	 * Something to send: push first. The server's answer lists every
+	 * ref, so when our branch has not moved (no other device pushed) and
+	 * nothing we follow has either, the push was the whole exchange: one
+	 * connection instead of two. Otherwise, or when the push was not a
+	 * fast-forward, the usual round below: fetch, merge, push.
+	 */
+	int exchanged = 0;
+	{
+		git_oid main, origin;
+		int have_main = fl_store_ref(&main, s, FL_BRANCH) == 0;
+		int have_origin = fl_store_ref(&origin, s, FL_REMOTE_BRANCH) == 0;
+		fl_clear_error();
+		if (have_main && (!have_origin || !git_oid_equal(&main, &origin)) &&
+		    fl_push_supported(o->url)) {
+			struct adv a = { NULL, NULL, 0, 0 };
+			size_t pending = count_commits(repo, &main, have_origin ? &origin : NULL);
+			fl_trace("sync: push first");
+			e = do_push(repo, o, &out->server_message, &a);
+			if (e == 0) {
+				git_reference *ref = NULL;
+				if (git_reference_create(&ref, repo, FL_REMOTE_BRANCH, &main, 1,
+							 "sync: pushed") < 0)
+					e = fl_error(FL_ERROR, "cannot update %s: %s", FL_REMOTE_BRANCH,
+						     fl_git_error());
+				git_reference_free(ref);
+				out->sent += pending;
+				exchanged = e == 0 && !fetch_needed(s, db, o, &a);
+			} else if (e == FL_EEXISTS || e == FL_EREJECTED) {
+				/* Merge first; a refusal is met again (and reported) below. */
+				free(out->server_message);
+				out->server_message = NULL;
+				fl_clear_error();
+				e = 0;
+			}
+			adv_release(&a);
+		}
+	}
+	for (round = 0; e == 0 && !exchanged; round++) {
 		git_oid main, origin;
 		fl_trace("sync: fetch");
 		if ((e = fetch_all(s, db, o, o->everyone)) < 0)
@@ -810,9 +943,10 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 			break;   /* nothing of ours to send */
 		size_t pending = count_commits(repo, &main, have_origin ? &origin : NULL);
 		fl_trace("sync: push");
-		e = do_push(repo, o, &out->server_message);
+		e = do_push(repo, o, &out->server_message, NULL);
 		if (e == FL_EEXISTS && round < o->max_retries) {
 			fl_clear_error();
+			e = 0;
 			continue;   /* someone pushed in between: fetch, merge, retry */
 		}
 		if (e < 0)

@@ -455,6 +455,31 @@ sync_scenario () {
 		scn_sync $SCN_REVIEWER "sent 0, received 0, conflicts 0"
 	'
 
+	# With something to send, a sync pushes first; the server's answer
+	# lists every branch, so a fetch follows only when one we follow moved.
+	test_expect_success 'an officer who sends: one exchange, a fetch only for news' '
+		scn_add_visit an.nguyen 2025-09-15 "Tuần mới: an.nguyen" &&
+		(FIELDLOG_TRACE=1 && export FIELDLOG_TRACE &&
+		 scn_sync an.nguyen "sent 1, received 0, conflicts 0") &&
+		case $(scn_url an.nguyen) in
+		file://*) ;;   # a local path: git_remote_push, fetch first
+		*)
+			grep "sync: push first" out/an.nguyen.sync.err &&
+			! grep "sync: fetch" out/an.nguyen.sync.err ;;
+		esac &&
+		first=$(head -n 1 ids/an.nguyen.issue) &&
+		scn_fl $SCN_REVIEWER respond "$first" --status answered --text "Đã xem" >/dev/null &&
+		scn_sync $SCN_REVIEWER "sent 1, received 1, conflicts 0" &&
+		scn_add_visit an.nguyen 2025-09-16 "Tuần mới, ngày hai" &&
+		(FIELDLOG_TRACE=1 && export FIELDLOG_TRACE &&
+		 scn_sync an.nguyen "sent 1, received 1, conflicts 0") &&
+		grep "sync: fetch" out/an.nguyen.sync.err &&
+		scn_sync $SCN_REVIEWER "sent 0, received 1, conflicts 0" &&
+		for p in binh.tran chi.le; do
+			scn_sync $p "sent 0, received 1, conflicts 0" || return 1
+		done
+	'
+
 	test_expect_success 'final sync everywhere: sent 0, received 0, conflicts 0' '
 		for p in $SCN_ALL; do
 			scn_sync $p "sent 0, received 0, conflicts 0" || return 1
