@@ -90,6 +90,11 @@ DATA_REV = 2
 LAYOUTS = ("authors", "single")
 
 
+def ensure_commit_graph(repo):
+    if not os.path.exists(os.path.join(repo, "objects", "info", "commit-graph")):
+        run(["git", "-C", repo, "commit-graph", "write", "--reachable"])
+
+
 def repack(repo):
     """What a served repository looks like after its pushes were gc'd.
 
@@ -99,10 +104,14 @@ def repack(repo):
     stored whole in a pack as it is, so without -f the bench would serve
     (and measure) a pack no real server sends: 137 MB for a national day
     instead of 21 MB. Refs are packed too (the generator packs the
-    authors' branches it writes; `git gc` would pack any others)."""
+    authors' branches it writes; `git gc` would pack any others). And the
+    commit-graph, which `git gc` writes too (gc.writeCommitGraph): with
+    3,332 branches, receive-pack's connectivity check parses every tip,
+    55 ms a push without it at 100k, 18 ms with it."""
     run(["git", "-C", repo, "repack", "-q", "-a", "-d", "-f", "--window=10", "--depth=50"])
     run(["git", "-C", repo, "prune", "--expire=now"])
     run(["git", "-C", repo, "pack-refs", "--all"])
+    run(["git", "-C", repo, "commit-graph", "write", "--reachable"])
 
 
 def author_ref(author):
@@ -300,6 +309,7 @@ class Bench:
         repo = os.path.join(d, "central.git")
         summ = os.path.join(d, "summary.json")
         if os.path.exists(summ):
+            ensure_commit_graph(repo)   # data cached before the bench wrote one
             with open(summ) as f:
                 return repo, json.load(f)
         shutil.rmtree(d, ignore_errors=True)
@@ -652,6 +662,7 @@ class Bench:
             os.rename(tmpd, d)
             with open(summf, "w") as f:
                 json.dump(s, f)
+        ensure_commit_graph(d)
         with open(summf) as f:
             return d, json.load(f), per, authors
 

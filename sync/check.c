@@ -167,6 +167,30 @@ int fl_roster_parse(cJSON **out, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The roster of the central repository itself, for its own check: only
+ * `fieldlog roster add` on the server writes it (validated there), and a
+ * push to main is refused, so it is parsed plainly, without the strict
+ * parser's and the validation's ~14 ms on a national roster.
+ */
+static int roster_read_own(cJSON **out, struct fl_store *s, const git_oid *commit)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int e;
+
+	*out = NULL;
+	if ((e = fl_store_read_path(&sb, s, commit, FL_ROSTER_PATH)) == 0) {
+		*out = cJSON_ParseWithLength(sb.buf, sb.len);
+		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*out, "people"))) {
+			cJSON_Delete(*out);
+			*out = NULL;
+			e = fl_error(FL_EINVALID, "%s: not a roster", FL_ROSTER_PATH);
+		}
+	}
+	strbuf_release(&sb);
+	return e;
+}
+
 int fl_roster_read(cJSON **out, struct fl_store *s, const git_oid *commit)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -699,7 +723,10 @@ int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 						" init')", ref);
 				goto done;
 			}
-			if ((e = fl_roster_read(&roster, s, &main)) < 0) {
+			fl_trace("check: roster");
+			e = roster_read_own(&roster, s, &main);
+			fl_trace("check: roster read");
+			if (e < 0) {
 				e = refuse_push(why, FL_ERROR, "refused push: no valid roster on %s: %s",
 						FL_CENTRAL_MAIN, fl_last_error());
 				goto done;
