@@ -362,19 +362,13 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	} else if (c.tips > 64) {
 		/*
 		 * Thousands of loose ref files would slow every later look-up:
-		 * pack them, but keep main loose, where a read command looks
-		 * for it without starting libgit2 (app/workspace.c).
+		 * pack them (read commands find main in packed-refs too,
+		 * app/workspace.c).
 		 */
 		git_refdb *db = NULL;
-		git_reference *ref = NULL;
-		git_oid head;
-		int have_head = git_reference_name_to_id(&head, repo, FL_BRANCH) == 0;
 		if (git_repository_refdb(&db, repo) == 0)
 			git_refdb_compress(db);
 		git_refdb_free(db);
-		if (have_head)
-			git_reference_create(&ref, repo, FL_BRANCH, &head, 1, "fieldlog: keep main loose");
-		git_reference_free(ref);
 		git_error_clear();
 	}
 done:

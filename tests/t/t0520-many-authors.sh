@@ -1,0 +1,91 @@
+#!/bin/sh
+# t0520: a central repository with a branch for each of 70 officers (made
+# by `fieldlog generate`, served by git daemon). A reviewer's first fetch
+# moves more than 64 branches at once, so fieldlog packs the refs, main
+# with them; read commands and saves must still find main without starting
+# libgit2 (the
+# fast path that keeps a save at a few milliseconds), whether the reviewer
+# has a branch of their own or not. An officer's workspace holds its own
+# records and the reviewers', no other officer's.
+
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_LIB_DIR/servers.sh"
+
+CENTRAL=$TEST_SCRATCH/srv/central.git
+
+# fast WS ARGS...: runs `fieldlog -C WS ARGS` and checks it did not start
+# libgit2.
+fast () {
+	_ws=$1
+	shift
+	FIELDLOG_TRACE=1 fieldlog -C "$_ws" "$@" >out/fast.out 2>out/fast.trace &&
+	if grep "libgit2 initialised" out/fast.trace; then
+		echo "fieldlog $* started libgit2" >&2
+		return 1
+	fi
+}
+
+test_expect_success 'a generated central repository: 70 officers, one week' '
+	mkdir -p srv out &&
+	fieldlog generate --repo "$CENTRAL" --profile pilot --officers 70 --weeks 1 \
+		--seed 5 --json >out/summary.json &&
+	git --git-dir="$CENTRAL" for-each-ref --format="%(refname)" refs/heads/authors/ >out/branches &&
+	test "$(wc -l <out/branches)" -gt 64 &&
+	git --git-dir="$CENTRAL" show main:roster.json >out/roster.json &&
+	REVIEWER=$(json_get people <out/roster.json | "$PYTHON" -c "
+import json, sys
+print([p[\"id\"] for p in json.load(sys.stdin) if p[\"role\"] == \"reviewer\"][0])") &&
+	OFFICER=$(json_get people <out/roster.json | "$PYTHON" -c "
+import json, sys
+print([p[\"id\"] for p in json.load(sys.stdin) if p[\"role\"] == \"officer\"][0])") &&
+	test -n "$REVIEWER" && test -n "$OFFICER" &&
+	start_git_daemon srv
+'
+
+test_expect_success 'the reviewer'\''s clone packs the refs' '
+	fieldlog -C ws/r init --id "$REVIEWER" --remote "$GIT_DAEMON_URL/central.git" >out/r.init &&
+	grep "$(json_get records <out/summary.json) records indexed" out/r.init &&
+	grep "refs/remotes/origin/authors/" ws/r/repo.git/packed-refs &&
+	test -z "$(find ws/r/repo.git/refs -type f -path "*/authors/*")"
+'
+
+test_expect_success 'its reads and saves do not start libgit2' '
+	fast ws/r issue list &&
+	fast ws/r search "xa" &&
+	id=$(fieldlog -C ws/r issue list --json --limit 1 | json_get 0.id) &&
+	echo "$id" >out/id &&
+	fast ws/r respond "$id" --status answered --text "Đã nhận" &&
+	fast ws/r issue show "$id"
+'
+
+test_expect_success 'a reviewer with no branch yet; main only in packed-refs' '
+	id=$(cat out/id) &&
+	fieldlog roster add --repo "$CENTRAL" --id moi.den --name "Người Mới Đến" \
+		--role reviewer --login moi.den &&
+	fieldlog -C ws/new init --id moi.den --remote "$GIT_DAEMON_URL/central.git" >out/new.init &&
+	test ! -e ws/new/repo.git/refs/heads/main &&
+	fast ws/new issue list &&
+	fieldlog -C ws/r sync &&
+	git -C ws/r/repo.git pack-refs --all &&
+	grep -x "[0-9a-f]* refs/heads/main" ws/r/repo.git/packed-refs &&
+	test ! -e ws/r/repo.git/refs/heads/main &&
+	fast ws/r issue list &&
+	fast ws/r respond "$id" --status closed --text "Đã xong" &&
+	fast ws/r issue list
+'
+
+test_expect_success 'an officer holds its own records and the reviewers'\'', no other officer'\''s' '
+	fieldlog -C ws/o init --id "$OFFICER" --remote "$GIT_DAEMON_URL/central.git" >/dev/null &&
+	fieldlog -C ws/o issue list --json >out/o.issues &&
+	fieldlog -C ws/o export --format json >out/o.all &&
+	"$PYTHON" - "$OFFICER" out/o.all out/roster.json <<-\PY
+	import json, sys
+	me, records, roster = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+	reviewers = {p["id"] for p in roster["people"] if p["role"] == "reviewer"}
+	authors = {r["author"] for r in records}
+	assert me in authors, authors
+	assert authors <= reviewers | {me}, authors - reviewers - {me}
+	PY
+'
+
+test_done
