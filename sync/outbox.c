@@ -309,6 +309,8 @@ int fl_outbox_flush(const char *dir, struct fl_db *db, struct fl_store *s, size_
 	}
 	if (have_head)
 		git_oid_cpy(&cur, &head);
+	if ((e = fl_store_batch_begin(s)) < 0)
+		goto done;
 	for (i = 0; i < nv; i++) {
 		struct fl_write w = { v[i].path, v[i].text, strlen(v[i].text) };
 		struct fl_sig sig = { v[i].name, v[i].email, v[i].time, v[i].tz };
@@ -316,9 +318,17 @@ int fl_outbox_flush(const char *dir, struct fl_db *db, struct fl_store *s, size_
 		int parent = i || have_head;
 		if ((e = fl_store_commit(&next, s, NULL, parent ? &cur : NULL, parent ? 1 : 0,
 					 &w, 1, v[i].message, &sig)) < 0)
-			goto done;
+			break;
 		git_oid_cpy(&cur, &next);
 	}
+	/* All the commits' objects as one pack, on disk before the mark. */
+	if (e < 0) {
+		fl_store_batch_end(s, 0);
+		goto done;
+	}
+	if ((e = fl_store_batch_end(s, 1)) < 0)
+		goto done;
+	fl_trace("outbox: objects written");
 
 	char *mark = xstrfmt("%s/outbox.mark", dir), hex[GIT_OID_HEXSZ + 1];
 	char *text = xstrfmt("%s %zu\n", git_oid_tostr(hex, sizeof(hex), &cur), used);
@@ -326,6 +336,7 @@ int fl_outbox_flush(const char *dir, struct fl_db *db, struct fl_store *s, size_
 	free(text);
 	if (e == 0)
 		sync_dir(dir);   /* the mark is on disk before the ref moves */
+	fl_trace("outbox: marked");
 	if (e == 0 && (e = fl_store_set_ref(s, FL_BRANCH, &cur, have_head ? &head : NULL,
 					    nv == 1 ? "save" : "saves")) < 0)
 		unlink(mark);

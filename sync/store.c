@@ -17,10 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+
 #include "schema/record.h"
 
 struct fl_store {
 	git_repository *repo;
+	git_odb *saved_odb;           /* during a batch: the repository's own */
+	git_odb_backend *mempack;     /* during a batch: where writes go */
 };
 
 const char *fl_git_error(void)
@@ -91,10 +97,75 @@ int fl_store_open(struct fl_store **out, const char *gitdir)
 	return 0;
 }
 
+int fl_store_batch_begin(struct fl_store *s)
+{
+	git_odb *odb = NULL, *own = NULL;
+	git_odb_backend *mem = NULL;
+	char *dir;
+	int e;
+
+	if (s->mempack)
+		return 0;
+	dir = xstrfmt("%s/objects", git_repository_path(s->repo));
+	e = git_repository_odb(&own, s->repo) < 0 || git_odb_open(&odb, dir) < 0 ||
+	    git_mempack_new(&mem) < 0 || git_odb_add_backend(odb, mem, 1000) < 0 ? -1 : 0;
+	free(dir);
+	if (e < 0) {
+		if (mem && !odb)
+			mem->free(mem);
+		git_odb_free(odb);
+		git_odb_free(own);
+		return fl_error(FL_ERROR, "cannot start writing: %s", fl_git_error());
+	}
+	git_repository_set_odb(s->repo, odb);
+	git_odb_free(odb);            /* the repository holds it */
+	s->saved_odb = own;
+	s->mempack = mem;
+	return 0;
+}
+
+static int batch_progress(const git_indexer_progress *p, void *payload)
+{
+	(void)p, (void)payload;
+	return 0;
+}
+
+int fl_store_batch_end(struct fl_store *s, int keep)
+{
+	git_buf pack = GIT_BUF_INIT;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress st;
+	int e = 0;
+
+	if (!s->mempack)
+		return 0;
+	if (keep && git_mempack_dump(&pack, s->repo, s->mempack) < 0)
+		e = -1;
+	/* Back to the repository's own objects, which the pack then joins. */
+	git_repository_set_odb(s->repo, s->saved_odb);
+	if (e == 0 && keep && pack.size > 32) {   /* 32: header and trailer of an empty pack */
+		memset(&st, 0, sizeof(st));
+		if (git_odb_write_pack(&wp, s->saved_odb, batch_progress, NULL) < 0 ||
+		    wp->append(wp, pack.ptr, pack.size, &st) < 0 || wp->commit(wp, &st) < 0)
+			e = -1;
+		if (wp)
+			wp->free(wp);
+	}
+	if (e < 0)
+		e = fl_error(FL_ERROR, "cannot write objects: %s", fl_git_error());
+	git_buf_dispose(&pack);
+	git_odb_free(s->saved_odb);
+	s->saved_odb = NULL;
+	s->mempack = NULL;            /* freed with the batch's odb */
+	return e;
+}
+
 void fl_store_free(struct fl_store *s)
 {
 	if (!s)
 		return;
+	if (s->mempack)
+		fl_store_batch_end(s, 0);
 	git_repository_free(s->repo);
 	free(s);
 }

@@ -60,6 +60,17 @@ char *fl_record_path(const char *author, const char *kind, const char *id);
 int fl_record_path_parse(const char *path, char author[65], char kind[16],
 			 char id[27]);
 
+/*
+ * Between these, objects written (fl_store_commit with ref NULL) stay in
+ * memory, readable through the store; fl_store_batch_end(s, 1) stores them
+ * as one pack, fsync'd like any object (a commit is five or six objects,
+ * and a loose file with its fsync for each was most of committing a
+ * save). fl_store_batch_end(s, 0) drops them. Moving a ref to an object
+ * of the batch before it ends would point it at nothing on disk.
+ */
+int fl_store_batch_begin(struct fl_store *s);
+int fl_store_batch_end(struct fl_store *s, int keep);
+
 /* The commit `ref` points at; FL_ENOTFOUND when the ref does not exist. */
 int fl_store_ref(git_oid *out, struct fl_store *s, const char *ref);
 
