@@ -497,6 +497,28 @@ test_expect_success 'the central repository is consistent; each branch holds its
 	test_cmp expect actual
 '
 
+# The hook finds people by their line in the canonical roster and parses
+# only those; a roster written some other way is read whole.
+test_expect_success 'a roster.json edited by hand (one line) still judges pushes' '
+	git --git-dir="$CENTRAL" show main:roster.json |
+		"$PYTHON" -c "import json,sys; sys.stdout.write(json.dumps(json.load(sys.stdin), separators=(\",\",\":\")))" >compact.json &&
+	test_line_count = 0 compact.json &&
+	blob=$(git --git-dir="$CENTRAL" hash-object -w compact.json) &&
+	tree=$(printf "100644 blob %s\troster.json\n" "$blob" | git --git-dir="$CENTRAL" mktree) &&
+	commit=$(echo "roster by hand" | git --git-dir="$CENTRAL" commit-tree "$tree" -p main) &&
+	git --git-dir="$CENTRAL" update-ref refs/heads/main "$commit" &&
+	start byhand "$CENTRAL" an.nguyen &&
+	put byhand an.nguyen issue 01JC8Z5Q3H2M4N6P8R0T2V4X78 &&
+	commit_as byhand an.nguyen "after the hand edit" &&
+	push_ok byhand &&
+	put byhand an.nguyen issue 01JC8Z5Q3H2M4N6P8R0T2V4X79 &&
+	commit_as byhand binh.tran "binh on an'\''s branch" &&
+	push_refused byhand "$CENTRAL" "written by .binh.tran., on the branch of .an.nguyen." &&
+	put byhand mallory issue 01JC8Z5Q3H2M4N6P8R0T2V4X79 &&
+	commit_as byhand mallory "mallory" &&
+	push_refused byhand "$CENTRAL" "author <mallory@fieldlog> is not in the roster"
+'
+
 test_expect_success 'roster add keeps people sorted, whatever order they come in' '
 	fieldlog server init sorted.git >/dev/null &&
 	for id in an em bo cuong; do
