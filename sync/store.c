@@ -17,16 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
+#include <zlib.h>
 
 #include "schema/record.h"
 
 struct fl_store {
 	git_repository *repo;
 	git_odb *saved_odb;           /* during a batch: the repository's own */
-	git_odb_backend *mempack;     /* during a batch: where writes go */
+	struct batch *batch;          /* during a batch: where writes go */
 };
 
 const char *fl_git_error(void)
@@ -97,30 +97,167 @@ int fl_store_open(struct fl_store **out, const char *gitdir)
 	return 0;
 }
 
+/*
+ * A batch's objects are kept by an object database backend of our own,
+ * which only remembers what is written to it (libgit2 writes an object
+ * only when no backend has it yet), and are then written out as one pack.
+ * (libgit2's mempack does the same, but its dump spent 6 ms on a dozen
+ * objects, a twentieth of a sync.)
+ */
+struct batch_object {
+	git_oid id;
+	git_object_t type;
+	char *data;
+	size_t len;
+};
+
+struct batch {
+	git_odb_backend parent;
+	struct batch_object *v;
+	size_t n, alloc;
+};
+
+static struct batch_object *batch_find(git_odb_backend *b, const git_oid *id)
+{
+	struct batch *c = (struct batch *)b;
+	for (size_t i = c->n; i-- > 0;)
+		if (git_oid_equal(&c->v[i].id, id))
+			return &c->v[i];
+	return NULL;
+}
+
+static int batch_write(git_odb_backend *b, const git_oid *id, const void *data, size_t len,
+		       git_object_t type)
+{
+	struct batch *c = (struct batch *)b;
+	if (batch_find(b, id))
+		return 0;
+	if (c->n == c->alloc) {
+		c->alloc = c->alloc ? 2 * c->alloc : 32;
+		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
+	}
+	git_oid_cpy(&c->v[c->n].id, id);
+	c->v[c->n].type = type;
+	c->v[c->n].data = xmalloc(len ? len : 1);
+	memcpy(c->v[c->n].data, data, len);
+	c->v[c->n].len = len;
+	c->n++;
+	return 0;
+}
+
+static int batch_read(void **out, size_t *len, git_object_t *type, git_odb_backend *b,
+		      const git_oid *id)
+{
+	struct batch_object *o = batch_find(b, id);
+	if (!o)
+		return GIT_ENOTFOUND;
+	if (!(*out = git_odb_backend_data_alloc(b, o->len ? o->len : 1)))
+		return -1;
+	memcpy(*out, o->data, o->len);
+	*len = o->len;
+	*type = o->type;
+	return 0;
+}
+
+static int batch_read_header(size_t *len, git_object_t *type, git_odb_backend *b,
+			     const git_oid *id)
+{
+	struct batch_object *o = batch_find(b, id);
+	if (!o)
+		return GIT_ENOTFOUND;
+	*len = o->len;
+	*type = o->type;
+	return 0;
+}
+
+static int batch_exists(git_odb_backend *b, const git_oid *id)
+{
+	return batch_find(b, id) != NULL;
+}
+
+static void batch_free(git_odb_backend *b)
+{
+	struct batch *c = (struct batch *)b;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].data);
+	free(c->v);
+	free(c);
+}
+
+/* The batch's objects as a pack (version 2, whole objects, no deltas). */
+static int batch_pack(struct strbuf *out, const struct batch *c)
+{
+	unsigned char sum[20], hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
+	uLong cap = 0;
+	Bytef *z = NULL;
+
+	hdr[8] = (unsigned char)(c->n >> 24);
+	hdr[9] = (unsigned char)(c->n >> 16);
+	hdr[10] = (unsigned char)(c->n >> 8);
+	hdr[11] = (unsigned char)c->n;
+	strbuf_add(out, hdr, sizeof(hdr));
+	for (size_t i = 0; i < c->n; i++) {
+		const struct batch_object *o = &c->v[i];
+		unsigned char h[16];
+		size_t n = 0, size = o->len;
+		uLongf zlen;
+
+		h[n] = (unsigned char)(((unsigned)o->type << 4) | (size & 0x0f));
+		for (size >>= 4; size; size >>= 7) {
+			h[n++] |= 0x80;
+			h[n] = (unsigned char)(size & 0x7f);
+		}
+		strbuf_add(out, h, n + 1);
+		zlen = compressBound((uLong)o->len);
+		if (zlen > cap) {
+			cap = zlen;
+			z = xrealloc(z, cap);
+		}
+		if (compress2(z, &zlen, (const Bytef *)o->data, (uLong)o->len, Z_BEST_SPEED) != Z_OK) {
+			free(z);
+			return fl_error(FL_ERROR, "cannot compress an object");
+		}
+		strbuf_add(out, z, zlen);
+	}
+	free(z);
+	fl_sha1(sum, out->buf, out->len);
+	strbuf_add(out, sum, sizeof(sum));
+	return 0;
+}
+
 int fl_store_batch_begin(struct fl_store *s)
 {
 	git_odb *odb = NULL, *own = NULL;
-	git_odb_backend *mem = NULL;
+	struct batch *c;
 	char *dir;
 	int e;
 
-	if (s->mempack)
+	if (s->batch)
 		return 0;
+	c = xcalloc(1, sizeof(*c));
+	git_odb_init_backend(&c->parent, GIT_ODB_BACKEND_VERSION);
+	c->parent.read = batch_read;
+	c->parent.read_header = batch_read_header;
+	c->parent.write = batch_write;
+	c->parent.exists = batch_exists;
+	c->parent.free = batch_free;
 	dir = xstrfmt("%s/objects", git_repository_path(s->repo));
-	e = git_repository_odb(&own, s->repo) < 0 || git_odb_open(&odb, dir) < 0 ||
-	    git_mempack_new(&mem) < 0 || git_odb_add_backend(odb, mem, 1000) < 0 ? -1 : 0;
+	e = git_repository_odb(&own, s->repo) < 0 || git_odb_open(&odb, dir) < 0 ? -1 : 0;
 	free(dir);
+	if (e == 0 && git_odb_add_backend(odb, &c->parent, 1000) < 0)
+		e = -1;
+	else if (e < 0)
+		batch_free(&c->parent);
 	if (e < 0) {
-		if (mem && !odb)
-			mem->free(mem);
-		git_odb_free(odb);
+		git_odb_free(odb);        /* frees c when it was added */
 		git_odb_free(own);
 		return fl_error(FL_ERROR, "cannot start writing: %s", fl_git_error());
 	}
+	/* Writes go to the backend of highest priority that can write: ours. */
 	git_repository_set_odb(s->repo, odb);
 	git_odb_free(odb);            /* the repository holds it */
 	s->saved_odb = own;
-	s->mempack = mem;
+	s->batch = c;
 	return 0;
 }
 
@@ -132,31 +269,30 @@ static int batch_progress(const git_indexer_progress *p, void *payload)
 
 int fl_store_batch_end(struct fl_store *s, int keep)
 {
-	git_buf pack = GIT_BUF_INIT;
+	struct batch *c = s->batch;
+	struct strbuf pack = STRBUF_INIT;
 	git_odb_writepack *wp = NULL;
 	git_indexer_progress st;
 	int e = 0;
 
-	if (!s->mempack)
+	if (!c)
 		return 0;
-	if (keep && git_mempack_dump(&pack, s->repo, s->mempack) < 0)
-		e = -1;
+	if (keep && c->n)
+		e = batch_pack(&pack, c);
 	/* Back to the repository's own objects, which the pack then joins. */
-	git_repository_set_odb(s->repo, s->saved_odb);
-	if (e == 0 && keep && pack.size > 32) {   /* 32: header and trailer of an empty pack */
+	git_repository_set_odb(s->repo, s->saved_odb);   /* frees c with the batch's odb */
+	if (e == 0 && pack.len) {
 		memset(&st, 0, sizeof(st));
 		if (git_odb_write_pack(&wp, s->saved_odb, batch_progress, NULL) < 0 ||
-		    wp->append(wp, pack.ptr, pack.size, &st) < 0 || wp->commit(wp, &st) < 0)
-			e = -1;
+		    wp->append(wp, pack.buf, pack.len, &st) < 0 || wp->commit(wp, &st) < 0)
+			e = fl_error(FL_ERROR, "cannot write objects: %s", fl_git_error());
 		if (wp)
 			wp->free(wp);
 	}
-	if (e < 0)
-		e = fl_error(FL_ERROR, "cannot write objects: %s", fl_git_error());
-	git_buf_dispose(&pack);
+	strbuf_release(&pack);
 	git_odb_free(s->saved_odb);
 	s->saved_odb = NULL;
-	s->mempack = NULL;            /* freed with the batch's odb */
+	s->batch = NULL;
 	return e;
 }
 
@@ -164,7 +300,7 @@ void fl_store_free(struct fl_store *s)
 {
 	if (!s)
 		return;
-	if (s->mempack)
+	if (s->batch)
 		fl_store_batch_end(s, 0);
 	git_repository_free(s->repo);
 	free(s);

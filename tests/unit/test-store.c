@@ -1,14 +1,82 @@
 /*
  * test-store.c: the SHA-1 that names author buckets without starting
- * libgit2 must agree with libgit2's own (and so with git hash-object).
+ * libgit2 must agree with libgit2's own (and so with git hash-object);
+ * a batch of commits is readable while it lasts, lands as one pack that
+ * git itself reads (including a blob of 1 MB, whose pack header needs
+ * several size bytes), and leaves nothing when dropped.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sync/store.h"
 #include "tests/unit/tap.h"
+
+static int count_packs(const char *gitdir)
+{
+	char *cmd = xstrfmt("ls '%s'/objects/pack/*.pack 2>/dev/null | wc -l", gitdir);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+	if (f && fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	free(cmd);
+	return n;
+}
+
+static void test_batch(void)
+{
+	char tmpl[] = "/tmp/fieldlog-test-store.XXXXXX";
+	char *dir = mkdtemp(tmpl), *gitdir, *cmd;
+	struct fl_store *s = NULL;
+	struct fl_sig sig = { "Nguyễn Văn An", "an.nguyen@fieldlog", 1757300000, 420 };
+	struct strbuf sb = STRBUF_INIT, big = STRBUF_INIT;
+	git_oid c1, c2, c3;
+
+	gitdir = xstrfmt("%s/repo.git", dir);
+	OK(fl_store_init(&s, gitdir) == 0, "a new repository");
+	strbuf_addchars(&big, 'x', 1 << 20);
+	struct fl_write w1 = { "d4/an.nguyen/issue/A.json", "{\"v\": 1}\n", 9 };
+	struct fl_write w2[] = { { "d4/an.nguyen/issue/A.json", "{\"v\": 2}\n", 9 },
+				 { "d4/an.nguyen/visit/B.json", big.buf, big.len } };
+	OK(fl_store_batch_begin(s) == 0, "a batch begins");
+	OK(fl_store_commit(&c1, s, NULL, NULL, 0, &w1, 1, "first", &sig) == 0 &&
+	   fl_store_commit(&c2, s, NULL, &c1, 1, w2, 2, "second", &sig) == 0,
+	   "two commits, the second on the first, in the batch");
+	OK(fl_store_read_path(&sb, s, &c2, "d4/an.nguyen/issue/A.json") == 0 &&
+	   !strcmp(sb.buf, "{\"v\": 2}\n"), "the batch reads back its own objects");
+	OK(count_packs(gitdir) == 0, "nothing on disk yet");
+	OK(fl_store_batch_end(s, 1) == 0, "the batch ends, kept");
+	OK(count_packs(gitdir) == 1, "as one pack");
+	OK(fl_store_set_ref(s, FL_BRANCH, &c2, NULL, "test") == 0, "main moves to it");
+	fl_store_free(s);
+	s = NULL;
+	cmd = xstrfmt("git --git-dir='%s' fsck --strict --no-progress >/dev/null 2>&1 &&"
+		      " test \"$(git --git-dir='%s' cat-file -s main:d4/an.nguyen/visit/B.json)\" = %d &&"
+		      " test \"$(git --git-dir='%s' log --format=%%s main | tr '\\n' ' ')\" = 'second first '",
+		      gitdir, gitdir, 1 << 20, gitdir);
+	OK(system(cmd) == 0, "git fsck --strict is clean and git reads both commits and the 1 MB blob");
+	free(cmd);
+
+	OK(fl_store_open(&s, gitdir) == 0 && fl_store_batch_begin(s) == 0 &&
+	   fl_store_commit(&c3, s, NULL, &c2, 1, &w1, 1, "dropped", &sig) == 0 &&
+	   fl_store_batch_end(s, 0) == 0, "a batch dropped");
+	strbuf_reset(&sb);
+	OK(count_packs(gitdir) == 1 && fl_store_read_path(&sb, s, &c3, "d4/an.nguyen/issue/A.json") < 0,
+	   "leaves nothing behind");
+	fl_clear_error();
+	fl_store_free(s);
+	cmd = xstrfmt("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	free(cmd);
+	free(gitdir);
+	strbuf_release(&sb);
+	strbuf_release(&big);
+}
 
 int main(void)
 {
@@ -33,6 +101,7 @@ int main(void)
 	IS(name, "a9993e9d", "fl_sha1(\"abc\") is FIPS 180's example");
 	fl_author_bucket(name, "an.nguyen.00382");
 	IS(name, "d4", "bucket = first two hex digits of git hash-object");
+	test_batch();
 	git_libgit2_shutdown();
 	return tap_done();
 }
