@@ -245,7 +245,7 @@ static int server_check(int argc, const char **argv)
 			login = v;
 	}
 	/* The pushed objects are still in quarantine; libgit2 must be told. */
-	if ((e = fl_store_open(&s, gitdir)) == 0)
+	if ((e = fl_store_open(&s, gitdir)) == 0 && (e = fl_check_open_objects(s)) == 0)
 		e = fl_check_add_objects(s, quarantine);
 	if (e == 0 && objdir && (!quarantine || strcmp(objdir, quarantine)))
 		e = fl_check_add_objects(s, objdir);

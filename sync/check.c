@@ -28,6 +28,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +341,54 @@ int fl_roster_put(cJSON *roster, cJSON *person)
 }
 
 /* --- objects in quarantine ------------------------------------------------- */
+
+int fl_check_open_objects(struct fl_store *s)
+{
+	git_repository *repo = fl_store_repo(s);
+	char *dir = xstrfmt("%sobjects", git_repository_path(repo));
+	char *alt = xstrfmt("%s/info/alternates", dir);
+	struct strbuf list = STRBUF_INIT;
+	git_odb *odb = NULL;
+	git_odb_backend *pack = NULL, *loose = NULL;
+	int e = 0;
+
+	if (git_odb_new(&odb) < 0 || git_odb_backend_pack(&pack, dir) < 0 ||
+	    git_odb_add_backend(odb, pack, 2) < 0) {
+		if (pack && odb)
+			pack->free(pack);
+		e = -1;
+	} else if (git_odb_backend_loose(&loose, dir, -1, 0, 0, 0) < 0 ||
+		   git_odb_add_backend(odb, loose, 1) < 0) {
+		if (loose)
+			loose->free(loose);
+		e = -1;
+	}
+	/* The repository's own alternates, as git_odb_open would read them. */
+	if (e == 0 && strbuf_read_file(&list, alt, 1 << 20) == 0) {
+		char *line = list.buf;
+		while (e == 0 && line && *line) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			if (*line && *line != '#') {
+				char *path = *line == '/' ? xstrdup(line) : xstrfmt("%s/%s", dir, line);
+				e = git_odb_add_disk_alternate(odb, path) < 0 ? -1 : 0;
+				free(path);
+			}
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+	fl_clear_error();
+	if (e == 0)
+		git_repository_set_odb(repo, odb);
+	else
+		e = fl_error(FL_ERROR, "cannot read the objects in '%s': %s", dir, fl_git_error());
+	git_odb_free(odb);
+	strbuf_release(&list);
+	free(alt);
+	free(dir);
+	return e;
+}
 
 int fl_check_add_objects(struct fl_store *s, const char *dir)
 {
@@ -678,8 +729,9 @@ static int judge_branch(struct judge *j, const char *ref, const git_oid *old,
 	const char *author = ref + strlen(FL_CENTRAL_AUTHORS);
 	git_revwalk *walk = NULL;
 	git_commit *tip = NULL;
-	git_oid id;
-	int e;
+	git_oid id, *ids = NULL;
+	size_t n = 0, alloc = 0, i;
+	int e, ff = git_oid_is_zero(old);
 
 	if (git_oid_equal(old, new))
 		return 0;
@@ -695,25 +747,14 @@ static int judge_branch(struct judge *j, const char *ref, const git_oid *old,
 	if (e < 0)
 		return refuse_push(j->why, FL_EREJECTED, "refused %s: it would not point at a commit",
 				   ref);
-	if (!git_oid_is_zero(old)) {
-		e = git_graph_descendant_of(repo, new, old);
-		if (e < 0)
-			return refuse_push(j->why, FL_ERROR, "refused push: %s", fl_git_error());
-		if (e == 0)
-			return refuse_push(j->why, FL_EREJECTED, "refused %s: not a fast-forward;"
-					   " history on the central repository is never rewritten"
-					   " (fetch and merge first)", ref);
-	}
-	if (j->pusher && strcmp(fl_json_str(j->pusher, "id"), author))
-		return refuse_push(j->why, FL_EREJECTED, "refused %s: '%s' may only push %s%s",
-				   ref, fl_json_str(j->pusher, "id"), FL_CENTRAL_AUTHORS,
-				   fl_json_str(j->pusher, "id"));
-	j->branch = author;
 
 	/*
-	 * Every commit the branch did not have is judged, oldest first so that
-	 * the first refusal names the commit that went wrong. Commits other
-	 * branches hold are judged too: each branch holds one author's work.
+	 * The commits the branch did not have, oldest first so that the first
+	 * refusal names the commit that went wrong. The push is a fast-forward
+	 * when one of them has the old tip as a parent (cheaper than
+	 * git_graph_descendant_of, which read the whole commit-graph: 6-10 ms
+	 * at 100k). Commits other branches hold are judged too: each branch
+	 * holds one author's work.
 	 */
 	if (git_revwalk_new(&walk, repo) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
@@ -723,15 +764,44 @@ static int judge_branch(struct judge *j, const char *ref, const git_oid *old,
 		return refuse_push(j->why, FL_ERROR, "refused push: cannot walk the new commits: %s",
 				   fl_git_error());
 	}
-	while ((e = git_revwalk_next(&id, walk)) == 0)
-		if ((e = judge_commit(j, &id)) < 0)
-			break;
-	if (e == GIT_ITEROVER)
-		e = 0;
-	else if (e < 0 && !j->refused)
+	while ((e = git_revwalk_next(&id, walk)) == 0) {
+		git_commit *c = NULL;
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			ids = xrealloc(ids, alloc * sizeof(*ids));
+		}
+		git_oid_cpy(&ids[n++], &id);
+		if (!ff && git_commit_lookup(&c, repo, &id) == 0)
+			for (unsigned p = 0; p < git_commit_parentcount(c) && !ff; p++)
+				ff = git_oid_equal(git_commit_parent_id(c, p), old);
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	if (e != GIT_ITEROVER) {
 		e = refuse_push(j->why, FL_ERROR, "refused push: cannot walk the new commits: %s",
 				fl_git_error());
-	git_revwalk_free(walk);
+		goto done;
+	}
+	if (!ff) {
+		e = refuse_push(j->why, FL_EREJECTED, "refused %s: not a fast-forward; history on"
+				" the central repository is never rewritten (fetch and merge first)",
+				ref);
+		goto done;
+	}
+	if (j->pusher && strcmp(fl_json_str(j->pusher, "id"), author)) {
+		e = refuse_push(j->why, FL_EREJECTED, "refused %s: '%s' may only push %s%s",
+				ref, fl_json_str(j->pusher, "id"), FL_CENTRAL_AUTHORS,
+				fl_json_str(j->pusher, "id"));
+		goto done;
+	}
+	j->branch = author;
+	for (i = 0, e = 0; i < n && e == 0; i++)
+		e = judge_commit(j, &ids[i]);
+	if (e < 0 && !j->refused)
+		e = refuse_push(j->why, FL_ERROR, "refused push: cannot judge the new commits: %s",
+				fl_git_error());
+done:
+	free(ids);
 	return e;
 }
 

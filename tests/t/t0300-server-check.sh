@@ -519,6 +519,22 @@ test_expect_success 'a roster.json edited by hand (one line) still judges pushes
 	push_refused byhand "$CENTRAL" "author <mallory@fieldlog> is not in the roster"
 '
 
+# The check reads objects without the commit-graph (sync/check.h), so it
+# opens the object store itself, alternates included.
+test_expect_success 'a central repository whose objects are borrowed (alternates)' '
+	git clone -q --bare --shared "$CENTRAL" srv/shared.git &&
+	test -s srv/shared.git/objects/info/alternates &&
+	cp "$CENTRAL/hooks/pre-receive" srv/shared.git/hooks/ &&
+	git -C srv/shared.git commit-graph write --reachable &&
+	start borrowed srv/shared.git an.nguyen &&
+	put borrowed an.nguyen issue 01JC8Z5Q3H2M4N6P8R0T2V4X7A &&
+	commit_as borrowed an.nguyen "into a repository with alternates" &&
+	git -C borrowed push origin HEAD:refs/heads/authors/an.nguyen 2>err &&
+	cat err &&
+	! grep "fieldlog:" err &&
+	test "$(git --git-dir=srv/shared.git rev-parse authors/an.nguyen)" = "$(git -C borrowed rev-parse HEAD)"
+'
+
 test_expect_success 'roster add keeps people sorted, whatever order they come in' '
 	fieldlog server init sorted.git >/dev/null &&
 	for id in an em bo cuong; do
