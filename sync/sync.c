@@ -22,6 +22,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -321,6 +322,22 @@ static int ids_within(const struct ids *a, const struct ids *b)
 	return 1;
 }
 
+/* How many of the others' branches are loose ref files (a reviewer's grow). */
+static size_t loose_branches(git_repository *repo)
+{
+	char *path = xstrfmt("%s%s", git_repository_path(repo), FL_REMOTE_AUTHORS);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t n = 0;
+
+	free(path);
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int everyone,
 		    const struct ids *others)
 {
@@ -359,7 +376,7 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 		fputc('\r', stderr);
 	if (e < 0) {
 		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
-	} else if (c.tips > 64) {
+	} else if (c.tips && loose_branches(repo) > 64) {
 		/*
 		 * Thousands of loose ref files would slow every later look-up:
 		 * pack them (read commands find main in packed-refs too,
