@@ -317,7 +317,7 @@ void fl_trace(const char *fmt, ...)
 		die_at = getenv("FIELDLOG_TEST_DIE_AT");
 		if (die_at && !*die_at)
 			die_at = NULL;
-		on = v && *v && strcmp(v, "0") != 0;
+		on = v && *v && strcmp(v, "0") != 0 ? (!strcmp(v, "2") ? 2 : 1) : 0;
 	}
 	if (die_at && !strncmp(fmt, die_at, strlen(die_at)))
 		_exit(137);   /* as if killed here (tests of recovery) */
@@ -328,6 +328,15 @@ void fl_trace(const char *fmt, ...)
 	if (first == 0)
 		first = prev = now;
 	fprintf(stderr, "trace: %8.1f ms (+%7.1f) ", now - first, now - prev);
+	if (on > 1) {
+		/* FIELDLOG_TRACE=2: the resident memory too, from /proc/self/statm */
+		long pages = 0, resident = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (f && fscanf(f, "%ld %ld", &pages, &resident) == 2)
+			fprintf(stderr, "[%5.0f MB] ", (double)resident * (double)sysconf(_SC_PAGESIZE) / 1048576.0);
+		if (f)
+			fclose(f);
+	}
 	prev = now;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

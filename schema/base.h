@@ -56,8 +56,9 @@ void fl_die(const char *fmt, ...) FL_PRINTF(1, 2) FL_NORETURN;
  * With FIELDLOG_TRACE set (to anything but "" or "0"), prints on stderr
  * "trace: <ms since the first trace> (+<ms since the previous>) <what>", for
  * finding where a slow command spends its time, as GIT_TRACE_PERFORMANCE
- * does for git. The one exception to "lower layers never print". Main
- * thread only (its clock is a static).
+ * does for git; FIELDLOG_TRACE=2 adds the resident memory. The one
+ * exception to "lower layers never print". Main thread only (its clock is
+ * a static).
  *
  * For tests of recovery: with FIELDLOG_TEST_DIE_AT=TEXT, the process ends
  * at once (exit 137, as after kill -9) at the first trace point whose

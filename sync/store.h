@@ -61,6 +61,14 @@ int fl_record_path_parse(const char *path, char author[65], char kind[16],
 			 char id[27]);
 
 /*
+ * Lets go of the packs the store has mapped (their indexes are mapped
+ * whole: 108 MB for a million records); they are opened again when next
+ * needed. For a full import, before the index builds its own indexes.
+ * Returns 0, or -1 (nothing changed).
+ */
+int fl_store_unmap(struct fl_store *s);
+
+/*
  * Between these, objects written (fl_store_commit with ref NULL) stay in
  * memory, readable through the store; fl_store_batch_end(s, 1) stores them
  * as one pack, fsync'd like any object (a commit is five or six objects,

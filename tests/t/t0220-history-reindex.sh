@@ -117,7 +117,9 @@ test_expect_success 'list --json of each kind is byte-identical after a rebuild'
 		fl $k list --json >"$k.before" || return 1
 	done &&
 	rm "$WS/index.db" &&
-	fl reindex &&
+	FIELDLOG_TRACE=2 fl reindex 2>trace &&
+	# the trace with memory (FIELDLOG_TRACE=2) shows what the rebuild held
+	grep "^trace: .* \[ *[0-9]* MB\] import: committed$" trace &&
 	for k in issue visit schedule report; do
 		fl $k list --json >"$k.after" &&
 		test_cmp "$k.before" "$k.after" || return 1
