@@ -31,9 +31,11 @@
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "schema/json.h"
 #include "schema/record.h"
@@ -189,12 +191,53 @@ struct roster_view {
 	int bad;              /* the whole did not parse as a roster */
 };
 
+/*
+ * The roster's text, kept beside the repository as fieldlog/roster-<blob
+ * id>.json: inflating the national roster from the pack was 4-5 ms of
+ * every push, reading a file a tenth of that. Named by its blob id, a
+ * copy cannot go stale; a new roster replaces the old copy.
+ */
 static int roster_view_read(struct roster_view *r, struct fl_store *s, const git_oid *commit)
 {
+	git_repository *repo = fl_store_repo(s);
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	const git_tree_entry *te;
+	char hex[GIT_OID_HEXSZ + 1], *dir = NULL, *path = NULL;
+	int e = -1;
+
 	memset(r, 0, sizeof(*r));
 	strbuf_init(&r->text);
 	r->found = cJSON_CreateArray();
-	return fl_store_read_path(&r->text, s, commit, FL_ROSTER_PATH);
+	if (git_commit_lookup(&c, repo, commit) == 0 && git_commit_tree(&t, c) == 0 &&
+	    (te = git_tree_entry_byname(t, FL_ROSTER_PATH)) &&
+	    git_tree_entry_type(te) == GIT_OBJECT_BLOB) {
+		git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(te));
+		dir = xstrfmt("%sfieldlog", git_repository_path(repo));
+		path = xstrfmt("%s/roster-%s.json", dir, hex);
+		e = strbuf_read_file(&r->text, path, 64 << 20);
+		if (e < 0) {
+			strbuf_reset(&r->text);
+			e = fl_store_read_blob(&r->text, s, git_tree_entry_id(te), 64 << 20);
+			if (e == 0 && (mkdir(dir, 0755) == 0 || errno == EEXIST)) {
+				char *cmd = xstrfmt("rm -f '%s'/roster-*.json", dir);
+				if (system(cmd) != 0)
+					fl_clear_error();
+				free(cmd);
+				fl_write_file_atomic(path, r->text.buf, r->text.len);
+			}
+		}
+	}
+	git_tree_free(t);
+	git_commit_free(c);
+	free(path);
+	free(dir);
+	fl_clear_error();
+	if (e < 0) {
+		strbuf_reset(&r->text);
+		e = fl_store_read_path(&r->text, s, commit, FL_ROSTER_PATH);
+	}
+	return e;
 }
 
 static void roster_view_release(struct roster_view *r)

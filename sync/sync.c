@@ -899,8 +899,6 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 
 	memset(out, 0, sizeof(*out));
 
-	fl_db_meta_set(db, "refs_pending", "1");   /* until the import (workspace.c) */
-
 	/*
 	 * Something to send: push first. The server's answer lists every
 	 * ref, so when our branch has not moved (no other device pushed) and
@@ -939,6 +937,8 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 			adv_release(&a);
 		}
 	}
+	if (e == 0 && !exchanged)
+		fl_db_meta_set(db, "refs_pending", "1");   /* until the import (workspace.c) */
 	for (round = 0; e == 0 && !exchanged; round++) {
 		git_oid main, origin;
 		fl_trace("sync: fetch");
@@ -973,8 +973,12 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 	if (e == FL_EEXISTS)
 		e = fl_error(FL_ERROR, "the central repository kept moving; try again");
 
-	/* Import whatever the branches now hold, even after a failed push. */
-	{
+	/*
+	 * Import whatever the branches now hold, even after a failed push.
+	 * After a push that was the whole exchange nothing moved but main,
+	 * which the index already reflects (the saves were indexed).
+	 */
+	if (!exchanged) {
 		struct fl_import_stats st = { 0, 0, 0, 0 };
 		char *msg = e < 0 ? xstrdup(fl_last_error()) : NULL;
 		fl_trace("sync: import");

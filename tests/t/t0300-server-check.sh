@@ -511,6 +511,11 @@ test_expect_success 'a roster.json edited by hand (one line) still judges pushes
 	put byhand an.nguyen issue 01JC8Z5Q3H2M4N6P8R0T2V4X78 &&
 	commit_as byhand an.nguyen "after the hand edit" &&
 	push_ok byhand &&
+	# the hook keeps the roster it read, named by its blob, and only that
+	ls "$CENTRAL"/fieldlog/roster-*.json >copies &&
+	echo "$CENTRAL/fieldlog/roster-$blob.json" >expect &&
+	test_cmp expect copies &&
+	test_cmp compact.json "$CENTRAL/fieldlog/roster-$blob.json" &&
 	put byhand an.nguyen issue 01JC8Z5Q3H2M4N6P8R0T2V4X79 &&
 	commit_as byhand binh.tran "binh on an'\''s branch" &&
 	push_refused byhand "$CENTRAL" "written by .binh.tran., on the branch of .an.nguyen." &&
