@@ -891,11 +891,42 @@ static int integrate(struct fl_store *s, const struct fl_sync_opts *o, size_t *c
 	return merge_commits(&out, s, &ours, &theirs, o, conflicts);
 }
 
+/*
+ * Pushes main (which descends from origin, NULL when we never pushed) to
+ * our central branch; once the server confirms, our copy of that branch
+ * is main too and the commits count as sent. `a`: see do_push.
+ */
+static int send_main(struct fl_store *s, const struct fl_sync_opts *o, const git_oid *main,
+		     const git_oid *origin, struct fl_sync_result *out, struct adv *a)
+{
+	git_repository *repo = fl_store_repo(s);
+	git_reference *ref = NULL;
+	size_t pending = count_commits(repo, main, origin);
+	int e = do_push(repo, o, &out->server_message, a);
+
+	if (e < 0)
+		return e;
+	if (git_reference_create(&ref, repo, FL_REMOTE_BRANCH, main, 1, "sync: pushed") < 0)
+		e = fl_error(FL_ERROR, "cannot update %s: %s", FL_REMOTE_BRANCH, fl_git_error());
+	git_reference_free(ref);
+	out->sent += pending;
+	return e;
+}
+
+/* Our main and our copy of our central branch; 1 when main has commits to send. */
+static int to_send(git_oid *main, git_oid *origin, int *have_origin, struct fl_store *s)
+{
+	int have_main = fl_store_ref(main, s, FL_BRANCH) == 0;
+	*have_origin = fl_store_ref(origin, s, FL_REMOTE_BRANCH) == 0;
+	fl_clear_error();
+	return have_main && (!*have_origin || !git_oid_equal(main, origin));
+}
+
 int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db,
 		const struct fl_sync_opts *o)
 {
-	git_repository *repo = fl_store_repo(s);
-	int have_before, e = 0, round;
+	git_oid main, origin;
+	int have_origin, exchanged = 0, e = 0, round;
 
 	memset(out, 0, sizeof(*out));
 
@@ -906,68 +937,39 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 	 * connection instead of two. Otherwise, or when the push was not a
 	 * fast-forward, the usual round below: fetch, merge, push.
 	 */
-	int exchanged = 0;
-	{
-		git_oid main, origin;
-		int have_main = fl_store_ref(&main, s, FL_BRANCH) == 0;
-		int have_origin = fl_store_ref(&origin, s, FL_REMOTE_BRANCH) == 0;
-		fl_clear_error();
-		if (have_main && (!have_origin || !git_oid_equal(&main, &origin)) &&
-		    fl_push_supported(o->url)) {
-			struct adv a = { NULL, NULL, 0, 0 };
-			size_t pending = count_commits(repo, &main, have_origin ? &origin : NULL);
-			fl_trace("sync: push first");
-			e = do_push(repo, o, &out->server_message, &a);
-			if (e == 0) {
-				git_reference *ref = NULL;
-				if (git_reference_create(&ref, repo, FL_REMOTE_BRANCH, &main, 1,
-							 "sync: pushed") < 0)
-					e = fl_error(FL_ERROR, "cannot update %s: %s", FL_REMOTE_BRANCH,
-						     fl_git_error());
-				git_reference_free(ref);
-				out->sent += pending;
-				exchanged = e == 0 && !fetch_needed(s, db, o, &a);
-			} else if (e == FL_EEXISTS || e == FL_EREJECTED) {
-				/* Merge first; a refusal is met again (and reported) below. */
-				free(out->server_message);
-				out->server_message = NULL;
-				fl_clear_error();
-				e = 0;
-			}
-			adv_release(&a);
+	if (to_send(&main, &origin, &have_origin, s) && fl_push_supported(o->url)) {
+		struct adv a = { NULL, NULL, 0, 0 };
+		fl_trace("sync: push first");
+		e = send_main(s, o, &main, have_origin ? &origin : NULL, out, &a);
+		if (e == 0) {
+			exchanged = !fetch_needed(s, db, o, &a);
+		} else if (e == FL_EEXISTS || e == FL_EREJECTED) {
+			/* Merge first; a refusal is met again (and reported) below. */
+			free(out->server_message);
+			out->server_message = NULL;
+			fl_clear_error();
+			e = 0;
 		}
+		adv_release(&a);
 	}
 	if (e == 0 && !exchanged)
 		fl_db_meta_set(db, "refs_pending", "1");   /* until the import (workspace.c) */
 	for (round = 0; e == 0 && !exchanged; round++) {
-		git_oid main, origin;
 		fl_trace("sync: fetch");
 		if ((e = fetch_all(s, db, o, o->everyone)) < 0)
 			break;
 		fl_trace("sync: merge");
 		if ((e = integrate(s, o, &out->conflicts)) < 0)
 			break;
-		have_before = fl_store_ref(&main, s, FL_BRANCH) == 0;
-		int have_origin = fl_store_ref(&origin, s, FL_REMOTE_BRANCH) == 0;
-		fl_clear_error();
-		if (!have_before || (have_origin && git_oid_equal(&main, &origin)))
+		if (!to_send(&main, &origin, &have_origin, s))
 			break;   /* nothing of ours to send */
-		size_t pending = count_commits(repo, &main, have_origin ? &origin : NULL);
 		fl_trace("sync: push");
-		e = do_push(repo, o, &out->server_message, NULL);
+		e = send_main(s, o, &main, have_origin ? &origin : NULL, out, NULL);
 		if (e == FL_EEXISTS && round < o->max_retries) {
 			fl_clear_error();
 			e = 0;
 			continue;   /* someone pushed in between: fetch, merge, retry */
 		}
-		if (e < 0)
-			break;
-		/* Confirmed: our central branch is now our main. */
-		git_reference *ref = NULL;
-		if (git_reference_create(&ref, repo, FL_REMOTE_BRANCH, &main, 1, "sync: pushed") < 0)
-			e = fl_error(FL_ERROR, "cannot update %s: %s", FL_REMOTE_BRANCH, fl_git_error());
-		git_reference_free(ref);
-		out->sent += pending;
 		break;
 	}
 	if (e == FL_EEXISTS)
