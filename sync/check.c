@@ -31,11 +31,13 @@
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "schema/json.h"
 #include "schema/record.h"
@@ -197,6 +199,25 @@ struct roster_view {
  * every push, reading a file a tenth of that. Named by its blob id, a
  * copy cannot go stale; a new roster replaces the old copy.
  */
+/* Removes dir/roster-*.json: the copies of rosters that are no longer main's. */
+static void drop_roster_copies(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n > 12 && !strncmp(de->d_name, "roster-", 7) &&
+		    !strcmp(de->d_name + n - 5, ".json")) {
+			char *p = xstrfmt("%s/%s", dir, de->d_name);
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 static int roster_view_read(struct roster_view *r, struct fl_store *s, const git_oid *commit)
 {
 	git_repository *repo = fl_store_repo(s);
@@ -220,10 +241,7 @@ static int roster_view_read(struct roster_view *r, struct fl_store *s, const git
 			strbuf_reset(&r->text);
 			e = fl_store_read_blob(&r->text, s, git_tree_entry_id(te), 64 << 20);
 			if (e == 0 && (mkdir(dir, 0755) == 0 || errno == EEXIST)) {
-				char *cmd = xstrfmt("rm -f '%s'/roster-*.json", dir);
-				if (system(cmd) != 0)
-					fl_clear_error();
-				free(cmd);
+				drop_roster_copies(dir);
 				fl_write_file_atomic(path, r->text.buf, r->text.len);
 			}
 		}
