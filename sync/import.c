@@ -440,7 +440,7 @@ static void add_step(struct fl_import_step **v, size_t *n, size_t *alloc, const 
 }
 
 int fl_import_plan(struct fl_import_step **out, size_t *nout, int *fresh, struct fl_db *db,
-		   struct fl_store *s, const char *me)
+		   struct fl_store *s, const char *me, int rebuild)
 {
 	git_repository *repo = fl_store_repo(s);
 	git_reference_iterator *it = NULL;
@@ -455,7 +455,7 @@ int fl_import_plan(struct fl_import_step **out, size_t *nout, int *fresh, struct
 	*out = NULL;
 	*nout = 0;
 #define INDEXED(key) (sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT), \
-		      indexed = sqlite3_step(st) == SQLITE_ROW ? \
+		      indexed = !rebuild && sqlite3_step(st) == SQLITE_ROW ? \
 			xstrdup((const char *)sqlite3_column_text(st, 0)) : NULL, \
 		      sqlite3_reset(st), known |= indexed != NULL)
 	INDEXED("indexed_commit");
@@ -515,15 +515,8 @@ int fl_import_refs(struct fl_db *db, struct fl_store *s, const char *me, int fre
 	size_t n;
 	int plan_fresh, e;
 
-	if ((e = fl_import_plan(&steps, &n, &plan_fresh, db, s, me)) < 0)
+	if ((e = fl_import_plan(&steps, &n, &plan_fresh, db, s, me, fresh)) < 0)
 		return e;
-	if (fresh && !plan_fresh) {
-		/* A rebuild: every branch from nothing. */
-		fl_import_steps_release(steps, n);
-		fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit' OR key LIKE 'indexed %'");
-		if ((e = fl_import_plan(&steps, &n, &plan_fresh, db, s, me)) < 0)
-			return e;
-	}
 	e = n ? fl_import(db, s, steps, n, plan_fresh, stats) : 0;
 	if (e < 0 && !plan_fresh) {
 		/*
@@ -531,8 +524,7 @@ int fl_import_refs(struct fl_db *db, struct fl_store *s, const char *me, int fre
 		 * from a backup, say): rebuild instead of failing forever.
 		 */
 		fl_import_steps_release(steps, n);
-		fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit' OR key LIKE 'indexed %'");
-		if ((e = fl_import_plan(&steps, &n, &plan_fresh, db, s, me)) < 0)
+		if ((e = fl_import_plan(&steps, &n, &plan_fresh, db, s, me, 1)) < 0)
 			return e;
 		e = n ? fl_import(db, s, steps, n, plan_fresh, stats) : 0;
 	}

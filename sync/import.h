@@ -63,10 +63,11 @@ int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step 
  * The steps that bring the index up to every branch (see above), `me`
  * being the workspace's author id (origin/authors/<me> is skipped: main
  * holds our records). *fresh is set when the index reflects no branch
- * yet. Caller frees with fl_import_steps_release.
+ * yet, or `rebuild` asks for everything from nothing. Caller frees with
+ * fl_import_steps_release.
  */
 int fl_import_plan(struct fl_import_step **out, size_t *n, int *fresh, struct fl_db *db,
-		   struct fl_store *s, const char *me);
+		   struct fl_store *s, const char *me, int rebuild);
 void fl_import_steps_release(struct fl_import_step *steps, size_t n);
 
 /*
