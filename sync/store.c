@@ -11,6 +11,10 @@
 #include "store.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -666,6 +670,140 @@ int fl_store_set_ref(struct fl_store *s, const char *ref, const git_oid *to,
 	if (e < 0)
 		return fl_error(FL_ERROR, "cannot update '%s': %s", ref, fl_git_error());
 	return 0;
+}
+
+/* --- many refs at once ---------------------------------------------------- */
+
+struct pref {
+	char *name;
+	char *lines;          /* "<hex> <name>\n", then any "^<hex>\n" peel line */
+	size_t seq;           /* of one name, the highest is the newest */
+};
+
+static int pref_cmp(const void *pa, const void *pb)
+{
+	const struct pref *a = pa, *b = pb;
+	int c = strcmp(a->name, b->name);
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static void pref_add(struct pref **v, size_t *n, size_t *alloc, char *name, char *lines)
+{
+	if (*n == *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 256;
+		*v = xrealloc(*v, *alloc * sizeof(**v));
+	}
+	(*v)[*n].name = name;
+	(*v)[*n].lines = lines;
+	(*v)[*n].seq = *n;
+	(*n)++;
+}
+
+/* The entries of an existing packed-refs file (none when there is none). */
+static int packed_read(struct pref **v, size_t *n, size_t *alloc, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (!f)
+		return errno == ENOENT ? 0 : fl_error(FL_ERROR, "cannot read '%s': %s", path,
+						     strerror(errno));
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] != '\n' || line[0] == '#')
+			continue;
+		if (line[0] == '^' && *n) {
+			char *both = xstrfmt("%s%s", (*v)[*n - 1].lines, line);
+			free((*v)[*n - 1].lines);
+			(*v)[*n - 1].lines = both;
+		} else if (len > GIT_OID_HEXSZ + 2 && line[GIT_OID_HEXSZ] == ' ') {
+			char *name = xstrdup(line + GIT_OID_HEXSZ + 1);
+			name[strlen(name) - 1] = '\0';
+			pref_add(v, n, alloc, name, xstrdup(line));
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+int fl_store_update_refs(git_repository *repo, const struct fl_ref_update *u, size_t nu)
+{
+	const char *gitdir = git_repository_path(repo);
+	char *path = xstrfmt("%spacked-refs", gitdir), *lock = xstrfmt("%s.lock", path);
+	struct pref *v = NULL;
+	size_t n = 0, alloc = 0, i;
+	struct strbuf out = STRBUF_INIT;
+	int fd = -1, e = 0, valid;
+
+	for (i = 0; i < nu; i++)
+		if (git_reference_name_is_valid(&valid, u[i].name) < 0 || !valid ||
+		    strncmp(u[i].name, "refs/", 5))
+			return fl_error(FL_EINVALID, "not a ref name: '%s'", u[i].name);
+	fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		e = errno == EEXIST ? fl_error(FL_ELOCKED, "'%s' is locked by another writer", path)
+				    : fl_error(FL_ERROR, "cannot create '%s': %s", lock, strerror(errno));
+		goto done;
+	}
+	if ((e = packed_read(&v, &n, &alloc, path)) < 0)
+		goto done;
+	for (i = 0; i < nu; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &u[i].oid);
+		pref_add(&v, &n, &alloc, xstrdup(u[i].name), xstrfmt("%s %s\n", hex, u[i].name));
+	}
+	qsort(v, n, sizeof(*v), pref_cmp);
+	strbuf_addstr(&out, "# pack-refs with: peeled fully-peeled sorted \n");
+	for (i = 0; i < n; i++)
+		if (i + 1 == n || strcmp(v[i].name, v[i + 1].name))
+			strbuf_addstr(&out, v[i].lines);
+	for (const char *p = out.buf, *end = out.buf + out.len; p < end;) {
+		ssize_t w = write(fd, p, (size_t)(end - p));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			e = fl_error(FL_ERROR, "cannot write '%s': %s", lock, strerror(errno));
+			goto done;
+		}
+		p += w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		e = fl_error(FL_ERROR, "cannot write '%s': %s", lock, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(lock, path) < 0) {
+		e = fl_error(FL_ERROR, "cannot rename '%s': %s", lock, strerror(errno));
+		goto done;
+	}
+	/*
+	 * A loose file of the same name would hide the packed entry. Were we
+	 * to stop before it is gone, the ref reads as its old value, as if
+	 * this update had not happened: the next fetch makes it again.
+	 */
+	for (i = 0; i < nu; i++) {
+		char *loose = xstrfmt("%s%s", gitdir, u[i].name);
+		if (unlink(loose) < 0 && errno != ENOENT)
+			e = fl_error(FL_ERROR, "cannot remove '%s': %s", loose, strerror(errno));
+		free(loose);
+	}
+done:
+	if (fd >= 0) {
+		close(fd);
+		unlink(lock);
+	}
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].lines);
+	}
+	free(v);
+	strbuf_release(&out);
+	free(path);
+	free(lock);
+	return e;
 }
 
 /* --- differences ---------------------------------------------------------- */

@@ -322,20 +322,70 @@ static int ids_within(const struct ids *a, const struct ids *b)
 	return 1;
 }
 
-/* How many of the others' branches are loose ref files (a reviewer's grow). */
-static size_t loose_branches(git_repository *repo)
+/*
+ * The refs a download brought: what the server announced, through our
+ * refspecs, where our copy differs. Their objects must have come with it.
+ */
+static int fetched_refs(struct fl_ref_update **out, size_t *nout, git_repository *repo,
+			git_remote *r, char **specs, size_t nspecs)
 {
-	char *path = xstrfmt("%s%s", git_repository_path(repo), FL_REMOTE_AUTHORS);
-	DIR *d = opendir(path);
-	struct dirent *de;
-	size_t n = 0;
+	const git_remote_head **heads;
+	git_refspec **rs = xcalloc(nspecs, sizeof(*rs));
+	git_odb *odb = NULL;
+	size_t nheads, i, k, alloc = 0;
+	int e;
 
-	free(path);
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
+	*out = NULL;
+	*nout = 0;
+	if (git_remote_ls(&heads, &nheads, r) < 0 || git_repository_odb(&odb, repo) < 0) {
+		e = fl_error(FL_ERROR, "cannot read what was fetched: %s", fl_git_error());
+		goto done;
+	}
+	for (k = 0; k < nspecs; k++)
+		if (git_refspec_parse(&rs[k], specs[k], 1) < 0) {
+			e = fl_error(FL_ERROR, "bad refspec '%s': %s", specs[k], fl_git_error());
+			goto done;
+		}
+	for (i = 0; i < nheads; i++) {
+		for (k = 0; k < nspecs && !git_refspec_src_matches(rs[k], heads[i]->name); k++)
+			;
+		if (k == nspecs)
+			continue;
+		git_buf dst = { NULL, 0, 0 };
+		git_oid have;
+		if (git_refspec_transform(&dst, rs[k], heads[i]->name) < 0) {
+			e = fl_error(FL_ERROR, "bad ref name '%s': %s", heads[i]->name, fl_git_error());
+			goto done;
+		}
+		int same = git_reference_name_to_id(&have, repo, dst.ptr) == 0 &&
+			   git_oid_equal(&have, &heads[i]->oid);
+		git_error_clear();
+		if (same) {
+			git_buf_dispose(&dst);
+			continue;
+		}
+		if (!git_odb_exists(odb, &heads[i]->oid)) {
+			e = fl_error(FL_ERROR, "the central repository did not send '%s'",
+				     heads[i]->name);
+			git_buf_dispose(&dst);
+			goto done;
+		}
+		if (*nout == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			*out = xrealloc(*out, alloc * sizeof(**out));
+		}
+		(*out)[*nout].name = xstrdup(dst.ptr);
+		git_oid_cpy(&(*out)[*nout].oid, &heads[i]->oid);
+		(*nout)++;
+		git_buf_dispose(&dst);
+	}
+	e = 0;
+done:
+	for (k = 0; k < nspecs; k++)
+		git_refspec_free(rs[k]);
+	free(rs);
+	git_odb_free(odb);
+	return e;
 }
 
 static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int everyone,
@@ -344,7 +394,8 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	git_remote *r = NULL;
 	git_fetch_options fo;
 	struct cb c = { o, 0, STRBUF_INIT, NULL, 0 };
-	size_t n = 0, i;
+	size_t n = 0, i, nu = 0;
+	struct fl_ref_update *u = NULL;
 	char **specs = xcalloc(3 + others->n, sizeof(*specs));
 	git_strarray refspecs;
 	int e;
@@ -370,28 +421,34 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 		goto done;
 	}
 	watch_start(o);
-	e = git_remote_fetch(r, &refspecs, &fo, "fieldlog sync: fetch");
+	e = git_remote_connect(r, GIT_DIRECTION_FETCH, &fo.callbacks, &fo.proxy_opts,
+			       &fo.custom_headers);
+	if (e == 0)
+		e = git_remote_download(r, &refspecs, &fo);
+	if (e < 0)
+		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
+	else
+		e = fetched_refs(&u, &nu, repo, r, specs, n);
+	git_remote_disconnect(r);
 	watch_stop();
 	if (o->progress)
 		fputc('\r', stderr);
-	if (e < 0) {
-		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
-	} else if (c.tips && loose_branches(repo) > 64) {
-		/*
-		 * Thousands of loose ref files would slow every later look-up:
-		 * pack them (read commands find main in packed-refs too,
-		 * app/workspace.c).
-		 */
-		git_refdb *db = NULL;
-		if (git_repository_refdb(&db, repo) == 0)
-			git_refdb_compress(db);
-		git_refdb_free(db);
-		git_error_clear();
-	}
+	if (e < 0)
+		goto done;
+	/*
+	 * Not git_remote_update_tips: it writes each ref as a loose file with
+	 * its fsync, which was a quarter of a reviewer's first clone (3,332
+	 * branches), and thousands of loose files slow every later look-up.
+	 */
+	if (nu)
+		e = fl_store_update_refs(repo, u, nu);
 done:
 	git_remote_free(r);
 	strbuf_release(&c.sideband);
 	free(c.rejected);
+	for (i = 0; i < nu; i++)
+		free((char *)u[i].name);
+	free(u);
 	for (i = 0; i < n; i++)
 		free(specs[i]);
 	free(specs);
@@ -1019,8 +1076,13 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 	remove_tree(tmp);
 	if ((e = fl_store_init(&s, tmp)) < 0)
 		goto done;
+	/*
+	 * Our own branch and the roster first: the roster says who we are,
+	 * and so what else to fetch (the reviewers' branches, or everyone's).
+	 */
+	struct ids none = { NULL, 0 };
 	fl_trace("clone: fetch");
-	if ((e = fetch_all(s, NULL, o, o->everyone)) < 0 || (e = integrate(s, o, &conflicts)) < 0)
+	if ((e = do_fetch(fl_store_repo(s), o, o->everyone, &none)) < 0)
 		goto done;
 	fl_trace("clone: fetched");
 
@@ -1060,9 +1122,13 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 	if (!o->everyone && !strcmp(fl_json_str(cfg, "role"), "reviewer")) {
 		struct fl_sync_opts all = *o;
 		all.everyone = 1;
-		if ((e = fetch_all(s, NULL, &all, 1)) < 0)
-			goto done;
+		e = fetch_all(s, NULL, &all, 1);
+	} else if (!o->everyone) {
+		e = fetch_all(s, NULL, o, 0);
 	}
+	if (e < 0 || (e = integrate(s, o, &conflicts)) < 0)
+		goto done;
+	fl_trace("clone: fetched all");
 	fl_store_free(s);
 	s = NULL;
 	if (rename(tmp, final) < 0)

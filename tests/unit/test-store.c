@@ -78,6 +78,87 @@ static void test_batch(void)
 	strbuf_release(&big);
 }
 
+/*
+ * Many refs at once go into packed-refs: git reads them, an existing
+ * entry (with its peel line) survives, a loose file that would hide an
+ * update goes, a held lock and a bad name are refused, nothing half done.
+ */
+static void test_update_refs(void)
+{
+	char tmpl[] = "/tmp/fieldlog-test-refs.XXXXXX";
+	char *dir = mkdtemp(tmpl), *gitdir, *cmd, *path;
+	struct fl_store *s = NULL;
+	struct fl_sig sig = { "Trần Thị Bình", "binh@fieldlog", 1757300000, 420 };
+	struct fl_write w = { "a1/binh/visit/A.json", "{}\n", 3 };
+	struct strbuf sb = STRBUF_INIT;
+	git_oid c1, c2, got;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	gitdir = xstrfmt("%s/repo.git", dir);
+	OK(fl_store_init(&s, gitdir) == 0 &&
+	   fl_store_commit(&c1, s, FL_BRANCH, NULL, 0, &w, 1, "one", &sig) == 0 &&
+	   fl_store_commit(&c2, s, FL_BRANCH, &c1, 1, &w, 1, "two", &sig) == 0,
+	   "a repository with two commits");
+	git_oid_tostr(hex, sizeof(hex), &c1);
+	/* An annotated tag and a loose remote ref pointing at the first. */
+	cmd = xstrfmt("git --git-dir='%s' tag -a -m t v1 %s && git --git-dir='%s' pack-refs --all &&"
+		      " git --git-dir='%s' update-ref refs/remotes/origin/authors/b %s",
+		      gitdir, hex, gitdir, gitdir, hex);
+	OK(system(cmd) == 0, "git packs a tag and writes a loose ref");
+	free(cmd);
+
+	struct fl_ref_update u[] = {
+		{ "refs/remotes/origin/authors/b", c2 },
+		{ "refs/remotes/origin/authors/a", c2 },
+		{ "refs/remotes/origin/authors/a", c1 },   /* the later of one name wins */
+	};
+	IS_INT(fl_store_update_refs(fl_store_repo(s), u, 3), 0, "three updates written");
+	path = xstrfmt("%s/refs/remotes/origin/authors/b", gitdir);
+	OK(access(path, F_OK) < 0, "the loose file that would hide one is gone");
+	free(path);
+	OK(fl_store_ref(&got, s, "refs/remotes/origin/authors/b") == 0 && git_oid_equal(&got, &c2) &&
+	   fl_store_ref(&got, s, "refs/remotes/origin/authors/a") == 0 && git_oid_equal(&got, &c1),
+	   "libgit2 reads the new values");
+	git_oid_tostr(hex, sizeof(hex), &c1);
+	char hex2[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex2, sizeof(hex2), &c2);
+	cmd = xstrfmt("cd '%s' && test \"$(git --git-dir=repo.git rev-parse origin/authors/a"
+		      " origin/authors/b v1^{} | tr '\\n' ' ')\" = '%s %s %s ' &&"
+		      " git --git-dir=repo.git fsck --no-progress >/dev/null 2>&1 &&"
+		      " test \"$(grep -c '^\\^' repo.git/packed-refs)\" = 1 &&"
+		      " test \"$(git --git-dir=repo.git for-each-ref | wc -l)\" = 4",
+		      dir, hex, hex2, hex);
+	OK(system(cmd) == 0, "git reads them, the tag keeps its peel line, no ref is doubled");
+	free(cmd);
+
+	path = xstrfmt("%s/packed-refs", gitdir);
+	OK(strbuf_read_file(&sb, path, 1 << 20) == 0, "packed-refs read");
+	char *lock = xstrfmt("%s.lock", path);
+	FILE *f = fopen(lock, "w");
+	if (f)
+		fclose(f);
+	struct fl_ref_update late = { "refs/remotes/origin/authors/c", c1 };
+	IS_INT(fl_store_update_refs(fl_store_repo(s), &late, 1), FL_ELOCKED, "a held lock is refused");
+	fl_clear_error();
+	unlink(lock);
+	struct fl_ref_update bad = { "refs/remotes/origin/authors/x..y", c1 };
+	IS_INT(fl_store_update_refs(fl_store_repo(s), &bad, 1), FL_EINVALID, "a bad name is refused");
+	fl_clear_error();
+	struct strbuf after = STRBUF_INIT;
+	OK(strbuf_read_file(&after, path, 1 << 20) == 0 && after.len == sb.len && !memcmp(after.buf, sb.buf, sb.len) &&
+	   access(lock, F_OK) < 0, "and leaves packed-refs as it was, with no lock behind");
+	strbuf_release(&after);
+	free(lock);
+	free(path);
+	fl_store_free(s);
+	cmd = xstrfmt("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	free(cmd);
+	free(gitdir);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	unsigned char buf[300], msg[320], mine[20];
@@ -102,6 +183,7 @@ int main(void)
 	fl_author_bucket(name, "an.nguyen.00382");
 	IS(name, "d4", "bucket = first two hex digits of git hash-object");
 	test_batch();
+	test_update_refs();
 	git_libgit2_shutdown();
 	return tap_done();
 }
