@@ -203,6 +203,48 @@ int main(void)
 	fl_db_exec(db, "INSERT INTO search(search) VALUES ('integrity-check')");
 	OK(fl_db_commit(db) == 0, "FTS5 integrity-check passes");
 	fl_db_close(db);
+
+	/*
+	 * A full import counts the seqs it hands out in memory: the same
+	 * records, put fresh and put one by one into an index that already
+	 * holds a record, get the same seqs, through a minute's 64 slots
+	 * filling and spilling over into the next minutes.
+	 */
+	struct fl_db *two[2] = { NULL, NULL };
+	char *seqs[2] = { NULL, NULL };
+	for (int fresh = 0; fresh < 2; fresh++) {
+		char *f = xstrfmt("%s/seq%d.db", dir, fresh);
+		struct strbuf got = STRBUF_INIT;
+		if (fl_db_open(&two[fresh], f, 1) < 0)
+			break;
+		fl_db_begin(two[fresh]);
+		if (fresh) {
+			fl_db_clear_records(two[fresh]);
+			fl_db_set_fresh(two[fresh], 1);
+		}
+		for (int i = 0; i < 150; i++) {
+			cJSON *r = record(i, i < 140 ? 0 : 2, 0);
+			char *text = fl_json_canonical(r), *path = path_of(i);
+			fl_db_put_record(two[fresh], path, r, text);
+			free(text);
+			free(path);
+			cJSON_Delete(r);
+		}
+		fl_db_commit(two[fresh]);
+		sqlite3_stmt *st = fl_db_prepare(two[fresh], "SELECT id, seq FROM records ORDER BY id");
+		while (fl_step(st))
+			strbuf_addf(&got, "%s=%lld ", fl_col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+		sqlite3_finalize(st);
+		seqs[fresh] = strbuf_detach(&got, NULL);
+		fl_db_close(two[fresh]);
+		free(f);
+	}
+	OK(seqs[0] && seqs[1] && !strcmp(seqs[0], seqs[1]) && strstr(seqs[1], "=1874446080 ") &&
+	   strstr(seqs[1], "=1874446229 "),
+	   "a fresh import hands out the seqs the index would: 140 records of one minute fill it"
+	   " and the next two, and then share the third with its own records");
+	free(seqs[0]);
+	free(seqs[1]);
 	char *cmd = xstrfmt("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
