@@ -387,6 +387,14 @@ static void write_string(struct strbuf *sb, const char *str)
 	 */
 	strbuf_addch(sb, '"');
 	for (; *p; p++) {
+		/* Runs that need no escape go in at once (most of every text). */
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			strbuf_add(sb, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"': strbuf_addstr(sb, "\\\""); break;
 		case '\\': strbuf_addstr(sb, "\\\\"); break;
