@@ -146,6 +146,8 @@ int fl_db_set_bulk(struct fl_db *db, int on)
 		bulk = !strcmp((const char *)sqlite3_column_text(st, 0), "truncate");
 	sqlite3_finalize(st);
 	db->bulk = bulk;
+	/* Sorting for the indexes a full import rebuilds, on a second core too. */
+	fl_db_exec(db, bulk ? "PRAGMA threads = 2" : "PRAGMA threads = 0");
 	return bulk;
 }
 
@@ -675,26 +677,53 @@ struct fts_job {
 	struct fl_db *db;
 	long long base;   /* seq * FTS_STRIDE */
 	const char *sql;
+	const struct fl_folded *pre;   /* the texts already folded, or NULL */
 };
 
 static void fts_stage_text(void *p, int n, const char *field, const char *text)
 {
 	struct fts_job *j = p;
 	sqlite3_stmt *st = fl_db_stmt(j->db, j->sql);
-	char *folded = fl_text_fold(text);
+	char *folded = j->pre && n < j->pre->n ? NULL : fl_text_fold(text);
 	(void)field;
 	fl_bind_int(st, ":r", j->base + n);
-	fl_bind_text(st, ":fo", folded);
+	fl_bind_text(st, ":fo", folded ? folded : j->pre->v[n]);
 	fl_step(st);
 	free(folded);
 	j->db->staged++;
 }
 
+static void fold_one(void *p, int n, const char *field, const char *text)
+{
+	struct fl_folded *f = p;
+	(void)field;
+	if (n == f->n) {
+		f->v = xrealloc(f->v, (size_t)(n + 1) * sizeof(*f->v));
+		f->v[f->n++] = fl_text_fold(text);
+	}
+}
+
+void fl_db_fold(struct fl_folded *out, const cJSON *rec)
+{
+	memset(out, 0, sizeof(*out));
+	fl_db_texts(rec, fold_one, out);
+}
+
+void fl_folded_release(struct fl_folded *f)
+{
+	for (int i = 0; i < f->n; i++)
+		free(f->v[i]);
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
 /* Stages the texts of rec for the full-text index under rowids seq * 1024 + n. */
-static void fts_record(struct fl_db *db, long long seq, const cJSON *rec)
+static void fts_record(struct fl_db *db, long long seq, const cJSON *rec,
+		       const struct fl_folded *pre)
 {
 	struct fts_job j = { db, seq * FTS_STRIDE,
-			     "INSERT OR REPLACE INTO temp.fts_stage(rowid, folded) VALUES (:r, :fo)" };
+			     "INSERT OR REPLACE INTO temp.fts_stage(rowid, folded) VALUES (:r, :fo)",
+			     pre };
 	fl_db_texts(rec, fts_stage_text, &j);
 }
 
@@ -723,7 +752,7 @@ static void unlink_record(struct fl_db *db, const char *id)
 		    fl_json_parse(&old, json, strlen(json)) == 0) {
 			/* IGNORE: a delete already waiting there is what the index holds. */
 			struct fts_job j = { db, lo, "INSERT OR IGNORE INTO temp.fts_unstage(rowid, folded)"
-						     " VALUES (:r, :fo)" };
+						     " VALUES (:r, :fo)", NULL };
 			fl_db_texts(old, fts_stage_text, &j);
 		}
 		cJSON_Delete(old);
@@ -796,6 +825,12 @@ static void remove_path(struct fl_db *db, const char *path, const char *keep);
 
 void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 		      const char *text)
+{
+	fl_db_put_record_folded(db, path, rec, text, NULL);
+}
+
+void fl_db_put_record_folded(struct fl_db *db, const char *path, const cJSON *rec,
+			     const char *text, const struct fl_folded *folded)
 {
 	const char *id = str(rec, "id"), *kind = str(rec, "kind");
 	enum fl_kind k = fl_kind_parse(kind);
@@ -889,7 +924,7 @@ void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries"))
 		link_commune(db, id, str(e, "commune"));
 	if (!deleted)
-		fts_record(db, seq, rec);
+		fts_record(db, seq, rec, folded);
 	if (db->staged >= (db->bulk ? FTS_BULK_BATCH : FTS_BATCH))
 		fts_apply(db);
 }

@@ -77,6 +77,20 @@ void fl_db_texts(const cJSON *rec, fl_text_fn fn, void *payload);
 void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 		      const char *text);
 /*
+ * The texts of rec, folded for the full-text index (fl_text_fold), in the
+ * order of fl_db_texts: an import folds them on its reading thread and
+ * hands them to fl_db_put_record_folded, which does what fl_db_put_record
+ * does without folding them again on the thread that writes.
+ */
+struct fl_folded {
+	char **v;
+	int n;
+};
+void fl_db_fold(struct fl_folded *out, const cJSON *rec);
+void fl_folded_release(struct fl_folded *f);
+void fl_db_put_record_folded(struct fl_db *db, const char *path, const cJSON *rec,
+			     const char *text, const struct fl_folded *folded);
+/*
  * Declares that the index holds no records (just cleared), so that
  * fl_db_put_record need not look for an older version of each record:
  * a full rebuild then costs inserts only; the secondary indexes are

@@ -88,6 +88,7 @@ struct item {
 	char *text;         /* blob (ITEM_PUT, ITEM_ROSTER) */
 	char *reason;       /* ITEM_SKIP */
 	cJSON *rec;         /* ITEM_PUT */
+	struct fl_folded folded;   /* ITEM_PUT read on the reading thread */
 	struct item *next;
 };
 
@@ -97,6 +98,7 @@ static void item_free(struct item *it)
 	free(it->text);
 	free(it->reason);
 	cJSON_Delete(it->rec);
+	fl_folded_release(&it->folded);
 	free(it);
 }
 
@@ -179,7 +181,7 @@ static void apply_item(struct fl_db *db, const struct item *it, struct fl_import
 		st->skipped++;
 		break;
 	case ITEM_PUT:
-		fl_db_put_record(db, it->path, it->rec, it->text);
+		fl_db_put_record_folded(db, it->path, it->rec, it->text, &it->folded);
 		if (it->changed)
 			st->changed++;
 		else
@@ -245,6 +247,10 @@ struct pipe {
 	struct fl_store *s;
 	const struct fl_import_step *steps;
 	size_t nsteps;
+	fl_step_source source;   /* may be NULL: then only steps */
+	void *source_payload;
+	struct fl_import_step *more;   /* what source gave, in order */
+	size_t nmore;
 	struct branch b;      /* of the step being read */
 };
 
@@ -253,6 +259,8 @@ static int produce(void *p, const char *path, const git_oid *old_blob,
 {
 	struct pipe *q = p;
 	struct item *it = read_item(q->s, &q->b, path, old_blob, new_blob, mode);
+	if (it->type == ITEM_PUT)
+		fl_db_fold(&it->folded, it->rec);
 	pthread_mutex_lock(&q->mu);
 	while (q->n >= QUEUE_MAX)
 		pthread_cond_wait(&q->not_full, &q->mu);
@@ -275,6 +283,24 @@ static void *worker(void *p)
 		q->b.author = q->steps[i].author;
 		e = fl_store_diff(q->s, NULL, &q->steps[i].to, produce, q);
 	}
+	while (q->source && e >= 0) {
+		struct fl_import_step *v = NULL;
+		size_t n = 0;
+		int r = q->source(q->source_payload, &v, &n);
+		if (r <= 0) {
+			e = r;
+			break;
+		}
+		/* Only this thread touches `more` until it is joined. */
+		q->more = xrealloc(q->more, (q->nmore + n) * sizeof(*q->more));
+		memcpy(q->more + q->nmore, v, n * sizeof(*v));
+		q->nmore += n;
+		free(v);
+		for (size_t i = q->nmore - n; i < q->nmore && e >= 0; i++) {
+			q->b.author = q->more[i].author;
+			e = fl_store_diff(q->s, NULL, &q->more[i].to, produce, q);
+		}
+	}
 	pthread_mutex_lock(&q->mu);
 	q->done = 1;
 	q->result = e;
@@ -286,8 +312,13 @@ static void *worker(void *p)
 	return NULL;
 }
 
+/*
+ * Reads every step (and what source gives, into *more) from nothing.
+ * *more is the caller's, even on failure.
+ */
 static int import_all(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
-		      size_t nsteps, struct fl_import_stats *st)
+		      size_t nsteps, fl_step_source source, void *payload,
+		      struct fl_import_step **more, size_t *nmore, struct fl_import_stats *st)
 {
 	struct pipe q;
 	pthread_t t;
@@ -300,14 +331,31 @@ static int import_all(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	q.s = s;
 	q.steps = steps;
 	q.nsteps = nsteps;
+	q.source = source;
+	q.source_payload = payload;
 	fl_refdata();   /* parsed once, before two threads can race to do it */
 	if (pthread_create(&t, NULL, worker, &q) != 0) {
+		/* No second thread: read and write here, in turn. */
 		e = 0;
 		for (size_t i = 0; i < nsteps && e >= 0; i++) {
 			struct ctx c = { db, s, st, { steps[i].author } };
 			e = fl_store_diff(s, NULL, &steps[i].to, one, &c);
 		}
-		return e;
+		while (source && e >= 0) {
+			struct fl_import_step *v = NULL;
+			size_t n = 0;
+			if ((e = source(payload, &v, &n)) <= 0)
+				break;
+			*more = xrealloc(*more, (*nmore + n) * sizeof(**more));
+			memcpy(*more + *nmore, v, n * sizeof(*v));
+			free(v);
+			for (size_t i = *nmore; i < *nmore + n && e >= 0; i++) {
+				struct ctx c = { db, s, st, { (*more)[i].author } };
+				e = fl_store_diff(s, NULL, &(*more)[i].to, one, &c);
+			}
+			*nmore += n;
+		}
+		return e < 0 ? e : 0;
 	}
 	for (;;) {
 		pthread_mutex_lock(&q.mu);
@@ -334,6 +382,8 @@ static int import_all(struct fl_db *db, struct fl_store *s, const struct fl_impo
 		}
 	}
 	pthread_join(t, NULL);
+	*more = q.more;
+	*nmore = q.nmore;
 	e = q.result;
 	if (e < 0)
 		fl_error(e, "%s", q.error ? q.error : "cannot read the repository");
@@ -352,11 +402,14 @@ int fl_indexed_commit(git_oid *out, struct fl_db *db)
 	return e;
 }
 
-int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
-	      size_t nsteps, int fresh, struct fl_import_stats *stats)
+static int import_run(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
+		      size_t nsteps, int fresh, fl_step_source source, void *payload,
+		      struct fl_import_stats *stats)
 {
 	struct fl_import_stats local = { 0, 0, 0, 0 };
 	struct fl_import_stats *st = stats ? stats : &local;
+	struct fl_import_step *more = NULL;
+	size_t nmore = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	int e, bulk = fresh ? fl_db_set_bulk(db, 1) : 0;
 	size_t i;
@@ -370,7 +423,7 @@ int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step 
 		fl_db_clear_records(db);
 		fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit' OR key LIKE 'indexed %'");
 		fl_db_set_fresh(db, 1);
-		e = import_all(db, s, steps, nsteps, st);
+		e = import_all(db, s, steps, nsteps, source, payload, &more, &nmore, st);
 	} else {
 		e = 0;
 		for (i = 0; i < nsteps && e >= 0; i++) {
@@ -391,9 +444,10 @@ int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step 
 	 */
 	if (fresh)
 		fl_store_unmap(s);
-	for (i = 0; i < nsteps; i++) {
-		git_oid_tostr(hex, sizeof(hex), &steps[i].to);
-		fl_db_meta_set(db, steps[i].key, hex);
+	for (i = 0; i < nsteps + nmore; i++) {
+		const struct fl_import_step *step = i < nsteps ? &steps[i] : &more[i - nsteps];
+		git_oid_tostr(hex, sizeof(hex), &step->to);
+		fl_db_meta_set(db, step->key, hex);
 	}
 	e = fl_db_commit(db);
 	fl_trace("import: committed");
@@ -407,7 +461,21 @@ int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step 
 out:
 	if (bulk)
 		fl_db_set_bulk(db, 0);
+	fl_import_steps_release(more, nmore);
 	return e < 0 ? e : 0;
+}
+
+int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
+	      size_t nsteps, int fresh, struct fl_import_stats *stats)
+{
+	return import_run(db, s, steps, nsteps, fresh, NULL, NULL, stats);
+}
+
+int fl_import_stream(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
+		     size_t nsteps, fl_step_source source, void *payload,
+		     struct fl_import_stats *stats)
+{
+	return import_run(db, s, steps, nsteps, 1, source, payload, stats);
 }
 
 /* --- the branches the index is built from ------------------------------------ */

@@ -60,6 +60,18 @@ int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step 
 	      size_t nsteps, int fresh, struct fl_import_stats *stats);
 
 /*
+ * A fresh import whose steps keep arriving while it runs: a reviewer's
+ * first clone indexes each part of its fetch while the next downloads.
+ * After `steps`, source is called (on the import's reading thread) until
+ * it returns 0 (no more) or an error (the import fails with it; its
+ * message must be set on that thread); returning 1, it hands over *out[0..*n)
+ * (malloc'd, as are their key and author), which it may have waited for.
+ */
+typedef int (*fl_step_source)(void *payload, struct fl_import_step **out, size_t *n);
+int fl_import_stream(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
+		     size_t nsteps, fl_step_source source, void *payload,
+		     struct fl_import_stats *stats);
+/*
  * The steps that bring the index up to every branch (see above), `me`
  * being the workspace's author id (origin/authors/<me> is skipped: main
  * holds our records). *fresh is set when the index reflects no branch
