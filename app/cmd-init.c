@@ -37,6 +37,17 @@ static int mkdirs(const char *dir)
 	return rc;
 }
 
+/* An index left by a clone that failed, with its write-ahead log. */
+static void remove_db(const char *path)
+{
+	const char *ext[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		char *p = xstrfmt("%s%s", path, ext[i]);
+		unlink(p);
+		free(p);
+	}
+}
+
 CMD(init)
 {
 	const char *id = NULL, *name = NULL, *role = NULL, *province = NULL, *remote = NULL;
@@ -71,7 +82,7 @@ CMD(init)
 		return usage_error(init_usage, "--province is required for an officer");
 
 	char *dir = ws_dir();
-	char *cfgpath = xstrfmt("%s/config.json", dir);
+	char *cfgpath = xstrfmt("%s/config.json", dir), *dbpath = xstrfmt("%s/index.db", dir);
 	if (access(cfgpath, F_OK) == 0) {
 		e = error_exit("a workspace already exists in '%s'", dir);
 		goto out;
@@ -100,8 +111,15 @@ CMD(init)
 		 * everything; roster.json fills in what was not given.
 		 */
 		struct fl_sync_opts o;
+		struct fl_db *db = NULL;
 		sync_opts_from_config(&o, cfg);
-		e = fl_sync_clone(dir, cfg, &o);
+		remove_db(dbpath);   /* what a clone killed half-way left */
+		e = fl_db_open(&db, dbpath, 1);
+		if (e == 0)
+			e = fl_sync_clone(dir, cfg, &o, db);
+		fl_db_close(db);
+		if (e < 0)
+			remove_db(dbpath);
 		if (e == FL_EOFFLINE) {
 			error_exit("%s; nothing was created", fl_last_error());
 			cJSON_Delete(cfg);
@@ -159,6 +177,7 @@ out:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	free(cfgpath);
+	free(dbpath);
 	free(dir);
 	return e;
 }

@@ -388,8 +388,47 @@ done:
 	return e;
 }
 
+/* What a fetch saw and did, for a caller that asks (do_fetch's `out`). */
+struct fetched {
+	struct ids announced;        /* the authors' branches the server has, but ours */
+	struct fl_ref_update *u;     /* the refs it moved */
+	size_t nu;
+};
+
+static void fetched_release(struct fetched *f)
+{
+	ids_release(&f->announced);
+	for (size_t i = 0; i < f->nu; i++)
+		free((char *)f->u[i].name);
+	free(f->u);
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * The others whose branches the server announced (names are unique; a
+ * name that is no author id is of no branch the import would read).
+ */
+static void announced_authors(struct ids *out, git_remote *r, const char *me)
+{
+	const git_remote_head **heads;
+	size_t nheads, plen = strlen(FL_CENTRAL_AUTHORS);
+	if (git_remote_ls(&heads, &nheads, r) < 0)
+		return;
+	out->v = xcalloc(nheads + 1, sizeof(*out->v));
+	for (size_t i = 0; i < nheads; i++) {
+		const char *author = heads[i]->name + plen;
+		if (!strncmp(heads[i]->name, FL_CENTRAL_AUTHORS, plen) && strcmp(author, me) &&
+		    fl_author_valid(author))
+			out->v[out->n++] = xstrdup(author);
+	}
+}
+
+/*
+ * Fetches our branch, the roster, and everyone's branches or those of
+ * `others`. `out` (may be NULL) gets what the server announced and what moved.
+ */
 static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int everyone,
-		    const struct ids *others)
+		    const struct ids *others, struct fetched *out)
 {
 	git_remote *r = NULL;
 	git_fetch_options fo;
@@ -429,6 +468,8 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
 	else
 		e = fetched_refs(&u, &nu, repo, r, specs, n);
+	if (e == 0 && out)
+		announced_authors(&out->announced, r, o->me);
 	git_remote_disconnect(r);
 	watch_stop();
 	if (o->progress)
@@ -442,6 +483,12 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	 */
 	if (nu)
 		e = fl_store_update_refs(repo, u, nu);
+	if (e == 0 && out) {
+		out->u = u;
+		out->nu = nu;
+		u = NULL;
+		nu = 0;
+	}
 done:
 	git_remote_free(r);
 	strbuf_release(&c.sideband);
@@ -500,11 +547,11 @@ static int fetch_all(struct fl_store *s, struct fl_db *db, const struct fl_sync_
 		else
 			roster_reviewers(&before, s, o->me);
 	}
-	e = do_fetch(fl_store_repo(s), o, everyone, &before);
+	e = do_fetch(fl_store_repo(s), o, everyone, &before, NULL);
 	if (e == 0 && !everyone && !(db && roster_indexed(s, db))) {
 		roster_reviewers(&after, s, o->me);
 		if (!ids_within(&after, &before))
-			e = do_fetch(fl_store_repo(s), o, 0, &after);
+			e = do_fetch(fl_store_repo(s), o, 0, &after, NULL);
 	}
 	ids_release(&before);
 	ids_release(&after);
@@ -1066,13 +1113,149 @@ static void remove_tree(const char *path)
 	free(cmd);
 }
 
-int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
+/*
+ * A reviewer's first clone fetches everyone's branches in parts, on a
+ * thread of its own, and indexes each part while the next downloads:
+ * libgit2 indexes a pack on one thread and the import is bound by the
+ * thread that writes the index, so one after the other they used one of
+ * a laptop's cores each in turn (100k records: 8.7 s, then 16 s).
+ */
+#define CLONE_PARTS 6
+#define CLONE_PART_MIN 200   /* fewer branches than this a part: no parts */
+
+struct feed {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	const char *gitdir;
+	const struct fl_sync_opts *o;
+	const struct ids *authors;
+	struct fl_import_step *ready;   /* fetched, not yet taken by the import */
+	size_t nready;
+	int done, stop, result;
+	char *error;
+};
+
+static void *feed_fetch(void *p)
+{
+	struct feed *f = p;
+	git_repository *repo = NULL;
+	size_t n = f->authors->n, plen = strlen(FL_REMOTE_AUTHORS), per, k = 0;
+	int e = 0;
+
+	if (git_repository_open_bare(&repo, f->gitdir) < 0)
+		e = fl_error(FL_ERROR, "cannot open '%s': %s", f->gitdir, fl_git_error());
+	/* A small first part, so that the import starts early; then equal ones. */
+	for (size_t at = 0; e == 0 && at < n; at += per, k++) {
+		per = k == 0 ? n / (4 * CLONE_PARTS) + 1 : (n + CLONE_PARTS - 2) / (CLONE_PARTS - 1);
+		struct ids part = { f->authors->v + at, n - at < per ? n - at : per };
+		struct fetched out;
+		memset(&out, 0, sizeof(out));
+		pthread_mutex_lock(&f->mu);
+		int stop = f->stop;
+		pthread_mutex_unlock(&f->mu);
+		if (stop || (e = do_fetch(repo, f->o, 0, &part, &out)) < 0)
+			break;
+		fl_trace("clone: fetched part %zu", k + 1);
+		struct fl_import_step *v = xcalloc(out.nu + 1, sizeof(*v));
+		size_t nv = 0;
+		for (size_t i = 0; i < out.nu; i++) {
+			const char *author = out.u[i].name + plen;
+			if (strncmp(out.u[i].name, FL_REMOTE_AUTHORS, plen) || !fl_author_valid(author) ||
+			    !strcmp(author, f->o->me))
+				continue;
+			v[nv].key = xstrfmt("indexed %s", out.u[i].name);
+			v[nv].author = xstrdup(author);
+			git_oid_cpy(&v[nv].to, &out.u[i].oid);
+			nv++;
+		}
+		fetched_release(&out);
+		pthread_mutex_lock(&f->mu);
+		f->ready = xrealloc(f->ready, (f->nready + nv + 1) * sizeof(*v));
+		memcpy(f->ready + f->nready, v, nv * sizeof(*v));
+		f->nready += nv;
+		pthread_cond_signal(&f->cond);
+		pthread_mutex_unlock(&f->mu);
+		free(v);
+	}
+	git_repository_free(repo);
+	pthread_mutex_lock(&f->mu);
+	f->done = 1;
+	f->result = e;
+	if (e < 0)
+		f->error = xstrdup(fl_last_error());
+	pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->mu);
+	fl_clear_error();   /* this thread's error slot dies with it */
+	return NULL;
+}
+
+/* The import's source of steps (fl_step_source): each part as it lands. */
+static int feed_next(void *p, struct fl_import_step **out, size_t *n)
+{
+	struct feed *f = p;
+	int r = 0;
+
+	pthread_mutex_lock(&f->mu);
+	while (!f->nready && !f->done)
+		pthread_cond_wait(&f->cond, &f->mu);
+	if (f->nready) {
+		*out = f->ready;
+		*n = f->nready;
+		f->ready = NULL;
+		f->nready = 0;
+		r = 1;
+	} else if (f->result < 0) {
+		r = fl_error(f->result, "%s", f->error);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return r;
+}
+
+/* Fetches everyone's branches into s while indexing them into db. */
+static int clone_everyone(struct fl_store *s, struct fl_db *db, const struct fl_sync_opts *o,
+			  const struct ids *authors)
+{
+	struct fl_import_step *steps = NULL;
+	size_t nsteps = 0;
+	struct feed f;
+	pthread_t t;
+	int fresh, e;
+
+	if ((e = fl_import_plan(&steps, &nsteps, &fresh, db, s, o->me, 1)) < 0)
+		return e;
+	memset(&f, 0, sizeof(f));
+	pthread_mutex_init(&f.mu, NULL);
+	pthread_cond_init(&f.cond, NULL);
+	f.gitdir = git_repository_path(fl_store_repo(s));
+	f.o = o;
+	f.authors = authors;
+	if (pthread_create(&t, NULL, feed_fetch, &f) != 0) {
+		fl_import_steps_release(steps, nsteps);
+		return fl_error(FL_ERROR, "cannot start a thread");
+	}
+	e = fl_import_stream(db, s, steps, nsteps, feed_next, &f, NULL);
+	pthread_mutex_lock(&f.mu);
+	f.stop = 1;
+	pthread_mutex_unlock(&f.mu);
+	pthread_join(t, NULL);
+	fl_import_steps_release(steps, nsteps);
+	fl_import_steps_release(f.ready, f.nready);
+	free(f.error);
+	pthread_mutex_destroy(&f.mu);
+	pthread_cond_destroy(&f.cond);
+	fl_trace("clone: fetched and indexed");
+	return e;
+}
+
+int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, struct fl_db *db)
 {
 	char *tmp = xstrfmt("%s/repo.git.new", dir), *final = xstrfmt("%s/repo.git", dir);
 	struct fl_store *s = NULL;
+	struct fetched first;
 	size_t conflicts = 0;
 	int e;
 
+	memset(&first, 0, sizeof(first));
 	remove_tree(tmp);
 	if ((e = fl_store_init(&s, tmp)) < 0)
 		goto done;
@@ -1082,7 +1265,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 	 */
 	struct ids none = { NULL, 0 };
 	fl_trace("clone: fetch");
-	if ((e = do_fetch(fl_store_repo(s), o, o->everyone, &none)) < 0)
+	if ((e = do_fetch(fl_store_repo(s), o, o->everyone && !db, &none, &first)) < 0)
 		goto done;
 	fl_trace("clone: fetched");
 
@@ -1118,12 +1301,18 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 			     fl_json_str(cfg, "id"));
 		goto done;
 	}
-	/* A reviewer follows everyone, which the roster may only now have said. */
-	if (!o->everyone && !strcmp(fl_json_str(cfg, "role"), "reviewer")) {
-		struct fl_sync_opts all = *o;
-		all.everyone = 1;
+	int reviewer = !strcmp(fl_json_str(cfg, "role"), "reviewer");
+	struct fl_sync_opts all = *o;
+	all.everyone = 1;
+	if (reviewer && db && first.announced.n >= CLONE_PART_MIN) {
+		/* A reviewer follows everyone: fetched in parts, indexed as they land. */
+		if ((e = integrate(s, o, &conflicts)) < 0 ||
+		    (e = clone_everyone(s, db, &all, &first.announced)) < 0)
+			goto done;
+	} else if (reviewer && (!o->everyone || db)) {
+		/* A reviewer follows everyone, which the roster may only now have said. */
 		e = fetch_all(s, NULL, &all, 1);
-	} else if (!o->everyone) {
+	} else if (!reviewer) {
 		e = fetch_all(s, NULL, o, 0);
 	}
 	if (e < 0 || (e = integrate(s, o, &conflicts)) < 0)
@@ -1135,6 +1324,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o)
 		e = fl_error(FL_ERROR, "cannot create '%s'", final);
 done:
 	fl_store_free(s);
+	fetched_release(&first);
 	if (e < 0)
 		remove_tree(tmp);
 	free(tmp);

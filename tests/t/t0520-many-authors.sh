@@ -1,12 +1,13 @@
 #!/bin/sh
-# t0520: a central repository with a branch for each of 70 officers (made
-# by `fieldlog generate`, served by git daemon). A reviewer's first fetch
-# moves more than 64 branches at once, so fieldlog packs the refs, main
-# with them; read commands and saves must still find main without starting
-# libgit2 (the
-# fast path that keeps a save at a few milliseconds), whether the reviewer
-# has a branch of their own or not. An officer's workspace holds its own
-# records and the reviewers', no other officer's.
+# t0520: a central repository with a branch for each of 250 officers (made
+# by `fieldlog generate`, served by git daemon). A reviewer's first clone
+# fetches them in parts and indexes each part while the next downloads:
+# the index must be the one a reindex builds, a clone killed half-way must
+# leave nothing behind, and the refs land in packed-refs, main with them.
+# Read commands and saves must still find main without starting libgit2
+# (the fast path that keeps a save at a few milliseconds), whether the
+# reviewer has a branch of their own or not. An officer's workspace holds
+# its own records and the reviewers', no other officer's.
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
@@ -25,12 +26,12 @@ fast () {
 	fi
 }
 
-test_expect_success 'a generated central repository: 70 officers, one week' '
+test_expect_success 'a generated central repository: 250 officers, one week' '
 	mkdir -p srv out &&
-	fieldlog generate --repo "$CENTRAL" --profile pilot --officers 70 --weeks 1 \
+	fieldlog generate --repo "$CENTRAL" --profile pilot --officers 250 --weeks 1 \
 		--seed 5 --json >out/summary.json &&
 	git --git-dir="$CENTRAL" for-each-ref --format="%(refname)" refs/heads/authors/ >out/branches &&
-	test "$(wc -l <out/branches)" -gt 64 &&
+	test "$(wc -l <out/branches)" -gt 200 &&
 	git --git-dir="$CENTRAL" show main:roster.json >out/roster.json &&
 	REVIEWER=$(json_get people <out/roster.json | "$PYTHON" -c "
 import json, sys
@@ -42,11 +43,39 @@ print([p[\"id\"] for p in json.load(sys.stdin) if p[\"role\"] == \"officer\"][0]
 	start_git_daemon srv
 '
 
-test_expect_success 'the reviewer'\''s clone packs the refs' '
-	fieldlog -C ws/r init --id "$REVIEWER" --remote "$GIT_DAEMON_URL/central.git" >out/r.init &&
+test_expect_success 'a reviewer'\''s clone killed half-way leaves nothing behind' '
+	(FIELDLOG_TEST_DIE_AT="clone: fetched part" && export FIELDLOG_TEST_DIE_AT &&
+	 fieldlog -C ws/r init --id "$REVIEWER" --remote "$GIT_DAEMON_URL/central.git" \
+		>out/killed 2>&1; echo $? >out/killed.rc) &&
+	test "$(cat out/killed.rc)" = 137 &&
+	test -e ws/r/repo.git.new &&
+	test ! -e ws/r/config.json &&
+	test_must_fail fieldlog -C ws/r issue list 2>out/err &&
+	grep "workspace" out/err
+'
+
+test_expect_success 'the reviewer'\''s clone: in parts, indexed as they land, refs packed' '
+	FIELDLOG_TRACE=1 fieldlog -C ws/r init --id "$REVIEWER" \
+		--remote "$GIT_DAEMON_URL/central.git" >out/r.init 2>out/r.trace &&
 	grep "$(json_get records <out/summary.json) records indexed" out/r.init &&
+	grep "clone: fetched part 6" out/r.trace &&
+	test ! -e ws/r/repo.git.new &&
 	grep "refs/remotes/origin/authors/" ws/r/repo.git/packed-refs &&
+	test "$(grep -c " refs/remotes/origin/authors/" ws/r/repo.git/packed-refs)" = \
+		"$(($(wc -l <out/branches) - 1))" &&
 	test -z "$(find ws/r/repo.git/refs -type f -path "*/authors/*")"
+'
+
+test_expect_success 'its index is the one a reindex builds, and it knows what it holds' '
+	fieldlog -C ws/r export --format json >out/r.before &&
+	fieldlog -C ws/r search "xa" >out/r.search.before &&
+	FIELDLOG_TRACE=1 fieldlog -C ws/r sync >out/r.sync 2>out/r.sync.trace &&
+	! grep "import: " out/r.sync.trace &&
+	fieldlog -C ws/r reindex &&
+	fieldlog -C ws/r export --format json >out/r.after &&
+	fieldlog -C ws/r search "xa" >out/r.search.after &&
+	test_cmp out/r.before out/r.after &&
+	test_cmp out/r.search.before out/r.search.after
 '
 
 test_expect_success 'its reads and saves do not start libgit2' '
