@@ -50,6 +50,13 @@ void fl_store_global_init(void)
 	fl_trace("libgit2 initialised");
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
 	/*
+	 * Every object a read returns was hashed when it was stored: by our
+	 * writer, or by the indexer that took it from a fetch or a push. As
+	 * git itself does, do not hash it again on every read (a sixth of
+	 * the time a full import spends reading records).
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/*
 	 * Memory: libgit2 maps up to 8 GB of pack windows and caches 256 MB of
 	 * objects by default, and both count against a laptop's memory when a
 	 * reviewer indexes a national repository. Walking a tree touches each
