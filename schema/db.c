@@ -32,50 +32,72 @@ struct cached {
 	sqlite3_stmt *st;
 };
 
-/*
- * While an import is fresh every record goes through time_seq, so the
- * seqs taken are known without asking the index (a query per record was
- * a sixth of the writing thread's time): an open-addressing table from a
- * minute's first seq to the next free slot in it.
- */
-struct minutes {
-	long long *base;      /* base + 1; 0: an empty cell */
-	unsigned char *next;
+/* An open-addressing table from integers to integers (values start at 0). */
+struct llmap {
+	long long *key;       /* key + 1; 0: an empty cell */
+	size_t *val;
 	size_t cap, n;
 };
 
-static void minutes_clear(struct minutes *m)
+static void llmap_clear(struct llmap *m)
 {
-	free(m->base);
-	free(m->next);
+	free(m->key);
+	free(m->val);
 	memset(m, 0, sizeof(*m));
 }
 
-/* The cell of base, found or made. */
-static size_t minutes_cell(struct minutes *m, long long base)
+/* The value of key, made 0 when new. */
+static size_t *llmap_at(struct llmap *m, long long key)
 {
 	size_t i;
 	if (2 * (m->n + 1) > m->cap) {
-		struct minutes old = *m;
+		struct llmap old = *m;
 		m->cap = old.cap ? 2 * old.cap : 4096;
-		m->base = xcalloc(m->cap, sizeof(*m->base));
-		m->next = xcalloc(m->cap, sizeof(*m->next));
+		m->key = xcalloc(m->cap, sizeof(*m->key));
+		m->val = xcalloc(m->cap, sizeof(*m->val));
 		m->n = 0;
 		for (i = 0; i < old.cap; i++)
-			if (old.base[i]) {
-				size_t j = minutes_cell(m, old.base[i] - 1);
-				m->next[j] = old.next[i];
-			}
-		minutes_clear(&old);
+			if (old.key[i])
+				*llmap_at(m, old.key[i] - 1) = old.val[i];
+		llmap_clear(&old);
 	}
-	for (i = (size_t)((unsigned long long)base * 0x9E3779B97F4A7C15ULL >> 20) & (m->cap - 1);
-	     m->base[i] && m->base[i] != base + 1; i = (i + 1) & (m->cap - 1))
+	for (i = (size_t)((unsigned long long)key * 0x9E3779B97F4A7C15ULL >> 20) & (m->cap - 1);
+	     m->key[i] && m->key[i] != key + 1; i = (i + 1) & (m->cap - 1))
 		;
-	if (!m->base[i]) {
-		m->base[i] = base + 1;
+	if (!m->key[i]) {
+		m->key[i] = key + 1;
 		m->n++;
 	}
-	return i;
+	return &m->val[i];
+}
+
+/*
+ * Full-text rows waiting to be added (see fts_apply), in memory: staged
+ * through a temporary table, each cost an insert into its B-tree and a
+ * read back, a sixth of a full import's writing thread. The rows of one
+ * record are consecutive; `where` finds them by seq when the record
+ * changes again before they are applied.
+ */
+struct stage_row {
+	long long rowid;
+	size_t order;         /* of staging: of one rowid, the last wins */
+	char *folded;         /* NULL: taken out again */
+};
+
+struct stage {
+	struct stage_row *v;
+	size_t n, alloc;
+	struct llmap where;   /* seq -> 1 + index of its first row */
+	size_t next;          /* the scan of fts_apply (the virtual table below) */
+};
+
+static void stage_clear(struct stage *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		free(st->v[i].folded);
+	free(st->v);
+	llmap_clear(&st->where);
+	memset(st, 0, sizeof(*st));
 }
 
 struct fl_db {
@@ -86,7 +108,14 @@ struct fl_db {
 	int bulk;    /* rewriting everything (fl_db_set_bulk) */
 	struct strbuf rebuild;   /* the indexes a full import dropped (SQL), until its commit */
 	size_t staged;   /* full-text changes waiting in the temp tables */
-	struct minutes minutes;   /* fresh: the seqs taken, per minute (time_seq) */
+	/*
+	 * While an import is fresh every record goes through time_seq, so
+	 * the seqs taken are known without asking the index (a query per
+	 * record was a sixth of the writing thread's time): a minute's first
+	 * seq -> the next free slot in it.
+	 */
+	struct llmap minutes;
+	struct stage stage;       /* full-text rows to add */
 };
 
 /*
@@ -110,6 +139,128 @@ struct fl_db {
  */
 #define FTS_BULK_BATCH 10000
 
+static int stage_cmp(const void *pa, const void *pb)
+{
+	const struct stage_row *a = pa, *b = pb;
+	if (a->rowid != b->rowid)
+		return a->rowid < b->rowid ? -1 : 1;
+	return (a->order > b->order) - (a->order < b->order);
+}
+
+/*
+ * fl_stage: the staged rows as a table, sorted (by fts_apply, which is
+ * its only reader), without the rows taken out and with only the last of
+ * one rowid, so that FTS5 gets them in one INSERT ... SELECT.
+ */
+struct stage_vtab {
+	sqlite3_vtab base;
+	struct fl_db *db;
+};
+
+static int stage_connect(sqlite3 *h, void *aux, int argc, const char *const *argv,
+			 sqlite3_vtab **out, char **err)
+{
+	(void)argc, (void)argv, (void)err;
+	int rc = sqlite3_declare_vtab(h, "CREATE TABLE x(folded)");
+	if (rc != SQLITE_OK)
+		return rc;
+	struct stage_vtab *t = xcalloc(1, sizeof(*t));
+	t->db = aux;
+	*out = &t->base;
+	return SQLITE_OK;
+}
+
+static int stage_disconnect(sqlite3_vtab *t)
+{
+	free(t);
+	return SQLITE_OK;
+}
+
+static int stage_best_index(sqlite3_vtab *t, sqlite3_index_info *info)
+{
+	(void)t;
+	info->estimatedCost = 1e6;
+	return SQLITE_OK;
+}
+
+static int stage_open(sqlite3_vtab *t, sqlite3_vtab_cursor **out)
+{
+	(void)t;
+	*out = xcalloc(1, sizeof(**out));
+	return SQLITE_OK;
+}
+
+static int stage_close(sqlite3_vtab_cursor *c)
+{
+	free(c);
+	return SQLITE_OK;
+}
+
+/* From i on, the first row to give: live, and the last of its rowid. */
+static size_t stage_skip(const struct stage *st, size_t i)
+{
+	while (i < st->n && (!st->v[i].folded ||
+			     (i + 1 < st->n && st->v[i + 1].rowid == st->v[i].rowid)))
+		i++;
+	return i;
+}
+
+static struct stage *stage_of(sqlite3_vtab_cursor *c)
+{
+	return &((struct stage_vtab *)c->pVtab)->db->stage;
+}
+
+static int stage_filter(sqlite3_vtab_cursor *c, int idx, const char *idxstr, int argc,
+			sqlite3_value **argv)
+{
+	(void)idx, (void)idxstr, (void)argc, (void)argv;
+	struct stage *st = stage_of(c);
+	st->next = stage_skip(st, 0);
+	return SQLITE_OK;
+}
+
+static int stage_next(sqlite3_vtab_cursor *c)
+{
+	struct stage *st = stage_of(c);
+	st->next = stage_skip(st, st->next + 1);
+	return SQLITE_OK;
+}
+
+static int stage_eof(sqlite3_vtab_cursor *c)
+{
+	struct stage *st = stage_of(c);
+	return st->next >= st->n;
+}
+
+static int stage_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
+{
+	struct stage *st = stage_of(c);
+	(void)col;
+	sqlite3_result_text(ctx, st->v[st->next].folded, -1, SQLITE_STATIC);
+	return SQLITE_OK;
+}
+
+static int stage_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid)
+{
+	struct stage *st = stage_of(c);
+	*rowid = st->v[st->next].rowid;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module stage_module = {
+	.xConnect = stage_connect,
+	.xBestIndex = stage_best_index,
+	.xDisconnect = stage_disconnect,
+	.xDestroy = stage_disconnect,
+	.xOpen = stage_open,
+	.xClose = stage_close,
+	.xFilter = stage_filter,
+	.xNext = stage_next,
+	.xEof = stage_eof,
+	.xColumn = stage_column,
+	.xRowid = stage_rowid,
+};
+
 static void fts_apply(struct fl_db *db)
 {
 	if (!db->staged)
@@ -121,9 +272,10 @@ static void fts_apply(struct fl_db *db)
 	 */
 	fl_db_exec(db, "INSERT INTO search(search, rowid, folded)"
 		       " SELECT 'delete', rowid, folded FROM temp.fts_unstage ORDER BY rowid;"
-		       "INSERT INTO search(rowid, folded)"
-		       " SELECT rowid, folded FROM temp.fts_stage ORDER BY rowid;"
-		       "DELETE FROM temp.fts_stage; DELETE FROM temp.fts_unstage;");
+		       "DELETE FROM temp.fts_unstage;");
+	qsort(db->stage.v, db->stage.n, sizeof(*db->stage.v), stage_cmp);
+	fl_db_exec(db, "INSERT INTO search(rowid, folded) SELECT rowid, folded FROM fl_stage");
+	stage_clear(&db->stage);
 	db->staged = 0;
 }
 
@@ -161,7 +313,7 @@ int fl_db_set_bulk(struct fl_db *db, int on)
 void fl_db_set_fresh(struct fl_db *db, int fresh)
 {
 	db->fresh = fresh;
-	minutes_clear(&db->minutes);
+	llmap_clear(&db->minutes);
 	if (!fresh || db->rebuild.len)
 		return;
 	struct strbuf drop = STRBUF_INIT;
@@ -281,7 +433,7 @@ int fl_db_commit(struct fl_db *db)
 		strbuf_reset(&db->rebuild);
 	}
 	db->fresh = 0;
-	minutes_clear(&db->minutes);
+	llmap_clear(&db->minutes);
 	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return fl_error(FL_ERROR, "sqlite: %s", sqlite3_errmsg(db->h));
 	return 0;
@@ -291,8 +443,9 @@ void fl_db_rollback(struct fl_db *db)
 {
 	strbuf_reset(&db->rebuild);   /* the DROPs roll back with the rest */
 	db->fresh = 0;
-	minutes_clear(&db->minutes);
-	db->staged = 0;   /* the temp tables roll back with the rest */
+	llmap_clear(&db->minutes);
+	db->staged = 0;   /* the temp table rolls back with the rest */
+	stage_clear(&db->stage);
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -600,8 +753,12 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 	fl_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		       "PRAGMA journal_size_limit = 4194304;"
 		       "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
-		       "CREATE TEMP TABLE fts_stage(rowid INTEGER PRIMARY KEY, folded);"
 		       "CREATE TEMP TABLE fts_unstage(rowid INTEGER PRIMARY KEY, folded);");
+	if (sqlite3_create_module_v2(db->h, "fl_stage", &stage_module, db, NULL) != SQLITE_OK) {
+		int e = fl_error(FL_ERROR, "sqlite: %s", sqlite3_errmsg(db->h));
+		fl_db_close(db);
+		return e;
+	}
 	fl_trace("db: open");
 	if (migrate(db) < 0 || check_fold(db) < 0 ||
 	    (fl_trace("db: migrated"), load_refdata(db)) < 0) {
@@ -621,7 +778,8 @@ void fl_db_close(struct fl_db *db)
 		sqlite3_finalize(db->cache[i].st);
 	free(db->cache);
 	strbuf_release(&db->rebuild);
-	minutes_clear(&db->minutes);
+	llmap_clear(&db->minutes);
+	stage_clear(&db->stage);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -676,21 +834,65 @@ void fl_db_texts(const cJSON *rec, fl_text_fn fn, void *payload)
 struct fts_job {
 	struct fl_db *db;
 	long long base;   /* seq * FTS_STRIDE */
-	const char *sql;
-	const struct fl_folded *pre;   /* the texts already folded, or NULL */
+	struct fl_folded *pre;   /* the texts already folded (taken), or NULL */
 };
 
+/* Stages a text to add (under rowid base + n). */
 static void fts_stage_text(void *p, int n, const char *field, const char *text)
 {
 	struct fts_job *j = p;
-	sqlite3_stmt *st = fl_db_stmt(j->db, j->sql);
-	char *folded = j->pre && n < j->pre->n ? NULL : fl_text_fold(text);
+	struct stage *st = &j->db->stage;
+	char *folded;
+	(void)field;
+	if (j->pre && n < j->pre->n && j->pre->v[n]) {
+		folded = j->pre->v[n];
+		j->pre->v[n] = NULL;
+	} else {
+		folded = fl_text_fold(text);
+	}
+	if (st->n == st->alloc) {
+		st->alloc = st->alloc ? 2 * st->alloc : 1024;
+		st->v = xrealloc(st->v, st->alloc * sizeof(*st->v));
+	}
+	if (n == 0)
+		*llmap_at(&st->where, j->base / FTS_STRIDE) = st->n + 1;
+	st->v[st->n].rowid = j->base + n;
+	st->v[st->n].order = st->n;
+	st->v[st->n].folded = folded;
+	st->n++;
+	j->db->staged++;
+}
+
+/* Stages a text to delete: exactly the one the index holds (contentless). */
+static void fts_unstage_text(void *p, int n, const char *field, const char *text)
+{
+	struct fts_job *j = p;
+	/* IGNORE: a delete already waiting there is what the index holds. */
+	sqlite3_stmt *st = fl_db_stmt(j->db, "INSERT OR IGNORE INTO temp.fts_unstage(rowid, folded)"
+					     " VALUES (:r, :fo)");
+	char *folded = fl_text_fold(text);
 	(void)field;
 	fl_bind_int(st, ":r", j->base + n);
-	fl_bind_text(st, ":fo", folded ? folded : j->pre->v[n]);
+	fl_bind_text(st, ":fo", folded);
 	fl_step(st);
 	free(folded);
 	j->db->staged++;
+}
+
+/* Takes out the staged rows of seq; whether there were any. */
+static int stage_drop(struct stage *st, long long seq)
+{
+	size_t *at = st->where.cap ? llmap_at(&st->where, seq) : NULL;
+	int any = 0;
+	if (!at || !*at)
+		return 0;
+	for (size_t i = *at - 1; i < st->n && st->v[i].rowid / FTS_STRIDE == seq; i++) {
+		any |= st->v[i].folded != NULL;
+		free(st->v[i].folded);
+		st->v[i].folded = NULL;
+	}
+	*at = 0;
+	return any;
 }
 
 static void fold_one(void *p, int n, const char *field, const char *text)
@@ -719,11 +921,9 @@ void fl_folded_release(struct fl_folded *f)
 
 /* Stages the texts of rec for the full-text index under rowids seq * 1024 + n. */
 static void fts_record(struct fl_db *db, long long seq, const cJSON *rec,
-		       const struct fl_folded *pre)
+		       struct fl_folded *pre)
 {
-	struct fts_job j = { db, seq * FTS_STRIDE,
-			     "INSERT OR REPLACE INTO temp.fts_stage(rowid, folded) VALUES (:r, :fo)",
-			     pre };
+	struct fts_job j = { db, seq * FTS_STRIDE, pre };
 	fl_db_texts(rec, fts_stage_text, &j);
 }
 
@@ -737,23 +937,17 @@ static void unlink_record(struct fl_db *db, const char *id)
 		int deleted = sqlite3_column_int(st, 1);
 		char *json = xstrdup(fl_col_text(st, 2));
 		sqlite3_reset(st);
-		/* Still staged (never in the index): unstage them. */
-		st = fl_db_stmt(db, "DELETE FROM temp.fts_stage WHERE rowid BETWEEN :a AND :b");
-		fl_bind_int(st, ":a", lo);
-		fl_bind_int(st, ":b", lo + FTS_STRIDE - 1);
-		fl_step(st);
 		/*
-		 * Else in the index, where only the exact text it was indexed
-		 * with deletes a row: the stored JSON gives it back (a
-		 * tombstone had no texts).
+		 * Still staged (never in the index): taken out. Else in the
+		 * index, where only the exact text it was indexed with deletes
+		 * a row: the stored JSON gives it back (a tombstone had no
+		 * texts).
 		 */
 		cJSON *old = NULL;
-		if (!sqlite3_changes(db->h) && !deleted &&
+		if (!stage_drop(&db->stage, lo / FTS_STRIDE) && !deleted &&
 		    fl_json_parse(&old, json, strlen(json)) == 0) {
-			/* IGNORE: a delete already waiting there is what the index holds. */
-			struct fts_job j = { db, lo, "INSERT OR IGNORE INTO temp.fts_unstage(rowid, folded)"
-						     " VALUES (:r, :fo)", NULL };
-			fl_db_texts(old, fts_stage_text, &j);
+			struct fts_job j = { db, lo, NULL };
+			fl_db_texts(old, fts_unstage_text, &j);
 		}
 		cJSON_Delete(old);
 		free(json);
@@ -801,10 +995,10 @@ static long long time_seq(struct fl_db *db, const char *updated_at)
 	for (base = t / 60 * MINUTE_SLOTS;; base += MINUTE_SLOTS) {
 		long long r;
 		if (db->fresh) {
-			size_t i = minutes_cell(&db->minutes, base);
-			if (db->minutes.next[i] == MINUTE_SLOTS)
+			size_t *next = llmap_at(&db->minutes, base);
+			if (*next == MINUTE_SLOTS)
 				continue;
-			return base + db->minutes.next[i]++;
+			return base + (long long)(*next)++;
 		}
 		fl_bind_int(st, ":a", base);
 		fl_bind_int(st, ":b", base + MINUTE_SLOTS - 1);
@@ -830,7 +1024,7 @@ void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
 }
 
 void fl_db_put_record_folded(struct fl_db *db, const char *path, const cJSON *rec,
-			     const char *text, const struct fl_folded *folded)
+			     const char *text, struct fl_folded *folded)
 {
 	const char *id = str(rec, "id"), *kind = str(rec, "kind");
 	enum fl_kind k = fl_kind_parse(kind);
@@ -895,9 +1089,11 @@ void fl_db_put_record_folded(struct fl_db *db, const char *path, const cJSON *re
 		"  deleted = excluded.deleted, week = excluded.week, date = excluded.date,"
 		"  status = excluded.status, severity = excluded.severity,"
 		"  domain = excluded.domain, target = excluded.target,"
-		"  title = excluded.title, json = excluded.json"
-		" RETURNING seq");
-	fl_bind_int(st, ":seq", time_seq(db, str(rec, "updated_at")));
+		"  title = excluded.title, json = excluded.json");
+	/* Not RETURNING: the row gets this seq either way, and RETURNING
+	 * gathers its rows in a temporary table, for every record. */
+	long long seq = time_seq(db, str(rec, "updated_at"));
+	fl_bind_int(st, ":seq", seq);
 	fl_bind_text(st, ":id", id);
 	fl_bind_text(st, ":kind", kind);
 	fl_bind_text(st, ":author", str(rec, "author"));
@@ -914,9 +1110,7 @@ void fl_db_put_record_folded(struct fl_db *db, const char *path, const cJSON *re
 	bind_opt(st, ":title", title);
 	fl_bind_text(st, ":json", text);
 	fl_step(st);
-	long long seq = sqlite3_column_int64(st, 0);
-	while (fl_step(st))
-		;
+	sqlite3_reset(st);
 
 	link_commune(db, id, str(rec, "commune"));
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "communes"))
@@ -1004,7 +1198,8 @@ void fl_db_clear_records(struct fl_db *db)
 {
 	fl_db_exec(db, "DELETE FROM records; DELETE FROM record_communes;"
 		       "INSERT INTO search(search) VALUES ('delete-all'); DELETE FROM skipped;"
-		       "DELETE FROM temp.fts_stage; DELETE FROM temp.fts_unstage;");
+		       "DELETE FROM temp.fts_unstage;");
+	stage_clear(&db->stage);
 	db->staged = 0;
 }
 

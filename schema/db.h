@@ -80,7 +80,8 @@ void fl_db_put_record(struct fl_db *db, const char *path, const cJSON *rec,
  * The texts of rec, folded for the full-text index (fl_text_fold), in the
  * order of fl_db_texts: an import folds them on its reading thread and
  * hands them to fl_db_put_record_folded, which does what fl_db_put_record
- * does without folding them again on the thread that writes.
+ * does without folding them again on the thread that writes (it takes
+ * the strings: the index stages them until it applies them).
  */
 struct fl_folded {
 	char **v;
@@ -89,7 +90,7 @@ struct fl_folded {
 void fl_db_fold(struct fl_folded *out, const cJSON *rec);
 void fl_folded_release(struct fl_folded *f);
 void fl_db_put_record_folded(struct fl_db *db, const char *path, const cJSON *rec,
-			     const char *text, const struct fl_folded *folded);
+			     const char *text, struct fl_folded *folded);
 /*
  * Declares that the index holds no records (just cleared), so that
  * fl_db_put_record need not look for an older version of each record:

@@ -166,7 +166,7 @@ static struct item *read_item(struct fl_store *s, const struct branch *b, const 
 	return it;
 }
 
-static void apply_item(struct fl_db *db, const struct item *it, struct fl_import_stats *st)
+static void apply_item(struct fl_db *db, struct item *it, struct fl_import_stats *st)
 {
 	switch (it->type) {
 	case ITEM_REMOVE:
