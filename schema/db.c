@@ -428,6 +428,15 @@ int fl_db_commit(struct fl_db *db)
 {
 	fts_apply(db);
 	if (db->rebuild.len) {
+		/*
+		 * A full import leaves the full-text index in dozens of
+		 * segments, which FTS5 then merges a few hundred pages at a
+		 * time in every later write: each save took 40-50 ms instead
+		 * of 15 (100k records) for as long as that lasted. Merged into
+		 * one now, while the index is being built anyway.
+		 */
+		fl_trace("db: merging the full-text index");
+		fl_db_exec(db, "INSERT INTO search(search) VALUES ('optimize')");
 		fl_trace("db: indexing");
 		fl_db_exec(db, db->rebuild.buf);
 		strbuf_reset(&db->rebuild);
