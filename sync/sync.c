@@ -22,7 +22,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -118,7 +117,6 @@ struct cb {
 	int cred_attempts;
 	struct strbuf sideband;
 	char *rejected;        /* status of our ref from the server, if refused */
-	size_t tips;           /* refs a fetch updated */
 };
 
 static int cb_credentials(git_credential **out, const char *url, const char *user_from_url,
@@ -206,15 +204,6 @@ static int cb_update_ref(const char *refname, const char *status, void *payload)
 	return 0;
 }
 
-static int cb_update_tips(const char *refname, const git_oid *a, const git_oid *b, void *payload)
-{
-	struct cb *c = payload;
-	(void)refname, (void)a, (void)b;
-	c->tips++;
-	progressed();
-	return 0;
-}
-
 static void callbacks(git_remote_callbacks *rc, struct cb *c)
 {
 	git_remote_init_callbacks(rc, GIT_REMOTE_CALLBACKS_VERSION);
@@ -223,7 +212,6 @@ static void callbacks(git_remote_callbacks *rc, struct cb *c)
 	rc->push_transfer_progress = cb_push_transfer;
 	rc->sideband_progress = cb_sideband;
 	rc->push_update_reference = cb_update_ref;
-	rc->update_tips = cb_update_tips;
 	rc->payload = c;
 }
 
@@ -432,7 +420,7 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 {
 	git_remote *r = NULL;
 	git_fetch_options fo;
-	struct cb c = { o, 0, STRBUF_INIT, NULL, 0 };
+	struct cb c = { o, 0, STRBUF_INIT, NULL };
 	size_t n = 0, i, nu = 0;
 	struct fl_ref_update *u = NULL;
 	char **specs = xcalloc(3 + others->n, sizeof(*specs));
@@ -646,7 +634,7 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 {
 	git_remote *r = NULL;
 	git_push_options po;
-	struct cb c = { o, 0, STRBUF_INIT, NULL, 0 };
+	struct cb c = { o, 0, STRBUF_INIT, NULL };
 	char *ours = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me);
 	char *spec = xstrfmt("%s:%s", FL_BRANCH, ours);
 	git_strarray refspecs = { &spec, 1 };
