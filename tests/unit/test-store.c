@@ -27,6 +27,14 @@ static int count_packs(const char *gitdir)
 	return n;
 }
 
+static void remove_dir(const char *dir)
+{
+	char *cmd = xstrfmt("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	free(cmd);
+}
+
 static void test_batch(void)
 {
 	char tmpl[] = "/tmp/fieldlog-test-store.XXXXXX";
@@ -69,10 +77,7 @@ static void test_batch(void)
 	   "leaves nothing behind");
 	fl_clear_error();
 	fl_store_free(s);
-	cmd = xstrfmt("rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-	free(cmd);
+	remove_dir(dir);
 	free(gitdir);
 	strbuf_release(&sb);
 	strbuf_release(&big);
@@ -151,10 +156,7 @@ static void test_update_refs(void)
 	free(lock);
 	free(path);
 	fl_store_free(s);
-	cmd = xstrfmt("rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-	free(cmd);
+	remove_dir(dir);
 	free(gitdir);
 	strbuf_release(&sb);
 }
