@@ -270,8 +270,8 @@ int main(void)
 		fl_db_set_fresh(big, 1);
 		for (int i = 0; i < 12000; i++) {
 			cJSON *r = record(1, i % 60, 0);
-			char id[32], *path;
-			snprintf(id, sizeof(id), "01K0000000000000000000%04d", i);
+			char id[48], *path;
+			snprintf(id, sizeof(id), "01K000000000000000000%05u", (unsigned)i % 100000);
 			cJSON_ReplaceItemInObjectCaseSensitive(r, "id", cJSON_CreateString(id));
 			cJSON_ReplaceItemInObjectCaseSensitive(r, "title", cJSON_CreateString("dat dai"));
 			cJSON_DeleteItemFromObjectCaseSensitive(r, "description");
