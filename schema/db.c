@@ -273,8 +273,10 @@ static void fts_apply(struct fl_db *db)
 	fl_db_exec(db, "INSERT INTO search(search, rowid, folded)"
 		       " SELECT 'delete', rowid, folded FROM temp.fts_unstage ORDER BY rowid;"
 		       "DELETE FROM temp.fts_unstage;");
-	qsort(db->stage.v, db->stage.n, sizeof(*db->stage.v), stage_cmp);
-	fl_db_exec(db, "INSERT INTO search(rowid, folded) SELECT rowid, folded FROM fl_stage");
+	if (db->stage.n) {
+		qsort(db->stage.v, db->stage.n, sizeof(*db->stage.v), stage_cmp);
+		fl_db_exec(db, "INSERT INTO search(rowid, folded) SELECT rowid, folded FROM fl_stage");
+	}
 	stage_clear(&db->stage);
 	db->staged = 0;
 }

@@ -738,7 +738,7 @@ static int packed_read(struct pref **v, size_t *n, size_t *alloc, const char *pa
 int fl_store_update_refs(git_repository *repo, const struct fl_ref_update *u, size_t nu)
 {
 	const char *gitdir = git_repository_path(repo);
-	char *path = xstrfmt("%spacked-refs", gitdir), *lock = xstrfmt("%s.lock", path);
+	char *path, *lock;
 	struct pref *v = NULL;
 	size_t n = 0, alloc = 0, i;
 	struct strbuf out = STRBUF_INIT;
@@ -748,6 +748,8 @@ int fl_store_update_refs(git_repository *repo, const struct fl_ref_update *u, si
 		if (git_reference_name_is_valid(&valid, u[i].name) < 0 || !valid ||
 		    strncmp(u[i].name, "refs/", 5))
 			return fl_error(FL_EINVALID, "not a ref name: '%s'", u[i].name);
+	path = xstrfmt("%spacked-refs", gitdir);
+	lock = xstrfmt("%s.lock", path);
 	fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		e = errno == EEXIST ? fl_error(FL_ELOCKED, "'%s' is locked by another writer", path)
