@@ -275,32 +275,53 @@ static int produce(void *p, const char *path, const git_oid *old_blob,
 	return 0;
 }
 
+static void pipe_branch(void *p, const char *author)
+{
+	((struct pipe *)p)->b.author = author;
+}
+
+static void ctx_branch(void *p, const char *author)
+{
+	((struct ctx *)p)->b.author = author;
+}
+
+/*
+ * Reads every step from nothing, then every step that source gives
+ * (appended to *more, the caller's even on failure), calling cb for each
+ * file after `branch` has told cb's payload whose branch it is on.
+ */
+static int walk_all(struct fl_store *s, const struct fl_import_step *steps, size_t nsteps,
+		    fl_step_source source, void *payload, struct fl_import_step **more,
+		    size_t *nmore, void (*branch)(void *, const char *), fl_change_fn cb, void *cbp)
+{
+	int e = 0;
+	for (size_t i = 0; i < nsteps && e >= 0; i++) {
+		branch(cbp, steps[i].author);
+		e = fl_store_diff(s, NULL, &steps[i].to, cb, cbp);
+	}
+	while (source && e >= 0) {
+		struct fl_import_step *v = NULL;
+		size_t n = 0;
+		if ((e = source(payload, &v, &n)) <= 0)
+			break;
+		*more = xrealloc(*more, (*nmore + n) * sizeof(**more));
+		memcpy(*more + *nmore, v, n * sizeof(*v));
+		free(v);
+		for (size_t i = *nmore; i < *nmore + n && e >= 0; i++) {
+			branch(cbp, (*more)[i].author);
+			e = fl_store_diff(s, NULL, &(*more)[i].to, cb, cbp);
+		}
+		*nmore += n;
+	}
+	return e < 0 ? e : 0;
+}
+
 static void *worker(void *p)
 {
 	struct pipe *q = p;
-	int e = 0;
-	for (size_t i = 0; i < q->nsteps && e >= 0; i++) {
-		q->b.author = q->steps[i].author;
-		e = fl_store_diff(q->s, NULL, &q->steps[i].to, produce, q);
-	}
-	while (q->source && e >= 0) {
-		struct fl_import_step *v = NULL;
-		size_t n = 0;
-		int r = q->source(q->source_payload, &v, &n);
-		if (r <= 0) {
-			e = r;
-			break;
-		}
-		/* Only this thread touches `more` until it is joined. */
-		q->more = xrealloc(q->more, (q->nmore + n) * sizeof(*q->more));
-		memcpy(q->more + q->nmore, v, n * sizeof(*v));
-		q->nmore += n;
-		free(v);
-		for (size_t i = q->nmore - n; i < q->nmore && e >= 0; i++) {
-			q->b.author = q->more[i].author;
-			e = fl_store_diff(q->s, NULL, &q->more[i].to, produce, q);
-		}
-	}
+	/* Only this thread touches `more` until it is joined. */
+	int e = walk_all(q->s, q->steps, q->nsteps, q->source, q->source_payload, &q->more,
+		     &q->nmore, pipe_branch, produce, q);
 	pthread_mutex_lock(&q->mu);
 	q->done = 1;
 	q->result = e;
@@ -336,26 +357,8 @@ static int import_all(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	fl_refdata();   /* parsed once, before two threads can race to do it */
 	if (pthread_create(&t, NULL, worker, &q) != 0) {
 		/* No second thread: read and write here, in turn. */
-		e = 0;
-		for (size_t i = 0; i < nsteps && e >= 0; i++) {
-			struct ctx c = { db, s, st, { steps[i].author } };
-			e = fl_store_diff(s, NULL, &steps[i].to, one, &c);
-		}
-		while (source && e >= 0) {
-			struct fl_import_step *v = NULL;
-			size_t n = 0;
-			if ((e = source(payload, &v, &n)) <= 0)
-				break;
-			*more = xrealloc(*more, (*nmore + n) * sizeof(**more));
-			memcpy(*more + *nmore, v, n * sizeof(*v));
-			free(v);
-			for (size_t i = *nmore; i < *nmore + n && e >= 0; i++) {
-				struct ctx c = { db, s, st, { (*more)[i].author } };
-				e = fl_store_diff(s, NULL, &(*more)[i].to, one, &c);
-			}
-			*nmore += n;
-		}
-		return e < 0 ? e : 0;
+		struct ctx c = { db, s, st, { NULL } };
+		return walk_all(s, steps, nsteps, source, payload, more, nmore, ctx_branch, one, &c);
 	}
 	for (;;) {
 		pthread_mutex_lock(&q.mu);
