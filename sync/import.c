@@ -483,7 +483,16 @@ int fl_import_stream(struct fl_db *db, struct fl_store *s, const struct fl_impor
 
 /* --- the branches the index is built from ------------------------------------ */
 
-static const char authors_prefix[] = FL_REMOTE_AUTHORS;
+const char *fl_import_branch_author(const char *ref, const char *me)
+{
+	size_t plen = strlen(FL_REMOTE_AUTHORS);
+	const char *author = ref + plen;
+	/* Our own records come from main, which is ahead of the central copy. */
+	if (strncmp(ref, FL_REMOTE_AUTHORS, plen) || !fl_author_valid(author) ||
+	    !strcmp(author, me ? me : ""))
+		return NULL;
+	return author;
+}
 
 void fl_import_steps_release(struct fl_import_step *steps, size_t n)
 {
@@ -545,10 +554,9 @@ int fl_import_plan(struct fl_import_step **out, size_t *nout, int *fresh, struct
 	}
 	while (git_reference_next(&ref, it) == 0) {
 		const char *name = git_reference_name(ref);
-		const char *author = name + sizeof(authors_prefix) - 1;
+		const char *author = fl_import_branch_author(name, me);
 		const git_oid *id = git_reference_target(ref);
-		/* Our own records come from main, which is ahead of the central copy. */
-		if (id && fl_author_valid(author) && strcmp(author, me ? me : "")) {
+		if (id && author) {
 			char *key = xstrfmt("indexed %s", name);
 			INDEXED(key);
 			add_step(&v, &n, &alloc, key, author, id, indexed);

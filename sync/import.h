@@ -60,6 +60,13 @@ int fl_import(struct fl_db *db, struct fl_store *s, const struct fl_import_step 
 	      size_t nsteps, int fresh, struct fl_import_stats *stats);
 
 /*
+ * The author whose records the index takes from the branch `ref` (in
+ * FL_REMOTE_AUTHORS), or NULL when it takes none from it: not an author's
+ * branch, not a valid id, or `me` (whose records come from main). Its
+ * step's meta key is "indexed <ref>".
+ */
+const char *fl_import_branch_author(const char *ref, const char *me);
+/*
  * A fresh import whose steps keep arriving while it runs: a reviewer's
  * first clone indexes each part of its fetch while the next downloads.
  * After `steps`, source is called (on the import's reading thread) until

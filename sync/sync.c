@@ -1127,7 +1127,7 @@ static void *feed_fetch(void *p)
 {
 	struct feed *f = p;
 	git_repository *repo = NULL;
-	size_t n = f->authors->n, plen = strlen(FL_REMOTE_AUTHORS), per, k = 0;
+	size_t n = f->authors->n, per, k = 0;
 	int e = 0;
 
 	if (git_repository_open_bare(&repo, f->gitdir) < 0)
@@ -1144,26 +1144,22 @@ static void *feed_fetch(void *p)
 		if (stop || (e = do_fetch(repo, f->o, 0, &part, &out)) < 0)
 			break;
 		fl_trace("clone: fetched part %zu", k + 1);
-		struct fl_import_step *v = xcalloc(out.nu + 1, sizeof(*v));
-		size_t nv = 0;
-		for (size_t i = 0; i < out.nu; i++) {
-			const char *author = out.u[i].name + plen;
-			if (strncmp(out.u[i].name, FL_REMOTE_AUTHORS, plen) || !fl_author_valid(author) ||
-			    !strcmp(author, f->o->me))
-				continue;
-			v[nv].key = xstrfmt("indexed %s", out.u[i].name);
-			v[nv].author = xstrdup(author);
-			git_oid_cpy(&v[nv].to, &out.u[i].oid);
-			nv++;
-		}
-		fetched_release(&out);
 		pthread_mutex_lock(&f->mu);
-		f->ready = xrealloc(f->ready, (f->nready + nv + 1) * sizeof(*v));
-		memcpy(f->ready + f->nready, v, nv * sizeof(*v));
-		f->nready += nv;
+		f->ready = xrealloc(f->ready, (f->nready + out.nu + 1) * sizeof(*f->ready));
+		for (size_t i = 0; i < out.nu; i++) {
+			const char *author = fl_import_branch_author(out.u[i].name, f->o->me);
+			struct fl_import_step *step = &f->ready[f->nready];
+			if (!author)
+				continue;
+			memset(step, 0, sizeof(*step));
+			step->key = xstrfmt("indexed %s", out.u[i].name);
+			step->author = xstrdup(author);
+			git_oid_cpy(&step->to, &out.u[i].oid);
+			f->nready++;
+		}
 		pthread_cond_signal(&f->cond);
 		pthread_mutex_unlock(&f->mu);
-		free(v);
+		fetched_release(&out);
 	}
 	git_repository_free(repo);
 	pthread_mutex_lock(&f->mu);
@@ -1253,7 +1249,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, str
 	 */
 	struct ids none = { NULL, 0 };
 	fl_trace("clone: fetch");
-	if ((e = do_fetch(fl_store_repo(s), o, o->everyone && !db, &none, &first)) < 0)
+	if ((e = do_fetch(fl_store_repo(s), o, 0, &none, &first)) < 0)
 		goto done;
 	fl_trace("clone: fetched");
 
@@ -1292,16 +1288,13 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, str
 	int reviewer = !strcmp(fl_json_str(cfg, "role"), "reviewer");
 	struct fl_sync_opts all = *o;
 	all.everyone = 1;
-	if (reviewer && db && first.announced.n >= CLONE_PART_MIN) {
-		/* A reviewer follows everyone: fetched in parts, indexed as they land. */
-		if ((e = integrate(s, o, &conflicts)) < 0 ||
-		    (e = clone_everyone(s, db, &all, &first.announced)) < 0)
-			goto done;
-	} else if (reviewer && (!o->everyone || db)) {
-		/* A reviewer follows everyone, which the roster may only now have said. */
-		e = fetch_all(s, NULL, &all, 1);
-	} else if (!reviewer) {
-		e = fetch_all(s, NULL, o, 0);
+	/* A reviewer follows everyone (with many branches: fetched in parts,
+	 * indexed as they land), an officer the reviewers. */
+	if (reviewer && first.announced.n >= CLONE_PART_MIN) {
+		if ((e = integrate(s, o, &conflicts)) == 0)
+			e = clone_everyone(s, db, &all, &first.announced);
+	} else {
+		e = fetch_all(s, NULL, reviewer ? &all : o, reviewer);
 	}
 	if (e < 0 || (e = integrate(s, o, &conflicts)) < 0)
 		goto done;

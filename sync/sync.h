@@ -52,9 +52,9 @@ void fl_sync_result_release(struct fl_sync_result *r);
  * For `init --remote`: creates DIR/repo.git, fetches the central
  * repository into it (as a sync would) and points main at our branch. Fills missing
  * name/role/province of cfg from roster.json. An id that has records
- * centrally adopts them (a second device). db (may be NULL): the new,
- * empty index; a reviewer's clone of many branches indexes them into it
- * while it fetches (otherwise the first open of the workspace does).
+ * centrally adopts them (a second device). db: the new, empty index; a
+ * reviewer's clone of many branches indexes them into it while it
+ * fetches (otherwise the first open of the workspace does).
  */
 int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 		  struct fl_db *db);
