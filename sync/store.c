@@ -129,15 +129,30 @@ struct batch {
 	git_odb_backend parent;
 	struct batch_object *v;
 	size_t n, alloc;
+	size_t *slot;         /* open addressing by id: 1 + index in v, 0 empty */
+	size_t nslot;         /* a power of two, over twice n */
 };
 
+/* The slot of id: where it is, or the empty one where it would go. */
+static size_t *batch_slot(const struct batch *c, const git_oid *id)
+{
+	size_t h;
+	memcpy(&h, id->id, sizeof(h));   /* an object id is already a hash */
+	for (h &= c->nslot - 1; c->slot[h] && !git_oid_equal(&c->v[c->slot[h] - 1].id, id);
+	     h = (h + 1) & (c->nslot - 1))
+		;
+	return &c->slot[h];
+}
+
+/*
+ * A flush of weeks of offline saves writes thousands of objects, each
+ * looked up first: by a search of the list that was quadratic.
+ */
 static struct batch_object *batch_find(git_odb_backend *b, const git_oid *id)
 {
 	struct batch *c = (struct batch *)b;
-	for (size_t i = c->n; i-- > 0;)
-		if (git_oid_equal(&c->v[i].id, id))
-			return &c->v[i];
-	return NULL;
+	size_t *at = c->nslot ? batch_slot(c, id) : NULL;
+	return at && *at ? &c->v[*at - 1] : NULL;
 }
 
 static int batch_write(git_odb_backend *b, const git_oid *id, const void *data, size_t len,
@@ -146,6 +161,14 @@ static int batch_write(git_odb_backend *b, const git_oid *id, const void *data, 
 	struct batch *c = (struct batch *)b;
 	if (batch_find(b, id))
 		return 0;
+	if (2 * (c->n + 1) > c->nslot) {
+		free(c->slot);
+		c->nslot = c->nslot ? 2 * c->nslot : 64;
+		c->slot = xcalloc(c->nslot, sizeof(*c->slot));
+		for (size_t i = 0; i < c->n; i++)
+			*batch_slot(c, &c->v[i].id) = i + 1;
+	}
+	*batch_slot(c, id) = c->n + 1;
 	if (c->n == c->alloc) {
 		c->alloc = c->alloc ? 2 * c->alloc : 32;
 		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
@@ -195,6 +218,7 @@ static void batch_free(git_odb_backend *b)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->v[i].data);
 	free(c->v);
+	free(c->slot);
 	free(c);
 }
 

@@ -69,11 +69,37 @@ static void test_batch(void)
 	OK(system(cmd) == 0, "git fsck --strict is clean and git reads both commits and the 1 MB blob");
 	free(cmd);
 
+	/* Many objects in one batch (its look-up table grows several times). */
+	int many_ok = fl_store_open(&s, gitdir) == 0 && fl_store_batch_begin(s) == 0;
+	git_oid tip = c2;
+	for (int i = 0; i < 300 && many_ok; i++) {
+		char fpath[64], body[32];
+		snprintf(fpath, sizeof(fpath), "d4/an.nguyen/visit/V%03d.json", i);
+		snprintf(body, sizeof(body), "{\"n\": %d}\n", i);
+		struct fl_write w = { fpath, body, strlen(body) };
+		git_oid next;
+		many_ok = fl_store_commit(&next, s, NULL, &tip, 1, &w, 1, "many", &sig) == 0;
+		tip = next;
+		/* Everything written so far reads back, the first commit's file too. */
+		strbuf_reset(&sb);
+		many_ok = many_ok && fl_store_read_path(&sb, s, &tip, "d4/an.nguyen/issue/A.json") == 0;
+	}
+	many_ok = many_ok && fl_store_batch_end(s, 1) == 0 &&
+		  fl_store_set_ref(s, FL_BRANCH, &tip, &c2, "test") == 0;
+	fl_store_free(s);
+	s = NULL;
+	cmd = xstrfmt("git --git-dir='%s' fsck --strict --no-progress >/dev/null 2>&1 &&"
+		      " test \"$(git --git-dir='%s' ls-tree -r --name-only main | wc -l)\" = 302",
+		      gitdir, gitdir);
+	OK(many_ok && system(cmd) == 0, "300 commits in one batch: one pack that git checks and reads");
+	free(cmd);
+
+	int packs = count_packs(gitdir);
 	OK(fl_store_open(&s, gitdir) == 0 && fl_store_batch_begin(s) == 0 &&
 	   fl_store_commit(&c3, s, NULL, &c2, 1, &w1, 1, "dropped", &sig) == 0 &&
 	   fl_store_batch_end(s, 0) == 0, "a batch dropped");
 	strbuf_reset(&sb);
-	OK(count_packs(gitdir) == 1 && fl_store_read_path(&sb, s, &c3, "d4/an.nguyen/issue/A.json") < 0,
+	OK(count_packs(gitdir) == packs && fl_store_read_path(&sb, s, &c3, "d4/an.nguyen/issue/A.json") < 0,
 	   "leaves nothing behind");
 	fl_clear_error();
 	fl_store_free(s);
