@@ -22,6 +22,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1093,12 +1095,31 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 
 /* --- first contact ------------------------------------------------------------ */
 
+/*
+ * Removes path and everything under it, not following symbolic links.
+ * (It ran `rm -rf '<path>'`: a workspace path with a quote in it broke
+ * the quoting.)
+ */
 static void remove_tree(const char *path)
 {
-	char *cmd = xstrfmt("rm -rf '%s'", path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "warning: could not remove '%s'\n", path);
-	free(cmd);
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode) && (d = opendir(path))) {
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			char *sub = xstrfmt("%s/%s", path, de->d_name);
+			remove_tree(sub);
+			free(sub);
+		}
+		closedir(d);
+	}
+	if ((S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path)) < 0)
+		fprintf(stderr, "warning: could not remove '%s': %s\n", path, strerror(errno));
 }
 
 /*

@@ -117,4 +117,12 @@ test_expect_success 'an officer holds its own records and the reviewers'\'', no 
 	PY
 '
 
+test_expect_success 'a workspace path with a quote in it is only a path' '
+	fieldlog -C "ws/o'\'';touch INJECTED;'\''" init --id "$OFFICER" \
+		--remote "$GIT_DAEMON_URL/central.git" >out/q.init 2>out/q.err &&
+	test ! -e INJECTED && test ! -e ws/INJECTED &&
+	! grep "could not remove" out/q.err &&
+	test -d "ws/o'\'';touch INJECTED;'\''/repo.git"
+'
+
 test_done
