@@ -415,7 +415,8 @@ static void announced_authors(struct ids *out, git_remote *r, const char *me)
 
 /*
  * Fetches our branch, the roster, and everyone's branches or those of
- * `others`. `out` (may be NULL) gets what the server announced and what moved.
+ * `others` (ids, or prefixes of ids ending in '*': fl_prefix_cover).
+ * `out` (may be NULL) gets what the server announced and what moved.
  */
 static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int everyone,
 		    const struct ids *others, struct fetched *out)
@@ -1144,26 +1145,76 @@ struct feed {
 	char *error;
 };
 
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t i = 0;
+	while (a[i] && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/*
+ * Why a part is fetched by prefixes: libgit2 matches every advertised ref
+ * against every refspec with wildmatch (and so did fetched_refs). With a
+ * refspec per author, a part of 640 in a 3,332-branch repository cost two
+ * million matches a fetch: a fifth of the fetching thread's time in a
+ * 100k clone, 2.5 s of CPU in all. The prefixes of one part number 10-25.
+ */
+size_t fl_prefix_cover(char ***out, char *const *v, size_t n, size_t i, size_t j)
+{
+	size_t nout = 0;
+
+	*out = NULL;
+	for (size_t k = i; k < j;) {
+		size_t before = k > 0 ? common_prefix(v[k - 1], v[k]) : 0;
+		size_t after = j < n ? common_prefix(v[k], v[j]) : 0;
+		size_t len = (before > after ? before : after) + 1, m = k + 1;
+		*out = xrealloc(*out, (nout + 1) * sizeof(**out));
+		if (len > strlen(v[k])) {
+			(*out)[nout++] = xstrdup(v[k++]);
+			continue;
+		}
+		while (m < j && !strncmp(v[m], v[k], len))
+			m++;
+		(*out)[nout++] = xstrfmt("%.*s*", (int)len, v[k]);
+		k = m;
+	}
+	return nout;
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void *feed_fetch(void *p)
 {
 	struct feed *f = p;
 	git_repository *repo = NULL;
 	size_t n = f->authors->n, per, k = 0;
+	char **sorted = xcalloc(n + 1, sizeof(*sorted));
 	int e = 0;
 
+	memcpy(sorted, f->authors->v, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), strp_cmp);
 	if (git_repository_open_bare(&repo, f->gitdir) < 0)
 		e = fl_error(FL_ERROR, "cannot open '%s': %s", f->gitdir, fl_git_error());
 	/* A small first part, so that the import starts early; then equal ones. */
 	for (size_t at = 0; e == 0 && at < n; at += per, k++) {
 		per = k == 0 ? n / (4 * CLONE_PARTS) + 1 : (n + CLONE_PARTS - 2) / (CLONE_PARTS - 1);
-		struct ids part = { f->authors->v + at, n - at < per ? n - at : per };
+		struct ids part = { NULL, 0 };
 		struct fetched out;
 		memset(&out, 0, sizeof(out));
 		pthread_mutex_lock(&f->mu);
 		int stop = f->stop;
 		pthread_mutex_unlock(&f->mu);
-		if (stop || (e = do_fetch(repo, f->o, 0, &part, &out)) < 0)
+		if (!stop)
+			part.n = fl_prefix_cover(&part.v, sorted, n, at, n - at < per ? n : at + per);
+		if (stop || (e = do_fetch(repo, f->o, 0, &part, &out)) < 0) {
+			ids_release(&part);
 			break;
+		}
+		ids_release(&part);
 		fl_trace("clone: fetched part %zu", k + 1);
 		pthread_mutex_lock(&f->mu);
 		f->ready = xrealloc(f->ready, (f->nready + out.nu + 1) * sizeof(*f->ready));
@@ -1182,6 +1233,7 @@ static void *feed_fetch(void *p)
 		pthread_mutex_unlock(&f->mu);
 		fetched_release(&out);
 	}
+	free(sorted);
 	git_repository_free(repo);
 	pthread_mutex_lock(&f->mu);
 	f->done = 1;

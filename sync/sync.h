@@ -59,6 +59,17 @@ void fl_sync_result_release(struct fl_sync_result *r);
 int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 		  struct fl_db *db);
 
+/*
+ * The names v[i..j) of the sorted list v[0..n) in as few patterns as may
+ * be, for the refspecs of a reviewer's clone in parts: "<prefix>*" for
+ * each run of names that share a prefix with no name outside the range, a
+ * name itself where none does. Of the patterns of two disjoint ranges,
+ * neither matches a string the other matches, so a branch pushed after v
+ * was made is fetched in one part at most. Returns how many, in *out
+ * (each and the array to free).
+ */
+size_t fl_prefix_cover(char ***out, char *const *v, size_t n, size_t i, size_t j);
+
 /* Number of commits on main that origin/main does not have. */
 size_t fl_sync_pending(struct fl_store *s);
 
