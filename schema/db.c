@@ -13,12 +13,14 @@
  * folded again from the record's stored JSON (unlink_record); check_fold
  * rebuilds every row when the fold itself changes.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE   /* sync_file_range, where there is one */
 #include "db.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "record.h"
@@ -437,6 +439,28 @@ int fl_db_begin(struct fl_db *db)
 	return 0;
 }
 
+/*
+ * Asks the kernel to start writing what the transaction has written so
+ * far, without waiting for it. A full import writes the whole file in one
+ * transaction, and its COMMIT then waited for all of it to reach the disk
+ * (about 0.8 s of a 100k reindex, with the disk idle until then): started
+ * before the full-text merge and again before the index builds, the
+ * writing overlaps them. (Asked after every batch instead, the calls
+ * blocked the import by as much as they saved.)
+ */
+static void start_writeback(struct fl_db *db)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	int fd = open(sqlite3_db_filename(db->h, "main"), O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		close(fd);
+	}
+#else
+	(void)db;
+#endif
+}
+
 int fl_db_commit(struct fl_db *db)
 {
 	fts_apply(db);
@@ -448,14 +472,17 @@ int fl_db_commit(struct fl_db *db)
 		 * of 15 (100k records) for as long as that lasted. Merged into
 		 * one now, while the index is being built anyway.
 		 */
+		start_writeback(db);
 		fl_trace("db: merging the full-text index");
 		fl_db_exec(db, "INSERT INTO search(search) VALUES ('optimize');"
 			       "INSERT INTO search(search, rank) VALUES ('automerge', 4);"
 			       "INSERT INTO search(search, rank) VALUES ('crisismerge', 16);"
 			       "INSERT INTO search(search, rank) VALUES ('hashsize', 1048576);");
+		start_writeback(db);
 		fl_trace("db: indexing");
 		fl_db_exec(db, db->rebuild.buf);
 		strbuf_reset(&db->rebuild);
+		fl_trace("db: indexed");
 	}
 	db->fresh = 0;
 	llmap_clear(&db->minutes);
