@@ -32,14 +32,16 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
-/* The cover of v[i..j) as one string. */
-static char *cover(const char *const *v, size_t n, size_t i, size_t j)
+/* Checks the cover of v[i..j), as one string, against want. */
+static void cover_is(const char *const *v, size_t n, size_t i, size_t j, const char *want,
+		     const char *what)
 {
 	char **out;
 	size_t k = fl_prefix_cover(&out, (char *const *)v, n, i, j);
 	char *s = joined(out, k);
+	IS(s, want, what);
+	free(s);
 	free_list(out, k);
-	return s;
 }
 
 /* How a refspec's source matches a name: a prefix with '*', or exactly. */
@@ -68,29 +70,28 @@ static int overlap(const char *a, const char *b)
 static void test_literal(void)
 {
 	const char *v[] = { "a", "ab", "abc", "b", "ba", "c" };
-	char *s;
 
-	IS(s = cover(v, 6, 0, 6), "a* b* c*", "a whole list: a prefix for each first letter");
-	free(s);
-	IS(s = cover(v, 6, 0, 1), "a", "a name that begins the next one: itself");
-	free(s);
-	IS(s = cover(v, 6, 1, 3), "ab*", "a run that shares a prefix with none outside");
-	free(s);
-	IS(s = cover(v, 6, 2, 4), "abc* b", "cut inside a run: what is shared with none outside");
-	free(s);
-	IS(s = cover(v, 6, 3, 6), "b* c*", "the end of the list");
-	free(s);
-	IS(s = cover(v, 6, 2, 2), "", "an empty range: nothing");
-	free(s);
+	cover_is(v, 6, 0, 6, "a* b* c*",
+		 "a whole list: a prefix for each first letter");
+	cover_is(v, 6, 0, 1, "a",
+		 "a name that begins the next one: itself");
+	cover_is(v, 6, 1, 3, "ab*",
+		 "a run that shares a prefix with none outside");
+	cover_is(v, 6, 2, 4, "abc* b",
+		 "cut inside a run: what is shared with none outside");
+	cover_is(v, 6, 3, 6, "b* c*",
+		 "the end of the list");
+	cover_is(v, 6, 2, 2, "",
+		 "an empty range: nothing");
 
 	const char *ids[] = { "an.bui.02266", "an.bui.15412", "an.chu.12916", "anh.bui.1",
 			"anh.cao.7", "hoang.la.03006" };
-	IS(s = cover(ids, 6, 0, 3), "an.*", "officer ids: a given name's prefix");
-	free(s);
-	IS(s = cover(ids, 6, 3, 6), "anh* h*", "the rest");
-	free(s);
-	IS(s = cover(ids, 6, 1, 4), "an.bui.1* an.c* anh.b*", "a range in the middle");
-	free(s);
+	cover_is(ids, 6, 0, 3, "an.*",
+		 "officer ids: a given name's prefix");
+	cover_is(ids, 6, 3, 6, "anh* h*",
+		 "the rest");
+	cover_is(ids, 6, 1, 4, "an.bui.1* an.c* anh.b*",
+		 "a range in the middle");
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
