@@ -69,29 +69,27 @@ static int overlap(const char *a, const char *b)
 
 static void test_literal(void)
 {
-	const char *v[] = { "a", "ab", "abc", "b", "ba", "c" };
+	static const char *const v[] = { "a", "ab", "abc", "b", "ba", "c" };
+	static const char *const ids[] = { "an.bui.02266", "an.bui.15412", "an.chu.12916",
+					   "anh.bui.1", "anh.cao.7", "hoang.la.03006" };
+	static const struct {
+		const char *const *v;
+		size_t i, j;
+		const char *want, *what;
+	} cases[] = {
+		{ v, 0, 6, "a* b* c*", "a whole list: a prefix for each first letter" },
+		{ v, 0, 1, "a", "a name that begins the next one: itself" },
+		{ v, 1, 3, "ab*", "a run that shares a prefix with none outside" },
+		{ v, 2, 4, "abc* b", "cut inside a run: what is shared with none outside" },
+		{ v, 3, 6, "b* c*", "the end of the list" },
+		{ v, 2, 2, "", "an empty range: nothing" },
+		{ ids, 0, 3, "an.*", "officer ids: a given name's prefix" },
+		{ ids, 3, 6, "anh* h*", "the rest" },
+		{ ids, 1, 4, "an.bui.1* an.c* anh.b*", "a range in the middle" },
+	};
 
-	cover_is(v, 6, 0, 6, "a* b* c*",
-		 "a whole list: a prefix for each first letter");
-	cover_is(v, 6, 0, 1, "a",
-		 "a name that begins the next one: itself");
-	cover_is(v, 6, 1, 3, "ab*",
-		 "a run that shares a prefix with none outside");
-	cover_is(v, 6, 2, 4, "abc* b",
-		 "cut inside a run: what is shared with none outside");
-	cover_is(v, 6, 3, 6, "b* c*",
-		 "the end of the list");
-	cover_is(v, 6, 2, 2, "",
-		 "an empty range: nothing");
-
-	const char *ids[] = { "an.bui.02266", "an.bui.15412", "an.chu.12916", "anh.bui.1",
-			"anh.cao.7", "hoang.la.03006" };
-	cover_is(ids, 6, 0, 3, "an.*",
-		 "officer ids: a given name's prefix");
-	cover_is(ids, 6, 3, 6, "anh* h*",
-		 "the rest");
-	cover_is(ids, 6, 1, 4, "an.bui.1* an.c* anh.b*",
-		 "a range in the middle");
+	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++)
+		cover_is(cases[k].v, 6, cases[k].i, cases[k].j, cases[k].want, cases[k].what);
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
