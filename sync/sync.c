@@ -1300,7 +1300,8 @@ static int clone_everyone(struct fl_store *s, struct fl_db *db, const struct fl_
 	free(f.error);
 	pthread_mutex_destroy(&f.mu);
 	pthread_cond_destroy(&f.cond);
-	fl_trace("clone: fetched and indexed");
+	if (e == 0)
+		fl_trace("clone: fetched and indexed");
 	return e;
 }
 

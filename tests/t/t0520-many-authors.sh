@@ -2,8 +2,9 @@
 # t0520: a central repository with a branch for each of 250 officers (made
 # by `fieldlog generate`, served by git daemon). A reviewer's first clone
 # fetches them in parts and indexes each part while the next downloads:
-# the index must be the one a reindex builds, a clone killed half-way must
-# leave nothing behind, and the refs land in packed-refs, main with them.
+# the index must be the one a reindex builds, a clone killed half-way or
+# cut off from the network half-way (a proxy that drops the fourth
+# connection in the middle of its download) must leave nothing behind, and the refs land in packed-refs, main with them.
 # Read commands and saves must still find main without starting libgit2
 # (the fast path that keeps a save at a few milliseconds), whether the
 # reviewer has a branch of their own or not. An officer's workspace holds
@@ -52,6 +53,25 @@ test_expect_success 'a reviewer'\''s clone killed half-way leaves nothing behind
 	test ! -e ws/r/config.json &&
 	test_must_fail fieldlog -C ws/r issue list 2>out/err &&
 	grep "workspace" out/err
+'
+
+test_expect_success 'a reviewer'\''s clone that loses the network half-way: offline, nothing left' '
+	"$PYTHON" "$TEST_LIB_DIR/cutting-proxy.py" out/proxy.port "$GIT_DAEMON_PORT" 3 40000 \
+		2>out/proxy.log &
+	echo $! >out/proxy.pid &&
+	test_cleanup_add "kill $(cat out/proxy.pid) 2>/dev/null" &&
+	i=0 && while [ ! -s out/proxy.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	(FIELDLOG_TRACE=1 && export FIELDLOG_TRACE &&
+	 test_must_fail --exit=3 fieldlog -C ws/cut init --id "$REVIEWER" \
+		--remote "git://127.0.0.1:$(cat out/proxy.port)/central.git" >out/cut 2>out/cut.err) &&
+	grep "fetched part 2" out/cut.err &&
+	! grep "fetched part 3" out/cut.err &&
+	grep "connection 4 closed after 40000 bytes" out/proxy.log &&
+	grep -v "^trace:" out/cut.err >out/cut.msg &&
+	test "$(wc -l <out/cut.msg)" = 1 &&
+	grep "^error: cannot reach the central repository" out/cut.msg &&
+	test ! -e ws/cut &&
+	kill "$(cat out/proxy.pid)"
 '
 
 test_expect_success 'the reviewer'\''s clone: in parts, indexed as they land, refs packed' '
