@@ -1208,13 +1208,13 @@ static void *feed_fetch(void *p)
 		pthread_mutex_lock(&f->mu);
 		int stop = f->stop;
 		pthread_mutex_unlock(&f->mu);
-		if (!stop)
-			part.n = fl_prefix_cover(&part.v, sorted, n, at, n - at < per ? n : at + per);
-		if (stop || (e = do_fetch(repo, f->o, 0, &part, &out)) < 0) {
-			ids_release(&part);
+		if (stop)
 			break;
-		}
+		part.n = fl_prefix_cover(&part.v, sorted, n, at, n - at < per ? n : at + per);
+		e = do_fetch(repo, f->o, 0, &part, &out);
 		ids_release(&part);
+		if (e < 0)
+			break;
 		fl_trace("clone: fetched part %zu", k + 1);
 		pthread_mutex_lock(&f->mu);
 		f->ready = xrealloc(f->ready, (f->nready + out.nu + 1) * sizeof(*f->ready));
