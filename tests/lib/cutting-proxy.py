@@ -9,6 +9,7 @@ is then closed on both sides, as when a provincial link drops in the
 middle of a download; every later one is closed as soon as it is accepted.
 Each connection is logged on stderr. Runs until killed.
 """
+import os
 import socket
 import sys
 import threading
@@ -60,7 +61,6 @@ def main():
     lsn.listen(16)
     with open(portfile + ".tmp", "w") as f:
         f.write(f"{lsn.getsockname()[1]}\n")
-    import os
     os.rename(portfile + ".tmp", portfile)
     n = 0
     while True:
