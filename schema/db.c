@@ -1056,20 +1056,23 @@ static void link_commune(struct fl_db *db, const char *id, const char *code)
 static long long time_seq(struct fl_db *db, const char *updated_at)
 {
 	long long t = updated_at ? fl_time_parse(updated_at) : 0, base;
-	sqlite3_stmt *st = fl_db_stmt(db, "SELECT max(seq) FROM records WHERE seq BETWEEN :a AND :b");
+	sqlite3_stmt *st;
 
 	if (t < 0)
 		t = 0;
 	if (t > (1LL << 40))
 		t = 1LL << 40;   /* keeps seq * FTS_STRIDE well within 63 bits */
-	for (base = t / 60 * MINUTE_SLOTS;; base += MINUTE_SLOTS) {
+	base = t / 60 * MINUTE_SLOTS;
+	if (db->fresh) {
+		/* Every seq taken went through here (db->minutes). */
+		size_t *next;
+		while (*(next = llmap_at(&db->minutes, base)) == MINUTE_SLOTS)
+			base += MINUTE_SLOTS;
+		return base + (long long)(*next)++;
+	}
+	st = fl_db_stmt(db, "SELECT max(seq) FROM records WHERE seq BETWEEN :a AND :b");
+	for (;; base += MINUTE_SLOTS) {
 		long long r;
-		if (db->fresh) {
-			size_t *next = llmap_at(&db->minutes, base);
-			if (*next == MINUTE_SLOTS)
-				continue;
-			return base + (long long)(*next)++;
-		}
 		fl_bind_int(st, ":a", base);
 		fl_bind_int(st, ":b", base + MINUTE_SLOTS - 1);
 		fl_step(st);
