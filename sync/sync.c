@@ -378,16 +378,14 @@ done:
 	return e;
 }
 
-/* What a fetch saw and did, for a caller that asks (do_fetch's `out`). */
+/* The refs a fetch moved, for a caller that asks (do_fetch's `moved`). */
 struct fetched {
-	struct ids announced;        /* the authors' branches the server has, but ours */
-	struct fl_ref_update *u;     /* the refs it moved */
+	struct fl_ref_update *u;
 	size_t nu;
 };
 
 static void fetched_release(struct fetched *f)
 {
-	ids_release(&f->announced);
 	for (size_t i = 0; i < f->nu; i++)
 		free((char *)f->u[i].name);
 	free(f->u);
@@ -416,10 +414,11 @@ static void announced_authors(struct ids *out, git_remote *r, const char *me)
 /*
  * Fetches our branch, the roster, and everyone's branches or those of
  * `others` (ids, or prefixes of ids ending in '*': fl_prefix_cover).
- * `out` (may be NULL) gets what the server announced and what moved.
+ * `announced` (may be NULL) gets the others whose branches the server
+ * has, `moved` (may be NULL) the refs the fetch moved.
  */
 static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int everyone,
-		    const struct ids *others, struct fetched *out)
+		    const struct ids *others, struct ids *announced, struct fetched *moved)
 {
 	git_remote *r = NULL;
 	git_fetch_options fo;
@@ -459,8 +458,8 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
 	else
 		e = fetched_refs(&u, &nu, repo, r, specs, n);
-	if (e == 0 && out)
-		announced_authors(&out->announced, r, o->me);
+	if (e == 0 && announced)
+		announced_authors(announced, r, o->me);
 	git_remote_disconnect(r);
 	watch_stop();
 	if (o->progress)
@@ -474,9 +473,9 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	 */
 	if (nu)
 		e = fl_store_update_refs(repo, u, nu);
-	if (e == 0 && out) {
-		out->u = u;
-		out->nu = nu;
+	if (e == 0 && moved) {
+		moved->u = u;
+		moved->nu = nu;
 		u = NULL;
 		nu = 0;
 	}
@@ -538,11 +537,11 @@ static int fetch_all(struct fl_store *s, struct fl_db *db, const struct fl_sync_
 		else
 			roster_reviewers(&before, s, o->me);
 	}
-	e = do_fetch(fl_store_repo(s), o, everyone, &before, NULL);
+	e = do_fetch(fl_store_repo(s), o, everyone, &before, NULL, NULL);
 	if (e == 0 && !everyone && !(db && roster_indexed(s, db))) {
 		roster_reviewers(&after, s, o->me);
 		if (!ids_within(&after, &before))
-			e = do_fetch(fl_store_repo(s), o, 0, &after, NULL);
+			e = do_fetch(fl_store_repo(s), o, 0, &after, NULL, NULL);
 	}
 	ids_release(&before);
 	ids_release(&after);
@@ -1211,7 +1210,7 @@ static void *feed_fetch(void *p)
 		if (stop)
 			break;
 		part.n = fl_prefix_cover(&part.v, sorted, n, at, n - at < per ? n : at + per);
-		e = do_fetch(repo, f->o, 0, &part, &out);
+		e = do_fetch(repo, f->o, 0, &part, NULL, &out);
 		ids_release(&part);
 		if (e < 0)
 			break;
@@ -1309,11 +1308,10 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, str
 {
 	char *tmp = xstrfmt("%s/repo.git.new", dir), *final = xstrfmt("%s/repo.git", dir);
 	struct fl_store *s = NULL;
-	struct fetched first;
+	struct ids announced = { NULL, 0 };
 	size_t conflicts = 0;
 	int e;
 
-	memset(&first, 0, sizeof(first));
 	remove_tree(tmp);
 	if ((e = fl_store_init(&s, tmp)) < 0)
 		goto done;
@@ -1323,7 +1321,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, str
 	 */
 	struct ids none = { NULL, 0 };
 	fl_trace("clone: fetch");
-	if ((e = do_fetch(fl_store_repo(s), o, 0, &none, &first)) < 0)
+	if ((e = do_fetch(fl_store_repo(s), o, 0, &none, &announced, NULL)) < 0)
 		goto done;
 	fl_trace("clone: fetched");
 
@@ -1364,9 +1362,9 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, str
 	all.everyone = 1;
 	/* A reviewer follows everyone (with many branches: fetched in parts,
 	 * indexed as they land), an officer the reviewers. */
-	if (reviewer && first.announced.n >= CLONE_PART_MIN) {
+	if (reviewer && announced.n >= CLONE_PART_MIN) {
 		if ((e = integrate(s, o, &conflicts)) == 0)
-			e = clone_everyone(s, db, &all, &first.announced);
+			e = clone_everyone(s, db, &all, &announced);
 	} else {
 		e = fetch_all(s, NULL, reviewer ? &all : o, reviewer);
 	}
@@ -1379,7 +1377,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, str
 		e = fl_error(FL_ERROR, "cannot create '%s'", final);
 done:
 	fl_store_free(s);
-	fetched_release(&first);
+	ids_release(&announced);
 	if (e < 0)
 		remove_tree(tmp);
 	free(tmp);
