@@ -30,6 +30,18 @@
 void fl_json_init(void);
 
 /*
+ * On this thread, from now on (on) or no longer (off), cJSON takes its
+ * memory from blocks kept for the purpose: much cheaper to allocate and
+ * free in bulk (a full import's parsing). What it allocated may be freed
+ * on any thread, before or after; a block is freed when all of it is.
+ * Turn it off before the thread ends. Needs fl_json_init's hooks.
+ */
+void fl_json_pool(int on);
+
+/* How many of the pool's blocks, on all threads, are not freed yet. */
+size_t fl_json_pool_blocks(void);
+
+/*
  * Parses buf[0..len) strictly: valid UTF-8, exactly one JSON value with
  * nothing but whitespace after it, no duplicate keys in any object, no
  * \u0000 escape, no lone surrogate escapes, numbers that are integers

@@ -371,6 +371,7 @@ static int walk_all(struct fl_store *s, const struct fl_import_step *steps, size
 static void *worker(void *p)
 {
 	struct pipe *q = p;
+	fl_json_pool(1);   /* the records it parses are freed in bulk */
 	/* Only this thread touches `more` until it is joined. */
 	int e = walk_all(q->s, q->steps, q->nsteps, q->source ? pipe_source : NULL, q, &q->more,
 		     &q->nmore, pipe_branch, produce, q);
@@ -383,6 +384,7 @@ static void *worker(void *p)
 	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->mu);
 	fl_clear_error();   /* this thread's error slot dies with it */
+	fl_json_pool(0);
 	return NULL;
 }
 

@@ -11,6 +11,7 @@
  * and pasted as C literals (hex escapes only for bytes that would be
  * invisible in the source: control bytes, DEL, U+2028).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -506,6 +507,83 @@ static void test_helpers(void)
 	cJSON_Delete(o);
 }
 
+#define POOLED 300
+
+struct pooled {
+	cJSON *v[POOLED];
+	int ok;
+};
+
+/* Parses POOLED records on a thread of its own, freeing every third. */
+static void *parse_pooled(void *p)
+{
+	struct pooled *t = p;
+	fl_json_pool(1);
+	t->ok = 1;
+	for (int i = 0; i < POOLED; i++) {
+		if (fl_json_parse(&t->v[i], record_canonical, strlen(record_canonical)) < 0)
+			t->ok = 0;
+		if (i % 3 == 2) {
+			cJSON_Delete(t->v[i - 1]);
+			t->v[i - 1] = NULL;
+		}
+	}
+	fl_json_pool(0);
+	return NULL;
+}
+
+static void test_pool(void)
+{
+	struct pooled t;
+	pthread_t th;
+	cJSON *v;
+	char *s;
+	size_t before = fl_json_pool_blocks();
+
+	/* Trees parsed on one thread, freed on another: a full import. */
+	memset(&t, 0, sizeof(t));
+	OK(pthread_create(&th, NULL, parse_pooled, &t) == 0, "a parsing thread starts");
+	pthread_join(th, NULL);
+	OK(t.ok, "records parse with the pool on");
+	OK(fl_json_pool_blocks() > before, "their memory comes from the pool's blocks");
+	int same = 1;
+	for (int i = 0; i < POOLED; i++) {
+		if (!t.v[i])
+			continue;
+		s = fl_json_canonical(t.v[i]);
+		same &= !strcmp(s, record_canonical);
+		free(s);
+	}
+	OK(same, "each pooled tree is intact after others were freed");
+	for (int i = 0; i < POOLED; i++)
+		cJSON_Delete(t.v[i]);
+	OK(fl_json_pool_blocks() == before,
+	   "every block is freed with the last tree in it, on another thread");
+
+	/* On this thread: a string bigger than a block, and cJSON's printing. */
+	size_t n = 100 * 1024;
+	char *big = malloc(n + 3);
+	big[0] = '"';
+	memset(big + 1, 'a', n);
+	big[n + 1] = '"';
+	big[n + 2] = 0;
+	fl_json_pool(1);
+	OK(fl_json_parse(&v, big, n + 2) == 0 && strlen(cJSON_GetStringValue(v)) == n,
+	   "a string bigger than a block parses pooled");
+	char *line = cJSON_PrintUnformatted(v);
+	OK(line && strlen(line) == n + 2, "cJSON prints with the pool on");
+	fl_json_pool(0);
+	cJSON_free(line);
+	cJSON_Delete(v);
+	free(big);
+	OK(fl_json_pool_blocks() == before, "and all of it is freed, after the pool is off");
+
+	/* Off again, cJSON's memory is malloc's. */
+	OK(fl_json_parse(&v, record_canonical, strlen(record_canonical)) == 0 &&
+	   fl_json_pool_blocks() == before, "with the pool off, no block is taken");
+	cJSON_Delete(v);
+}
+
 int main(void)
 {
 	fl_json_init();
@@ -515,5 +593,6 @@ int main(void)
 	test_len_respected();
 	test_is_canonical();
 	test_helpers();
+	test_pool();
 	return tap_done();
 }
