@@ -101,6 +101,33 @@ const char *fl_tr(const char *msgid)
 	return translator ? translator(msgid) : msgid;
 }
 
+/*
+ * An error is one line, whatever a library put in its message (mbedTLS
+ * lists every reason a certificate failed, one per line): each line
+ * break becomes "; ", and trailing ones go.
+ */
+static void one_line(struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t i;
+
+	while (sb->len && (sb->buf[sb->len - 1] == '\n' || sb->buf[sb->len - 1] == '\r'))
+		sb->buf[--sb->len] = 0;
+	if (!memchr(sb->buf, '\n', sb->len) && !memchr(sb->buf, '\r', sb->len))
+		return;
+	for (i = 0; i < sb->len; i++) {
+		if (sb->buf[i] != '\n' && sb->buf[i] != '\r') {
+			strbuf_addch(&out, sb->buf[i]);
+			continue;
+		}
+		while (i + 1 < sb->len && (sb->buf[i + 1] == '\n' || sb->buf[i + 1] == '\r'))
+			i++;
+		strbuf_addstr(&out, "; ");
+	}
+	strbuf_release(sb);
+	*sb = out;
+}
+
 int fl_error(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -108,6 +135,7 @@ int fl_error(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fl_tr(fmt), ap);
 	va_end(ap);
+	one_line(&sb);
 	strbuf_release(&last_error);
 	last_error = sb;
 	return code;
