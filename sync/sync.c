@@ -39,6 +39,7 @@
 #include "sync/import.h"
 #include "sync/merge.h"
 #include "sync/push.h"
+#include "sync/tls.h"
 
 /* --- watchdog -------------------------------------------------------------- */
 
@@ -445,6 +446,8 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	fo.prune = GIT_FETCH_NO_PRUNE;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
+	if ((e = fl_tls_prepare(o->url)) < 0)
+		goto done;
 	if ((e = git_remote_create_anonymous(&r, repo, o->url)) < 0) {
 		e = fl_error(FL_ERROR, "bad central repository URL '%s': %s", o->url, fl_git_error());
 		goto done;
@@ -644,6 +647,8 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	callbacks(&po.callbacks, &c);
+	if ((e = fl_tls_prepare(o->url)) < 0)
+		goto done;
 	if ((e = git_remote_create_anonymous(&r, repo, o->url)) < 0) {
 		e = fl_error(FL_ERROR, "bad central repository URL '%s': %s", o->url, fl_git_error());
 		goto done;
