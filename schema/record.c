@@ -261,31 +261,27 @@ static int check_string(const char *prefix, const char *name, const cJSON *v,
 			size_t max, int required, int oneline)
 {
 	const char *s = cJSON_GetStringValue(v);
-	size_t len;
+	struct fl_text_scan sc;
 	if (!s)
 		return bad(prefix, name, "%snot a string", "");
-	len = strlen(s);
-	if (!fl_utf8_valid(s, len))
+	fl_text_scan(&sc, s);
+	if (!sc.valid)
 		return bad(prefix, name, "%sinvalid UTF-8", "");
-	if (len > max)
+	if (sc.len > max)
 		return fl_error(FL_EINVALID, "field '%s%s': longer than %zu bytes",
 				prefix, name, max);
 	if (required && !*s)
 		return bad(prefix, name, "%srequired", "");
-	if (oneline && strchr(s, '\n'))
+	if (oneline && sc.newline)
 		return bad(prefix, name, "%smust be one line", "");
 	/*
-	 * Control characters (C0 but newline and tab, DEL, and C1 U+0080..U+009F,
-	 * which is C2 80..C2 9F in UTF-8) are refused: records from other people
-	 * are printed on reviewers' terminals, and ESC would let a record
-	 * drive them.
+	 * Control characters (C0 but newline and tab, DEL, and C1 U+0080..U+009F)
+	 * are refused: records from other people are printed on reviewers'
+	 * terminals, and ESC would let a record drive them.
 	 */
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p < 0x20 && ((*p != '\n' && *p != '\t') || oneline)) || *p == 0x7f ||
-		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-			return bad(prefix, name, "%scontains a control character", "");
-	}
-	if (!fl_text_is_nfc(s, len))
+	if (sc.control || (oneline && sc.tab))
+		return bad(prefix, name, "%scontains a control character", "");
+	if (!sc.nfc)
 		return bad(prefix, name, "%snot in NFC form", "");
 	return 0;
 }

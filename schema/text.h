@@ -25,6 +25,20 @@ int fl_text_nfc(char **out, const char *s, size_t len, const char *what);
 int fl_text_is_nfc(const char *s, size_t len);
 
 /*
+ * What one pass over a NUL-terminated string finds: what checking a
+ * record's text field needs (schema/record.c), which took five passes
+ * (length, UTF-8, newline, control characters, NFC) done separately.
+ */
+struct fl_text_scan {
+	size_t len;        /* strlen(s) */
+	unsigned valid:1;  /* well-formed UTF-8 (fl_utf8_valid) */
+	unsigned nfc:1;    /* in NFC (fl_text_is_nfc); meaningful when valid */
+	unsigned newline:1, tab:1;
+	unsigned control:1;  /* another C0 control, DEL, or a C1 control (U+0080..U+009F) */
+};
+void fl_text_scan(struct fl_text_scan *sc, const char *s);
+
+/*
  * Folds valid UTF-8 text for matching: NFD decomposition, combining marks
  * removed, lower-cased (Unicode case folding), and 'đ'/'Đ' mapped to 'd'.
  * Every input code point yields exactly one output code point (marks

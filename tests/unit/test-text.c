@@ -145,6 +145,13 @@ static void test_fold(void)
 	free(a);
 	free(b);
 
+	a = fl_text_fold("Đà Na" "\xcc\x83" "ng");
+	b = fl_text_fold("Đà Nẵng");
+	IS(a, b, "fold: decomposed text after a plain start folds as the composed");
+	IS(a, "da nang", "fold: ... to da nang");
+	free(a);
+	free(b);
+
 	a = fl_text_fold("Hu\xff" "e");
 	IS(a, "hu\xef\xbf\xbd" "e", "invalid byte folds to U+FFFD, no crash");
 	free(a);
@@ -156,6 +163,40 @@ static void test_fold(void)
 	a = fl_text_fold("\xc8\xba\xc8\xba");
 	IS(a, "\xe2\xb1\xa5\xe2\xb1\xa5", "U+023A folds to U+2C65 (2 bytes to 3)");
 	free(a);
+}
+
+static void check_scan(const char *s, size_t len, int valid, int nfc, int newline, int tab,
+		       int control, const char *what)
+{
+	struct fl_text_scan sc;
+	fl_text_scan(&sc, s);
+	OK(sc.len == len && sc.valid == valid && (!valid || sc.nfc == nfc) &&
+	   sc.newline == newline && sc.tab == tab && sc.control == control, what);
+	/* The one pass agrees with the separate checks it replaces. */
+	OK(sc.valid == fl_utf8_valid(s, strlen(s)) &&
+	   (!sc.valid || sc.nfc == fl_text_is_nfc(s, strlen(s))),
+	   "  ... as fl_utf8_valid and fl_text_is_nfc say");
+}
+
+static void test_scan(void)
+{
+	/*            text                             len valid nfc nl tab ctl */
+	check_scan("Phường Đồng Xoài",                  23, 1, 1, 0, 0, 0, "scan: Vietnamese, NFC");
+	check_scan("",                                  0, 1, 1, 0, 0, 0, "scan: empty");
+	check_scan("dòng 1\ndòng 2\tcột",              21, 1, 1, 1, 1, 0, "scan: newline and tab");
+	check_scan("a\x1b[31mb",                        7, 1, 1, 0, 0, 1, "scan: ESC is a control");
+	check_scan("a\x7f",                             2, 1, 1, 0, 0, 1, "scan: DEL is a control");
+	check_scan("a\r\n",                             3, 1, 1, 1, 0, 1, "scan: CR is a control");
+	check_scan("x\xc2\x85y",                        4, 1, 1, 0, 0, 1, "scan: U+0085 (C1) is a control");
+	check_scan("\xc2\xa0\xc2\xa9",                  4, 1, 1, 0, 0, 0, "scan: U+00A0, U+00A9 are not");
+	check_scan("Xoa\xcc\x80i",                      6, 1, 0, 0, 0, 0, "scan: decomposed à is not NFC");
+	check_scan("北京",                               6, 1, 1, 0, 0, 0, "scan: CJK is NFC (past the quick ranges)");
+	check_scan("\xc3\xa9\xcc\x82",                  4, 1, 1, 0, 0, 0, "scan: é + lone circumflex is NFC");
+	check_scan("ab\x80" "cd",                       5, 0, 0, 0, 0, 0, "scan: a lone continuation byte");
+	check_scan("\xc0\x80",                          2, 0, 0, 0, 0, 0, "scan: overlong NUL");
+	check_scan("Hu\xe1\xba",                        4, 0, 0, 0, 0, 0, "scan: a sequence cut by the end");
+	check_scan("\xed\xa0\x80",                      3, 0, 0, 0, 0, 0, "scan: a surrogate");
+	check_scan("\xf4\x90\x80\x80",                  4, 0, 0, 0, 0, 0, "scan: above U+10FFFF");
 }
 
 static void test_len_width(void)
@@ -190,6 +231,7 @@ int main(void)
 	test_valid();
 	test_nfc();
 	test_fold();
+	test_scan();
 	test_len_width();
 	return tap_done();
 }
