@@ -94,10 +94,15 @@ void fl_db_put_record_folded(struct fl_db *db, const char *path, const cJSON *re
 /*
  * Declares that the index holds no records (just cleared), so that
  * fl_db_put_record need not look for an older version of each record:
- * a full rebuild then costs inserts only; the secondary indexes are
- * dropped and built again by fl_db_commit, which clears the mark.
+ * a full rebuild then costs inserts only. fl_db_commit clears the mark.
+ *
+ * With `rebuild`, the secondary indexes are also dropped now and built
+ * again at the commit, by sorting: less work in all, but all of it at the
+ * end, on one core. For an import that writes as fast as it reads (a
+ * reindex). One paced by a download (a reviewer's first clone) keeps
+ * them and maintains them as rows arrive, in time it would spend waiting.
  */
-void fl_db_set_fresh(struct fl_db *db, int fresh);
+void fl_db_set_fresh(struct fl_db *db, int fresh, int rebuild);
 
 /*
  * Bulk mode for rewriting the whole index (outside a transaction): a

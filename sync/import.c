@@ -481,7 +481,8 @@ static int import_run(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	if (fresh) {
 		fl_db_clear_records(db);
 		fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit' OR key LIKE 'indexed %'");
-		fl_db_set_fresh(db, 1);
+		/* Paced by a download (source), the index keeps its indexes. */
+		fl_db_set_fresh(db, 1, source == NULL);
 		e = import_all(db, s, steps, nsteps, source, payload, &more, &nmore, st);
 	} else {
 		e = 0;
