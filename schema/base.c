@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,26 +332,35 @@ done:
 	return err;
 }
 
+static int trace_on;
+static const char *die_at;
+
+static void trace_init(void)
+{
+	const char *v = getenv("FIELDLOG_TRACE");
+	die_at = getenv("FIELDLOG_TEST_DIE_AT");
+	if (die_at && !*die_at)
+		die_at = NULL;
+	trace_on = v && *v && strcmp(v, "0") != 0 ? (!strcmp(v, "2") ? 2 : 1) : 0;
+}
+
 void fl_trace(const char *fmt, ...)
 {
-	static int on = -1;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	static double first, prev;
 	struct timespec ts;
 	double now;
 	va_list ap;
 
-	static const char *die_at;
-	if (on < 0) {
-		const char *v = getenv("FIELDLOG_TRACE");
-		die_at = getenv("FIELDLOG_TEST_DIE_AT");
-		if (die_at && !*die_at)
-			die_at = NULL;
-		on = v && *v && strcmp(v, "0") != 0 ? (!strcmp(v, "2") ? 2 : 1) : 0;
-	}
+	pthread_once(&once, trace_init);
+	int on = trace_on;
 	if (die_at && !strncmp(fmt, die_at, strlen(die_at)))
 		_exit(137);   /* as if killed here (tests of recovery) */
 	if (!on)
 		return;
+	/* A clone traces from three threads: one line, and one "+", at a time. */
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&mu);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 	if (first == 0)
@@ -370,4 +380,5 @@ void fl_trace(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	pthread_mutex_unlock(&mu);
 }
