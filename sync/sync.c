@@ -1309,11 +1309,13 @@ static int clone_everyone(struct fl_store *s, struct fl_db *db, const struct fl_
 	return e;
 }
 
-int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, struct fl_db *db)
+int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
+		  struct fl_db *(*index)(void *), void *payload)
 {
 	char *tmp = xstrfmt("%s/repo.git.new", dir), *final = xstrfmt("%s/repo.git", dir);
 	struct fl_store *s = NULL;
 	struct ids announced = { NULL, 0 };
+	struct fl_db *db = NULL;
 	size_t conflicts = 0;
 	int e;
 
@@ -1368,13 +1370,20 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o, str
 	/* A reviewer follows everyone (with many branches: fetched in parts,
 	 * indexed as they land), an officer the reviewers. */
 	if (reviewer && announced.n >= CLONE_PART_MIN) {
-		if ((e = integrate(s, o, &conflicts)) == 0)
+		if ((e = integrate(s, o, &conflicts)) == 0 && !(db = index(payload)))
+			e = FL_ERROR;
+		if (e == 0)
 			e = clone_everyone(s, db, &all, &announced);
 	} else {
 		e = fetch_all(s, NULL, reviewer ? &all : o, reviewer);
 	}
 	if (e < 0 || (e = integrate(s, o, &conflicts)) < 0)
 		goto done;
+	/* Without an index there is no workspace: nothing stays. */
+	if (!db && !(db = index(payload))) {
+		e = FL_ERROR;
+		goto done;
+	}
 	fl_trace("clone: fetched all");
 	fl_store_free(s);
 	s = NULL;

@@ -52,12 +52,15 @@ void fl_sync_result_release(struct fl_sync_result *r);
  * For `init --remote`: creates DIR/repo.git, fetches the central
  * repository into it (as a sync would) and points main at our branch. Fills missing
  * name/role/province of cfg from roster.json. An id that has records
- * centrally adopts them (a second device). db: the new, empty index; a
- * reviewer's clone of many branches indexes them into it while it
- * fetches (otherwise the first open of the workspace does).
+ * centrally adopts them (a second device). index(payload) gives the new,
+ * empty index, or NULL with the error set; a reviewer's clone of many
+ * branches asks for it after the first fetch and indexes them into it
+ * while it fetches (otherwise the first open of the workspace does, and
+ * it is never asked for). So the index can be made while the network
+ * works.
  */
 int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
-		  struct fl_db *db);
+		  struct fl_db *(*index)(void *), void *payload);
 
 /*
  * The names v[i..j) of the sorted list v[0..n) in as few patterns as may

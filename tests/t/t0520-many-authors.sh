@@ -44,6 +44,23 @@ print([p[\"id\"] for p in json.load(sys.stdin) if p[\"role\"] == \"officer\"][0]
 	start_git_daemon srv
 '
 
+test_expect_success 'an init whose index cannot be made leaves nothing behind, and runs again' '
+	for who in "$OFFICER" "$REVIEWER"; do
+		rm -rf ws/noidx && mkdir -p ws/noidx/index.db &&
+		test_must_fail fieldlog -C ws/noidx init --id "$who" \
+			--remote "$GIT_DAEMON_URL/central.git" >out/noidx.out 2>out/noidx.err &&
+		test_line_count = 1 out/noidx.err &&
+		grep "^error: cannot open index" out/noidx.err &&
+		test ! -e ws/noidx/repo.git && test ! -e ws/noidx/repo.git.new &&
+		test ! -e ws/noidx/config.json &&
+		rmdir ws/noidx/index.db &&
+		fieldlog -C ws/noidx init --id "$who" --remote "$GIT_DAEMON_URL/central.git" \
+			>out/noidx.init &&
+		grep "records indexed" out/noidx.init || return 1
+	done &&
+	rm -rf ws/noidx
+'
+
 test_expect_success 'a reviewer'\''s clone killed half-way leaves nothing behind' '
 	(FIELDLOG_TEST_DIE_AT="clone: fetched part" && export FIELDLOG_TEST_DIE_AT &&
 	 fieldlog -C ws/r init --id "$REVIEWER" --remote "$GIT_DAEMON_URL/central.git" \
