@@ -303,7 +303,40 @@ static utf8proc_int32_t fold_cp_slow(utf8proc_int32_t cp)
 	return utf8proc_tolower(cp);
 }
 
-static char *fold_slow(const char *s, size_t len);
+/*
+ * Folds s[0..len) into out, which has room for 3 * len + 1 bytes: each
+ * input byte yields at most 3 output bytes (a bad byte becomes U+FFFD, 3
+ * bytes; a code point folds to one of at most 1.5 times its length, as
+ * U+023A, 2 bytes, to U+2C65, 3 bytes). Strict, it gives up (returns 0)
+ * at the first code point that is not valid, plainly NFC UTF-8; lenient,
+ * each bad byte folds as U+FFFD. Returns 1 when it folded all of s.
+ */
+static int fold_into(char *out, const char *s, size_t len, int strict)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			/* ASCII: lower case, nothing else (the common case). */
+			unsigned char c = p[i++];
+			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			continue;
+		}
+		utf8proc_int32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (strict && (!n || !nfc_quick_cp(cp)))
+			return 0;
+		if (!n) {
+			cp = REPLACEMENT_CHAR;
+			n = 1;
+		}
+		i += n;
+		o += (size_t)utf8proc_encode_char(fold_cp(cp), (utf8proc_uint8_t *)out + o);
+	}
+	out[o] = '\0';
+	return 1;
+}
 
 /*
  * Any change to what this returns bumps fl_text_fold_version (text.h).
@@ -315,34 +348,12 @@ static char *fold_slow(const char *s, size_t len);
  */
 char *fl_text_fold(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len = strlen(s), o = 0;
-	char *out = xmalloc(3 * len + 1);   /* why 3: see fold_slow */
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			unsigned char c = p[i++];
-			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			continue;
-		}
-		utf8proc_int32_t cp;
-		size_t n = utf8_decode(p + i, len - i, &cp);
-		if (!n || !nfc_quick_cp(cp)) {
-			free(out);
-			return fold_slow(s, len);
-		}
-		i += n;
-		o += (size_t)utf8proc_encode_char(fold_cp(cp), (utf8proc_uint8_t *)out + o);
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static char *fold_slow(const char *s, size_t len)
-{
 	utf8proc_uint8_t *nfc = NULL;
-	size_t i = 0, o = 0;
+	size_t len = strlen(s);
+	char *out = xmalloc(3 * len + 1);
 
+	if (fold_into(out, s, len, 1))
+		return out;
 	/*
 	 * Normalise first so that decomposed input (as some keyboards and
 	 * macOS file names produce it) folds exactly like precomposed input.
@@ -360,28 +371,10 @@ static char *fold_slow(const char *s, size_t len)
 		if (n >= 0) {
 			s = (const char *)nfc;
 			len = (size_t)n;
+			out = xrealloc(out, 3 * len + 1);
 		}
 	}
-	/*
-	 * Written straight into a buffer that cannot overflow: each input
-	 * byte yields at most 3 output bytes (a bad byte becomes U+FFFD, 3
-	 * bytes; a code point folds to one of at most 1.5 times its length,
-	 * as U+023A, 2 bytes, to U+2C65, 3 bytes).
-	 */
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = xmalloc(3 * len + 1);
-	while (i < len) {
-		if (p[i] < 0x80) {
-			/* ASCII: lower case, nothing else (the common case). */
-			unsigned char c = p[i++];
-			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			continue;
-		}
-		utf8proc_int32_t cp;
-		i += next_cp(p + i, len - i, &cp);
-		o += (size_t)utf8proc_encode_char(fold_cp(cp), (utf8proc_uint8_t *)out + o);
-	}
-	out[o] = '\0';
+	fold_into(out, s, len, 0);
 	free(nfc);
 	return out;
 }
