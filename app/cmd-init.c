@@ -41,13 +41,18 @@ static void *open_index(void *p)
 	return NULL;
 }
 
-static struct fl_db *opened_index(void *p)
+static void join_index(struct opening *o)
 {
-	struct opening *o = p;
 	if (o->started) {
 		pthread_join(o->t, NULL);
 		o->started = 0;
 	}
+}
+
+static struct fl_db *opened_index(void *p)
+{
+	struct opening *o = p;
+	join_index(o);
 	if (o->e < 0) {
 		fl_error(o->e, "%s", o->error);
 		return NULL;
@@ -157,8 +162,7 @@ CMD(init)
 		if (!idx.started)
 			open_index(&idx);
 		e = fl_sync_clone(dir, cfg, &o, opened_index, &idx);
-		if (!opened_index(&idx) && e == 0)
-			e = FL_ERROR;
+		join_index(&idx);   /* a failed clone keeps its own error */
 		fl_db_close(idx.db);
 		free(idx.error);
 		if (e < 0)
