@@ -4,8 +4,8 @@
  * Debian's libgit2 1.5 (mbedTLS) parses the whole system CA file,
  * /etc/ssl/certs/ca-certificates.crt, inside git_libgit2_init: 9-10 ms of
  * PEM and base64 decoding in every process that touches a repository,
- * and it has no option to skip it. A sync over git://, ssh:// or http://
- * never uses them, and pays it twice: once in fieldlog and once in the
+ * and it has no option to skip it. A sync over git:// or ssh:// never
+ * uses them, and paid it twice: once in fieldlog and once in the
  * server's pre-receive hook (`fieldlog server check`), against the 150 ms
  * that a small sync may take (issue 5).
  *
@@ -14,7 +14,8 @@
  * it, since a linked library refers to it). Called by libgit2's start-up,
  * it notes the file and loads nothing (libgit2 then holds an empty CA
  * chain); fl_tls_prepare, which every connection to a remote calls first,
- * gives an https URL the file through GIT_OPT_SET_SSL_CERT_LOCATIONS, and
+ * gives an http or https URL (a server may redirect the one to the other)
+ * the file through GIT_OPT_SET_SSL_CERT_LOCATIONS, and
  * that second call goes on to mbedTLS's own function. Where libgit2 uses
  * another TLS library, nothing calls this function and nothing changes.
  */
@@ -50,7 +51,7 @@ int mbedtls_x509_crt_parse_file(void *chain, const char *path)
 
 int fl_tls_prepare(const char *url)
 {
-	if (strncasecmp(url, "https://", 8) || !deferred)
+	if ((strncasecmp(url, "https://", 8) && strncasecmp(url, "http://", 7)) || !deferred)
 		return 0;
 	loading = 1;
 	int e = git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, deferred, NULL);

@@ -6,10 +6,10 @@
 #define FL_TLS_H
 
 /*
- * Call before connecting to url. For an https URL, reads the CA
- * certificates libgit2's start-up was asked to and did not (once per
- * process); for any other URL does nothing. Returns 0, or FL_ERROR with a
- * one-line message.
+ * Call before connecting to url. For an https URL, or an http one (which
+ * the server may redirect to https), reads the CA certificates libgit2's
+ * start-up was asked to and did not (once per process); for any other URL
+ * does nothing. Returns 0, or FL_ERROR with a one-line message.
  */
 int fl_tls_prepare(const char *url);
 

@@ -1,10 +1,11 @@
 #!/bin/sh
 # t0403: HTTPS and the system's CA certificates. Debian's libgit2 parses
 # every one of them when it starts; fieldlog puts that off until a
-# connection to an https URL (sync/tls.c), so a clone or a sync over
-# git:// (or ssh://, http://) does not pay for it. An https remote still
-# gets them: a server whose certificate no CA signed is refused, by a
-# clone and by a sync, with a one-line error, and nothing is lost.
+# connection to an https URL, or an http one that may be redirected there
+# (sync/tls.c), so a clone or a sync over git:// (or ssh://) does not pay
+# for it. An https remote still gets them: a server whose certificate no
+# CA signed is refused, by a clone and by a sync, with a one-line error,
+# and nothing is lost.
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
@@ -56,6 +57,15 @@ test_expect_success 'a clone over https reads them, and refuses a certificate no
 	grep "^error: .*certificate" out/h.msg &&
 	test ! -e ws/h &&
 	grep "connection 1:" out/tls.log
+'
+
+test_expect_success 'an http remote reads them too (a server may redirect it to https)' '
+	port=$(free_port) &&
+	(FIELDLOG_TRACE=1 && export FIELDLOG_TRACE &&
+	 test_must_fail --exit=3 fieldlog -C ws/p init --id "$REVIEWER" \
+		--remote "http://127.0.0.1:$port/central.git" >out/p.init 2>out/p.trace) &&
+	grep "tls: CA certificates read from $CA_FILE" out/p.trace &&
+	test ! -e ws/p
 '
 
 test_expect_success 'a sync to an https remote reads them too, and keeps what it could not send' '
