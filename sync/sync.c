@@ -412,6 +412,18 @@ static void announced_authors(struct ids *out, git_remote *r, const char *me)
 	}
 }
 
+/* The central repository as an anonymous remote, TLS made ready for it. */
+static int central_remote(git_remote **r, git_repository *repo, const struct fl_sync_opts *o)
+{
+	int e;
+	if ((e = fl_tls_prepare(o->url)) < 0)
+		return e;
+	if (git_remote_create_anonymous(r, repo, o->url) < 0)
+		return fl_error(FL_ERROR, "bad central repository URL '%s': %s", o->url,
+				fl_git_error());
+	return 0;
+}
+
 /*
  * Fetches our branch, the roster, and everyone's branches or those of
  * `others` (ids, or prefixes of ids ending in '*': fl_prefix_cover).
@@ -446,12 +458,8 @@ static int do_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	fo.prune = GIT_FETCH_NO_PRUNE;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
-	if ((e = fl_tls_prepare(o->url)) < 0)
+	if ((e = central_remote(&r, repo, o)) < 0)
 		goto done;
-	if ((e = git_remote_create_anonymous(&r, repo, o->url)) < 0) {
-		e = fl_error(FL_ERROR, "bad central repository URL '%s': %s", o->url, fl_git_error());
-		goto done;
-	}
 	watch_start(o);
 	e = git_remote_connect(r, GIT_DIRECTION_FETCH, &fo.callbacks, &fo.proxy_opts,
 			       &fo.custom_headers);
@@ -647,12 +655,8 @@ static int do_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	callbacks(&po.callbacks, &c);
-	if ((e = fl_tls_prepare(o->url)) < 0)
+	if ((e = central_remote(&r, repo, o)) < 0)
 		goto done;
-	if ((e = git_remote_create_anonymous(&r, repo, o->url)) < 0) {
-		e = fl_error(FL_ERROR, "bad central repository URL '%s': %s", o->url, fl_git_error());
-		goto done;
-	}
 	watch_start(o);
 	if (fl_push_supported(o->url)) {
 		git_oid main;
