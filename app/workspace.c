@@ -118,9 +118,8 @@ int ws_catch_up(struct ws *ws)
 
 /*
  * The commit refs/heads/main names, read from its loose ref file, or else
- * from packed-refs, without starting libgit2 (which parsed every CA
- * certificate at start-up, a third of a short read command, until
- * sync/tls.c; opening the repository still costs more than one read). 0, 1 when
+ * from packed-refs, without starting libgit2 and opening the repository
+ * (milliseconds, where reading one small file takes microseconds). 0, 1 when
  * there is no main (a reviewer who has not written yet), -1 when the
  * files cannot be read as expected.
  */
