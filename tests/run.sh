@@ -44,6 +44,12 @@ if [ "${1-}" = --one ]; then
 		set -- timeout -k 10 "$TEST_TIMEOUT" "$@"
 	fi
 	cd "$root" || exit 1
+	# A home of its own, empty: git and libgit2 read ~/.gitconfig and
+	# $XDG_CONFIG_HOME/git/config, ssh reads ~/.ssh.
+	HOME=$RUN_DIR/home/$name
+	XDG_CONFIG_HOME=$HOME/.config
+	mkdir -p "$HOME" || exit 1
+	export HOME XDG_CONFIG_HOME
 	# timeout runs in a process group of its own, out of reach of ^C:
 	# pass on INT, TERM and HUP ourselves.
 	pid=
@@ -84,10 +90,24 @@ export UNIT_DIR="${UNIT_DIR:-}"
 : "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1:exitcode=199}"
 export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TEST_TIMEOUT
 export TZ=Asia/Ho_Chi_Minh LANG=C.UTF-8 LC_ALL=C.UTF-8
+# The suite must pass on a fresh machine, which has no git identity and no
+# git configuration: the developer's own may not make it pass here. Each
+# test gets an empty HOME (below), no system or global git config, and no
+# identity from the environment; a test that commits names its own (as
+# tests/t/test-lib.sh does for the scripts).
+GIT_CONFIG_NOSYSTEM=1
+GIT_CONFIG_GLOBAL=/dev/null
+export GIT_CONFIG_NOSYSTEM GIT_CONFIG_GLOBAL
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_AUTHOR_DATE \
+	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_COMMITTER_DATE EMAIL \
+	GIT_CONFIG GIT_CONFIG_SYSTEM GIT_CONFIG_PARAMETERS GIT_CONFIG_COUNT \
+	GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
+	GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_NAMESPACE GIT_COMMON_DIR \
+	XDG_CONFIG_HOME
 
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fieldlog-run.XXXXXX") &&
 RUN_DIR=$(cd "$RUN_DIR" && pwd -P) || exit 1
-mkdir "$RUN_DIR/tmp" || exit 1
+mkdir "$RUN_DIR/tmp" "$RUN_DIR/home" || exit 1
 export RUN_DIR
 # Scratch directories of the scripts go below RUN_DIR, so that a server left
 # running can be recognised by its command line afterwards.
