@@ -6,10 +6,15 @@
 # hold none). It runs each executable $UNIT_DIR/test-* and each
 # tests/t/t[0-9]*.sh, or only those whose name contains one of the PATTERNs
 # (shell globs allowed: `make check T=t01`), TEST_JOBS (default 2) at a time,
-# each under a TEST_TIMEOUT (default 600 s) and with its output in a log.
+# each under a TEST_TIMEOUT (default 600 s) and with its output in a log,
+# and as on a fresh machine: an empty HOME of its own, no system or global git
+# configuration and no git identity (a test that commits names one).
 # All of them speak TAP. Then it prints one line per file,
-# "PASS|FAIL name (ok/total)", the whole log of every failed file, and last
-# "N passed, N failed", N counting TAP test points over all files. A file that
+# "PASS|FAIL name (passed/total[, N skipped])" (and the skipped points), or "SKIP name (reason)" for a file
+# that skipped all (its plan "1..0 # SKIP reason"), the whole log of every
+# failed file, and last "N passed, N failed, N skipped", N counting TAP test
+# points over all files: a point "ok N # skip ..." (a missing prerequisite)
+# counts as skipped, not passed, and so does a file skipped whole. A file that
 # exits non-zero without a failed test point, or whose plan does not match what
 # it ran (it crashed, or stopped early), counts one failure more. Servers that
 # a test left running count as a failure too, and are killed.
@@ -144,10 +149,10 @@ if [ ! -s "$RUN_DIR/list" ]; then
 	rm -rf "$RUN_DIR"
 	if [ $# -gt 0 ]; then
 		echo "error: no test matches: $*" >&2
-		echo "0 passed, 0 failed"
+		echo "0 passed, 0 failed, 0 skipped"
 		exit 1
 	fi
-	echo "0 passed, 0 failed"
+	echo "0 passed, 0 failed, 0 skipped"
 	exit 0
 fi
 
@@ -157,18 +162,24 @@ xargs -n 1 -P "$TEST_JOBS" sh "$root/tests/run.sh" --one <"$RUN_DIR/list"
 # --- sum up ---
 passed=0
 failed=0
+skipped=0
 : >"$RUN_DIR/failed"
 while read -r name; do
 	log=$RUN_DIR/$name.log
 	rc=$(cat "$RUN_DIR/$name.rc" 2>/dev/null) || rc=255
 	[ -n "$rc" ] || rc=255
-	# ok, not ok, and the plan (-1: none) of the TAP in the log
+	# ok, not ok, skipped (of the ok), the plan (-1: none) of the TAP in
+	# the log, and why the whole file was skipped ("1..0 # SKIP why")
 	set -- $(awk '
-		/^ok([ \t]|$)/ { ok++ }
+		/^ok([ \t]|$)/ {
+			ok++
+			if (tolower($0) ~ /^ok[ \t]+[0-9]*[^#]*#[ \t]*skip([ \t]|$)/) skip++
+		}
 		/^not ok([ \t]|$)/ { nok++ }
 		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); plan = $1 + 0; seen = 1 }
-		END { print ok + 0, nok + 0, (seen ? plan : -1) }' "$log" 2>/dev/null)
-	ok=${1:-0} nok=${2:-0} plan=${3:--1}
+		END { print ok + 0, nok + 0, skip + 0, (seen ? plan : -1) }' "$log" 2>/dev/null)
+	ok=${1:-0} nok=${2:-0} skip=${3:-0} plan=${4:--1}
+	skip_all=$(sed -n 's/^1\.\.0[ \t]*#[ \t]*[Ss][Kk][Ii][Pp][ \t]*//p' "$log" 2>/dev/null | head -n 1)
 	extra=0
 	why=
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -182,9 +193,18 @@ while read -r name; do
 	elif [ "$nok" -ne 0 ]; then
 		why="$nok of $((ok + nok)) failed"
 	fi
-	passed=$((passed + ok))
+	passed=$((passed + ok - skip))
 	failed=$((failed + nok + extra))
-	if [ $((nok + extra)) -eq 0 ]; then
+	skipped=$((skipped + skip))
+	if [ $((nok + extra)) -eq 0 ] && [ "$plan" -eq 0 ] && [ -n "$skip_all" ]; then
+		skipped=$((skipped + 1))
+		echo "SKIP $name ($skip_all)"
+	elif [ $((nok + extra)) -eq 0 ] && [ "$skip" -ne 0 ]; then
+		echo "PASS $name ($((ok - skip))/$ok, $skip skipped)"
+		# which, and why: a skip must be seen
+		awk '/^ok([ \t]|$)/ && tolower($0) ~ /^ok[ \t]+[0-9]*[^#]*#[ \t]*skip([ \t]|$)/ {
+			print "    " $0 }' "$log"
+	elif [ $((nok + extra)) -eq 0 ]; then
 		echo "PASS $name ($ok/$ok)"
 	else
 		echo "FAIL $name ($ok/$((ok + nok + extra)))"
@@ -223,5 +243,5 @@ if [ "$failed" -ne 0 ]; then
 else
 	rm -rf "$RUN_DIR"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
