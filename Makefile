@@ -1,7 +1,7 @@
 # fieldlog: build, test, demo, bench.
 #
 #   make                 build ./fieldlog (installs missing Debian packages first)
-#   make check           build and run every test; ends with "N passed, N failed"
+#   make check           build and run every test; ends with "N passed, N failed, N skipped"
 #   make check SANITIZE=address,undefined
 #                        the same against an ASan+UBSan build (in .build/)
 #   make demo            a scripted officer session in a temporary workspace
