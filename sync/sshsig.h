@@ -121,4 +121,16 @@ int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t sigle
 		     const void *msg, size_t msglen,
 		     const struct fl_ssh_pubkey *allowed, size_t nallowed);
 
+/*
+ * Signs msg by running `ssh-keygen -Y sign -n git -f keyfile` on it (in a
+ * temporary directory; stdin is /dev/null, as git does it, so a passphrase
+ * is asked on the terminal or through SSH_ASKPASS), which also uses a key
+ * held by ssh-agent. keyfile may be the private key or its ".pub": with
+ * the .pub, the agent must hold the key. Appends the .sig file's contents
+ * to sb. Returns 0, or FL_ERROR with ssh-keygen's own last words.
+ * In sshsig-exec.c.
+ */
+int fl_sshsig_sign_exec(struct strbuf *sb, const char *keyfile,
+			const void *msg, size_t msglen);
+
 #endif

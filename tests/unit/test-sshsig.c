@@ -5,7 +5,8 @@
  * deterministic, the two signatures of one message by one key are the
  * same bytes. Fingerprints match `ssh-keygen -lf`. Other key types,
  * passphrase-protected keys, other namespaces and hashes, tampered
- * messages and signatures get their named errors.
+ * messages and signatures get their named errors. The exec path signs
+ * with a passphrase through SSH_ASKPASS and with a key held by ssh-agent.
  * Last, a commit carrying our signature in its gpgsig header is "Good"
  * to stock `git verify-commit` and `git log --show-signature`, and a
  * commit stock git signs verifies here over what libgit2 extracts.
@@ -361,6 +362,94 @@ static void test_signatures(void)
 	free(theirs);
 }
 
+static void test_exec(void)
+{
+	struct fl_ssh_pubkey enc;
+	struct fl_ssh_seckey sec;
+	struct strbuf sb = STRBUF_INIT, ours = STRBUF_INIT;
+	char *keyfile = path("an"), *askpass, *out;
+	int e;
+
+	fl_ssh_seckey_read(&sec, keyfile);
+	fl_sshsig_sign(&ours, &sec, message, strlen(message));
+	fl_ssh_seckey_clear(&sec);
+	IS_INT(fl_sshsig_sign_exec(&sb, keyfile, message, strlen(message)), 0,
+	       "ssh-keygen signs through the exec path");
+	IS(sb.buf, ours.buf, "and its signature is ours, byte for byte");
+	free(keyfile);
+
+	/* A passphrase, given the way a desktop would: SSH_ASKPASS. */
+	parse_pub_file(&enc, "enc.pub");
+	askpass = path("askpass");
+	setenv("SSH_ASKPASS", askpass, 1);
+	setenv("SSH_ASKPASS_REQUIRE", "force", 1);
+	keyfile = path("enc");
+	strbuf_reset(&sb);
+	e = fl_sshsig_sign_exec(&sb, keyfile, message, strlen(message));
+	IS_INT(e, 0, "a passphrase-protected key signs through ssh-keygen");
+	if (e)
+		printf("# %s\n", fl_last_error());
+	IS_INT(fl_sshsig_verify(NULL, sb.buf, sb.len, message, strlen(message), &enc, 1), 0,
+	       "and that signature verifies");
+
+	free(askpass);
+	askpass = path("askpass-wrong");
+	setenv("SSH_ASKPASS", askpass, 1);
+	strbuf_reset(&sb);
+	e = fl_sshsig_sign_exec(&sb, keyfile, message, strlen(message));
+	OK(e == FL_ERROR && strstr(fl_last_error(), "ssh-keygen could not sign with") &&
+	   !strchr(fl_last_error(), '\n'),
+	   "a wrong passphrase is one line of error");
+	printf("# %s\n", fl_last_error());
+
+	/* The agent holds the key: ssh-keygen signs with it, no passphrase asked. */
+	if (run(&out, "command -v ssh-agent && command -v ssh-add") != 0) {
+		skip("no ssh-agent");
+		skip("no ssh-agent");
+	} else {
+		char *sock = path("agent.sock"), *right = path("askpass"), *pidtext;
+		free(out);
+		e = run(&pidtext, "ssh-agent -a '%s' -s | sed -n 's/^SSH_AGENT_PID=\\([0-9]*\\);.*/\\1/p'",
+			sock);
+		setenv("SSH_AUTH_SOCK", sock, 1);
+		setenv("SSH_ASKPASS", right, 1);
+		e |= run(&out, "ssh-add enc </dev/null");
+		OK(e == 0, "ssh-agent holds the passphrase-protected key");
+		if (e)
+			printf("# %s", out);
+		free(out);
+		free(right);
+		setenv("SSH_ASKPASS", askpass, 1);  /* the wrong one: the agent must sign */
+		free(keyfile);
+		keyfile = path("enc.pub");
+		strbuf_reset(&sb);
+		e = fl_sshsig_sign_exec(&sb, keyfile, message, strlen(message));
+		OK(e == 0 && fl_sshsig_verify(NULL, sb.buf, sb.len, message, strlen(message),
+					      &enc, 1) == 0,
+		   "with the agent, ssh-keygen signs and the signature verifies");
+		if (atoi(pidtext) > 0)
+			kill(atoi(pidtext), SIGTERM);
+		unsetenv("SSH_AUTH_SOCK");
+		free(pidtext);
+		free(sock);
+	}
+	unsetenv("SSH_ASKPASS");
+	unsetenv("SSH_ASKPASS_REQUIRE");
+
+	char *saved = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	setenv("PATH", "/nonexistent", 1);
+	strbuf_reset(&sb);
+	e = fl_sshsig_sign_exec(&sb, keyfile, message, strlen(message));
+	OK(e == FL_ERROR && strstr(fl_last_error(), "cannot run 'ssh-keygen'"),
+	   "no ssh-keygen on PATH is said plainly");
+	setenv("PATH", saved, 1);
+	free(saved);
+	free(askpass);
+	free(keyfile);
+	strbuf_release(&sb);
+	strbuf_release(&ours);
+}
+
 /* Adds a gpgsig header to a commit's text the way git does. */
 static char *with_gpgsig(const char *commit, const char *sig)
 {
@@ -480,11 +569,15 @@ int main(void)
 			     "ssh-keygen -q -t ed25519 -N '' -C bob@fieldlog -f bob && "
 			     "ssh-keygen -q -t ed25519 -N secret -C enc@fieldlog -f enc && "
 			     "ssh-keygen -q -t rsa -b 2048 -N '' -f rsa && "
-			     "ssh-keygen -q -t ecdsa -N '' -f ecdsa") != 0) {
+			     "ssh-keygen -q -t ecdsa -N '' -f ecdsa && "
+			     "printf '#!/bin/sh\\necho secret\\n' >askpass && "
+			     "printf '#!/bin/sh\\necho wrong\\n' >askpass-wrong && "
+			     "chmod +x askpass askpass-wrong") != 0) {
 		OK(0, "ssh-keygen makes the test keys");
 	} else {
 		test_keys();
 		test_signatures();
+		test_exec();
 		test_git();
 	}
 	free(out);
