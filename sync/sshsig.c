@@ -432,7 +432,7 @@ int fl_ssh_seckey_read(struct fl_ssh_seckey *out, const char *path)
 	if ((e = strbuf_read_file(&sb, path, LIMIT)) < 0)
 		goto done;
 	if ((e = fl_ssh_seckey_parse(out, sb.buf, sb.len)) < 0)
-		e = fl_error(e, "%s: '%s'", fl_last_error(), path);
+		e = fl_error(e, "cannot use the key '%s': %s", path, fl_last_error());
 done:
 	sodium_memzero(sb.buf, sb.alloc);
 	strbuf_release(&sb);

@@ -101,6 +101,8 @@ static int verify_str(struct fl_ssh_pubkey *signer, const char *sig, const char 
 	return fl_sshsig_verify(signer, sig, strlen(sig), msg, strlen(msg), allowed, nallowed);
 }
 
+static size_t blob_len;  /* of the last signature rearmour() decoded */
+
 /* Decodes an armoured signature, lets edit() change the blob, re-armours it. */
 static char *rearmour(const char *sig, void (*edit)(struct strbuf *))
 {
@@ -114,6 +116,7 @@ static char *rearmour(const char *sig, void (*edit)(struct strbuf *))
 			      sodium_base64_VARIANT_ORIGINAL) < 0)
 		fl_die("cannot decode the test signature");
 	strbuf_setlen(&bin, n);
+	blob_len = n;
 	edit(&bin);
 	n = sodium_base64_ENCODED_LEN(bin.len, sodium_base64_VARIANT_ORIGINAL);
 	b64 = xmalloc(n);
@@ -167,6 +170,9 @@ static void test_keys(void)
 	p = path("enc");
 	IS_INT(fl_ssh_seckey_read(&sec, p), FL_ESSH_ENCRYPTED,
 	       "a passphrase-protected key is FL_ESSH_ENCRYPTED");
+	line = xstrfmt("cannot use the key '%s': the private key is protected by a passphrase", p);
+	IS(fl_last_error(), line, "naming the file");
+	free(line);
 	free(p);
 	p = path("missing");
 	IS_INT(fl_ssh_seckey_read(&sec, p), FL_ENOTFOUND, "a missing key file is FL_ENOTFOUND");
@@ -220,6 +226,40 @@ static const char message[] =
 	"committer Nguyễn Văn An <an@fieldlog> 1757300000 +0700\n"
 	"\n"
 	"issue: 01J2 escalated\n";
+
+/* Every single-byte change and every truncation of a signature's blob. */
+static size_t mutate_at;
+
+static void flip_one(struct strbuf *bin)
+{
+	bin->buf[mutate_at] ^= 0x20;
+}
+
+static void cut(struct strbuf *bin)
+{
+	strbuf_setlen(bin, mutate_at);
+}
+
+static void test_mutations(const char *sig, const struct fl_ssh_pubkey *key)
+{
+	size_t len, accepted = 0;
+	char *s;
+
+	mutate_at = 0;
+	s = rearmour(sig, flip_one);  /* learns the blob's length */
+	free(s);
+	len = blob_len;
+	for (mutate_at = 0; mutate_at < len; mutate_at++) {
+		s = rearmour(sig, flip_one);
+		accepted += verify_str(NULL, s, message, key, 1) == 0;
+		free(s);
+		s = rearmour(sig, cut);
+		accepted += verify_str(NULL, s, message, key, 1) == 0;
+		free(s);
+	}
+	OK(len == 173 && accepted == 0,
+	   "none of the 173 one-byte changes or 173 cuts of a signature is accepted");
+}
 
 static void test_signatures(void)
 {
@@ -284,6 +324,8 @@ static void test_signatures(void)
 	       "an unsupported hash is FL_ESSH_HASH");
 	OK(strstr(fl_last_error(), "'sha384'"), "naming the hash");
 	free(sig);
+
+	test_mutations(theirs, &an);
 
 	/* Whose key. */
 	e = run(&out, "rm -f msg.sig && ssh-keygen -Y sign -n git -f bob msg && mv msg.sig bob.sig");
