@@ -128,7 +128,8 @@ int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t sigle
  * held by ssh-agent. keyfile may be the private key or its ".pub": with
  * the .pub, the agent must hold the key. Appends the .sig file's contents
  * to sb. Returns 0, or FL_ERROR with ssh-keygen's own last words.
- * In sshsig-exec.c.
+ * ssh-keygen signs with any key type, so verify what comes back: an RSA
+ * key's signature is FL_ESSH_KEYTYPE there. In sshsig-exec.c.
  */
 int fl_sshsig_sign_exec(struct strbuf *sb, const char *keyfile,
 			const void *msg, size_t msglen);
