@@ -8,7 +8,8 @@
  * canonical form. Different authors never write the same file, so only
  * one officer's two devices ever produce such a path. What the conflict
  * rule decided is written into the merge commit's message as
- * "Fieldlog-Conflict:" trailers, which `fieldlog log` shows.
+ * "Fieldlog-Conflict:" trailers (history.h owns the format), which
+ * `fieldlog log` shows.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sync/integrate.h"
@@ -18,6 +19,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/history.h"
 #include "sync/merge.h"
 
 /* --- merging ----------------------------------------------------------------- */
@@ -194,10 +196,10 @@ static int merge_commits(git_oid *out, struct fl_store *s, const git_oid *ours,
 			res.merged = cJSON_Duplicate(theirs_win ? rt : ro, 1);
 		}
 		for (size_t k = 0; k < res.nconflicts; k++)
-			strbuf_addf(&trailers, "Fieldlog-Conflict: %s %s: ours %s, theirs %s, kept %s\n",
-				    fl_json_str(res.merged, "id") ? fl_json_str(res.merged, "id") : tb->path,
-				    res.conflicts[k].path, res.conflicts[k].ours, res.conflicts[k].theirs,
-				    res.conflicts[k].theirs_won ? "theirs" : "ours");
+			fl_conflict_trailer_add(&trailers, fl_json_str(res.merged, "id") ?
+						fl_json_str(res.merged, "id") : tb->path,
+						res.conflicts[k].path, res.conflicts[k].ours,
+						res.conflicts[k].theirs, res.conflicts[k].theirs_won);
 		*conflicts += res.nconflicts;
 		char *text = fl_json_canonical(res.merged);
 		w[nw].path = tb->path;
