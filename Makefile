@@ -2,6 +2,7 @@
 #
 #   make                 build ./fieldlog (installs missing Debian packages first)
 #   make check           build and run every test; ends with "N passed, N failed, N skipped"
+#   make check-layers    fail if schema/ calls up into sync/ or app/, or sync/ into app/
 #   make check SANITIZE=address,undefined
 #                        the same against an ASan+UBSan build (in .build/)
 #   make demo            a scripted officer session in a temporary workspace
@@ -36,8 +37,14 @@ B = .build/$(VARIANT)
 DEPS = .build/deps.mk
 -include $(DEPS)
 
-LIB_SRC = $(sort $(wildcard schema/*.c sync/*.c) $(filter-out app/main.c,$(wildcard app/*.c)))
-LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/schema/refdata-blob.o $(B)/app/messages-blob.o
+# One static library per layer, linked in the order app, sync, schema: a
+# layer may call those after it, never those before, and `make check-layers`
+# (and the suite, as test-layers) proves it on the archives' symbols.
+OBJ_schema = $(patsubst %.c,$(B)/%.o,$(sort $(wildcard schema/*.c))) $(B)/schema/refdata-blob.o
+OBJ_sync = $(patsubst %.c,$(B)/%.o,$(sort $(wildcard sync/*.c)))
+OBJ_app = $(patsubst %.c,$(B)/%.o,$(sort $(filter-out app/main.c,$(wildcard app/*.c)))) \
+	$(B)/app/messages-blob.o
+LAYER_LIBS = $(B)/libfl-app.a $(B)/libfl-sync.a $(B)/libfl-schema.a
 UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=$(B)/%)
 
@@ -59,12 +66,20 @@ else
 	@:
 endif
 
-$(FIELDLOG): $(B)/app/main.o $(B)/libfieldlog.a
+$(FIELDLOG): $(B)/app/main.o $(LAYER_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(B)/libfieldlog.a: $(LIB_OBJ)
+# The list of a layer's objects is a prerequisite too, so that a file
+# removed or moved to another layer leaves its archive.
+$(B)/libfl-%.a: $(B)/libfl-%.objs
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(OBJ_$*)
+$(B)/libfl-schema.a: $(OBJ_schema)
+$(B)/libfl-sync.a: $(OBJ_sync)
+$(B)/libfl-app.a: $(OBJ_app)
+$(B)/libfl-%.objs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(OBJ_$*)' | cmp -s - $@ || echo '$(OBJ_$*)' > $@
 
 $(B)/%.o: %.c $(DEPS)
 	@mkdir -p $(dir $@)
@@ -80,13 +95,22 @@ $(B)/app/messages-blob.o: app/messages-blob.S app/vi.po
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 
-$(B)/tests/unit/%: tests/unit/%.c $(B)/libfieldlog.a $(DEPS)
+$(B)/tests/unit/%: tests/unit/%.c $(LAYER_LIBS) $(DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfieldlog.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LAYER_LIBS) $(LDLIBS_ALL)
+
+# The layer check as one more test file of the suite (it speaks TAP).
+$(B)/tests/unit/test-layers: tests/check-layers.sh
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nexec sh "%s" "%s"\n' "$(CURDIR)/tests/check-layers.sh" \
+		"$(CURDIR)/$(B)" > $@.tmp && chmod +x $@.tmp && mv -f $@.tmp $@
+
+check-layers: $(LAYER_LIBS)
+	@sh tests/check-layers.sh $(B)
 
 -include $(shell find .build -name '*.d' 2>/dev/null)
 
-check: $(FIELDLOG) $(UNIT_BIN)
+check: $(FIELDLOG) $(UNIT_BIN) $(B)/tests/unit/test-layers
 	@sh .ci/bootstrap test
 	@FIELDLOG_BIN=$(CURDIR)/$(FIELDLOG) UNIT_DIR=$(CURDIR)/$(B)/tests/unit \
 		sh tests/run.sh $(T)
@@ -108,4 +132,5 @@ install: fieldlog
 clean:
 	rm -rf .build fieldlog
 
-.PHONY: all check demo bench install clean fieldlog
+.PRECIOUS: $(B)/libfl-%.objs
+.PHONY: FORCE all check check-layers demo bench install clean fieldlog

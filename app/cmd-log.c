@@ -2,28 +2,16 @@
  * cmd-log.c: `fieldlog log ID` (every version of a record) and
  * `fieldlog diff ID [REV [REV]]` (what changed between two versions).
  *
- * The history of a record is the history of its file in repo.git, on its
- * author's branch (main for our own records, our copy of the author's
- * central branch for others'). We walk that branch from the first commit on (topological order, parents
- * before children, commit time breaking ties) and keep the commits that
- * wrote the file: an ordinary commit whose blob differs from its parent's,
- * and a merge whose blob differs from every parent's (the sync merge
- * itself combined two devices' edits: marked "merge"). A merge that only
- * took one side's version brings no new version: that side's commit is
- * already listed. So `log` reads oldest first and version numbers count
- * up from 1, the creation; `diff` accepts those numbers.
- *
- * What a version changed is diffed against the version its commit started
- * from (the first parent's), which on two devices' interleaved branches is
- * the truth where "the line above" would not be.
+ * The versions come from sync/history.c, oldest first and numbered from
+ * 1, the creation; `diff` accepts those numbers. What a version changed
+ * is diffed against the version its commit started from (the first
+ * parent's), which on two devices' interleaved branches is the truth
+ * where "the line above" would not be.
  *
  * Responses to the record live in other files (the reviewers'); they are
- * read from the index and slotted in by time. Sync writes the conflicts
- * its merge rule decided as "Fieldlog-Conflict: ID path: ours X, theirs Y,
- * kept Z" trailers on the merge commit; `log` shows the ones naming ID.
- *
- * The walk reads every commit of the branch: linear in one author's
- * history. (libgit2 1.5 has no path-limited walk.)
+ * read from the index and slotted in by time. The conflicts a sync merge
+ * decided for the record (its "Fieldlog-Conflict:" trailers, history.h)
+ * are shown on their merge.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
@@ -38,183 +26,7 @@
 #include "schema/record.h"
 #include "schema/text.h"
 #include "sync/diff.h"
-
-#define CONFLICT_TRAILER "Fieldlog-Conflict: "
-
-struct version {
-	int number;          /* 1, 2, ...; 0 for a merge that only reports conflicts */
-	git_oid commit;
-	git_oid blob;
-	int has_blob;
-	git_oid parent_blob; /* the first parent's version of the file */
-	int has_parent_blob;
-	int merge;
-	char *author, *email;
-	long long when;
-	struct strlist conflicts;   /* "path: ours X, theirs Y, kept Z" */
-};
-
-struct history {
-	char *id, *kind, *path;
-	struct version *v;
-	size_t n, alloc;
-	int nversions;
-};
-
-static void history_release(struct history *h)
-{
-	for (size_t i = 0; i < h->n; i++) {
-		free(h->v[i].author);
-		free(h->v[i].email);
-		strlist_release(&h->v[i].conflicts);
-	}
-	free(h->v);
-	free(h->id);
-	free(h->kind);
-	free(h->path);
-	memset(h, 0, sizeof(*h));
-}
-
-/* The blob at path in commit c; 0 when present, FL_ENOTFOUND when not. */
-static int blob_at(git_oid *out, const git_commit *c, const char *path)
-{
-	git_tree *t = NULL;
-	git_tree_entry *te = NULL;
-	int e = FL_ENOTFOUND;
-	if (git_commit_tree(&t, c) == 0 && git_tree_entry_bypath(&te, t, path) == 0) {
-		git_oid_cpy(out, git_tree_entry_id(te));
-		e = 0;
-	}
-	git_tree_entry_free(te);
-	git_tree_free(t);
-	return e;
-}
-
-/* Conflict trailers of a merge message naming id, into list. */
-static void parse_conflicts(struct strlist *list, const char *msg, const char *id)
-{
-	size_t idlen = strlen(id);
-	for (const char *p = msg; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		size_t tl = strlen(CONFLICT_TRAILER);
-		if (len > tl + idlen + 1 && !strncmp(p, CONFLICT_TRAILER, tl) &&
-		    !strncmp(p + tl, id, idlen) && p[tl + idlen] == ' ') {
-			char *line = xstrndup(p + tl + idlen + 1, len - tl - idlen - 1);
-			strlist_add(list, line);
-			free(line);
-		}
-		p = nl ? nl + 1 : NULL;
-	}
-}
-
-static struct version *history_add(struct history *h)
-{
-	if (h->n == h->alloc) {
-		h->alloc = h->alloc ? 2 * h->alloc : 16;
-		h->v = xrealloc(h->v, h->alloc * sizeof(*h->v));
-	}
-	struct version *v = &h->v[h->n++];
-	memset(v, 0, sizeof(*v));
-	return v;
-}
-
-/*
- * Finds the record by id prefix (any kind, deleted ones too) and walks the
- * history of its file. Returns 0 or an FL_E* code with the message set.
- */
-static int history_load(struct history *h, struct ws *ws, const char *prefix)
-{
-	git_repository *repo = fl_store_repo(ws->store);
-	git_revwalk *walk = NULL;
-	git_oid oid;
-	cJSON *rec;
-	char *branch = NULL;
-	int e;
-
-	memset(h, 0, sizeof(*h));
-	if ((e = fl_db_resolve(&h->id, ws->db, prefix, NULL)) < 0)
-		return e;
-	if (!(rec = fl_db_get(ws->db, h->id)))
-		return fl_error(FL_ERROR, "record '%s' is damaged in the index; run 'fieldlog reindex'",
-				prefix);
-	h->kind = xstrdup(fl_json_str(rec, "kind"));
-	h->path = fl_record_path(fl_json_str(rec, "author"), h->kind, h->id);
-	/* Our records are on main; another author's on our copy of their branch. */
-	branch = strcmp(fl_json_str(rec, "author"), ws->id) ?
-		 xstrfmt("%s%s", FL_REMOTE_AUTHORS, fl_json_str(rec, "author")) :
-		 xstrdup(FL_BRANCH);
-	cJSON_Delete(rec);
-
-	if (fl_store_ref(&oid, ws->store, branch) < 0) {
-		e = fl_error(FL_ENOTFOUND, "no history yet");
-		goto done;
-	}
-	if (git_revwalk_new(&walk, repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(walk, &oid) < 0) {
-		e = fl_error(FL_ERROR, "cannot walk the history: %s", fl_git_error());
-		goto done;
-	}
-	while (git_revwalk_next(&oid, walk) == 0) {
-		git_commit *c = NULL;
-		git_oid blob, pblob;
-		unsigned np, differs = 0, i;
-		int has, first_has = 0;
-		struct strlist conflicts = { NULL, 0, 0 };
-
-		if (git_commit_lookup(&c, repo, &oid) < 0) {
-			e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
-			goto done;
-		}
-		np = git_commit_parentcount(c);
-		has = blob_at(&blob, c, h->path) == 0;
-		for (i = 0; i < np; i++) {
-			git_commit *p = NULL;
-			git_oid b;
-			int phas = 0;
-			if (git_commit_parent(&p, c, i) == 0)
-				phas = blob_at(&b, p, h->path) == 0;
-			git_commit_free(p);
-			if (i == 0) {
-				first_has = phas;
-				if (phas)
-					git_oid_cpy(&pblob, &b);
-			}
-			if (has && (!phas || !git_oid_equal(&b, &blob)))
-				differs++;
-		}
-		if (np > 1)
-			parse_conflicts(&conflicts, git_commit_message(c), h->id);
-		int is_version = has && (np == 0 || differs == np);
-		if (is_version || conflicts.n) {
-			const git_signature *sig = git_commit_author(c);
-			struct version *v = history_add(h);
-			git_oid_cpy(&v->commit, &oid);
-			v->number = is_version ? ++h->nversions : 0;
-			v->has_blob = has;
-			if (has)
-				git_oid_cpy(&v->blob, &blob);
-			v->has_parent_blob = first_has;
-			if (first_has)
-				git_oid_cpy(&v->parent_blob, &pblob);
-			v->merge = np > 1;
-			v->author = xstrdup(sig->name ? sig->name : "");
-			v->email = xstrdup(sig->email ? sig->email : "");
-			v->when = (long long)sig->when.time;
-			v->conflicts = conflicts;
-		} else {
-			strlist_release(&conflicts);
-		}
-		git_commit_free(c);
-	}
-	e = h->nversions ? 0 : fl_error(FL_ENOTFOUND, "no history for %s %s in %s",
-					 h->kind, h->id, branch);
-done:
-	git_revwalk_free(walk);
-	free(branch);
-	return e;
-}
+#include "sync/history.h"
 
 /* A version's record, parsed (caller frees); NULL for absent. */
 static int load_blob(cJSON **out, struct ws *ws, const git_oid *blob)
@@ -247,17 +59,15 @@ static cJSON *changes_json(const struct fl_changes *c)
 	return arr;
 }
 
-/* "path: ours X, theirs Y, kept Z" as {path, ours_theirs, kept}. */
+/* A conflict line (fl_version.conflicts) as {path, kept, detail}. */
 static cJSON *conflict_json(const char *line)
 {
 	cJSON *o = cJSON_CreateObject();
-	const char *sep = strstr(line, ": ours ");
-	const char *kept = NULL;
-	for (const char *p = line; (p = strstr(p, ", kept ")); p++)
-		kept = p;
-	char *path = sep ? xstrndup(line, (size_t)(sep - line)) : xstrdup(line);
+	const char *kept;
+	char *path;
+	fl_conflict_split(line, &path, &kept);
 	cJSON_AddStringToObject(o, "path", path);
-	cJSON_AddStringToObject(o, "kept", kept ? kept + 7 : "");
+	cJSON_AddStringToObject(o, "kept", kept);
 	cJSON_AddStringToObject(o, "detail", line);
 	free(path);
 	return o;
@@ -289,7 +99,7 @@ static char *one_line(const char *s, size_t max)
 /* --- log --------------------------------------------------------------------- */
 
 /* What a merge that wrote nothing new kept: "kept v3". Static buffer. */
-static const char *kept_label(const struct history *h, const struct version *m)
+static const char *kept_label(const struct fl_history *h, const struct fl_version *m)
 {
 	static char buf[64];
 	snprintf(buf, sizeof(buf), "no new version");
@@ -308,7 +118,7 @@ CMD(log)
 	int json = 0, npos, e = EXIT_OK;
 	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
 	struct ws *ws = NULL;
-	struct history h;
+	struct fl_history h;
 	cJSON *resp = NULL, *out = NULL;
 
 	parse_opts(argc, argv, opts, log_usage, &pos, &npos);
@@ -316,7 +126,7 @@ CMD(log)
 		return usage_error(log_usage, "give one record id");
 	if (ws_open(&ws, 0) < 0)
 		return fail();
-	if (history_load(&h, ws, pos[0]) < 0) {
+	if (fl_history_load(&h, ws->store, ws->db, ws->id, pos[0]) < 0) {
 		e = fail();
 		goto out;
 	}
@@ -328,7 +138,7 @@ CMD(log)
 
 	const cJSON *r = resp ? resp->child : NULL;
 	for (size_t i = 0; i <= h.n; i++) {
-		struct version *v = i < h.n ? &h.v[i] : NULL;
+		struct fl_version *v = i < h.n ? &h.v[i] : NULL;
 		char when[32], hex[GIT_OID_HEXSZ + 1];
 
 		/* Responses written before this commit come first. */
@@ -406,8 +216,8 @@ CMD(log)
 				cJSON_AddItemToObject(o, "changes", changes_json(&ch));
 			}
 			cJSON *cf = cJSON_AddArrayToObject(o, "conflicts");
-			for (size_t k = 0; k < v->conflicts.n; k++)
-				cJSON_AddItemToArray(cf, conflict_json(v->conflicts.v[k]));
+			for (size_t k = 0; k < v->nconflicts; k++)
+				cJSON_AddItemToArray(cf, conflict_json(v->conflicts[k]));
 			cJSON_AddItemToArray(out, o);
 		} else {
 			if (v->number)
@@ -416,8 +226,8 @@ CMD(log)
 			else
 				printf("merge  %.8s  %s  %s\n    %s\n", hex, when, v->author,
 				       kept_label(&h, v));
-			for (size_t k = 0; k < v->conflicts.n; k++)
-				printf("    conflict: %s\n", v->conflicts.v[k]);
+			for (size_t k = 0; k < v->nconflicts; k++)
+				printf("    conflict: %s\n", v->conflicts[k]);
 		}
 		strbuf_release(&sum);
 		fl_changes_release(&ch);
@@ -427,7 +237,7 @@ CMD(log)
 out:
 	cJSON_Delete(out);
 	cJSON_Delete(resp);
-	history_release(&h);
+	fl_history_release(&h);
 	ws_close(ws);
 	return e;
 }
@@ -447,7 +257,7 @@ struct side {
 	char label[64];
 };
 
-static void side_of_version(struct side *s, const struct version *v)
+static void side_of_version(struct side *s, const struct fl_version *v)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), &v->commit);
@@ -477,7 +287,7 @@ static int all_hex(const char *s)
 }
 
 /* The last version (not a conflict-only merge) in h. */
-static const struct version *last_version(const struct history *h)
+static const struct fl_version *last_version(const struct fl_history *h)
 {
 	for (size_t i = h->n; i-- > 0;)
 		if (h->v[i].number)
@@ -485,7 +295,7 @@ static const struct version *last_version(const struct history *h)
 	return NULL;
 }
 
-static int resolve_rev(struct side *out, struct ws *ws, const struct history *h,
+static int resolve_rev(struct side *out, struct ws *ws, const struct fl_history *h,
 		       const char *rev)
 {
 	size_t i, n = strlen(rev);
@@ -505,7 +315,7 @@ static int resolve_rev(struct side *out, struct ws *ws, const struct history *h,
 	}
 	/* A date: the last version made on or before that day (UTC+07:00). */
 	if (n == 10 && rev[4] == '-' && rev[7] == '-') {
-		const struct version *best = NULL;
+		const struct fl_version *best = NULL;
 		if (!fl_date_valid(rev))
 			return fl_error(FL_EINVALID, "'%s' is not a real date (YYYY-MM-DD)", rev);
 		for (i = 0; i < h->n; i++) {
@@ -526,7 +336,7 @@ static int resolve_rev(struct side *out, struct ws *ws, const struct history *h,
 		return fl_error(FL_ENOTFOUND, "unknown revision '%s' (a version number, a commit id"
 				" of at least 4 hex digits, or a date YYYY-MM-DD)", rev);
 	/* A commit prefix: one of the record's versions first. */
-	const struct version *found = NULL;
+	const struct fl_version *found = NULL;
 	for (i = 0; i < h->n; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
 		if (!h->v[i].number)
@@ -556,7 +366,7 @@ static int resolve_rev(struct side *out, struct ws *ws, const struct history *h,
 				h->kind, h->id);
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), git_object_id(obj));
-	out->has = blob_at(&out->blob, (const git_commit *)obj, h->path) == 0;
+	out->has = fl_history_blob_at(&out->blob, (const git_commit *)obj, h->path) == 0;
 	snprintf(out->label, sizeof(out->label), "%.8s", hex);
 	git_object_free(obj);
 	if (!out->has)
@@ -590,7 +400,7 @@ CMD(diff)
 	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON: [{path, old, new}]" },
 			      OPT_END };
 	struct ws *ws = NULL;
-	struct history h;
+	struct fl_history h;
 	struct side a, b;
 	cJSON *ra = NULL, *rb = NULL;
 	struct fl_changes ch = FL_CHANGES_INIT;
@@ -601,11 +411,11 @@ CMD(diff)
 	if (ws_open(&ws, 0) < 0)
 		return fail();
 	memset(&h, 0, sizeof(h));
-	if (history_load(&h, ws, pos[0]) < 0) {
+	if (fl_history_load(&h, ws->store, ws->db, ws->id, pos[0]) < 0) {
 		e = fail();
 		goto out;
 	}
-	const struct version *last = last_version(&h);
+	const struct fl_version *last = last_version(&h);
 	if (npos == 1) {
 		/* The last change: what the last version's commit did. */
 		side_of_version(&b, last);
@@ -689,7 +499,7 @@ out:
 	fl_changes_release(&ch);
 	cJSON_Delete(ra);
 	cJSON_Delete(rb);
-	history_release(&h);
+	fl_history_release(&h);
 	ws_close(ws);
 	return e;
 }

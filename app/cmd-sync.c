@@ -22,7 +22,12 @@ static size_t pending_for_timeout;
 
 static void on_timeout(void)
 {
-	/* Runs on the watchdog thread just before _exit(3): one line, no locks. */
+	/*
+	 * Runs on the watchdog thread: one line, no locks, then exit 3. A
+	 * thread blocked in a read of a server that stopped answering would
+	 * never return, so the process ends here; what was saved is safe on
+	 * disk and queued for the next sync.
+	 */
 	char buf[256];
 	int n = snprintf(buf, sizeof(buf), "%s", _("error: "));
 	int m = n > 0 ? snprintf(buf + n, sizeof(buf) - (size_t)n,
@@ -31,7 +36,8 @@ static void on_timeout(void)
 				 pending_for_timeout, pending_for_timeout == 1 ? "" : "s") : 0;
 	n = m > 0 && (size_t)(n + m) < sizeof(buf) ? n + m : (int)strlen(buf);
 	if (n > 0 && write(2, buf, (size_t)n) < 0)
-		return;
+		n = 0;   /* a closed stderr changes nothing */
+	_exit(EXIT_OFFLINE);
 }
 
 void sync_opts_from_config(struct fl_sync_opts *o, cJSON *cfg)

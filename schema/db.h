@@ -1,7 +1,8 @@
 /*
- * db.h: the SQLite index (index.db): its schema and migrations, statement
- * helpers in the manner of Fossil's db.c, and the operations that keep
- * the index in step with repo.git.
+ * db.h: the SQLite index (index.db): its schema and migrations
+ * (migrate.c), statement helpers in the manner of Fossil's db.c and
+ * transactions (sql.c), the full-text rows (fts.c), and the operations
+ * that keep the index in step with repo.git (db.c).
  *
  * The index holds nothing that cannot be rebuilt: reference data is loaded
  * from refdata.h, records from the repository. `meta.indexed_commit` says

@@ -1,6 +1,8 @@
 /*
  * sync.h: exchanging records with the central repository (DESIGN
- * sections 3 and 4): fetch, merge record by record, push, import.
+ * sections 3 and 4): fetch, merge record by record, push, import. The
+ * entry for app/; the work is done in sync.c (the rounds), remote.c
+ * (transport), integrate.c (merging) and clone.c (first contact).
  */
 #ifndef FL_SYNC_H
 #define FL_SYNC_H
@@ -21,7 +23,15 @@ struct fl_sync_opts {
 	int deadline;            /* seconds without progress before giving up */
 	int progress;            /* print progress on stderr */
 	int max_retries;         /* non-fast-forward rounds */
-	void (*on_timeout)(void);/* called (then _exit(3)) when the deadline passes */
+	/*
+	 * Called on the watchdog thread when `deadline` passes. A network
+	 * read that hangs gets no callback to cancel it (libgit2 1.5 has no
+	 * timeouts), so only the caller can end the wait: it may end the
+	 * process (app/ does, with its exit code). When it returns, or is
+	 * NULL, the exchange is cancelled at libgit2's next callback and the
+	 * sync returns FL_EOFFLINE.
+	 */
+	void (*on_timeout)(void);
 };
 
 struct fl_sync_result {

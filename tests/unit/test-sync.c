@@ -1,5 +1,5 @@
 /*
- * test-sync.c: the pure parts of sync/sync.c. fl_prefix_cover names the
+ * test-sync.c: the pure parts of sync/clone.c. fl_prefix_cover names the
  * branches of one part of a reviewer's clone by prefixes: literal cases
  * pin the rule (a prefix shared with no name outside the range, the name
  * itself where there is none); then seeded random lists of ids, cut into

@@ -1,0 +1,272 @@
+/*
+ * integrate.c: bringing what a fetch brought into main (DESIGN section 4).
+ *
+ * Git's own merge is never used: it would merge JSON text line by line.
+ * We diff the merge base against each side; a path changed on one side
+ * only is taken from that side; a record changed on both sides goes
+ * through the pure three-way merge (merge.h) and is written back in
+ * canonical form. Different authors never write the same file, so only
+ * one officer's two devices ever produce such a path. What the conflict
+ * rule decided is written into the merge commit's message as
+ * "Fieldlog-Conflict:" trailers (history.h owns the format), which
+ * `fieldlog log` shows.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sync/integrate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/json.h"
+#include "schema/record.h"
+#include "sync/history.h"
+#include "sync/merge.h"
+
+/* --- merging ----------------------------------------------------------------- */
+
+struct change {
+	char *path;
+	git_oid blob;       /* zero when removed */
+	int removed;
+};
+
+struct changes {
+	struct change *v;
+	size_t n, alloc;
+};
+
+static int collect(void *p, const char *path, const git_oid *old_blob, const git_oid *new_blob,
+		   unsigned mode)
+{
+	struct changes *c = p;
+	(void)old_blob, (void)mode;
+	if (c->n == c->alloc) {
+		c->alloc = c->alloc ? 2 * c->alloc : 64;
+		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
+	}
+	c->v[c->n].path = xstrdup(path);
+	c->v[c->n].removed = !new_blob;
+	if (new_blob)
+		git_oid_cpy(&c->v[c->n].blob, new_blob);
+	else
+		memset(&c->v[c->n].blob, 0, sizeof(git_oid));
+	c->n++;
+	return 0;
+}
+
+static void changes_release(struct changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+	return strcmp(((const struct change *)a)->path, ((const struct change *)b)->path);
+}
+
+static struct change *find_change(struct changes *c, const char *path)
+{
+	struct change key;
+	key.path = (char *)path;
+	return bsearch(&key, c->v, c->n, sizeof(*c->v), cmp_change);
+}
+
+/* Commits in tip (not in base) whose version of path differs from their first parent's. */
+static unsigned count_edits(git_repository *repo, const git_oid *tip, const git_oid *base,
+			    const char *path)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	unsigned n = 0;
+	if (git_revwalk_new(&w, repo) < 0)
+		return 0;
+	git_revwalk_push(w, tip);
+	if (base)
+		git_revwalk_hide(w, base);
+	while (git_revwalk_next(&id, w) == 0) {
+		git_commit *c = NULL, *p = NULL;
+		git_tree *t = NULL, *pt = NULL;
+		git_tree_entry *a = NULL, *b = NULL;
+		if (git_commit_lookup(&c, repo, &id) == 0 && git_commit_tree(&t, c) == 0) {
+			git_tree_entry_bypath(&a, t, path);
+			if (git_commit_parentcount(c) == 1 && git_commit_parent(&p, c, 0) == 0 &&
+			    git_commit_tree(&pt, p) == 0)
+				git_tree_entry_bypath(&b, pt, path);
+			if (git_commit_parentcount(c) <= 1 &&
+			    (!a != !b || (a && b && !git_oid_equal(git_tree_entry_id(a),
+								     git_tree_entry_id(b)))))
+				n++;
+		}
+		git_tree_entry_free(a);
+		git_tree_entry_free(b);
+		git_tree_free(t);
+		git_tree_free(pt);
+		git_commit_free(p);
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+	return n;
+}
+
+static cJSON *parse_blob(struct fl_store *s, const git_oid *commit, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	cJSON *r = NULL;
+	if (commit && fl_store_read_path(&sb, s, commit, path) == 0 &&
+	    fl_json_parse(&r, sb.buf, sb.len) == 0 && !cJSON_IsObject(r)) {
+		cJSON_Delete(r);
+		r = NULL;
+	}
+	strbuf_release(&sb);
+	return r;
+}
+
+/*
+ * Merges theirs into ours (neither an ancestor of the other) as a merge
+ * commit on main. Adds the number of conflicting fields to *conflicts.
+ */
+static int merge_commits(git_oid *out, struct fl_store *s, const git_oid *ours,
+			 const git_oid *theirs, const struct fl_sync_opts *o, size_t *conflicts)
+{
+	git_repository *repo = fl_store_repo(s);
+	git_oid base;
+	int have_base = git_merge_base(&base, repo, ours, theirs) == 0;
+	struct changes a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	struct fl_write *w = NULL;
+	size_t nw = 0, i;
+	struct strbuf msg = STRBUF_INIT, trailers = STRBUF_INIT;
+	char ohex[GIT_OID_HEXSZ + 1], thex[GIT_OID_HEXSZ + 1];
+	int e;
+
+	git_oid_tostr(ohex, sizeof(ohex), ours);
+	git_oid_tostr(thex, sizeof(thex), theirs);
+	if ((e = fl_store_diff(s, have_base ? &base : NULL, ours, collect, &a)) < 0 ||
+	    (e = fl_store_diff(s, have_base ? &base : NULL, theirs, collect, &b)) < 0)
+		goto done;
+	qsort(a.v, a.n, sizeof(*a.v), cmp_change);
+	w = xcalloc(b.n + 1, sizeof(*w));
+
+	for (i = 0; i < b.n; i++) {
+		struct change *tb = &b.v[i], *ta = find_change(&a, tb->path);
+		if (!ta) {
+			/* Changed on their side only: take it as it is. */
+			struct strbuf sb = STRBUF_INIT;
+			if (!tb->removed && fl_store_read_blob(&sb, s, &tb->blob, 64u << 20) < 0) {
+				strbuf_release(&sb);
+				continue;
+			}
+			w[nw].path = tb->path;
+			w[nw].data = tb->removed ? NULL : strbuf_detach(&sb, &w[nw].len);
+			nw++;
+			continue;
+		}
+		if (ta->removed == tb->removed && (ta->removed || git_oid_equal(&ta->blob, &tb->blob)))
+			continue;   /* the same change on both sides */
+
+		/* Both sides changed this file differently. */
+		cJSON *rb = have_base ? parse_blob(s, &base, tb->path) : NULL;
+		cJSON *ro = parse_blob(s, ours, tb->path), *rt = parse_blob(s, theirs, tb->path);
+		if (!ro || !rt) {
+			/* Not a record we can read on one side: the central version stands. */
+			struct strbuf sb = STRBUF_INIT;
+			if (!tb->removed)
+				fl_store_read_blob(&sb, s, &tb->blob, 64u << 20);
+			w[nw].path = tb->path;
+			w[nw].data = tb->removed ? NULL : strbuf_detach(&sb, &w[nw].len);
+			nw++;
+			cJSON_Delete(rb);
+			cJSON_Delete(ro);
+			cJSON_Delete(rt);
+			continue;
+		}
+		struct fl_merge_side so = { ro, count_edits(repo, ours, have_base ? &base : NULL, tb->path), ohex };
+		struct fl_merge_side st = { rt, count_edits(repo, theirs, have_base ? &base : NULL, tb->path), thex };
+		struct fl_merge_result res;
+		fl_merge_records(&res, rb, &so, &st);
+		fl_record_order(res.merged);
+		if (fl_record_validate(res.merged) < 0) {
+			/* A merge of two valid records should be valid; if not, pick a side whole. */
+			cJSON_Delete(res.merged);
+			int cu = strcmp(fl_json_str(rt, "updated_at") ? fl_json_str(rt, "updated_at") : "",
+					fl_json_str(ro, "updated_at") ? fl_json_str(ro, "updated_at") : "");
+			int theirs_win = st.edits != so.edits ? st.edits > so.edits :
+					 cu != 0 ? cu > 0 : strcmp(thex, ohex) > 0;
+			res.merged = cJSON_Duplicate(theirs_win ? rt : ro, 1);
+		}
+		for (size_t k = 0; k < res.nconflicts; k++)
+			fl_conflict_trailer_add(&trailers, fl_json_str(res.merged, "id") ?
+						fl_json_str(res.merged, "id") : tb->path,
+						res.conflicts[k].path, res.conflicts[k].ours,
+						res.conflicts[k].theirs, res.conflicts[k].theirs_won);
+		*conflicts += res.nconflicts;
+		char *text = fl_json_canonical(res.merged);
+		w[nw].path = tb->path;
+		w[nw].data = text;
+		w[nw].len = strlen(text);
+		nw++;
+		fl_merge_result_release(&res);
+		cJSON_Delete(rb);
+		cJSON_Delete(ro);
+		cJSON_Delete(rt);
+	}
+
+	strbuf_addstr(&msg, "sync: merge central repository\n");
+	if (trailers.len)
+		strbuf_addf(&msg, "\n%s", trailers.buf);
+	{
+		git_oid parents[2];
+		struct fl_sig sig;
+		char *email = xstrfmt("%s@fieldlog", o->me ? o->me : "unknown");
+		git_oid_cpy(&parents[0], ours);
+		git_oid_cpy(&parents[1], theirs);
+		sig.name = o->name && *o->name ? o->name : (o->me ? o->me : "fieldlog");
+		sig.email = email;
+		sig.when = fl_time_now_secs();
+		sig.offset = 7 * 60;
+		e = fl_store_commit(out, s, FL_BRANCH, parents, 2, w, nw, msg.buf, &sig);
+		free(email);
+	}
+done:
+	for (i = 0; i < nw; i++)
+		free((char *)w[i].data);
+	free(w);
+	changes_release(&a);
+	changes_release(&b);
+	strbuf_release(&msg);
+	strbuf_release(&trailers);
+	return e;
+}
+
+int fl_integrate(struct fl_store *s, const struct fl_sync_opts *o, size_t *conflicts)
+{
+	git_repository *repo = fl_store_repo(s);
+	git_oid ours, theirs, base, out;
+	git_reference *ref = NULL;
+	int e;
+
+	if (fl_store_ref(&theirs, s, FL_REMOTE_BRANCH) < 0) {
+		fl_clear_error();
+		return 0;   /* the central repository is empty */
+	}
+	if (fl_store_ref(&ours, s, FL_BRANCH) < 0) {
+		fl_clear_error();
+		e = git_reference_create(&ref, repo, FL_BRANCH, &theirs, 0, "sync: first fetch");
+		git_reference_free(ref);
+		return e < 0 ? fl_error(FL_ERROR, "cannot update main: %s", fl_git_error()) : 0;
+	}
+	if (git_oid_equal(&ours, &theirs))
+		return 0;
+	if (git_merge_base(&base, repo, &ours, &theirs) == 0) {
+		if (git_oid_equal(&base, &theirs))
+			return 0;   /* we are ahead: nothing to merge */
+		if (git_oid_equal(&base, &ours)) {
+			e = git_reference_create_matching(&ref, repo, FL_BRANCH, &theirs, 1, &ours,
+							  "sync: fast-forward");
+			git_reference_free(ref);
+			return e < 0 ? fl_error(FL_ERROR, "cannot update main: %s", fl_git_error()) : 0;
+		}
+	}
+	return merge_commits(&out, s, &ours, &theirs, o, conflicts);
+}
