@@ -6,6 +6,7 @@
 #                        the same against an ASan+UBSan build (in .build/)
 #   make demo            a scripted officer session in a temporary workspace
 #   make bench [SCALE=1m]
+#   make test-tool       build the tests' helper (the data generator) alone
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC ?= cc
@@ -84,6 +85,20 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libfieldlog.a $(DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfieldlog.a $(LDLIBS_ALL)
 
+# The tests' helper (tests/helper, as git's t/helper/test-tool): the data
+# generator and whatever else only tests and the bench run. Built for
+# `make check` and `make bench`, never by `make` or `make install`; the
+# tests and bench/run.sh find it through $TEST_TOOL.
+TEST_TOOL_SRC = $(sort $(wildcard tests/helper/*.c))
+TEST_TOOL_BIN = $(B)/tests/helper/test-tool
+
+$(TEST_TOOL_BIN): $(TEST_TOOL_SRC:%.c=$(B)/%.o) $(B)/libfieldlog.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+test-tool: $(TEST_TOOL_BIN)
+check bench: $(TEST_TOOL_BIN)
+check bench: export TEST_TOOL = $(CURDIR)/$(TEST_TOOL_BIN)
+
 -include $(shell find .build -name '*.d' 2>/dev/null)
 
 check: $(FIELDLOG) $(UNIT_BIN)
@@ -108,4 +123,4 @@ install: fieldlog
 clean:
 	rm -rf .build fieldlog
 
-.PHONY: all check demo bench install clean fieldlog
+.PHONY: all check demo bench install clean fieldlog test-tool

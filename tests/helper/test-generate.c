@@ -1,12 +1,14 @@
 /*
- * cmd-generate.c: `fieldlog generate` (hidden): synthetic but realistic
- * records written straight into a central repository, for the benchmark
- * (bench/run.sh) and for trying fieldlog at national scale.
+ * test-generate.c: `test-tool generate`: synthetic but realistic records
+ * written straight into a central repository, for the benchmark
+ * (bench/run.sh), the tests that need a national-sized repository, and
+ * trying fieldlog at national scale. A test helper, not a fieldlog
+ * command: users never run it, so the product does not carry it.
  *
- *   fieldlog generate --repo DIR --profile pilot|100k|1m [--seed N] [--layout L]
- *                     [--officers N] [--weeks N]
- *   fieldlog generate --repo DIR --append N [--authors K] [--exclude ID] [--seed N]
- *                     [--layout L]
+ *   test-tool generate --repo DIR --profile pilot|100k|1m [--seed N] [--layout L]
+ *                      [--officers N] [--weeks N]
+ *   test-tool generate --repo DIR --append N [--authors K] [--exclude ID] [--seed N]
+ *                      [--layout L]
  *
  * A profile writes weeks of field work: officer i works from a home commune
  * (officers are spread round-robin over the 34 provinces, so 34 officers
@@ -63,6 +65,7 @@
  * to make it look like a served one (bench/bench.py does).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "tests/helper/test-tool.h"
 #include "app/fieldlog.h"
 
 #include <errno.h>
@@ -72,7 +75,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <dlfcn.h>
 #include <zlib.h>
 #include <git2/sys/odb_backend.h>
@@ -84,7 +86,12 @@
 #include "schema/text.h"
 #include "sync/import.h"
 
-/* Bumped whenever the output for a given seed changes (bench caches by it). */
+/*
+ * Bumped whenever the output for a given seed changes (bench caches by it).
+ * The commit messages and author names below that say "fieldlog generate"
+ * are part of that output (they go into every commit id): they keep the
+ * name the generator had when format 4 was made.
+ */
 #define GEN_FORMAT 4 /* 2: no shard directory; 3: author buckets; 4: authors layout */
 #define END_WEEK "2026-W47"
 /* Where format 3 and older worked; removed when an interrupted run left it. */
@@ -2022,28 +2029,6 @@ static void set_server_config(git_repository *repo)
 	git_config_free(cfg);
 }
 
-/* The pre-receive hook `server init` installs, pointing at this binary. */
-static int write_hook(const char *dir)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return fl_error(FL_ERROR, "cannot find this program's path");
-	exe[n] = '\0';
-	char *hooks = xstrfmt("%s/hooks", dir), *path = xstrfmt("%s/pre-receive", hooks);
-	char *text = xstrfmt("#!/bin/sh\n# Installed by 'fieldlog generate --hook' (as 'server init' does).\n"
-			     "exec '%s' server check \"$@\"\n", exe);
-	int e = 0;
-	if (mkdir(hooks, 0755) < 0 && errno != EEXIST)
-		e = fl_error(FL_ERROR, "cannot create '%s': %s", hooks, strerror(errno));
-	else if ((e = fl_write_file_atomic(path, text, strlen(text))) == 0 && chmod(path, 0755) < 0)
-		e = fl_error(FL_ERROR, "cannot make '%s' executable", path);
-	free(text);
-	free(path);
-	free(hooks);
-	return e;
-}
-
 enum { LAYOUT_ASK = -1, LAYOUT_SINGLE = 0, LAYOUT_AUTHORS = 1 };
 static const char *const layout_names[] = { "single", "authors" };
 
@@ -2265,7 +2250,7 @@ static void week_commit(struct gen *g, struct tip *t, const char *week, const ch
 }
 
 static int run_profile(struct gen *g, const struct profile *pf, const char *dir, int layout,
-		       int hook, int json)
+		       int json)
 {
 	struct province_communes *pc = communes_by_province();
 	const struct fl_refdata *rd = fl_refdata();
@@ -2277,8 +2262,6 @@ static int run_profile(struct gen *g, const struct profile *pf, const char *dir,
 	make_officers(g, pf->officers, pc);
 	make_reviewers(g, pf->reviewers);
 	if (open_repo(g, dir, layout, &created) < 0)
-		return fail();
-	if (hook && write_hook(dir) < 0)
 		return fail();
 	if (g->authors && !created) {   /* people of an earlier run go on */
 		for (size_t i = 0; i < g->noff; i++)
@@ -2536,16 +2519,16 @@ static int parse_count(const char *s, const char *what, size_t *out)
 	return 0;
 }
 
-CMD(generate)
+int cmd__generate(int argc, const char **argv)
 {
 	static const char usage[] =
-		"fieldlog generate --repo DIR (--profile pilot|100k|1m | --append N) [--seed N]"
+		"test-tool generate --repo DIR (--profile pilot|100k|1m | --append N) [--seed N]"
 		" [--layout authors|single] [--officers N] [--weeks N] [--authors K] [--exclude ID]"
-		" [--check N | --check-all] [--hook] [--json]";
+		" [--check N | --check-all] [--json]";
 	const char *repo = NULL, *profile = NULL, *seed_s = NULL, *officers_s = NULL;
 	const char *append_s = NULL, *authors_s = NULL, *exclude = NULL, *check_s = NULL, **pos;
 	const char *weeks_s = NULL, *layout_s = NULL;
-	int layout = LAYOUT_ASK, npos, check_all = 0, hook = 0, json = 0, version = 0, rc;
+	int layout = LAYOUT_ASK, npos, check_all = 0, json = 0, version = 0, rc;
 	struct opt opts[] = {
 		{ "repo", OPT_STR, &repo, "DIR", "the central repository (created if missing)" },
 		{ "profile", OPT_STR, &profile, "P", "pilot (34 officers, 9 weeks), 100k or 1m (3,321 officers)" },
@@ -2559,7 +2542,6 @@ CMD(generate)
 		{ "exclude", OPT_STR, &exclude, "ID", "with --append: never write as this officer" },
 		{ "check", OPT_STR, &check_s, "N", "check the first N files as the importer does (1000)" },
 		{ "check-all", OPT_BOOL, &check_all, NULL, "check every file written" },
-		{ "hook", OPT_BOOL, &hook, NULL, "install the 'server check' pre-receive hook" },
 		{ "json", OPT_BOOL, &json, NULL, "print the summary as JSON" },
 		{ "version", OPT_BOOL, &version, NULL, "print the output format's version (caches key on it)" },
 		OPT_END
@@ -2612,7 +2594,7 @@ CMD(generate)
 			p.officers = officers;
 		if (weeks)
 			p.weeks = weeks;
-		rc = run_profile(&g, &p, repo, layout, hook, json);
+		rc = run_profile(&g, &p, repo, layout, json);
 	}
 	fl_store_free(g.store);
 	return rc;
