@@ -99,9 +99,9 @@ def ensure_commit_graph(repo):
 def repack(repo):
     """What a served repository looks like after its pushes were gc'd.
 
-    The generator stores objects whole (deltas only for trees over 8 KB),
-    while a central repository receives them loose, push by push, and
-    `git gc` packs loose objects with a delta search. git reuses an object
+    The generator stores objects whole (no deltas), while a central
+    repository receives them loose, push by push, and `git gc` packs
+    loose objects with a delta search. git reuses an object
     stored whole in a pack as it is, so without -f the bench would serve
     (and measure) a pack no real server sends: 137 MB for a national day
     instead of 21 MB. Refs are packed too (the generator packs the
