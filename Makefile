@@ -1,7 +1,7 @@
 # fieldlog: build, test, demo, bench.
 #
 #   make                 build ./fieldlog (installs missing Debian packages first)
-#   make check           build and run every test; ends with "N passed, N failed"
+#   make check           build and run every test; ends with "N passed, N failed, N skipped"
 #   make check SANITIZE=address,undefined
 #                        the same against an ASan+UBSan build (in .build/)
 #   make demo            a scripted officer session in a temporary workspace
@@ -16,7 +16,7 @@ BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/fieldlog
 PYTHON ?= python3
 
-PKGS = sqlite3 libgit2 libcjson libutf8proc zlib
+PKGS = sqlite3 libgit2 libcjson libutf8proc zlib libsodium
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wvla
 CFLAGS ?= -O2 -g

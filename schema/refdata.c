@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "refdata.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,15 +119,17 @@ static int cmp_province(const void *a, const void *b)
 }
 
 static struct fl_refdata the;
-static int loaded;
+static pthread_once_t loaded = PTHREAD_ONCE_INIT;
 
-const struct fl_refdata *fl_refdata(void)
+/*
+ * Parses the three files into `the`. Runs once per process through
+ * pthread_once: a reviewer's init builds the index on one thread while the
+ * clone looks up provinces on another, and both ask for the data first.
+ */
+static void load_all(void)
 {
 	struct csv c;
 	size_t i;
-
-	if (loaded)
-		return &the;
 
 	if (csv_parse(&c, load("provinces.csv", fl_blob_provinces), 3) < 0)
 		fl_die("malformed reference data: provinces.csv");
@@ -179,7 +182,11 @@ const struct fl_refdata *fl_refdata(void)
 		strbuf_release(&sb);
 		free(p);
 	}
-	loaded = 1;
+}
+
+const struct fl_refdata *fl_refdata(void)
+{
+	pthread_once(&loaded, load_all);
 	return &the;
 }
 

@@ -6,10 +6,15 @@
 # hold none). It runs each executable $UNIT_DIR/test-* and each
 # tests/t/t[0-9]*.sh, or only those whose name contains one of the PATTERNs
 # (shell globs allowed: `make check T=t01`), TEST_JOBS (default 2) at a time,
-# each under a TEST_TIMEOUT (default 600 s) and with its output in a log.
+# each under a TEST_TIMEOUT (default 600 s) and with its output in a log,
+# and as on a fresh machine: an empty HOME of its own, no system or global git
+# configuration and no git identity (a test that commits names one).
 # All of them speak TAP. Then it prints one line per file,
-# "PASS|FAIL name (ok/total)", the whole log of every failed file, and last
-# "N passed, N failed", N counting TAP test points over all files. A file that
+# "PASS|FAIL name (passed/total[, N skipped])" (and the skipped points), or "SKIP name (reason)" for a file
+# that skipped all (its plan "1..0 # SKIP reason"), the whole log of every
+# failed file, and last "N passed, N failed, N skipped", N counting TAP test
+# points over all files: a point "ok N # skip ..." (a missing prerequisite)
+# counts as skipped, not passed, and so does a file skipped whole. A file that
 # exits non-zero without a failed test point, or whose plan does not match what
 # it ran (it crashed, or stopped early), counts one failure more. Servers that
 # a test left running count as a failure too, and are killed.
@@ -44,6 +49,12 @@ if [ "${1-}" = --one ]; then
 		set -- timeout -k 10 "$TEST_TIMEOUT" "$@"
 	fi
 	cd "$root" || exit 1
+	# A home of its own, empty: git and libgit2 read ~/.gitconfig and
+	# $XDG_CONFIG_HOME/git/config, ssh reads ~/.ssh.
+	HOME=$RUN_DIR/home/$name
+	XDG_CONFIG_HOME=$HOME/.config
+	mkdir -p "$HOME" || exit 1
+	export HOME XDG_CONFIG_HOME
 	# timeout runs in a process group of its own, out of reach of ^C:
 	# pass on INT, TERM and HUP ourselves.
 	pid=
@@ -84,10 +95,24 @@ export UNIT_DIR="${UNIT_DIR:-}"
 : "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1:exitcode=199}"
 export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TEST_TIMEOUT
 export TZ=Asia/Ho_Chi_Minh LANG=C.UTF-8 LC_ALL=C.UTF-8
+# The suite must pass on a fresh machine, which has no git identity and no
+# git configuration: the developer's own may not make it pass here. Each
+# test gets an empty HOME (below), no system or global git config, and no
+# identity from the environment; a test that commits names its own (as
+# tests/t/test-lib.sh does for the scripts).
+GIT_CONFIG_NOSYSTEM=1
+GIT_CONFIG_GLOBAL=/dev/null
+export GIT_CONFIG_NOSYSTEM GIT_CONFIG_GLOBAL
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_AUTHOR_DATE \
+	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_COMMITTER_DATE EMAIL \
+	GIT_CONFIG GIT_CONFIG_SYSTEM GIT_CONFIG_PARAMETERS GIT_CONFIG_COUNT \
+	GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
+	GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_NAMESPACE GIT_COMMON_DIR \
+	XDG_CONFIG_HOME
 
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fieldlog-run.XXXXXX") &&
 RUN_DIR=$(cd "$RUN_DIR" && pwd -P) || exit 1
-mkdir "$RUN_DIR/tmp" || exit 1
+mkdir "$RUN_DIR/tmp" "$RUN_DIR/home" || exit 1
 export RUN_DIR
 # Scratch directories of the scripts go below RUN_DIR, so that a server left
 # running can be recognised by its command line afterwards.
@@ -124,10 +149,10 @@ if [ ! -s "$RUN_DIR/list" ]; then
 	rm -rf "$RUN_DIR"
 	if [ $# -gt 0 ]; then
 		echo "error: no test matches: $*" >&2
-		echo "0 passed, 0 failed"
+		echo "0 passed, 0 failed, 0 skipped"
 		exit 1
 	fi
-	echo "0 passed, 0 failed"
+	echo "0 passed, 0 failed, 0 skipped"
 	exit 0
 fi
 
@@ -137,18 +162,24 @@ xargs -n 1 -P "$TEST_JOBS" sh "$root/tests/run.sh" --one <"$RUN_DIR/list"
 # --- sum up ---
 passed=0
 failed=0
+skipped=0
 : >"$RUN_DIR/failed"
 while read -r name; do
 	log=$RUN_DIR/$name.log
 	rc=$(cat "$RUN_DIR/$name.rc" 2>/dev/null) || rc=255
 	[ -n "$rc" ] || rc=255
-	# ok, not ok, and the plan (-1: none) of the TAP in the log
+	# ok, not ok, skipped (of the ok), the plan (-1: none) of the TAP in
+	# the log, and why the whole file was skipped ("1..0 # SKIP why")
 	set -- $(awk '
-		/^ok([ \t]|$)/ { ok++ }
+		/^ok([ \t]|$)/ {
+			ok++
+			if (tolower($0) ~ /^ok[ \t]+[0-9]*[^#]*#[ \t]*skip([ \t]|$)/) skip++
+		}
 		/^not ok([ \t]|$)/ { nok++ }
 		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); plan = $1 + 0; seen = 1 }
-		END { print ok + 0, nok + 0, (seen ? plan : -1) }' "$log" 2>/dev/null)
-	ok=${1:-0} nok=${2:-0} plan=${3:--1}
+		END { print ok + 0, nok + 0, skip + 0, (seen ? plan : -1) }' "$log" 2>/dev/null)
+	ok=${1:-0} nok=${2:-0} skip=${3:-0} plan=${4:--1}
+	skip_all=$(sed -n 's/^1\.\.0[ \t]*#[ \t]*[Ss][Kk][Ii][Pp][ \t]*//p' "$log" 2>/dev/null | head -n 1)
 	extra=0
 	why=
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -162,9 +193,18 @@ while read -r name; do
 	elif [ "$nok" -ne 0 ]; then
 		why="$nok of $((ok + nok)) failed"
 	fi
-	passed=$((passed + ok))
+	passed=$((passed + ok - skip))
 	failed=$((failed + nok + extra))
-	if [ $((nok + extra)) -eq 0 ]; then
+	skipped=$((skipped + skip))
+	if [ $((nok + extra)) -eq 0 ] && [ "$plan" -eq 0 ] && [ -n "$skip_all" ]; then
+		skipped=$((skipped + 1))
+		echo "SKIP $name ($skip_all)"
+	elif [ $((nok + extra)) -eq 0 ] && [ "$skip" -ne 0 ]; then
+		echo "PASS $name ($((ok - skip))/$ok, $skip skipped)"
+		# which, and why: a skip must be seen
+		awk '/^ok([ \t]|$)/ && tolower($0) ~ /^ok[ \t]+[0-9]*[^#]*#[ \t]*skip([ \t]|$)/ {
+			print "    " $0 }' "$log"
+	elif [ $((nok + extra)) -eq 0 ]; then
 		echo "PASS $name ($ok/$ok)"
 	else
 		echo "FAIL $name ($ok/$((ok + nok + extra)))"
@@ -203,5 +243,5 @@ if [ "$failed" -ne 0 ]; then
 else
 	rm -rf "$RUN_DIR"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

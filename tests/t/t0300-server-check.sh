@@ -420,50 +420,42 @@ test_expect_success 'git daemon: a valid push is accepted, a bad one refused wit
 	grep "pre-receive hook declined" err
 '
 
-http_ok=
-test_expect_success 'http: start lighttpd with git-http-backend' '
-	if command -v lighttpd >/dev/null 2>&1 && start_http srv
-	then
-		http_add_user an.nguyen an-pw &&
-		http_add_user binh.tran binh-pw &&
-		http_add_user mallory mallory-pw &&
-		http_ok=t
-	else
-		echo "no lighttpd here: the http tests are skipped"
-	fi
+# Without lighttpd the http tests are skipped, visibly (HTTP is set only
+# once a server runs and knows the logins).
+test_lazy_prereq LIGHTTPD 'command -v lighttpd'
+test_expect_success LIGHTTPD 'http: start lighttpd with git-http-backend' '
+	start_http srv &&
+	http_add_user an.nguyen an-pw &&
+	http_add_user binh.tran binh-pw &&
+	http_add_user mallory mallory-pw &&
+	test_set_prereq HTTP
 '
 
-test_expect_success 'http: REMOTE_USER names the pusher, whoever the author is' '
-	test -z "$http_ok" || {
-		start h "$(http_url an.nguyen an-pw)/central.git" an.nguyen &&
-		put h an.nguyen issue $ID6 &&
-		git -C h add -A &&
-		git -C h commit -q -m "authored by someone else, pushed by an" &&
-		push_ok h
-	}
+test_expect_success HTTP 'http: REMOTE_USER names the pusher, whoever the author is' '
+	start h "$(http_url an.nguyen an-pw)/central.git" an.nguyen &&
+	put h an.nguyen issue $ID6 &&
+	git -C h add -A &&
+	git -C h commit -q -m "authored by someone else, pushed by an" &&
+	push_ok h
 '
 
-test_expect_success 'http: binh.tran may push neither to an.nguyen'\''s branch nor an'\''s records' '
-	test -z "$http_ok" || {
-		put h an.nguyen issue $ID7 &&
-		commit_as h an.nguyen "claims to be an" &&
-		push_refused h "$(http_url binh.tran binh-pw)/central.git" \
-			"refused refs/heads/authors/an.nguyen: .binh.tran. may only push refs/heads/authors/binh.tran" &&
-		start hb "$(http_url binh.tran binh-pw)/central.git" binh.tran &&
-		put hb an.nguyen issue $ID7 &&
-		commit_as hb an.nguyen "an'\''s record on binh'\''s branch" &&
-		push_refused hb "$(http_url binh.tran binh-pw)/central.git" \
-			"$(rpath an.nguyen issue $ID7): not under .$(author_dir binh.tran)/."
-	}
+test_expect_success HTTP 'http: binh.tran may push neither to an.nguyen'\''s branch nor an'\''s records' '
+	put h an.nguyen issue $ID7 &&
+	commit_as h an.nguyen "claims to be an" &&
+	push_refused h "$(http_url binh.tran binh-pw)/central.git" \
+		"refused refs/heads/authors/an.nguyen: .binh.tran. may only push refs/heads/authors/binh.tran" &&
+	start hb "$(http_url binh.tran binh-pw)/central.git" binh.tran &&
+	put hb an.nguyen issue $ID7 &&
+	commit_as hb an.nguyen "an'\''s record on binh'\''s branch" &&
+	push_refused hb "$(http_url binh.tran binh-pw)/central.git" \
+		"$(rpath an.nguyen issue $ID7): not under .$(author_dir binh.tran)/."
 '
 
-test_expect_success 'http: a login that is not in the roster is refused' '
-	test -z "$http_ok" || {
-		put h an.nguyen issue $ID7 &&
-		commit_as h an.nguyen "from mallory" &&
-		push_refused h "$(http_url mallory mallory-pw)/central.git" \
-			"refused push: unknown pusher .mallory."
-	}
+test_expect_success HTTP 'http: a login that is not in the roster is refused' '
+	put h an.nguyen issue $ID7 &&
+	commit_as h an.nguyen "from mallory" &&
+	push_refused h "$(http_url mallory mallory-pw)/central.git" \
+		"refused push: unknown pusher .mallory."
 '
 
 test_expect_success 'the central repository is consistent; each branch holds its author'\''s records' '
@@ -490,7 +482,7 @@ test_expect_success 'the central repository is consistent; each branch holds its
 		rpath an.nguyen issue $ID5 && echo &&
 		rpath an.nguyen issue $ID8 && echo &&
 		rpath an.nguyen issue $ID9 && echo &&
-		if test -n "$http_ok"; then rpath an.nguyen issue $ID6 && echo; fi &&
+		if test_have_prereq HTTP; then rpath an.nguyen issue $ID6 && echo; fi &&
 		rpath binh.tran issue $ID3 && echo &&
 		rpath chi.le response $ID6 && echo
 	} | sort >expect &&

@@ -4,11 +4,12 @@
 #
 #	. "$(dirname "$0")/test-lib.sh"
 #
-# then runs `test_expect_success 'title' 'commands'` blocks and ends with
-# `test_done`. Each script gets its own scratch directory (the cwd, removed at
-# the end unless a test failed) and a fixed environment (TZ, locale, HOME, git
-# identities and dates), so that results do not depend on the machine or on the
-# person running them. Output is TAP on stdout: tests/run.sh counts it. What the
+# then runs `test_expect_success [PREREQ] 'title' 'commands'` blocks and ends
+# with `test_done`; a test whose PREREQ is missing prints "ok N # skip ...".
+# Each script gets its own scratch directory (the cwd, removed at the end
+# unless a test failed) and a fixed environment (TZ, locale, HOME, git
+# identities and dates), so that results do not depend on the machine or on
+# the person running them. Output is TAP on stdout: tests/run.sh counts it. What the
 # commands of a test print goes to a log that is shown only when the test fails
 # (or straight to the terminal with -v).
 #
@@ -59,7 +60,7 @@ export FIELDLOG_BIN
 for _tl_v in $(env | sed -n 's/^\(FIELDLOG_[A-Za-z0-9_]*\)=.*/\1/p'); do
 	[ "$_tl_v" = FIELDLOG_BIN ] || unset "$_tl_v"
 done
-unset FIELDLOG_HOME VISUAL GIT_EDITOR CDPATH COLUMNS \
+unset FIELDLOG_HOME VISUAL GIT_EDITOR CDPATH COLUMNS EMAIL \
 	XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME XDG_STATE_HOME \
 	GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
 	GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_NAMESPACE GIT_COMMON_DIR \
@@ -160,6 +161,91 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# --- prerequisites ---------------------------------------------------------------
+# As in git's test-lib: a test that needs something this machine may lack
+# (lighttpd, a server that a previous test started) names it as a
+# prerequisite, and is reported "ok N # skip TITLE (missing NAME)" when it is
+# missing; tests/run.sh counts it as skipped, never as passed.
+#
+#	test_lazy_prereq LIGHTTPD 'command -v lighttpd'
+#	test_expect_success LIGHTTPD 'start lighttpd' 'start_http srv && test_set_prereq HTTP'
+#	test_expect_success HTTP 'push over http' '...'
+#
+# NAMEs are [A-Za-z0-9_]; a list is comma separated, all must hold, and !NAME
+# holds when NAME does not.
+_tl_prereq_yes=' '	# names known to hold, blank separated
+_tl_prereq_no=' '	# lazy ones that were tried and failed
+_tl_prereq_missing=
+
+# test_set_prereq NAME: NAME holds from now on. From the main shell (a test
+# body is fine), not from a ( subshell ).
+test_set_prereq () {
+	_tl_prereq_check_name "$1" || return 1
+	case $_tl_prereq_yes in *" $1 "*) ;; *) _tl_prereq_yes="$_tl_prereq_yes$1 " ;; esac
+	_tl_prereq_no=$(printf '%s' "$_tl_prereq_no" | sed -e "s/ $1 / /")
+	[ -n "$_tl_prereq_no" ] || _tl_prereq_no=' '
+}
+
+# test_lazy_prereq NAME 'script': NAME holds when the script succeeds; it is
+# run once, when a test first asks, in a subshell inside a directory of its
+# own, with its output in the log.
+test_lazy_prereq () {
+	_tl_prereq_check_name "$1" || return 1
+	eval "_tl_lazy_$1=\$2"
+}
+
+_tl_prereq_check_name () {
+	case $1 in
+	''|*[!A-Za-z0-9_]*)
+		echo "Bail out! $TEST_NAME: bad prerequisite name '$1'"
+		exit 1 ;;
+	esac
+}
+
+# _tl_prereq_holds NAME: 0 when NAME holds, evaluating a lazy one now.
+_tl_prereq_holds () {
+	case $_tl_prereq_yes in *" $1 "*) return 0 ;; esac
+	case $_tl_prereq_no in *" $1 "*) return 1 ;; esac
+	eval "_tl_lazy=\${_tl_lazy_$1-}"
+	[ -n "$_tl_lazy" ] || return 1
+	_tl_lazy_dir=$TEST_SCRATCH/.prereq-$1
+	mkdir -p "$_tl_lazy_dir" || return 1
+	if (cd "$_tl_lazy_dir" && eval "$_tl_lazy") \
+		</dev/null >>"$_tl_logdir/prereq-$1.log" 2>&1
+	then
+		_tl_prereq_yes="$_tl_prereq_yes$1 "
+		_tl_lazy_rc=0
+	else
+		_tl_prereq_no="$_tl_prereq_no$1 "
+		_tl_lazy_rc=1
+	fi
+	rm -rf "$_tl_lazy_dir"
+	return $_tl_lazy_rc
+}
+
+# test_have_prereq NAME[,NAME...]: 0 when all hold (!NAME: when NAME does
+# not); otherwise sets _tl_prereq_missing to the first that is missing.
+test_have_prereq () {
+	_tl_prereq_missing=
+	_tl_list=$1
+	while [ -n "$_tl_list" ]; do
+		_tl_p=${_tl_list%%,*}
+		case $_tl_list in *,*) _tl_list=${_tl_list#*,} ;; *) _tl_list= ;; esac
+		case $_tl_p in
+		'!'*)
+			_tl_prereq_check_name "${_tl_p#!}"
+			! _tl_prereq_holds "${_tl_p#!}" ;;
+		*)
+			_tl_prereq_check_name "$_tl_p"
+			_tl_prereq_holds "$_tl_p" ;;
+		esac || {
+			_tl_prereq_missing=$_tl_p
+			return 1
+		}
+	done
+	return 0
+}
+
 # --- running tests --------------------------------------------------------------
 # A body may end with "return 1" (as in a loop: "... || return 1"), which
 # leaves this function; the caller turns tracing off again.
@@ -168,15 +254,22 @@ _tl_eval () {
 	eval "$1"
 }
 
-# test_expect_success 'title' 'commands': the test passes when the commands,
-# eval'ed in this shell with stdin from /dev/null, return 0. Chain them with &&
-# as in git's tests: there is no set -e.
+# test_expect_success [PREREQ] 'title' 'commands': the test passes when the
+# commands, eval'ed in this shell with stdin from /dev/null, return 0. Chain
+# them with && as in git's tests: there is no set -e. With PREREQ (see
+# above) missing, the commands do not run and the test reports a skip.
 test_expect_success () {
+	_tl_prereq=
+	[ $# -eq 3 ] && { _tl_prereq=$1; shift; }
 	if [ $# -ne 2 ]; then
-		echo "Bail out! $TEST_NAME: test_expect_success needs 'title' 'commands'"
+		echo "Bail out! $TEST_NAME: test_expect_success needs [PREREQ] 'title' 'commands'"
 		exit 1
 	fi
 	test_count=$((test_count + 1))
+	if [ -n "$_tl_prereq" ] && ! test_have_prereq "$_tl_prereq"; then
+		echo "ok $test_count # skip $1 (missing $_tl_prereq_missing)"
+		return 0
+	fi
 	_tl_log=$_tl_logdir/$test_count.log
 	if [ -n "$verbose" ]; then
 		printf '# expecting success of %s.%d (%s):%s\n' \

@@ -1,7 +1,8 @@
 /*
  * tap.h: a tiny TAP producer for the unit tests. Each test file has its own
  * main() that calls the checks below and ends with `return tap_done();`,
- * which prints the plan. tests/run.sh counts the "ok"/"not ok" lines.
+ * which prints the plan. tests/run.sh counts the "ok"/"not ok" lines, and
+ * the "ok N # skip" ones (SKIP) apart.
  */
 #ifndef FL_TAP_H
 #define FL_TAP_H
@@ -34,6 +35,18 @@ static inline int tap_str(const char *got, const char *want, const char *file,
 	return eq;
 }
 
+/*
+ * A check that cannot run here (a tool is missing) is reported as skipped,
+ * "ok N # skip WHAT (WHY)", which tests/run.sh counts apart from the
+ * passed ones: it never passes silently.
+ */
+static inline void tap_skip(const char *what, const char *why)
+{
+	tap_n++;
+	printf("ok %d # skip %s (%s)\n", tap_n, what, why);
+	fflush(stdout);
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
@@ -42,6 +55,7 @@ static inline int tap_done(void)
 
 #define OK(cond, what) tap_ok(!!(cond), __FILE__, __LINE__, (what))
 #define IS(got, want, what) tap_str((got), (want), __FILE__, __LINE__, (what))
+#define SKIP(what, why) tap_skip((what), (why))
 #define IS_INT(got, want, what) tap_ok((long long)(got) == (long long)(want), __FILE__, __LINE__, (what))
 
 #endif

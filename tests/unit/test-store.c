@@ -27,6 +27,23 @@ static int count_packs(const char *gitdir)
 	return n;
 }
 
+/*
+ * Stock git checks what libgit2 wrote. Where there is no git to run, those
+ * checks are reported as skipped (the rest still runs); a failing command
+ * with git present fails the check.
+ */
+static int git_check(int cond, const char *cmd, const char *what)
+{
+	static int have_git = -1;
+	if (have_git < 0)
+		have_git = system("git --version >/dev/null 2>&1") == 0;
+	if (!have_git) {
+		SKIP(what, "missing git");
+		return 1;
+	}
+	return OK(cond && system(cmd) == 0, what);
+}
+
 static void remove_dir(const char *dir)
 {
 	char *cmd = xstrfmt("rm -rf '%s'", dir);
@@ -66,7 +83,7 @@ static void test_batch(void)
 		      " test \"$(git --git-dir='%s' cat-file -s main:d4/an.nguyen/visit/B.json)\" = %d &&"
 		      " test \"$(git --git-dir='%s' log --format=%%s main | tr '\\n' ' ')\" = 'second first '",
 		      gitdir, gitdir, 1 << 20, gitdir);
-	OK(system(cmd) == 0, "git fsck --strict is clean and git reads both commits and the 1 MB blob");
+	git_check(1, cmd, "git fsck --strict is clean and git reads both commits and the 1 MB blob");
 	free(cmd);
 
 	/* Many objects in one batch (its look-up table grows several times). */
@@ -91,7 +108,8 @@ static void test_batch(void)
 	cmd = xstrfmt("git --git-dir='%s' fsck --strict --no-progress >/dev/null 2>&1 &&"
 		      " test \"$(git --git-dir='%s' ls-tree -r --name-only main | wc -l)\" = 302",
 		      gitdir, gitdir);
-	OK(many_ok && system(cmd) == 0, "300 commits in one batch: one pack that git checks and reads");
+	OK(many_ok, "300 commits in one batch");
+	git_check(many_ok, cmd, "and git checks and reads the one pack they are in");
 	free(cmd);
 
 	int packs = count_packs(gitdir);
@@ -131,11 +149,16 @@ static void test_update_refs(void)
 	   fl_store_commit(&c2, s, FL_BRANCH, &c1, 1, &w, 1, "two", &sig) == 0,
 	   "a repository with two commits");
 	git_oid_tostr(hex, sizeof(hex), &c1);
-	/* An annotated tag and a loose remote ref pointing at the first. */
-	cmd = xstrfmt("git --git-dir='%s' tag -a -m t v1 %s && git --git-dir='%s' pack-refs --all &&"
+	/*
+	 * An annotated tag and a loose remote ref pointing at the first. A
+	 * tag needs a tagger: name one, as a fresh machine has no identity
+	 * (tests/run.sh hides the developer's own).
+	 */
+	cmd = xstrfmt("git -c user.name='T Agger' -c user.email=tagger@example.com"
+		      " --git-dir='%s' tag -a -m t v1 %s && git --git-dir='%s' pack-refs --all &&"
 		      " git --git-dir='%s' update-ref refs/remotes/origin/authors/b %s",
 		      gitdir, hex, gitdir, gitdir, hex);
-	OK(system(cmd) == 0, "git packs a tag and writes a loose ref");
+	int tagged = git_check(1, cmd, "git packs a tag and writes a loose ref");
 	free(cmd);
 
 	struct fl_ref_update u[] = {
@@ -159,7 +182,7 @@ static void test_update_refs(void)
 		      " test \"$(grep -c '^\\^' repo.git/packed-refs)\" = 1 &&"
 		      " test \"$(git --git-dir=repo.git for-each-ref | wc -l)\" = 4",
 		      dir, hex, hex2, hex);
-	OK(system(cmd) == 0, "git reads them, the tag keeps its peel line, no ref is doubled");
+	git_check(tagged, cmd, "git reads them, the tag keeps its peel line, no ref is doubled");
 	free(cmd);
 
 	path = xstrfmt("%s/packed-refs", gitdir);
