@@ -7,6 +7,7 @@
 #                        the same against an ASan+UBSan build (in .build/)
 #   make demo            a scripted officer session in a temporary workspace
 #   make bench [SCALE=1m]
+#   make test-tool       build the tests' helper (the data generator) alone
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC ?= cc
@@ -108,6 +109,20 @@ $(B)/tests/unit/test-layers: tests/check-layers.sh
 check-layers: $(LAYER_LIBS)
 	@sh tests/check-layers.sh $(B)
 
+# The tests' helper (tests/helper, as git's t/helper/test-tool): the data
+# generator and whatever else only tests and the bench run. Built for
+# `make check` and `make bench`, never by `make` or `make install`; the
+# tests and bench/run.sh find it through $TEST_TOOL.
+TEST_TOOL_SRC = $(sort $(wildcard tests/helper/*.c))
+TEST_TOOL_BIN = $(B)/tests/helper/test-tool
+
+$(TEST_TOOL_BIN): $(TEST_TOOL_SRC:%.c=$(B)/%.o) $(LAYER_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_TOOL_SRC:%.c=$(B)/%.o) $(LAYER_LIBS) $(LDLIBS_ALL)
+
+test-tool: $(TEST_TOOL_BIN)
+check bench: $(TEST_TOOL_BIN)
+check bench: export TEST_TOOL = $(CURDIR)/$(TEST_TOOL_BIN)
+
 -include $(shell find .build -name '*.d' 2>/dev/null)
 
 check: $(FIELDLOG) $(UNIT_BIN) $(B)/tests/unit/test-layers
@@ -133,4 +148,4 @@ clean:
 	rm -rf .build fieldlog
 
 .PRECIOUS: $(B)/libfl-%.objs
-.PHONY: FORCE all check check-layers demo bench install clean fieldlog
+.PHONY: FORCE all check check-layers demo bench install clean fieldlog test-tool

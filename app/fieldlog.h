@@ -160,6 +160,5 @@ CMD(init); CMD(whoami); CMD(communes); CMD(provinces); CMD(domains);
 CMD(schedule); CMD(visit); CMD(issue); CMD(report); CMD(delete);
 CMD(reindex); CMD(sync); CMD(status); CMD(remote); CMD(server); CMD(roster);
 CMD(respond); CMD(search); CMD(log); CMD(diff); CMD(stats); CMD(export);
-CMD(generate);
 
 #endif

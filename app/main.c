@@ -50,7 +50,6 @@ static const struct command commands[] = {
 	{ "server", cmd_server, "central repository: init, check (pre-receive hook)", 0 },
 	{ "roster", cmd_roster, "officers and reviewers of a central repository", 0 },
 	{ "reindex", cmd_reindex, "rebuild index.db from repo.git", 0 },
-	{ "generate", cmd_generate, "write synthetic records (benchmarks)", 1 },
 };
 
 static void usage(FILE *f)

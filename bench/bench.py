@@ -3,7 +3,8 @@
 git daemon and passes its port).
 
 For each profile (pilot and 100k; 1m with --scale 1m) it generates the
-central repository once (cached under WORK/data, keyed by profile, layout,
+central repository once with the tests' helper (--tool: `test-tool
+generate`, tests/helper; cached under WORK/data, keyed by profile, layout,
 seed and the generator's format version), gc's it like a served repository,
 and serves copies of it through the git daemon. Every figure is the median
 of several runs of a whole `fieldlog` process; each baseline is the git
@@ -98,9 +99,9 @@ def ensure_commit_graph(repo):
 def repack(repo):
     """What a served repository looks like after its pushes were gc'd.
 
-    The generator stores objects whole (deltas only for trees over 8 KB),
-    while a central repository receives them loose, push by push, and
-    `git gc` packs loose objects with a delta search. git reuses an object
+    The generator stores objects whole (no deltas), while a central
+    repository receives them loose, push by push, and `git gc` packs
+    loose objects with a delta search. git reuses an object
     stored whole in a pack as it is, so without -f the bench would serve
     (and measure) a pack no real server sends: 137 MB for a national day
     instead of 21 MB. Refs are packed too (the generator packs the
@@ -206,6 +207,7 @@ class Proxy:
 class Bench:
     def __init__(self, a):
         self.bin = a.bin
+        self.tool = a.tool
         self.work = a.work
         self.port = a.port
         self.seed = a.seed
@@ -214,7 +216,7 @@ class Bench:
         self.data = os.path.join(a.work, "data")
         self.results = []
         self.hook = run([self.bin, "server", "-h"], check=False).returncode == 0
-        self.fmt = run([self.bin, "generate", "--version"]).stdout.strip()
+        self.fmt = run([self.tool, "generate", "--version"]).stdout.strip()
         os.makedirs(self.data, exist_ok=True)
 
     # --- helpers -------------------------------------------------------------
@@ -266,7 +268,7 @@ class Bench:
         run(self.fl(ws, "remote", "set", url))
 
     def generate_append(self, repo, n, authors, seed, layout, exclude=None):
-        cmd = [self.bin, "generate", "--repo", repo, "--append", str(n), "--authors",
+        cmd = [self.tool, "generate", "--repo", repo, "--append", str(n), "--authors",
                str(authors), "--seed", str(seed), "--layout", layout, "--json"]
         if exclude:
             cmd += ["--exclude", exclude]
@@ -317,7 +319,7 @@ class Bench:
         tmp = os.path.join(d, "tmp.git")
         log("generating the %s profile (seed %d, %s layout) ..." % (profile, self.seed, layout))
         t0 = time.perf_counter()
-        s = json.loads(run([self.bin, "generate", "--repo", tmp, "--profile", profile,
+        s = json.loads(run([self.tool, "generate", "--repo", tmp, "--profile", profile,
                             "--seed", str(self.seed), "--layout", layout, "--json"]).stdout)
         s["generate_seconds"] = round(time.perf_counter() - t0, 2)
         # What a served repository looks like after `git gc`.
@@ -771,6 +773,7 @@ def suffix(profile):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--tool", required=True, help="the tests' helper, for its generator")
     ap.add_argument("--work", required=True)
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--scale", default="100k")

@@ -9,7 +9,9 @@
 # scenarios with their git command-line baselines interleaved, prints a
 # table and writes bench/results.json. SCALE=1m adds the 1m profile
 # (reindex of a million records). FIELDLOG_BIN is the binary under test
-# (default: ./fieldlog); BENCH_SEED the generator's seed (default 1);
+# (default: ./fieldlog); TEST_TOOL the tests' helper whose `generate` makes
+# the data (default: .build/plain/tests/helper/test-tool, `make test-tool`);
+# BENCH_SEED the generator's seed (default 1);
 # BENCH_RUNS scales the number of repetitions (default 1 = the defaults);
 # BENCH_ONLY=pilot runs one profile and BENCH_RESULTS=FILE writes its
 # results elsewhere (for trying a change; not for the committed results).
@@ -18,6 +20,7 @@
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd -P) || exit 1
 : "${FIELDLOG_BIN:=$root/fieldlog}"
+: "${TEST_TOOL:=$root/.build/plain/tests/helper/test-tool}"
 : "${PYTHON:=python3}"
 : "${BENCH_SEED:=1}"
 export FIELDLOG_BIN PYTHON
@@ -33,6 +36,10 @@ esac
 
 if [ ! -x "$FIELDLOG_BIN" ]; then
 	echo "bench: no fieldlog binary at $FIELDLOG_BIN (run make)" >&2
+	exit 1
+fi
+if [ ! -x "$TEST_TOOL" ]; then
+	echo "bench: no test helper at $TEST_TOOL (run make test-tool)" >&2
 	exit 1
 fi
 
@@ -76,6 +83,6 @@ while True:
         time.sleep(0.05)
 ' "$port" || exit 1
 
-"$PYTHON" "$root/bench/bench.py" --bin "$FIELDLOG_BIN" --work "$work" \
+"$PYTHON" "$root/bench/bench.py" --bin "$FIELDLOG_BIN" --tool "$TEST_TOOL" --work "$work" \
 	--port "$port" --scale "$scale" --seed "$BENCH_SEED" \
 	--only "${BENCH_ONLY-}" --results "${BENCH_RESULTS:-$root/bench/results.json}"

@@ -500,34 +500,16 @@ static void random_bytes(unsigned char *buf, size_t n)
 		fl_die("cannot read /dev/urandom");
 }
 
-/*
- * ULIDs made in the same millisecond by one process increase by one in
- * their random part, so ids made in a loop still sort in creation order.
- */
-void fl_id_new(char out[FL_ID_LEN + 1])
+/* 128 bits as 26 base-32 digits: the first digit holds 3 bits. */
+void fl_id_encode(char out[FL_ID_LEN + 1], unsigned long long ms,
+		  const unsigned char rand[10])
 {
-	static unsigned long long last_ms;
-	static unsigned char last_rand[10];
-	struct timeval tv;
-	unsigned long long ms;
 	unsigned char b[16];
 	int i;
 
-	gettimeofday(&tv, NULL);
-	ms = (unsigned long long)tv.tv_sec * 1000 + (unsigned long long)tv.tv_usec / 1000;
-	if (ms <= last_ms) {
-		ms = last_ms;
-		for (i = 9; i >= 0 && ++last_rand[i] == 0; i--)
-			;
-	} else {
-		random_bytes(last_rand, sizeof(last_rand));
-		last_ms = ms;
-	}
 	for (i = 0; i < 6; i++)
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
-	memcpy(b + 6, last_rand, 10);
-
-	/* 128 bits as 26 base-32 digits: the first digit holds 3 bits. */
+	memcpy(b + 6, rand, 10);
 	for (i = 0; i < FL_ID_LEN; i++) {
 		int bit = 128 - 5 * (FL_ID_LEN - i);  /* may be negative for i = 0 */
 		unsigned v = 0;
@@ -540,6 +522,31 @@ void fl_id_new(char out[FL_ID_LEN + 1])
 		out[i] = crockford[v];
 	}
 	out[FL_ID_LEN] = '\0';
+}
+
+/*
+ * ULIDs made in the same millisecond by one process increase by one in
+ * their random part, so ids made in a loop still sort in creation order.
+ */
+void fl_id_new(char out[FL_ID_LEN + 1])
+{
+	static unsigned long long last_ms;
+	static unsigned char last_rand[10];
+	struct timeval tv;
+	unsigned long long ms;
+	int i;
+
+	gettimeofday(&tv, NULL);
+	ms = (unsigned long long)tv.tv_sec * 1000 + (unsigned long long)tv.tv_usec / 1000;
+	if (ms <= last_ms) {
+		ms = last_ms;
+		for (i = 9; i >= 0 && ++last_rand[i] == 0; i--)
+			;
+	} else {
+		random_bytes(last_rand, sizeof(last_rand));
+		last_ms = ms;
+	}
+	fl_id_encode(out, ms, last_rand);
 }
 
 int fl_id_valid(const char *s)

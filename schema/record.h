@@ -76,6 +76,13 @@ void fl_record_order(cJSON *rec);
 
 /* Writes a new ULID (upper case) and NUL into out[27]. */
 void fl_id_new(char out[FL_ID_LEN + 1]);
+/*
+ * The ULID of a time (ms since the epoch, 48 bits kept) and 80 bits of
+ * randomness, into out[27]: what fl_id_new writes, for callers that bring
+ * their own clock and randomness (the test data generator, tests/helper).
+ */
+void fl_id_encode(char out[FL_ID_LEN + 1], unsigned long long ms,
+		  const unsigned char rand[10]);
 /* 1 when s is a well-formed ULID in canonical upper case. */
 int fl_id_valid(const char *s);
 /* 1 when s is an author id: [a-z0-9][a-z0-9._-]{0,63}. */

@@ -131,6 +131,8 @@ struct batch {
 	size_t n, alloc;
 	size_t *slot;         /* open addressing by id: 1 + index in v, 0 empty */
 	size_t nslot;         /* a power of two, over twice n */
+	size_t bytes;         /* of object data held */
+	git_odb *backing;     /* bulk batches: where the objects not ours are read */
 };
 
 /* The slot of id: where it is, or the empty one where it would go. */
@@ -179,7 +181,28 @@ static int batch_write(git_odb_backend *b, const git_oid *id, const void *data, 
 	memcpy(c->v[c->n].data, data, len);
 	c->v[c->n].len = len;
 	c->n++;
+	c->bytes += len;
 	return 0;
+}
+
+/* What a bulk batch reads from the repository's own objects. */
+static int batch_read_backing(void **out, size_t *len, git_object_t *type,
+			      git_odb_backend *b, const git_oid *id)
+{
+	struct batch *c = (struct batch *)b;
+	git_odb_object *obj = NULL;
+	int e;
+
+	if (!c->backing)
+		return GIT_ENOTFOUND;
+	if ((e = git_odb_read(&obj, c->backing, id)) < 0)
+		return e;
+	*len = git_odb_object_size(obj);
+	*type = git_odb_object_type(obj);
+	if ((*out = git_odb_backend_data_alloc(b, *len ? *len : 1)))
+		memcpy(*out, git_odb_object_data(obj), *len);
+	git_odb_object_free(obj);
+	return *out ? 0 : -1;
 }
 
 static int batch_read(void **out, size_t *len, git_object_t *type, git_odb_backend *b,
@@ -187,7 +210,7 @@ static int batch_read(void **out, size_t *len, git_object_t *type, git_odb_backe
 {
 	struct batch_object *o = batch_find(b, id);
 	if (!o)
-		return GIT_ENOTFOUND;
+		return batch_read_backing(out, len, type, b, id);
 	if (!(*out = git_odb_backend_data_alloc(b, o->len ? o->len : 1)))
 		return -1;
 	memcpy(*out, o->data, o->len);
@@ -200,8 +223,9 @@ static int batch_read_header(size_t *len, git_object_t *type, git_odb_backend *b
 			     const git_oid *id)
 {
 	struct batch_object *o = batch_find(b, id);
+	struct batch *c = (struct batch *)b;
 	if (!o)
-		return GIT_ENOTFOUND;
+		return c->backing ? git_odb_read_header(len, type, c->backing, id) : GIT_ENOTFOUND;
 	*len = o->len;
 	*type = o->type;
 	return 0;
@@ -209,7 +233,9 @@ static int batch_read_header(size_t *len, git_object_t *type, git_odb_backend *b
 
 static int batch_exists(git_odb_backend *b, const git_oid *id)
 {
-	return batch_find(b, id) != NULL;
+	struct batch *c = (struct batch *)b;
+	return batch_find(b, id) != NULL ||
+	       (c->backing && git_odb_exists_ext(c->backing, id, GIT_ODB_LOOKUP_NO_REFRESH));
 }
 
 static void batch_free(git_odb_backend *b)
@@ -219,6 +245,7 @@ static void batch_free(git_odb_backend *b)
 		free(c->v[i].data);
 	free(c->v);
 	free(c->slot);
+	git_odb_free(c->backing);
 	free(c);
 }
 
@@ -287,7 +314,7 @@ int fl_store_unmap(struct fl_store *s)
 	return e;
 }
 
-int fl_store_batch_begin(struct fl_store *s)
+static int batch_begin(struct fl_store *s, int bulk)
 {
 	git_odb *odb = NULL, *own = NULL;
 	struct batch *c;
@@ -304,7 +331,11 @@ int fl_store_batch_begin(struct fl_store *s)
 	c->parent.exists = batch_exists;
 	c->parent.free = batch_free;
 	dir = xstrfmt("%s/objects", git_repository_path(s->repo));
-	e = git_repository_odb(&own, s->repo) < 0 || git_odb_open(&odb, dir) < 0 ? -1 : 0;
+	if (bulk)
+		e = git_repository_odb(&own, s->repo) < 0 ||
+		    git_repository_odb(&c->backing, s->repo) < 0 || git_odb_new(&odb) < 0 ? -1 : 0;
+	else
+		e = git_repository_odb(&own, s->repo) < 0 || git_odb_open(&odb, dir) < 0 ? -1 : 0;
 	free(dir);
 	if (e == 0 && git_odb_add_backend(odb, &c->parent, 1000) < 0)
 		e = -1;
@@ -321,6 +352,21 @@ int fl_store_batch_begin(struct fl_store *s)
 	s->saved_odb = own;
 	s->batch = c;
 	return 0;
+}
+
+int fl_store_batch_begin(struct fl_store *s)
+{
+	return batch_begin(s, 0);
+}
+
+int fl_store_batch_begin_bulk(struct fl_store *s)
+{
+	return batch_begin(s, 1);
+}
+
+size_t fl_store_batch_bytes(const struct fl_store *s)
+{
+	return s->batch ? s->batch->bytes : 0;
 }
 
 static int batch_progress(const git_indexer_progress *p, void *payload)

@@ -9,6 +9,7 @@
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
+. "$TEST_LIB_DIR/test-tool.sh"
 
 CA_FILE=/etc/ssl/certs/ca-certificates.crt
 [ -f "$CA_FILE" ] || test_skip_all "no $CA_FILE (apt-get install ca-certificates)"
@@ -18,7 +19,7 @@ CENTRAL=$TEST_SCRATCH/srv/central.git
 
 test_expect_success 'a central repository on git daemon, a self-signed certificate' '
 	mkdir -p srv out tls &&
-	fieldlog generate --repo "$CENTRAL" --profile pilot --officers 3 --weeks 1 \
+	test_tool generate --repo "$CENTRAL" --profile pilot --officers 3 --weeks 1 \
 		--seed 3 --json >out/summary.json &&
 	git --git-dir="$CENTRAL" show main:roster.json >out/roster.json &&
 	REVIEWER=$(json_get people <out/roster.json | "$PYTHON" -c "

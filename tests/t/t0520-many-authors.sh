@@ -1,7 +1,8 @@
 #!/bin/sh
 # t0520: a central repository with a branch for each of 250 officers (made
-# by `fieldlog generate`, served by git daemon). A reviewer's first clone
-# fetches them in parts and indexes each part while the next downloads:
+# by the tests' generator, `test-tool generate`, served by git daemon). A
+# reviewer's first clone fetches them in parts and indexes each part while
+# the next downloads:
 # the index must be the one a reindex builds, a clone killed half-way or
 # cut off from the network half-way (a proxy that drops the fourth
 # connection in the middle of its download) must leave nothing behind, and the refs land in packed-refs, main with them.
@@ -12,6 +13,7 @@
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
+. "$TEST_LIB_DIR/test-tool.sh"
 
 CENTRAL=$TEST_SCRATCH/srv/central.git
 
@@ -29,7 +31,7 @@ fast () {
 
 test_expect_success 'a generated central repository: 250 officers, one week' '
 	mkdir -p srv out &&
-	fieldlog generate --repo "$CENTRAL" --profile pilot --officers 250 --weeks 1 \
+	test_tool generate --repo "$CENTRAL" --profile pilot --officers 250 --weeks 1 \
 		--seed 5 --json >out/summary.json &&
 	git --git-dir="$CENTRAL" for-each-ref --format="%(refname)" refs/heads/authors/ >out/branches &&
 	test "$(wc -l <out/branches)" -gt 200 &&

@@ -132,6 +132,18 @@ static void test_ids(void)
 	}
 	OK(valid, "new ids are valid ULIDs");
 	OK(ordered, "ids made in a row sort in creation order");
+	{
+		/* 128 bits, big-endian, in base 32 (worked out with Python's int). */
+		static const unsigned char r[10] = { 0xf0, 0xf1, 0xf2, 0xf3, 0xf4,
+						     0xf5, 0xf6, 0xf7, 0xf8, 0xf9 };
+		static const unsigned char ones[10] = { 0xff, 0xff, 0xff, 0xff, 0xff,
+							0xff, 0xff, 0xff, 0xff, 0xff };
+		fl_id_encode(b, 0x0123456789abULL, r);
+		OK(!strcmp(b, "014D2PF2DBY3RZ5WZMYQVFFY7S"), "a time and random bytes encoded");
+		fl_id_encode(b, 0xffffffffffffULL, ones);
+		OK(!strcmp(b, "7ZZZZZZZZZZZZZZZZZZZZZZZZZ") && fl_id_valid(b),
+		   "the largest ULID is valid");
+	}
 	OK(!fl_id_valid("01jc8z5q3h2m4n6p8r0t2v4x6y"), "lower case is not canonical");
 	OK(!fl_id_valid("01JC8Z5Q3H2M4N6P8R0T2V4XIY"), "I is not Crockford base32");
 	OK(!fl_id_valid("81JC8Z5Q3H2M4N6P8R0T2V4X6Y"), "first digit above 7 overflows 128 bits");

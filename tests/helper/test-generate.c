@@ -1,12 +1,14 @@
 /*
- * cmd-generate.c: `fieldlog generate` (hidden): synthetic but realistic
- * records written straight into a central repository, for the benchmark
- * (bench/run.sh) and for trying fieldlog at national scale.
+ * test-generate.c: `test-tool generate`: synthetic but realistic records
+ * written straight into a central repository, for the benchmark
+ * (bench/run.sh), the tests that need a national-sized repository, and
+ * trying fieldlog at national scale. A test helper, not a fieldlog
+ * command: users never run it, so the product does not carry it.
  *
- *   fieldlog generate --repo DIR --profile pilot|100k|1m [--seed N] [--layout L]
- *                     [--officers N] [--weeks N]
- *   fieldlog generate --repo DIR --append N [--authors K] [--exclude ID] [--seed N]
- *                     [--layout L]
+ *   test-tool generate --repo DIR --profile pilot|100k|1m [--seed N] [--layout L]
+ *                      [--officers N] [--weeks N]
+ *   test-tool generate --repo DIR --append N [--authors K] [--exclude ID] [--seed N]
+ *                      [--layout L]
  *
  * A profile writes weeks of field work: officer i works from a home commune
  * (officers are spread round-robin over the 34 provinces, so 34 officers
@@ -52,31 +54,28 @@
  * author's branch: authors); --layout, if given, must agree.
  *
  * Everything is deterministic for a seed: its own PRNG, ULIDs made from a
- * fake clock and that PRNG, fake times, fixed calendar (the last week is
- * 2026-W47; --append starts the morning after the latest commit on any
- * branch). Trees and commits are built by fl_store_commit; new objects
- * stay in memory and are written out as a packfile (with its index) every
- * 256 MB, and once at the end. Branch tips (main, one per author) are kept
- * in memory and the refs written only at the end, so an interrupted run
- * moves no branch; the authors' branches are then packed (packed-refs). A
- * generated repository is a fresh, never-gc'd one: run `git repack -a -d`
- * to make it look like a served one (bench/bench.py does).
+ * fake clock and that PRNG (encoded by fl_id_encode, as fieldlog's own
+ * ids), fake times, fixed calendar (the last week is 2026-W47; --append
+ * starts the morning after the latest commit on any branch). Everything
+ * git is the product's: trees and commits are built by fl_store_commit,
+ * and new objects stay in memory in the store's batch and are written out
+ * as a pack of whole objects by fl_store_batch_end every 256 MB, and once
+ * at the end. Branch tips (main, one per author) are kept in memory and
+ * the refs written only at the end, so an interrupted run moves no
+ * branch; the authors' branches are then packed (packed-refs). A
+ * generated repository is a fresh, never-gc'd one: run `git repack -a -d
+ * -f` to make it look like a served one (bench/bench.py does).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "tests/helper/test-tool.h"
 #include "app/fieldlog.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-#include <dlfcn.h>
-#include <zlib.h>
-#include <git2/sys/odb_backend.h>
-#include <git2/sys/repository.h>
 
 #include "schema/json.h"
 #include "schema/record.h"
@@ -84,7 +83,12 @@
 #include "schema/text.h"
 #include "sync/import.h"
 
-/* Bumped whenever the output for a given seed changes (bench caches by it). */
+/*
+ * Bumped whenever the output for a given seed changes (bench caches by it).
+ * The commit messages and author names below that say "fieldlog generate"
+ * are part of that output (they go into every commit id): they keep the
+ * name the generator had when format 4 was made.
+ */
 #define GEN_FORMAT 4 /* 2: no shard directory; 3: author buckets; 4: authors layout */
 #define END_WEEK "2026-W47"
 /* Where format 3 and older worked; removed when an interrupted run left it. */
@@ -405,31 +409,16 @@ static void add_guidance(struct strbuf *sb, struct rng *r)
 
 /* --- calendar and ids ------------------------------------------------------- */
 
-static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
 /* A ULID from a fake clock (ms since the epoch) and the PRNG. */
 static void make_ulid(char out[FL_ID_LEN + 1], long long ms, struct rng *r)
 {
-	unsigned char b[16];
+	unsigned char rnd[10];
 	uint64_t a = rng_next(r), c = rng_next(r);
-	for (int i = 0; i < 6; i++)
-		b[i] = (unsigned char)((unsigned long long)ms >> (40 - 8 * i));
 	for (int i = 0; i < 8; i++)
-		b[6 + i] = (unsigned char)(a >> (8 * i));
-	b[14] = (unsigned char)c;
-	b[15] = (unsigned char)(c >> 8);
-	for (int i = 0; i < FL_ID_LEN; i++) {
-		int bit = 128 - 5 * (FL_ID_LEN - i);
-		unsigned v = 0;
-		for (int j = 0; j < 5; j++) {
-			int pos = bit + j;
-			v <<= 1;
-			if (pos >= 0 && (b[pos / 8] >> (7 - pos % 8)) & 1)
-				v |= 1;
-		}
-		out[i] = crockford[v];
-	}
-	out[FL_ID_LEN] = '\0';
+		rnd[i] = (unsigned char)(a >> (8 * i));
+	rnd[8] = (unsigned char)c;
+	rnd[9] = (unsigned char)(c >> 8);
+	fl_id_encode(out, (unsigned long long)ms, rnd);
 }
 
 /* Seconds since the epoch of hh:mm:ss (Vietnam time) on the day `days`. */
@@ -510,8 +499,6 @@ struct target {                  /* a report a reviewer will answer */
 struct gen {
 	struct fl_store *store;
 	git_repository *repo;
-	struct memstore *mem;
-	char *pack_dir;
 	int authors;                 /* the layout: 1 a branch per author, 0 single */
 	struct tip main;             /* refs/heads/main */
 	struct fl_write *w;
@@ -539,662 +526,19 @@ static void die_git(const char *what)
 }
 
 /*
- * The object store of a run: new objects stay in memory (a hash table in
- * write order) until flush_pack() writes them as one packfile; older ones
- * are read from the repository's own object database (`backing`). It is
- * the repository's only backend, so a write never triggers libgit2's
- * refresh of the pack directory (which it does on every miss otherwise).
+ * Writes the objects of the run so far as a pack and, unless the run is
+ * over, starts the next batch. New objects stay in memory, in the
+ * store's batch (sync/store.c), until then; they are not written loose,
+ * one file each, as libgit2 would (a million records are 3.9 million
+ * objects).
  */
-struct memobj {
-	git_oid id;
-	git_object_t type;
-	size_t len;
-	unsigned char *data;
-};
-
-struct batch {                   /* objects in write order, and a hash table */
-	struct memobj *v;
-	size_t n, alloc;
-	uint32_t *slots;             /* index + 1 into v; 0 is empty */
-	size_t nslots;
-	size_t bytes;
-};
-
-/*
- * `cur` takes new objects; `old` is the batch a thread is writing as a
- * pack (still readable until the pack is in place), so generating and
- * compressing run on both cores.
- */
-struct memstore {
-	git_odb_backend parent;
-	git_odb *backing;
-	struct batch cur, old;
-	int writing;
-	pthread_t thread;
-	const char *pack_dir;
-};
-
-static uint32_t oid_hash(const git_oid *id)
+static void flush_pack(struct gen *g, int last)
 {
-	return (uint32_t)id->id[0] << 24 | (uint32_t)id->id[1] << 16 |
-	       (uint32_t)id->id[2] << 8 | id->id[3];
-}
-
-static struct memobj *batch_find(struct batch *b, const git_oid *id)
-{
-	if (!b->n)
-		return NULL;
-	for (size_t i = oid_hash(id) & (b->nslots - 1);; i = (i + 1) & (b->nslots - 1)) {
-		uint32_t k = b->slots[i];
-		if (!k)
-			return NULL;
-		if (!git_oid_cmp(&b->v[k - 1].id, id))
-			return &b->v[k - 1];
-	}
-}
-
-static void batch_rehash(struct batch *b, size_t ns)
-{
-	free(b->slots);
-	b->slots = xcalloc(ns, sizeof(*b->slots));
-	b->nslots = ns;
-	for (size_t k = 0; k < b->n; k++) {
-		size_t i = oid_hash(&b->v[k].id) & (ns - 1);
-		while (b->slots[i])
-			i = (i + 1) & (ns - 1);
-		b->slots[i] = (uint32_t)(k + 1);
-	}
-}
-
-static void batch_add(struct batch *b, const git_oid *id, const void *data, size_t len,
-		      git_object_t type)
-{
-	if (b->n == b->alloc) {
-		b->alloc = b->alloc ? 2 * b->alloc : 4096;
-		b->v = xrealloc(b->v, b->alloc * sizeof(*b->v));
-	}
-	if (2 * (b->n + 1) > b->nslots)
-		batch_rehash(b, b->nslots ? 2 * b->nslots : 1u << 16);
-	struct memobj *o = &b->v[b->n];
-	git_oid_cpy(&o->id, id);
-	o->type = type;
-	o->len = len;
-	o->data = xmalloc(len ? len : 1);
-	memcpy(o->data, data, len);
-	size_t i = oid_hash(id) & (b->nslots - 1);
-	while (b->slots[i])
-		i = (i + 1) & (b->nslots - 1);
-	b->slots[i] = (uint32_t)(++b->n);
-	b->bytes += len + 64;
-}
-
-static void batch_clear(struct batch *b)
-{
-	for (size_t k = 0; k < b->n; k++)
-		free(b->v[k].data);
-	b->n = 0;
-	b->bytes = 0;
-	if (b->slots)
-		memset(b->slots, 0, b->nslots * sizeof(*b->slots));
-}
-
-static struct memobj *mem_find(struct memstore *m, const git_oid *id)
-{
-	struct memobj *o = batch_find(&m->cur, id);
-	return o || !m->writing ? o : batch_find(&m->old, id);
-}
-
-static int mem_read(void **out, size_t *len, git_object_t *type, git_odb_backend *b,
-		    const git_oid *id)
-{
-	struct memstore *m = (struct memstore *)b;
-	struct memobj *o = mem_find(m, id);
-	if (o) {
-		*out = git_odb_backend_data_alloc(b, o->len ? o->len : 1);
-		memcpy(*out, o->data, o->len);
-		*len = o->len;
-		*type = o->type;
-		return 0;
-	}
-	git_odb_object *obj = NULL;
-	int e = git_odb_read(&obj, m->backing, id);
-	if (e < 0)
-		return e;
-	*len = git_odb_object_size(obj);
-	*type = git_odb_object_type(obj);
-	*out = git_odb_backend_data_alloc(b, *len ? *len : 1);
-	memcpy(*out, git_odb_object_data(obj), *len);
-	git_odb_object_free(obj);
-	return 0;
-}
-
-static int mem_read_header(size_t *len, git_object_t *type, git_odb_backend *b,
-			   const git_oid *id)
-{
-	struct memstore *m = (struct memstore *)b;
-	struct memobj *o = mem_find(m, id);
-	if (o) {
-		*len = o->len;
-		*type = o->type;
-		return 0;
-	}
-	return git_odb_read_header(len, type, m->backing, id);
-}
-
-static int mem_exists(git_odb_backend *b, const git_oid *id)
-{
-	struct memstore *m = (struct memstore *)b;
-	return mem_find(m, id) || git_odb_exists_ext(m->backing, id, GIT_ODB_LOOKUP_NO_REFRESH);
-}
-
-static int mem_write(git_odb_backend *b, const git_oid *id, const void *data, size_t len,
-		     git_object_t type)
-{
-	struct memstore *m = (struct memstore *)b;
-	if (!mem_find(m, id))
-		batch_add(&m->cur, id, data, len, type);
-	return 0;
-}
-
-static void mem_free(git_odb_backend *b)
-{
-	struct memstore *m = (struct memstore *)b;
-	if (m->writing)
-		pthread_join(m->thread, NULL);
-	for (int i = 0; i < 2; i++) {
-		struct batch *bt = i ? &m->old : &m->cur;
-		batch_clear(bt);
-		free(bt->v);
-		free(bt->slots);
-	}
-	git_odb_free(m->backing);
-	free(m);
-}
-
-/*
- * Writing packs. libgit2's packbuilder spends most of its time searching
- * deltas between unrelated small JSON files and its indexer re-reads what
- * it was just given, so the generator writes the .pack and the .idx (v2)
- * itself: every object whole, except large trees (the root, one entry per
- * author), each stored as a delta against the previous large tree (chains
- * of at most 50, as git does): consecutive root trees differ by a few
- * entries. zlib comes from the copy libgit2 already loaded (the build does
- * not link it directly); SHA-1 of the pack and index is computed here.
- */
-struct sha1 {
-	uint32_t h[5];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t n;
-};
-
-static uint32_t rol32(uint32_t x, int k)
-{
-	return (x << k) | (x >> (32 - k));
-}
-
-static void sha1_block(struct sha1 *c, const unsigned char *p)
-{
-	uint32_t w[80], a = c->h[0], b = c->h[1], d = c->h[3], e = c->h[4], cc = c->h[2];
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 80; i++)
-		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k;
-		if (i < 20) {
-			f = (b & cc) | (~b & d);
-			k = 0x5a827999;
-		} else if (i < 40) {
-			f = b ^ cc ^ d;
-			k = 0x6ed9eba1;
-		} else if (i < 60) {
-			f = (b & cc) | (b & d) | (cc & d);
-			k = 0x8f1bbcdc;
-		} else {
-			f = b ^ cc ^ d;
-			k = 0xca62c1d6;
-		}
-		uint32_t t = rol32(a, 5) + f + e + k + w[i];
-		e = d;
-		d = cc;
-		cc = rol32(b, 30);
-		b = a;
-		a = t;
-	}
-	c->h[0] += a;
-	c->h[1] += b;
-	c->h[2] += cc;
-	c->h[3] += d;
-	c->h[4] += e;
-}
-
-static void sha1_init(struct sha1 *c)
-{
-	static const uint32_t h0[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
-					0xc3d2e1f0 };
-	memcpy(c->h, h0, sizeof(h0));
-	c->len = 0;
-	c->n = 0;
-}
-
-static void sha1_update(struct sha1 *c, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	c->len += len;
-	if (c->n) {
-		size_t take = 64 - c->n < len ? 64 - c->n : len;
-		memcpy(c->buf + c->n, p, take);
-		c->n += take;
-		p += take;
-		len -= take;
-		if (c->n < 64)
-			return;
-		sha1_block(c, c->buf);
-		c->n = 0;
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha1_block(c, p);
-	memcpy(c->buf, p, len);
-	c->n = len;
-}
-
-static void sha1_final(struct sha1 *c, unsigned char out[20])
-{
-	uint64_t bits = c->len * 8;
-	unsigned char pad[72] = { 0x80 };
-	size_t np = (c->n < 56 ? 56 : 120) - c->n;
-	for (int i = 0; i < 8; i++)
-		pad[np + i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha1_update(c, pad, np + 8);
-	for (int i = 0; i < 5; i++) {
-		out[4 * i] = (unsigned char)(c->h[i] >> 24);
-		out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
-		out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
-		out[4 * i + 3] = (unsigned char)c->h[i];
-	}
-}
-
-/* zlib, looked up in the process (libgit2 depends on it). */
-static struct {
-	int (*init)(z_streamp, int, int, int, int, int, const char *, int);
-	int (*deflate)(z_streamp, int);
-	int (*reset)(z_streamp);
-	int (*end)(z_streamp);
-	uLong (*crc32)(uLong, const Bytef *, uInt);
-} zl;
-
-static void zlib_load(void)
-{
-	if (zl.deflate)
-		return;
-	*(void **)&zl.init = dlsym(RTLD_DEFAULT, "deflateInit2_");
-	*(void **)&zl.deflate = dlsym(RTLD_DEFAULT, "deflate");
-	*(void **)&zl.reset = dlsym(RTLD_DEFAULT, "deflateReset");
-	*(void **)&zl.end = dlsym(RTLD_DEFAULT, "deflateEnd");
-	*(void **)&zl.crc32 = dlsym(RTLD_DEFAULT, "crc32");
-	if (!zl.init || !zl.deflate || !zl.reset || !zl.end || !zl.crc32)
-		fl_die("zlib is not available in this process");
-}
-
-struct packw {
-	FILE *f;
-	struct sha1 sha;
-	uint64_t off;
-	z_stream z;
-	struct strbuf zbuf;
-};
-
-static void pw_write(struct packw *w, const void *data, size_t len)
-{
-	sha1_update(&w->sha, data, len);
-	if (fwrite(data, 1, len, w->f) != len)
-		fl_die("cannot write a pack: %s", strerror(errno));
-	w->off += len;
-}
-
-/* One object: type/size header, [delta base offset], zlib data. Returns its CRC. */
-static uint32_t pw_object(struct packw *w, int type, const unsigned char *data, size_t len,
-			  uint64_t base_distance)
-{
-	unsigned char hdr[32];
-	size_t n = 0, sz = len;
-	uLong crc = zl.crc32(0, NULL, 0);
-
-	hdr[n] = (unsigned char)((type << 4) | (sz & 15));
-	sz >>= 4;
-	while (sz) {
-		hdr[n++] |= 0x80;
-		hdr[n] = sz & 0x7f;
-		sz >>= 7;
-	}
-	n++;
-	if (type == 6) {
-		unsigned char ob[16];
-		int pos = (int)sizeof(ob) - 1;
-		uint64_t d = base_distance;
-		ob[pos] = d & 127;
-		while (d >>= 7)
-			ob[--pos] = (unsigned char)(128 | (--d & 127));
-		memcpy(hdr + n, ob + pos, sizeof(ob) - (size_t)pos);
-		n += sizeof(ob) - (size_t)pos;
-	}
-	crc = zl.crc32(crc, hdr, (uInt)n);
-	pw_write(w, hdr, n);
-
-	strbuf_reset(&w->zbuf);
-	strbuf_grow(&w->zbuf, len + len / 8 + 64);
-	zl.reset(&w->z);
-	w->z.next_in = (Bytef *)data;
-	w->z.avail_in = (uInt)len;
-	w->z.next_out = (Bytef *)w->zbuf.buf;
-	w->z.avail_out = (uInt)w->zbuf.alloc;
-	if (zl.deflate(&w->z, Z_FINISH) != Z_STREAM_END)
-		fl_die("zlib could not compress an object");
-	size_t zl_len = w->zbuf.alloc - w->z.avail_out;
-	crc = zl.crc32(crc, (const Bytef *)w->zbuf.buf, (uInt)zl_len);
-	pw_write(w, w->zbuf.buf, zl_len);
-	return (uint32_t)crc;
-}
-
-/* A git delta (varint sizes, copy and insert ops) appended to out. */
-static void delta_varint(struct strbuf *out, size_t v)
-{
-	do {
-		unsigned char c = v & 0x7f;
-		v >>= 7;
-		if (v)
-			c |= 0x80;
-		strbuf_addch(out, c);
-	} while (v);
-}
-
-static void delta_copy(struct strbuf *out, size_t off, size_t len)
-{
-	while (len) {
-		size_t n = len > 0x10000 ? 0x10000 : len;
-		unsigned char op[8];
-		size_t k = 1;
-		op[0] = 0x80;
-		for (int i = 0; i < 4; i++)
-			if ((off >> (8 * i)) & 0xff) {
-				op[0] |= (unsigned char)(1 << i);
-				op[k++] = (unsigned char)(off >> (8 * i));
-			}
-		if (n != 0x10000)
-			for (int i = 0; i < 3; i++)
-				if ((n >> (8 * i)) & 0xff) {
-					op[0] |= (unsigned char)(0x10 << i);
-					op[k++] = (unsigned char)(n >> (8 * i));
-				}
-		strbuf_add(out, op, k);
-		off += n;
-		len -= n;
-	}
-}
-
-static void delta_insert(struct strbuf *out, const unsigned char *p, size_t len)
-{
-	while (len) {
-		size_t n = len > 127 ? 127 : len;
-		strbuf_addch(out, (int)n);
-		strbuf_add(out, p, n);
-		p += n;
-		len -= n;
-	}
-}
-
-/* The length of the tree entry at p (mode SP name NUL oid). */
-static size_t tree_entry_len(const unsigned char *p, const unsigned char *end)
-{
-	const unsigned char *nul = memchr(p, 0, (size_t)(end - p));
-	return nul && nul + 21 <= end ? (size_t)(nul + 21 - p) : (size_t)(end - p);
-}
-
-/* Git's tree order: names compared as if directories ended with '/'. */
-static int tree_entry_cmp(const unsigned char *a, const unsigned char *b)
-{
-	const unsigned char *na = (const unsigned char *)strchr((const char *)a, ' ') + 1;
-	const unsigned char *nb = (const unsigned char *)strchr((const char *)b, ' ') + 1;
-	size_t la = strlen((const char *)na), lb = strlen((const char *)nb);
-	int c = memcmp(na, nb, la < lb ? la : lb);
-	if (c)
-		return c;
-	int ca = la < lb ? na[la] : (a[0] == '4' ? '/' : 0);
-	int cb = lb < la ? nb[lb] : (b[0] == '4' ? '/' : 0);
-	if (la < lb)
-		ca = a[0] == '4' ? '/' : 0;
-	if (lb < la)
-		cb = b[0] == '4' ? '/' : 0;
-	return ca - cb;
-}
-
-/* Delta of tree `t` against tree `b` (both sorted), entry by entry. */
-static void tree_delta(struct strbuf *out, const unsigned char *b, size_t blen,
-		       const unsigned char *t, size_t tlen)
-{
-	const unsigned char *bp = b, *bend = b + blen, *tp = t, *tend = t + tlen;
-	size_t copy_off = 0, copy_len = 0;
-	const unsigned char *ins = NULL;
-	size_t ins_len = 0;
-
-	strbuf_reset(out);
-	delta_varint(out, blen);
-	delta_varint(out, tlen);
-	while (tp < tend) {
-		size_t tl = tree_entry_len(tp, tend);
-		int c = 1;
-		size_t bl = 0;
-		while (bp < bend) {
-			bl = tree_entry_len(bp, bend);
-			c = bl == tl && !memcmp(bp, tp, tl) ? 0 : tree_entry_cmp(tp, bp);
-			if (c > 0) {
-				bp += bl;   /* gone from the target */
-				continue;
-			}
-			break;
-		}
-		if (bp < bend && bl == tl && !memcmp(bp, tp, tl)) {
-			size_t off = (size_t)(bp - b);
-			if (ins_len) {
-				delta_insert(out, ins, ins_len);
-				ins_len = 0;
-			}
-			if (copy_len && copy_off + copy_len == off) {
-				copy_len += tl;
-			} else {
-				if (copy_len)
-					delta_copy(out, copy_off, copy_len);
-				copy_off = off;
-				copy_len = tl;
-			}
-			bp += bl;
-		} else {
-			if (copy_len) {
-				delta_copy(out, copy_off, copy_len);
-				copy_len = 0;
-			}
-			if (!ins_len)
-				ins = tp;
-			ins_len += tl;
-			if (bp < bend && c == 0)
-				bp += bl;
-		}
-		tp += tl;
-	}
-	if (copy_len)
-		delta_copy(out, copy_off, copy_len);
-	if (ins_len)
-		delta_insert(out, ins, ins_len);
-}
-
-struct idx_entry {
-	git_oid id;
-	uint32_t crc;
-	uint64_t off;
-};
-
-static int cmp_idx(const void *a, const void *b)
-{
-	return git_oid_cmp(&((const struct idx_entry *)a)->id, &((const struct idx_entry *)b)->id);
-}
-
-static void be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-/* Writes a batch as pack-*.pack and pack-*.idx in pack_dir (no libgit2 calls). */
-static void write_pack(struct batch *m, const char *pack_dir)
-{
-	struct packw w;
-	struct idx_entry *ix;
-	struct strbuf delta = STRBUF_INIT;
-	unsigned char hdr[12] = { 'P', 'A', 'C', 'K' }, sum[20], isum[20];
-	char *tmp_pack, *tmp_idx, hex[41];
-	size_t prev_big = (size_t)-1;
-	int depth = 0;
-
-	if (!m->n)
-		return;
-	zlib_load();
-	memset(&w, 0, sizeof(w));
-	strbuf_init(&w.zbuf);
-	/* A small hash table: objects are small, and deflateReset clears it each time. */
-	if (zl.init(&w.z, Z_BEST_SPEED, Z_DEFLATED, 15, 5, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-		    (int)sizeof(z_stream)) != Z_OK)
-		fl_die("zlib could not start");
-	tmp_pack = xstrfmt("%s/tmp_generate.pack", pack_dir);
-	tmp_idx = xstrfmt("%s/tmp_generate.idx", pack_dir);
-	if (!(w.f = fopen(tmp_pack, "wb")))
-		fl_die("cannot create '%s': %s", tmp_pack, strerror(errno));
-	sha1_init(&w.sha);
-	be32(hdr + 4, 2);
-	be32(hdr + 8, (uint32_t)m->n);
-	pw_write(&w, hdr, sizeof(hdr));
-
-	ix = xcalloc(m->n, sizeof(*ix));
-	for (size_t k = 0; k < m->n; k++) {
-		struct memobj *o = &m->v[k];
-		git_oid_cpy(&ix[k].id, &o->id);
-		ix[k].off = w.off;
-		if (o->type == GIT_OBJECT_TREE && o->len > 8192) {
-			if (prev_big != (size_t)-1 && depth < 50) {
-				struct memobj *b = &m->v[prev_big];
-				tree_delta(&delta, b->data, b->len, o->data, o->len);
-				if (delta.len < o->len / 2) {
-					ix[k].crc = pw_object(&w, 6, (unsigned char *)delta.buf, delta.len,
-							      ix[k].off - ix[prev_big].off);
-					prev_big = k;
-					depth++;
-					continue;
-				}
-			}
-			prev_big = k;
-			depth = 0;
-		}
-		ix[k].crc = pw_object(&w, (int)o->type, o->data, o->len, 0);
-	}
-	sha1_final(&w.sha, sum);
-	if (fwrite(sum, 1, 20, w.f) != 20 || fclose(w.f) != 0)
-		fl_die("cannot write '%s': %s", tmp_pack, strerror(errno));
-	zl.end(&w.z);
-	strbuf_release(&w.zbuf);
-	strbuf_release(&delta);
-
-	/* The index, version 2. */
-	qsort(ix, m->n, sizeof(*ix), cmp_idx);
-	FILE *f = fopen(tmp_idx, "wb");
-	struct sha1 is;
-	unsigned char b4[8];
-	uint32_t fan[256] = { 0 }, nlarge = 0;
-	if (!f)
-		fl_die("cannot create '%s': %s", tmp_idx, strerror(errno));
-	sha1_init(&is);
-#define IDX_PUT(p, n) do { sha1_update(&is, (p), (n)); \
-		if (fwrite((p), 1, (n), f) != (size_t)(n)) fl_die("cannot write an index"); } while (0)
-	IDX_PUT("\377tOc\0\0\0\2", 8);
-	for (size_t k = 0; k < m->n; k++)
-		fan[ix[k].id.id[0]]++;
-	for (int i = 1; i < 256; i++)
-		fan[i] += fan[i - 1];
-	for (int i = 0; i < 256; i++) {
-		be32(b4, fan[i]);
-		IDX_PUT(b4, 4);
-	}
-	for (size_t k = 0; k < m->n; k++)
-		IDX_PUT(ix[k].id.id, 20);
-	for (size_t k = 0; k < m->n; k++) {
-		be32(b4, ix[k].crc);
-		IDX_PUT(b4, 4);
-	}
-	for (size_t k = 0; k < m->n; k++) {
-		be32(b4, ix[k].off < 0x80000000u ? (uint32_t)ix[k].off : 0x80000000u | nlarge++);
-		IDX_PUT(b4, 4);
-	}
-	for (size_t k = 0; k < m->n; k++)
-		if (ix[k].off >= 0x80000000u) {
-			be32(b4, (uint32_t)(ix[k].off >> 32));
-			be32(b4 + 4, (uint32_t)ix[k].off);
-			IDX_PUT(b4, 8);
-		}
-	IDX_PUT(sum, 20);
-#undef IDX_PUT
-	sha1_final(&is, isum);
-	if (fwrite(isum, 1, 20, f) != 20 || fclose(f) != 0)
-		fl_die("cannot write '%s': %s", tmp_idx, strerror(errno));
-	free(ix);
-
-	for (int i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-	char *pack = xstrfmt("%s/pack-%s.pack", pack_dir, hex);
-	char *idx = xstrfmt("%s/pack-%s.idx", pack_dir, hex);
-	if (rename(tmp_pack, pack) < 0 || rename(tmp_idx, idx) < 0)
-		fl_die("cannot install '%s': %s", pack, strerror(errno));
-	free(pack);
-	free(idx);
-	free(tmp_pack);
-	free(tmp_idx);
-}
-
-static void *pack_thread(void *arg)
-{
-	struct memstore *m = arg;
-	write_pack(&m->old, m->pack_dir);
-	return NULL;
-}
-
-/* Waits for the pack being written, then lets the repository see it. */
-static void pack_wait(struct memstore *m)
-{
-	if (!m->writing)
-		return;
-	pthread_join(m->thread, NULL);
-	m->writing = 0;
-	git_odb_refresh(m->backing);
-	batch_clear(&m->old);
-}
-
-/* Starts writing the new objects as a pack; with `wait`, until it is done. */
-static void flush_pack(struct gen *g, int wait)
-{
-	struct memstore *m = g->mem;
-	pack_wait(m);
-	if (m->cur.n) {
-		struct batch t = m->old;
-		m->old = m->cur;
-		m->cur = t;
-		m->writing = 1;
-		g->packs++;
-		if (pthread_create(&m->thread, NULL, pack_thread, m) != 0)
-			fl_die("cannot start a thread");
-	}
-	if (wait)
-		pack_wait(m);
+	int had = fl_store_batch_bytes(g->store) > 0;
+	if (fl_store_batch_end(g->store, 1) < 0 ||
+	    (!last && fl_store_batch_begin_bulk(g->store) < 0))
+		fl_die("%s", fl_last_error());
+	g->packs += had;
 }
 
 /* Checks a file the way the importer and the server's hook will. */
@@ -1254,7 +598,8 @@ static void commit(struct gen *g, struct tip *t, const char *msg, const char *na
 	git_oid_cpy(&t->id, &out);
 	t->have = t->moved = 1;
 	g->commits++;
-	if (g->mem->cur.bytes > (256u << 20))
+	/* A pack per 256 MB keeps memory bounded at national scale. */
+	if (fl_store_batch_bytes(g->store) > (256u << 20))
 		flush_pack(g, 0);
 }
 
@@ -2022,28 +1367,6 @@ static void set_server_config(git_repository *repo)
 	git_config_free(cfg);
 }
 
-/* The pre-receive hook `server init` installs, pointing at this binary. */
-static int write_hook(const char *dir)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return fl_error(FL_ERROR, "cannot find this program's path");
-	exe[n] = '\0';
-	char *hooks = xstrfmt("%s/hooks", dir), *path = xstrfmt("%s/pre-receive", hooks);
-	char *text = xstrfmt("#!/bin/sh\n# Installed by 'fieldlog generate --hook' (as 'server init' does).\n"
-			     "exec '%s' server check \"$@\"\n", exe);
-	int e = 0;
-	if (mkdir(hooks, 0755) < 0 && errno != EEXIST)
-		e = fl_error(FL_ERROR, "cannot create '%s': %s", hooks, strerror(errno));
-	else if ((e = fl_write_file_atomic(path, text, strlen(text))) == 0 && chmod(path, 0755) < 0)
-		e = fl_error(FL_ERROR, "cannot make '%s' executable", path);
-	free(text);
-	free(path);
-	free(hooks);
-	return e;
-}
-
 enum { LAYOUT_ASK = -1, LAYOUT_SINGLE = 0, LAYOUT_AUTHORS = 1 };
 static const char *const layout_names[] = { "single", "authors" };
 
@@ -2114,26 +1437,8 @@ static int open_repo(struct gen *g, const char *dir, int layout, int *created)
 	g->authors = (layout != LAYOUT_ASK ? layout : have != LAYOUT_ASK ? have
 				       : LAYOUT_AUTHORS) == LAYOUT_AUTHORS;
 
-	/* New objects in memory, old ones from the repository's objects/. */
-	char *objdir = xstrfmt("%s/objects", git_repository_path(g->repo));
-	git_odb *odb = NULL;
-	g->pack_dir = xstrfmt("%s/pack", objdir);
-	g->mem = xcalloc(1, sizeof(*g->mem));
-	g->mem->pack_dir = g->pack_dir;
-	if (git_odb_init_backend(&g->mem->parent, GIT_ODB_BACKEND_VERSION) < 0 ||
-	    git_odb_open(&g->mem->backing, objdir) < 0)
-		die_git("cannot open the object database");
-	g->mem->parent.read = mem_read;
-	g->mem->parent.read_header = mem_read_header;
-	g->mem->parent.write = mem_write;
-	g->mem->parent.exists = mem_exists;
-	g->mem->parent.free = mem_free;
-	if (git_odb_new(&odb) < 0 || git_odb_add_backend(odb, &g->mem->parent, 1) < 0)
-		die_git("cannot set up the object store");
-	git_repository_set_odb(g->repo, odb);
-	git_odb_free(odb);
-	free(objdir);
-	return 0;
+	/* New objects stay in memory until flush_pack(). */
+	return fl_store_batch_begin_bulk(g->store);
 }
 
 /* Where an author's branch is now (authors layout), in t. */
@@ -2265,7 +1570,7 @@ static void week_commit(struct gen *g, struct tip *t, const char *week, const ch
 }
 
 static int run_profile(struct gen *g, const struct profile *pf, const char *dir, int layout,
-		       int hook, int json)
+		       int json)
 {
 	struct province_communes *pc = communes_by_province();
 	const struct fl_refdata *rd = fl_refdata();
@@ -2277,8 +1582,6 @@ static int run_profile(struct gen *g, const struct profile *pf, const char *dir,
 	make_officers(g, pf->officers, pc);
 	make_reviewers(g, pf->reviewers);
 	if (open_repo(g, dir, layout, &created) < 0)
-		return fail();
-	if (hook && write_hook(dir) < 0)
 		return fail();
 	if (g->authors && !created) {   /* people of an earlier run go on */
 		for (size_t i = 0; i < g->noff; i++)
@@ -2536,16 +1839,16 @@ static int parse_count(const char *s, const char *what, size_t *out)
 	return 0;
 }
 
-CMD(generate)
+int cmd__generate(int argc, const char **argv)
 {
 	static const char usage[] =
-		"fieldlog generate --repo DIR (--profile pilot|100k|1m | --append N) [--seed N]"
+		"test-tool generate --repo DIR (--profile pilot|100k|1m | --append N) [--seed N]"
 		" [--layout authors|single] [--officers N] [--weeks N] [--authors K] [--exclude ID]"
-		" [--check N | --check-all] [--hook] [--json]";
+		" [--check N | --check-all] [--json]";
 	const char *repo = NULL, *profile = NULL, *seed_s = NULL, *officers_s = NULL;
 	const char *append_s = NULL, *authors_s = NULL, *exclude = NULL, *check_s = NULL, **pos;
 	const char *weeks_s = NULL, *layout_s = NULL;
-	int layout = LAYOUT_ASK, npos, check_all = 0, hook = 0, json = 0, version = 0, rc;
+	int layout = LAYOUT_ASK, npos, check_all = 0, json = 0, version = 0, rc;
 	struct opt opts[] = {
 		{ "repo", OPT_STR, &repo, "DIR", "the central repository (created if missing)" },
 		{ "profile", OPT_STR, &profile, "P", "pilot (34 officers, 9 weeks), 100k or 1m (3,321 officers)" },
@@ -2559,7 +1862,6 @@ CMD(generate)
 		{ "exclude", OPT_STR, &exclude, "ID", "with --append: never write as this officer" },
 		{ "check", OPT_STR, &check_s, "N", "check the first N files as the importer does (1000)" },
 		{ "check-all", OPT_BOOL, &check_all, NULL, "check every file written" },
-		{ "hook", OPT_BOOL, &hook, NULL, "install the 'server check' pre-receive hook" },
 		{ "json", OPT_BOOL, &json, NULL, "print the summary as JSON" },
 		{ "version", OPT_BOOL, &version, NULL, "print the output format's version (caches key on it)" },
 		OPT_END
@@ -2612,7 +1914,7 @@ CMD(generate)
 			p.officers = officers;
 		if (weeks)
 			p.weeks = weeks;
-		rc = run_profile(&g, &p, repo, layout, hook, json);
+		rc = run_profile(&g, &p, repo, layout, json);
 	}
 	fl_store_free(g.store);
 	return rc;
