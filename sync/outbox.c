@@ -536,16 +536,41 @@ static void plan_release(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* A save's copy in index.db: 0 and s filled, or -1. */
-static int from_index(struct save *s, struct fl_db *db, seq_t seq)
+/* The copy of save seq in the index at path, read-only (malloc'd), or NULL. */
+static char *copy_in_file(const char *path, const char *key)
 {
-	char key[64], *text;
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+/*
+ * A save's copy in index.db: 0 and s filled, or -1. db first; then
+ * DIR/index.db itself, which is another file while reindex builds a new
+ * index beside it (the copies are in the old one).
+ */
+static int from_index(struct save *s, struct fl_db *db, const char *dir, seq_t seq)
+{
+	char key[64], *text = NULL;
 	int e = -1;
-	if (!db)
-		return -1;
 	snprintf(key, sizeof(key), COPY_FMT, seq);
-	text = fl_db_meta_get(db, key);
-	fl_clear_error();
+	if (db) {
+		text = fl_db_meta_get(db, key);
+		fl_clear_error();
+	}
+	if (!text) {
+		char *path = xstrfmt("%s/index.db", dir);
+		text = copy_in_file(path, key);
+		free(path);
+	}
 	if (text && parse_frame(s, text, strlen(text)) == 0) {
 		if (s->seq == seq)
 			e = 0;
@@ -557,7 +582,8 @@ static int from_index(struct save *s, struct fl_db *db, seq_t seq)
 }
 
 /* Applies the reading rule of the opening comment. 0 or an error. */
-static int plan_saves(struct plan *p, struct scan *sc, struct fl_db *db, const char *file)
+static int plan_saves(struct plan *p, struct scan *sc, struct fl_db *db, const char *dir,
+		      const char *file)
 {
 	seq_t first = 0, last = 0, lo, hi;
 	size_t i, j, first_at = 0, last_at = 0;
@@ -609,7 +635,7 @@ static int plan_saves(struct plan *p, struct scan *sc, struct fl_db *db, const c
 				}
 			}
 		}
-		if (!found && from_index(&s, db, want) == 0) {
+		if (!found && from_index(&s, db, dir, want) == 0) {
 			s.owned = 1;
 			plan_add(p, &s);
 			p->from_index++;
@@ -787,7 +813,7 @@ int fl_outbox_flush(const char *dir, struct fl_db *db, struct fl_store *s, size_
 		goto done;
 	have_head = fl_store_ref(&head, s, FL_BRANCH) == 0;
 	fl_clear_error();
-	if ((e = scan_read(&sc, dir)) < 0 || (e = plan_saves(&p, &sc, db, file)) < 0)
+	if ((e = scan_read(&sc, dir)) < 0 || (e = plan_saves(&p, &sc, db, dir, file)) < 0)
 		goto done;
 	nv = p.n;
 	if (nv == 0) {

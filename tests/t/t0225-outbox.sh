@@ -191,8 +191,20 @@ test_expect_success 'outbox cut inside a confirmed save: recovered from index.db
 	test ! -e "$WS/outbox"
 '
 
-test_expect_success 'outbox cut and its copies gone: one-line error, nothing committed' '
+test_expect_success 'reindex with a cut outbox takes the saves from the old index' '
 	fl issue edit "$(json_get id <i2.json)" --severity low &&
+	before=$(commits) &&
+	truncate -s 100 "$WS/outbox" &&
+	fl reindex >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^note: .*1 confirmed saves recovered (1 from index.db" err &&
+	test "$(commits)" = $((before + 1)) &&
+	fl issue show "$(json_get id <i2.json)" --json >shown &&
+	test "$(json_get severity <shown)" = low
+'
+
+test_expect_success 'outbox cut and its copies gone: one-line error, nothing committed' '
+	fl issue edit "$(json_get id <i2.json)" --severity high &&
 	cp "$WS/outbox" pending &&
 	before=$(commits) &&
 	"$PYTHON" -c "
@@ -214,7 +226,7 @@ db.commit()
 test_expect_success 'status counts saves it could not commit (another fieldlog holds the lock)' '
 	fl status --json >st0.json &&
 	p0=$(json_get pending <st0.json) &&
-	fl issue edit "$(json_get id <i2.json)" --severity high &&
+	fl issue edit "$(json_get id <i2.json)" --severity urgent &&
 	fl issue edit "$(json_get id <i2.json)" --severity medium &&
 	before=$(commits) &&
 	"$PYTHON" -c "
