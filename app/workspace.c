@@ -318,6 +318,7 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 			snprintf(n, sizeof(n), "%lld", size);
 			fl_db_put_record(ws->db, path, rec, text);
 			fl_db_meta_set(ws->db, "outbox_size", n);
+			fl_outbox_remember(ws->db, ws->dir);
 			if (fl_db_commit(ws->db) < 0)
 				fl_db_rollback(ws->db);
 		}
