@@ -455,7 +455,7 @@ CMD(search)
 		return error_exit("search prints a list or JSON, not CSV (see 'fieldlog export')");
 	}
 	if (f.limit)
-		limit = (size_t)atoi(f.limit);
+		limit = (size_t)f.nlimit;
 	f.limit = NULL;   /* applied per record below, not per matching text */
 
 	query_parse(&q, text.buf);

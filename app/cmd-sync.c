@@ -18,6 +18,9 @@
 #include "sync/outbox.h"
 #include "sync/sync.h"
 
+/* A day: longer than any link that still makes progress is worth waiting for. */
+#define MAX_TIMEOUT 86400
+
 static size_t pending_for_timeout;
 
 static void on_timeout(void)
@@ -56,6 +59,7 @@ CMD(sync)
 	static const char usage[] = "fieldlog sync [--timeout SECONDS] [--quiet]";
 	const char *timeout = NULL, **pos;
 	int quiet = 0, npos, e;
+	long long secs = 0;
 	struct opt opts[] = {
 		{ "timeout", OPT_STR, &timeout, "S", "give up after S seconds without progress (60)" },
 		{ "quiet", OPT_BOOL, &quiet, NULL, "no progress output" },
@@ -68,8 +72,8 @@ CMD(sync)
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (timeout && atoi(timeout) <= 0)
-		return error_exit("'%s' is not a number of seconds", timeout);
+	if (timeout && parse_number(&secs, timeout, "option '--timeout'", 1, MAX_TIMEOUT) < 0)
+		return fail();
 	if (ws_open(&ws, WS_WRITE) < 0)
 		return fail();
 	if (!*ws->remote) {
@@ -78,7 +82,7 @@ CMD(sync)
 	}
 	sync_opts_from_config(&o, ws->config);
 	if (timeout)
-		o.deadline = atoi(timeout);
+		o.deadline = (int)secs;
 	if (quiet)
 		o.progress = 0;
 	pending_for_timeout = fl_sync_pending(ws->store);
@@ -201,7 +205,10 @@ CMD(remote)
 		printf("central repository: %s\n", pos[1]);
 		return EXIT_OK;
 	}
-	if (!strcmp(pos[0], "timeout") && npos == 2 && atoi(pos[1]) > 0) {
+	if (!strcmp(pos[0], "timeout") && npos == 2) {
+		long long secs;
+		if (parse_number(&secs, pos[1], "'remote timeout'", 1, MAX_TIMEOUT) < 0)
+			return fail();
 		if (ws_open(&ws, WS_WRITE) < 0)
 			return fail();
 		fl_json_set_str(ws->config, "sync_timeout", pos[1]);

@@ -62,6 +62,12 @@ int error_exit(const char *fmt, ...) FL_PRINTF(1, 2);
 int usage_error(const char *usage, const char *fmt, ...) FL_PRINTF(2, 3);
 /* Prints "error: " + fl_last_error() and returns EXIT_ERROR. */
 int fail(void);
+/*
+ * Reads all of s as a decimal integer in [min, max] into *out; otherwise
+ * FL_EINVALID with a message naming `what` (e.g. "option '--limit'").
+ */
+int parse_number(long long *out, const char *s, const char *what, long long min,
+		 long long max);
 /* Registers a string to free at exit; returns it. */
 char *keep(char *s);
 

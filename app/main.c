@@ -72,12 +72,20 @@ int main(int argc, const char **argv)
 	fl_json_init();
 	i18n_init();
 	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
-			opt_workspace = argv[i + 1];
-			i += 2;
-		} else if (!strncmp(argv[i], "-C", 2) && argv[i][2]) {
-			opt_workspace = argv[i] + 2;
+		if (!strncmp(argv[i], "-C", 2) && (argv[i][2] || i + 1 < argc)) {
+			const char *dir = argv[i][2] ? argv[i] + 2 : argv[++i];
 			i++;
+			/* An empty -C must not quietly mean the default workspace. */
+			if (!*dir) {
+				fprintf(stderr, "%s%s\n", _("error: "),
+					_("option '-C' needs a directory, not ''"));
+				return EXIT_USAGE;
+			}
+			if (opt_workspace) {
+				fprintf(stderr, "%s%s\n", _("error: "), _("option '-C' given twice"));
+				return EXIT_USAGE;
+			}
+			opt_workspace = dir;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return EXIT_OK;

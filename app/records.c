@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/records.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,8 +90,8 @@ int filters_check(struct filters *f)
 		return fl_error(FL_EINVALID, "'%s' is not an ISO week (YYYY-Www)", f->week);
 	if (f->officer && !fl_author_valid(f->officer))
 		return fl_error(FL_EINVALID, "'%s' is not an officer id", f->officer);
-	if (f->limit && atoi(f->limit) <= 0)
-		return fl_error(FL_EINVALID, "'%s' is not a positive number", f->limit);
+	if (f->limit && parse_number(&f->nlimit, f->limit, "option '--limit'", 1, INT_MAX) < 0)
+		return FL_EINVALID;
 	if (f->format && strcmp(f->format, "table") && strcmp(f->format, "json") &&
 	    strcmp(f->format, "csv"))
 		return fl_error(FL_EINVALID, "unknown format '%s' (table, json, csv)", f->format);
@@ -218,7 +219,7 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 	if (f->mine)
 		fl_bind_text(st, ":me", ws->id);
 	if (f->limit)
-		fl_bind_int(st, ":limit", atoi(f->limit));
+		fl_bind_int(st, ":limit", f->nlimit);
 	strbuf_release(&sql);
 	return st;
 }

@@ -12,6 +12,7 @@ struct filters {
 	const char *province, *commune, *officer, *domain, *status, *severity;
 	const char *since, *until, *week, *sort, *format, *kind, *limit;
 	int escalated, json, deleted, mine;
+	long long nlimit;        /* --limit as read by filters_check */
 };
 
 /* The filter options, to splice into a command's option table. */
@@ -32,7 +33,7 @@ struct filters {
 	{ "json", OPT_BOOL, &(f).json, NULL, "print JSON" }, \
 	{ "format", OPT_STR, &(f).format, "FMT", "table|json|csv" }
 
-/* Checks every value given (known province, domain, status, dates…). */
+/* Checks every value given (known province, domain, status, dates…); reads --limit. */
 int filters_check(struct filters *f);
 
 /*

@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE
 #include "app/fieldlog.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,8 +118,14 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 {
 	const char **p = xcalloc((size_t)argc + 1, sizeof(char *));
 	int n = 0, i, only_pos = 0;
+	size_t nopts = 0;
+	unsigned char *given;
 
+	for (const struct opt *o = opts; o && o->name; o++)
+		nopts++;
+	given = xcalloc(nopts + 1, 1);
 	keep((char *)p);
+	keep((char *)given);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
@@ -145,6 +152,12 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 			usage_error(usage, "unknown option '--%.*s'", (int)len, name);
 			exit(EXIT_USAGE);
 		}
+		/* A value given twice is a mistake, not "the last one wins". */
+		if (o->type == OPT_STR && given[o - opts]) {
+			usage_error(usage, "option '--%s' given twice", o->name);
+			exit(EXIT_USAGE);
+		}
+		given[o - opts] = 1;
 		if (o->type == OPT_BOOL) {
 			if (eq) {
 				usage_error(usage, "option '--%s' takes no value", o->name);
@@ -171,6 +184,23 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 	}
 	*pos = p;
 	*npos = n;
+}
+
+int parse_number(long long *out, const char *s, const char *what, long long min,
+		 long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	/* Digits only, all of them: "1e3", "2x", " 5" and "+5" are not numbers here. */
+	if (!*s || !(*s == '-' || (*s >= '0' && *s <= '9')) || *end || errno == ERANGE ||
+	    v < min || v > max)
+		return fl_error(FL_EINVALID, "%s needs a whole number from %lld to %lld, not '%s'",
+				what, min, max, s);
+	*out = v;
+	return 0;
 }
 
 /* --- long text ------------------------------------------------------------ */
