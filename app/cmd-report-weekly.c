@@ -55,10 +55,7 @@ static void officers_add(struct officers *o, const char *id, const char *name,
 	for (size_t i = 0; i < o->n; i++)
 		if (!strcmp(o->v[i].id, id))
 			return;
-	if (o->n == o->alloc) {
-		o->alloc = o->alloc ? 2 * o->alloc : 16;
-		o->v = xrealloc(o->v, o->alloc * sizeof(*o->v));
-	}
+	FL_ALLOC_GROW(o->v, o->n + 1, o->alloc);
 	o->v[o->n].id = xstrdup(id);
 	o->v[o->n].name = xstrdup(name && *name ? name : id);
 	o->v[o->n].province = xstrdup(province ? province : "");

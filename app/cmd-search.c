@@ -116,6 +116,7 @@ struct query {
 	struct strlist folded, typed;
 	struct cps *fcp;        /* code points of each folded word */
 	unsigned char *prefix;  /* per folded word: typed with a trailing '*' */
+	size_t prefix_alloc;
 };
 
 static void query_parse(struct query *q, const char *nfc)
@@ -138,7 +139,7 @@ static void query_parse(struct query *q, const char *nfc)
 		char *w = xstrndup(folded + f.off[a], f.off[i] - f.off[a]);
 		strlist_add(&q->folded, w);
 		free(w);
-		q->prefix = xrealloc(q->prefix, q->folded.n);
+		FL_ALLOC_GROW(q->prefix, q->folded.n, q->prefix_alloc);
 		q->prefix[q->folded.n - 1] = i < f.n && f.cp[i] == '*';
 		/* The fold keeps code-point counts; if not, match unaccented only. */
 		if (t.n == f.n) {
@@ -507,10 +508,7 @@ CMD(search)
 		char *rec_id = NULL;
 		while (fl_step(st)) {
 			const char *id = fl_col_text(st, 0);
-			if (nall == aall) {
-				aall = aall ? 2 * aall : 64;
-				all = xrealloc(all, aall * sizeof(*all));
-			}
+			FL_ALLOC_GROW(all, nall + 1, aall);
 			memset(&all[nall], 0, sizeof(all[nall]));
 			all[nall].id = xstrdup(id);
 			all[nall].n = sqlite3_column_int(st, 1);

@@ -34,20 +34,14 @@ char *keep(char *s)
 		atexit(free_kept);
 		registered = 1;
 	}
-	if (kept.n == kept.alloc) {
-		kept.alloc = kept.alloc ? 2 * kept.alloc : 16;
-		kept.v = xrealloc(kept.v, kept.alloc * sizeof(char *));
-	}
+	FL_ALLOC_GROW(kept.v, kept.n + 1, kept.alloc);
 	kept.v[kept.n++] = s;
 	return s;
 }
 
 void strlist_add(struct strlist *l, const char *s)
 {
-	if (l->n == l->alloc) {
-		l->alloc = l->alloc ? 2 * l->alloc : 8;
-		l->v = xrealloc(l->v, l->alloc * sizeof(char *));
-	}
+	FL_ALLOC_GROW(l->v, l->n + 1, l->alloc);
 	l->v[l->n++] = xstrdup(s);
 }
 
