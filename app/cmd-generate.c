@@ -2536,7 +2536,7 @@ static int parse_count(const char *s, const char *what, size_t *out)
 	return 0;
 }
 
-CMD(generate)
+int cmd_generate(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog generate --repo DIR (--profile pilot|100k|1m | --append N) [--seed N]"
@@ -2567,6 +2567,7 @@ CMD(generate)
 	struct gen g;
 	size_t seed = 1, officers = 0, weeks = 0, nappend = 0, nauthors = 0, check_n = 1000;
 
+	(void)ws;
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);

@@ -18,7 +18,7 @@
 #include "sync/import.h"
 #include "sync/outbox.h"
 
-CMD(reindex)
+int cmd_reindex(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog reindex";
 	const char **pos;
@@ -29,6 +29,7 @@ CMD(reindex)
 	struct fl_import_stats st = { 0, 0, 0, 0 };
 	struct timespec t0, t1;
 
+	(void)ws;   /* the index may be what is broken: reindex opens only the repository */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);

@@ -54,7 +54,7 @@ static cJSON *new_person(const char *id, const char *name, const char *role,
 	return p;
 }
 
-static int roster_add(int argc, const char **argv)
+static int roster_add(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog roster add --repo DIR --id ID --name NAME --role officer|reviewer"
@@ -77,6 +77,7 @@ static int roster_add(int argc, const char **argv)
 	char *text = NULL, *msg = NULL;
 	git_oid head, commit;
 
+	(void)ws;   /* the central repository named by --repo, not a workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos) {
 		strlist_release(&provinces);
@@ -162,7 +163,7 @@ out:
 	return e;
 }
 
-static int roster_list(int argc, const char **argv)
+static int roster_list(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog roster list --repo DIR [--json]";
 	const char *repo = NULL, **pos;
@@ -180,6 +181,7 @@ static int roster_list(int argc, const char **argv)
 	struct table t;
 	size_t n = 0;
 
+	(void)ws;   /* the central repository named by --repo, not a workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
@@ -214,11 +216,12 @@ static int roster_list(int argc, const char **argv)
 	return EXIT_OK;
 }
 
-CMD(roster)
+int cmd_roster(int argc, const char **argv, struct ws *ws)
 {
-	static const struct subcmd sub[] = {
-		{ "add", roster_add }, { "list", roster_list },
+	static const struct cmd sub[] = {
+		{ "add", roster_add, 0, NULL }, { "list", roster_list, 0, NULL },
 	};
+	(void)ws;
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
 			"fieldlog roster add|list --repo DIR ...");
 }

@@ -58,14 +58,13 @@ static void print_section(const char *title, const char *header, const cJSON *ro
 	table_release(&t);
 }
 
-CMD(stats)
+int cmd_stats(int argc, const char **argv, struct ws *ws)
 {
 	struct filters f;
 	const char **pos;
 	int npos, e = EXIT_OK;
 	memset(&f, 0, sizeof(f));
 	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
-	struct ws *ws;
 	const struct fl_refdata *ref = fl_refdata();
 	int *by_prov, *by_dom, by_status[8] = { 0 }, by_sev[8] = { 0 }, total = 0;
 
@@ -73,8 +72,6 @@ CMD(stats)
 	if (npos)
 		return usage_error(stats_usage, "unexpected argument '%s'", pos[0]);
 	if (filters_check(&f) < 0)
-		return fail();
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
 		return fail();
 
 	by_prov = xcalloc(ref->nprovinces + 1, sizeof(int));
@@ -158,7 +155,6 @@ CMD(stats)
 	cJSON_Delete(rows);
 	free(by_prov);
 	free(by_dom);
-	ws_close(ws);
 	return e;
 }
 
@@ -167,7 +163,7 @@ CMD(stats)
 static const char export_usage[] =
 	"fieldlog export [--format csv|json] [--kind K] [filters] [-o FILE]   (default: CSV)";
 
-CMD(export)
+int cmd_export(int argc, const char **argv, struct ws *ws)
 {
 	struct filters f;
 	const char **pos, *output = NULL;
@@ -179,7 +175,6 @@ CMD(export)
 		FILTER_OPTS(f),
 		OPT_END
 	};
-	struct ws *ws;
 	const char **args = xcalloc((size_t)argc + 1, sizeof(char *));
 	char *eqopt = NULL;
 
@@ -208,8 +203,6 @@ CMD(export)
 	if (filters_check(&f) < 0)
 		return fail();
 	int csv = !f.json;   /* --format json or --json; CSV otherwise */
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
-		return fail();
 
 	char *select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);
 	sqlite3_stmt *st = filters_query(ws, &f, f.kind, select,
@@ -255,6 +248,5 @@ CMD(export)
 	}
 	strbuf_release(&sb);
 	cJSON_Delete(all);
-	ws_close(ws);
 	return e;
 }

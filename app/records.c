@@ -33,6 +33,17 @@ const char *short_id(const char *id)
 	return buf;
 }
 
+const char *week_or_this(char buf[9], const char *week)
+{
+	char now[32];
+	if (week)
+		return week;
+	fl_time_now(now);
+	now[10] = '\0';   /* the date, in Vietnam time */
+	fl_week_of_date(buf, now);
+	return buf;
+}
+
 /* --- roster --------------------------------------------------------------- */
 
 const char *officer_name(struct ws *ws, const char *id)
@@ -366,25 +377,20 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 	return EXIT_OK;
 }
 
-int list_command(int argc, const char **argv, const char *kind)
+int list_command(int argc, const char **argv, struct ws *ws, const char *kind)
 {
 	char usage[96];
 	struct filters f;
 	const char **pos;
-	int npos, e;
+	int npos;
 	memset(&f, 0, sizeof(f));
 	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
-	struct ws *ws;
 
 	snprintf(usage, sizeof(usage), "fieldlog %s list [filters] [--json | --format csv]", kind);
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
-		return fail();
-	e = list_records(ws, kind, &f);
-	ws_close(ws);
-	return e;
+	return list_records(ws, kind, &f);
 }
 
 /* --- CSV ----------------------------------------------------------------- */

@@ -48,7 +48,7 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 extern const char effective_status_sql[];
 
 /* `KIND list [filters]`: parses the filter options and lists. */
-int list_command(int argc, const char **argv, const char *kind);
+int list_command(int argc, const char **argv, struct ws *ws, const char *kind);
 
 /* Lists records of kind with the filters: table, JSON array or CSV. */
 int list_records(struct ws *ws, const char *kind, struct filters *f);
@@ -63,6 +63,9 @@ void write_csv(FILE *f, const cJSON *records);
 
 /* Prints one record for people (not JSON). */
 void show_record(struct ws *ws, const cJSON *rec);
+
+/* `week` when given, else this week (FIELDLOG_NOW in tests) written into buf. */
+const char *week_or_this(char buf[9], const char *week);
 
 /* Short id for tables (first 10 characters). */
 const char *short_id(const char *id);

@@ -19,6 +19,12 @@
 #include "schema/refdata.h"
 #include "schema/text.h"
 
+/*
+ * Set when a command runs without its workspace because argv asked for
+ * -h: parse_opts then prints the usage and exits whatever else it reads.
+ */
+static int usage_only;
+
 /* Strings that live until exit (option values, read text). */
 static struct strlist kept;
 
@@ -176,6 +182,8 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 		else
 			strlist_add(o->dest, v);
 	}
+	if (usage_only)
+		usage_exit(usage, opts, 0);
 	*pos = p;
 	*npos = n;
 }
@@ -418,15 +426,72 @@ const char *commune_label(const char *code)
 	return buf;
 }
 
-int dispatch(int argc, const char **argv, const struct subcmd *sub, size_t n,
+/* --- dispatch -------------------------------------------------------------- */
+
+/* Whether argv[1..] asks for the usage: -h or --help before any "--". */
+static int wants_help(int argc, const char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+/* The workspace run_command opened, closed at exit too (usage_exit exits). */
+static struct ws *open_ws;
+
+static void close_open_ws(void)
+{
+	ws_close(open_ws);
+	open_ws = NULL;
+}
+
+int run_command(const struct cmd *c, int argc, const char **argv, const char *what)
+{
+	static int registered;
+	unsigned need = c->setup;
+	int rc;
+
+	if (!(need & (WS_READ | WS_WRITE | WS_INDEX_ONLY)))
+		return c->fn(argc, argv, NULL);
+	if (wants_help(argc, argv)) {
+		usage_only = 1;
+		return c->fn(argc, argv, NULL);
+	}
+	if (!registered) {
+		atexit(close_open_ws);
+		registered = 1;
+	}
+	if (ws_open(&open_ws, (int)(need & (WS_WRITE | WS_INDEX_ONLY))) < 0)
+		return fail();
+	if ((need & NEED_OFFICER) && strcmp(open_ws->role, "officer"))
+		rc = error_exit("only officers run 'fieldlog %s' (the role of this workspace is '%s')",
+				what, *open_ws->role ? open_ws->role : "none");
+	else if ((need & NEED_REVIEWER) && strcmp(open_ws->role, "reviewer"))
+		rc = error_exit("only reviewers run 'fieldlog %s' (the role of this workspace is '%s')",
+				what, *open_ws->role ? open_ws->role : "none");
+	else
+		rc = c->fn(argc, argv, open_ws);
+	close_open_ws();
+	return rc;
+}
+
+int dispatch(int argc, const char **argv, const struct cmd *sub, size_t n,
 	     const char *usage)
 {
+	int rc;
+
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", usage);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(argv[1], sub[i].name))
-			return sub[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(argv[1], sub[i].name))
+			continue;
+		char *what = xstrfmt("%s %s", argv[0], argv[1]);
+		rc = run_command(&sub[i], argc - 1, argv + 1, what);
+		free(what);
+		return rc;
+	}
 	return usage_error(usage, "unknown subcommand '%s'", argv[1]);
 }

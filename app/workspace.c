@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -328,6 +329,22 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 	free(text);
 	free(path);
 	return e;
+}
+
+int save_record(struct ws *ws, cJSON *rec, const char *message, int json, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ws_save(ws, rec, message) < 0)
+		return fail();
+	if (json) {
+		print_json(rec);
+	} else {
+		va_start(ap, fmt);
+		vprintf(_(fmt), ap);
+		va_end(ap);
+	}
+	return EXIT_OK;
 }
 
 int ws_find(cJSON **out, struct ws *ws, const char *prefix, const char *kind)

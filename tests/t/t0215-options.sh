@@ -109,4 +109,36 @@ test_expect_success 'a flag given twice is harmless' '
 	test "$(json_len <out)" = 3
 '
 
+test_expect_success '-h needs no workspace, for every command and subcommand' '
+	none=$TEST_SCRATCH/nowhere &&
+	for c in init whoami remote communes provinces domains delete sync status \
+		respond search log diff stats export reindex \
+		"schedule add" "schedule edit" "schedule list" "schedule show" \
+		"visit add" "visit edit" "visit list" "visit show" \
+		"issue add" "issue edit" "issue comment" "issue list" "issue show" \
+		"report week" "report submit" "report list" "report show" "report weekly" \
+		"remote show" "remote set" "remote set-token" "remote timeout" \
+		"server init" "server check" "roster add" "roster list"
+	do
+		fieldlog -C "$none" $c -h >out 2>err || { echo "$c -h failed"; return 1; }
+		grep "^usage: fieldlog" out >/dev/null || { echo "$c: no usage"; return 1; }
+		test_line_count = 0 err || return 1
+	done &&
+	fieldlog -C "$none" issue add --title x -h >out &&
+	grep "^usage: fieldlog issue add" out &&
+	! test -e "$none"
+'
+
+test_expect_success 'the role a subcommand needs is checked before it runs' '
+	fieldlog -C "$TEST_SCRATCH/rev" init --id x.y --name "Xuân" --role reviewer &&
+	test_must_fail --exit=1 fieldlog -C "$TEST_SCRATCH/rev" issue add --title A \
+		--domain civil_servants --commune 18073 --severity low >out 2>err &&
+	echo "error: only officers run '"'"'fieldlog issue add'"'"' (the role of this workspace is '"'"'reviewer'"'"')" >expect &&
+	test_cmp expect err &&
+	test_line_count = 0 out &&
+	test_must_fail --exit=1 fl respond 01ABC --status answered --text "x" 2>err &&
+	echo "error: only reviewers run '"'"'fieldlog respond'"'"' (the role of this workspace is '"'"'officer'"'"')" >expect &&
+	test_cmp expect err
+'
+
 test_done
