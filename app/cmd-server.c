@@ -255,12 +255,12 @@ static int server_check(int argc, const char **argv, struct ws *ws)
 		e = add_alternates(s, getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"));
 	if (e < 0) {
 		fprintf(stderr, "fieldlog: refused push: %s\n", fl_last_error());
-		fl_store_free(s);
-		return EXIT_ERROR;
+		goto out;
 	}
 	e = fl_server_check(s, stdin, login, &why);
 	if (e < 0)
 		fprintf(stderr, "fieldlog: %s\n", why.len ? why.buf : fl_last_error());
+out:
 	strbuf_release(&why);
 	fl_store_free(s);
 	return e < 0 ? EXIT_ERROR : EXIT_OK;

@@ -211,6 +211,8 @@ static int from_editor(struct strbuf *sb, const char *what)
 {
 	const char *editor = getenv("VISUAL");
 	char tmpl[] = "/tmp/fieldlog-XXXXXX.txt";
+	struct strbuf raw = STRBUF_INIT;
+	char *cmd = NULL;
 	int fd, rc;
 
 	if (!editor || !*editor)
@@ -221,20 +223,13 @@ static int from_editor(struct strbuf *sb, const char *what)
 		return fl_error(FL_ERROR, "cannot create a temporary file");
 	dprintf(fd, "\n# Write the %s above. Lines starting with '#' are ignored.\n", what);
 	close(fd);
-	char *cmd = xstrfmt("%s '%s'", editor, tmpl);
-	rc = system(cmd);
-	free(cmd);
-	if (rc != 0) {
-		unlink(tmpl);
-		return fl_error(FL_ERROR, "the editor failed; nothing was saved");
+	cmd = xstrfmt("%s '%s'", editor, tmpl);
+	if (system(cmd) != 0) {
+		rc = fl_error(FL_ERROR, "the editor failed; nothing was saved");
+		goto out;
 	}
-	struct strbuf raw = STRBUF_INIT;
-	rc = strbuf_read_file(&raw, tmpl, FL_TEXT_MAX * 4);
-	unlink(tmpl);
-	if (rc < 0) {
-		strbuf_release(&raw);
-		return rc;
-	}
+	if ((rc = strbuf_read_file(&raw, tmpl, FL_TEXT_MAX * 4)) < 0)
+		goto out;
 	/* Drop comment lines, then surrounding blank lines. */
 	char *line = raw.buf, *end = raw.buf + raw.len;
 	while (line < end) {
@@ -246,8 +241,12 @@ static int from_editor(struct strbuf *sb, const char *what)
 		}
 		line += len + 1;
 	}
+	rc = 0;
+out:
+	unlink(tmpl);
+	free(cmd);
 	strbuf_release(&raw);
-	return 0;
+	return rc;
 }
 
 int read_text(const char **out, const char *arg, const char *what, int required)
@@ -271,24 +270,22 @@ int read_text(const char **out, const char *arg, const char *what, int required)
 		*out = arg;   /* already checked and normalised by parse_opts */
 		return 0;
 	}
-	if (e < 0) {
-		strbuf_release(&sb);
-		if (e == FL_EINVALID)
-			return fl_error(FL_EINVALID, "field '%s': longer than %d bytes", what,
-					FL_TEXT_MAX);
-		return e;
+	if (e == FL_EINVALID) {
+		e = fl_error(FL_EINVALID, "field '%s': longer than %d bytes", what, FL_TEXT_MAX);
+		goto out;
 	}
+	if (e < 0)
+		goto out;
 	/* Text from files and pipes: trailing newlines are not content. */
 	while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
 		strbuf_setlen(&sb, sb.len - 1);
-	char *label = xstrfmt("%s", what);
-	e = fl_text_nfc(&nfc, sb.buf, sb.len, label);
-	free(label);
+	if ((e = fl_text_nfc(&nfc, sb.buf, sb.len, what)) >= 0) {
+		*out = keep(nfc);
+		e = 0;
+	}
+out:
 	strbuf_release(&sb);
-	if (e < 0)
-		return e;
-	*out = keep(nfc);
-	return 0;
+	return e;
 }
 
 /* --- output --------------------------------------------------------------- */
