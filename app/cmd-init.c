@@ -66,17 +66,18 @@ static const char init_usage[] =
 static int mkdirs(const char *dir)
 {
 	char *p = xstrdup(dir);
-	for (char *s = p + 1; *s; s++) {
+	int rc = 0;
+
+	for (char *s = p + 1; *s && rc == 0; s++) {
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			rc = -1;
 		*s = '/';
 	}
-	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	if (rc == 0 && mkdir(p, 0755) < 0 && errno != EEXIST)
+		rc = -1;
 	free(p);
 	return rc;
 }

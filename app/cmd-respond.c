@@ -32,26 +32,27 @@ static const char respond_usage[] =
 static int resolve_target(char **out, struct ws *ws, const char *prefix)
 {
 	char *issue = NULL, *report = NULL;
-	int ei = fl_db_resolve(&issue, ws->db, prefix, "issue");
-	if (ei == FL_EAMBIGUOUS)
-		return ei;
-	int er = fl_db_resolve(&report, ws->db, prefix, "report");
-	if (er == FL_EAMBIGUOUS) {
-		free(issue);
-		return er;
-	}
+	int e;
+
+	if ((e = fl_db_resolve(&issue, ws->db, prefix, "issue")) == FL_EAMBIGUOUS ||
+	    (e = fl_db_resolve(&report, ws->db, prefix, "report")) == FL_EAMBIGUOUS)
+		goto out;
 	if (issue && report) {
-		int e = fl_error(FL_EAMBIGUOUS, "id prefix '%s' is ambiguous: %s (issue), %s (report)",
-				 prefix, issue, report);
-		free(issue);
-		free(report);
-		return e;
+		e = fl_error(FL_EAMBIGUOUS, "id prefix '%s' is ambiguous: %s (issue), %s (report)",
+			     prefix, issue, report);
+		goto out;
 	}
 	if (issue || report) {
 		*out = issue ? issue : report;
-		return 0;
+		issue = report = NULL;
+		e = 0;
+		goto out;
 	}
-	return fl_db_resolve(out, ws->db, prefix, NULL);
+	e = fl_db_resolve(out, ws->db, prefix, NULL);
+out:
+	free(issue);
+	free(report);
+	return e;
 }
 
 /*

@@ -101,7 +101,9 @@ static int find_entry(cJSON **rec_out, cJSON **entry_out, struct ws *ws, const c
 		" AND r.deleted = 0 AND json_extract(e.value, '$.id') >= upper(:p)"
 		" AND json_extract(e.value, '$.id') < upper(:p) || 'Z~' LIMIT 2");
 	char *rid = NULL, *eid = NULL;
-	int n = 0;
+	cJSON *e;
+	int n = 0, rc;
+
 	*rec_out = *entry_out = NULL;
 	fl_bind_text(st, ":me", ws->id);
 	fl_bind_text(st, ":p", prefix);
@@ -112,20 +114,20 @@ static int find_entry(cJSON **rec_out, cJSON **entry_out, struct ws *ws, const c
 		}
 	}
 	if (n != 1) {
-		free(rid);
-		free(eid);
-		return fl_error(n ? FL_EAMBIGUOUS : FL_ENOTFOUND,
-				n ? "entry prefix '%s' is ambiguous" : "no schedule entry '%s' of yours",
-				prefix);
+		rc = fl_error(n ? FL_EAMBIGUOUS : FL_ENOTFOUND,
+			      n ? "entry prefix '%s' is ambiguous" : "no schedule entry '%s' of yours",
+			      prefix);
+		goto out;
 	}
 	*rec_out = fl_db_get(ws->db, rid);
-	cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(*rec_out, "entries"))
 		if (!strcmp(fl_json_str(e, "id"), eid))
 			*entry_out = e;
+	rc = *entry_out ? 0 : fl_error(FL_ENOTFOUND, "no schedule entry '%s'", prefix);
+out:
 	free(rid);
 	free(eid);
-	return *entry_out ? 0 : fl_error(FL_ENOTFOUND, "no schedule entry '%s'", prefix);
+	return rc;
 }
 
 static int schedule_edit(int argc, const char **argv, struct ws *ws)

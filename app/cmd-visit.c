@@ -17,14 +17,18 @@
 static int issue_ids(cJSON **out, struct ws *ws, const struct strlist *ids)
 {
 	cJSON *arr = cJSON_CreateArray();
-	for (size_t i = 0; i < ids->n; i++) {
+	int e = 0;
+
+	for (size_t i = 0; i < ids->n && e == 0; i++) {
 		char *id;
-		if (fl_db_resolve(&id, ws->db, ids->v[i], "issue") < 0) {
-			cJSON_Delete(arr);
-			return FL_EINVALID;
-		}
+		if ((e = fl_db_resolve(&id, ws->db, ids->v[i], "issue")) < 0)
+			break;
 		cJSON_AddItemToArray(arr, cJSON_CreateString(id));
 		free(id);
+	}
+	if (e < 0) {
+		cJSON_Delete(arr);
+		return FL_EINVALID;
 	}
 	*out = arr;
 	return 0;

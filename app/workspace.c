@@ -298,10 +298,11 @@ void ws_close(struct ws *ws)
 
 int ws_save(struct ws *ws, cJSON *rec, const char *message)
 {
-	char now[32];
+	char now[32], n[32];
 	int e;
-	char *text, *path;
+	char *text, *path = NULL, *email = NULL;
 	struct fl_sig sig;
+	long long size;
 
 	fl_time_now(now);
 	fl_json_set_str(rec, "updated_at", now);
@@ -310,31 +311,30 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 		return e;
 	text = fl_json_canonical(rec);
 	if (strlen(text) > FL_RECORD_MAX) {
-		free(text);
-		return fl_error(FL_EINVALID, "the record would be over %d bytes", FL_RECORD_MAX);
+		e = fl_error(FL_EINVALID, "the record would be over %d bytes", FL_RECORD_MAX);
+		goto out;
 	}
 	path = fl_record_path(fl_json_str(rec, "author"), fl_json_str(rec, "kind"),
 			      fl_json_str(rec, "id"));
+	email = xstrfmt("%s@fieldlog", ws->id);
 	sig.name = *ws->name ? ws->name : ws->id;
-	char *email = xstrfmt("%s@fieldlog", ws->id);
 	sig.email = email;
 	sig.when = fl_time_now_secs();
 	sig.offset = 7 * 60;
 	/* The outbox line is the save; the index follows (or catches up later). */
-	long long size;
 	fl_trace("save: outbox");
-	if ((e = fl_outbox_add(ws->dir, path, text, message, &sig, &size)) == 0) {
-		fl_trace("save: index");
-		if (fl_db_begin(ws->db) == 0) {
-			char n[32];
-			snprintf(n, sizeof(n), "%lld", size);
-			fl_db_put_record(ws->db, path, rec, text);
-			fl_db_meta_set(ws->db, "outbox_size", n);
-			if (fl_db_commit(ws->db) < 0)
-				fl_db_rollback(ws->db);
-		}
-		fl_clear_error();
+	if ((e = fl_outbox_add(ws->dir, path, text, message, &sig, &size)) < 0)
+		goto out;
+	fl_trace("save: index");
+	if (fl_db_begin(ws->db) == 0) {
+		snprintf(n, sizeof(n), "%lld", size);
+		fl_db_put_record(ws->db, path, rec, text);
+		fl_db_meta_set(ws->db, "outbox_size", n);
+		if (fl_db_commit(ws->db) < 0)
+			fl_db_rollback(ws->db);
 	}
+	fl_clear_error();
+out:
 	fl_trace("save: saved");
 	free(email);
 	free(text);
