@@ -111,6 +111,13 @@ void ws_close(struct ws *ws);
 int ws_save_config(struct ws *ws);
 /* Takes the lock of an unopened workspace directory (init, reindex). */
 int ws_lock(const char *dir, int *fd_out);
+/*
+ * Lets go of a writer's lock while a person types in an editor, and takes
+ * it back (waiting as ws_lock does; FL_ELOCKED after 20 s). A sync may run
+ * in between, so a command reads the records it changes only after the text.
+ */
+void ws_unlock(struct ws *ws);
+int ws_relock(struct ws *ws);
 
 /*
  * Validates rec and, in one transaction, updates the index and queues the

@@ -207,6 +207,14 @@ int parse_number(long long *out, const char *s, const char *what, long long min,
 
 /* --- long text ------------------------------------------------------------ */
 
+static struct ws *open_ws;
+
+/*
+ * The text from $VISUAL or $EDITOR. The workspace's lock is let go while
+ * the editor runs, so a sync started meanwhile (by hand or by a timer)
+ * does not wait for a person to finish typing; the callers read the record
+ * they change only after the text.
+ */
 static int from_editor(struct strbuf *sb, const char *what)
 {
 	const char *editor = getenv("VISUAL");
@@ -224,7 +232,13 @@ static int from_editor(struct strbuf *sb, const char *what)
 	dprintf(fd, "\n# Write the %s above. Lines starting with '#' are ignored.\n", what);
 	close(fd);
 	cmd = xstrfmt("%s '%s'", editor, tmpl);
-	if (system(cmd) != 0) {
+	ws_unlock(open_ws);
+	rc = system(cmd);
+	if (ws_relock(open_ws) < 0) {
+		rc = fl_error(FL_ELOCKED, "%s; nothing was saved", fl_last_error());
+		goto out;
+	}
+	if (rc != 0) {
 		rc = fl_error(FL_ERROR, "the editor failed; nothing was saved");
 		goto out;
 	}
@@ -435,7 +449,6 @@ static int wants_help(int argc, const char **argv)
 }
 
 /* The workspace run_command opened, closed at exit too (usage_exit exits). */
-static struct ws *open_ws;
 
 static void close_open_ws(void)
 {

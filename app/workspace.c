@@ -72,27 +72,45 @@ static void remove_stale_locks(const char *dir, int depth)
 	closedir(d);
 }
 
+/* Takes the lock on fd, waiting up to 20 s for another fieldlog (a sync, say). */
+static int take_lock(int fd, const char *dir)
+{
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (i == 200)
+			return fl_error(FL_ELOCKED, "another fieldlog is working in '%s'; try again",
+					dir);
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 int ws_lock(const char *dir, int *fd_out)
 {
 	char *path = xstrfmt("%s/lock", dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), i;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), e;
 	free(path);
 	*fd_out = -1;
 	if (fd < 0)
 		return fl_error(FL_ERROR, "cannot open the workspace lock in '%s': %s", dir,
 				strerror(errno));
-	/* Wait up to 20 s for another fieldlog (a sync, say) to finish. */
-	for (i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (i == 200) {
-			close(fd);
-			return fl_error(FL_ELOCKED, "another fieldlog is working in '%s'; try again",
-					dir);
-		}
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+	if ((e = take_lock(fd, dir)) < 0) {
+		close(fd);
+		return e;
 	}
 	*fd_out = fd;
 	return 0;
+}
+
+void ws_unlock(struct ws *ws)
+{
+	if (ws && ws->lock_fd >= 0)
+		flock(ws->lock_fd, LOCK_UN);
+}
+
+int ws_relock(struct ws *ws)
+{
+	return ws && ws->lock_fd >= 0 ? take_lock(ws->lock_fd, ws->dir) : 0;
 }
 
 static const char *cfg(cJSON *c, const char *key)

@@ -1869,7 +1869,6 @@ int cmd__generate(int argc, const char **argv)
 	struct gen g;
 	size_t seed = 1, officers = 0, weeks = 0, nappend = 0, nauthors = 0, check_n = 1000;
 
-	(void)ws;
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
