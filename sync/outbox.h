@@ -9,7 +9,7 @@
  * repository (sync, log, history, reindex, ...) turns the outbox into
  * commits, one per save and in order, with the author, time and message
  * of the save, so the history is the same as if each save had committed.
- * This amends DESIGN section 1 ("a saved edit is a commit"); see README.
+ * The contract: docs/design.md, section 8.
  *
  * The truth is repo.git plus the outbox; index.db stays disposable: it
  * remembers how much of the outbox it reflects (meta outbox_size), and a
