@@ -15,6 +15,7 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "schema/refdata.h"
+#include "sync/sign.h"
 #include "sync/sync.h"
 
 /*
@@ -61,7 +62,97 @@ static struct fl_db *opened_index(void *p)
 }
 
 static const char init_usage[] =
-	"fieldlog init --id ID --name NAME --role officer|reviewer [--province CODE] [--remote URL]";
+	"fieldlog init --id ID --name NAME --role officer|reviewer [--province CODE] [--remote URL]"
+	" [--key PATH]\n   or: fieldlog init --key PATH   (sign an existing workspace's commits)";
+
+/*
+ * The key fieldlog signs commits with: --key, else ~/.ssh/id_ed25519 when
+ * there is one. *out is an absolute path (the workspace is used from any
+ * directory), or NULL when there is no key. Returns 0 or an error exit.
+ */
+static int find_key(char **out, const char *given)
+{
+	struct fl_signer *sg;
+	char *path = NULL;
+	int e;
+
+	*out = NULL;
+	if (given) {
+		path = given[0] == '/' ? xstrdup(given) : NULL;
+		if (!path) {
+			char *cwd = getcwd(NULL, 0);
+			path = xstrfmt("%s/%s", cwd ? cwd : ".", given);
+			free(cwd);
+		}
+	} else {
+		const char *home = getenv("HOME");
+		if (!home || !*home)
+			return 0;
+		path = xstrfmt("%s/.ssh/id_ed25519", home);
+		char *pub = xstrfmt("%s.pub", path);
+		int there = access(path, F_OK) == 0 || access(pub, F_OK) == 0;
+		free(pub);
+		if (!there) {
+			free(path);
+			return 0;
+		}
+	}
+	sg = fl_signer_new(path);
+	e = fl_signer_load(sg);
+	fl_signer_free(sg);
+	if (e < 0) {
+		free(path);
+		return fail();
+	}
+	*out = path;
+	return 0;
+}
+
+/* What the admin needs: the public key line, for 'roster add --key'. */
+static void print_key(const char *keyfile, const char *id)
+{
+	struct fl_signer *sg = fl_signer_new(keyfile);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (fl_signer_load(sg) == 0) {
+		fl_ssh_pubkey_format(&sb, fl_signer_pubkey(sg));
+		printf("commits are signed with %s (%s)\n"
+		       "give the admin this line for 'fieldlog roster add --key' or 'roster key add':\n"
+		       "  %s %s@fieldlog\n", keyfile, fl_signer_fingerprint(sg), sb.buf, id);
+	}
+	fl_clear_error();
+	strbuf_release(&sb);
+	fl_signer_free(sg);
+}
+
+static void print_no_key(void)
+{
+	fprintf(stderr, "hint: no signing key, so your commits are unsigned; make one with"
+		" 'ssh-keygen -t ed25519' and run 'fieldlog init --key ~/.ssh/id_ed25519'\n");
+}
+
+/* `init --key PATH` on an existing workspace: sign from now on. */
+static int set_key(const char *given)
+{
+	struct ws *ws;
+	char *key = NULL;
+	int e;
+
+	if ((e = find_key(&key, given)))
+		return e;
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0) {
+		free(key);
+		return fail();
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(ws->config, "key");
+	cJSON_AddStringToObject(ws->config, "key", key);
+	e = ws_save_config(ws) < 0 ? fail() : EXIT_OK;
+	if (e == EXIT_OK)
+		print_key(key, ws->id);
+	ws_close(ws);
+	free(key);
+	return e;
+}
 
 static int mkdirs(const char *dir)
 {
@@ -95,7 +186,8 @@ static void remove_db(const char *path)
 CMD(init)
 {
 	const char *id = NULL, *name = NULL, *role = NULL, *province = NULL, *remote = NULL;
-	const char **pos;
+	const char *keyopt = NULL, **pos;
+	char *key = NULL;
 	int npos, lock_fd = -1, e;
 	struct opt opts[] = {
 		{ "id", OPT_STR, &id, "ID", "your id, e.g. nguyen.van.an (a-z, 0-9, . _ -)" },
@@ -103,11 +195,15 @@ CMD(init)
 		{ "role", OPT_STR, &role, "ROLE", "officer or reviewer" },
 		{ "province", OPT_STR, &province, "CODE", "your province's code (officers)" },
 		{ "remote", OPT_STR, &remote, "URL", "the central repository" },
+		{ "key", OPT_STR, &keyopt, "PATH", "SSH Ed25519 key to sign commits with"
+		  " (default ~/.ssh/id_ed25519)" },
 		OPT_END
 	};
 	parse_opts(argc, argv, opts, init_usage, &pos, &npos);
 	if (npos)
 		return usage_error(init_usage, "unexpected argument '%s'", pos[0]);
+	if (keyopt && !id && !name && !role && !province && !remote)
+		return set_key(keyopt);
 	if (!id)
 		return usage_error(init_usage, "--id is required");
 	if (!fl_author_valid(id))
@@ -125,6 +221,8 @@ CMD(init)
 	if (role && !strcmp(role, "officer") && !province && !remote)
 		return usage_error(init_usage, "--province is required for an officer");
 
+	if ((e = find_key(&key, keyopt)))
+		return e;
 	char *dir = ws_dir();
 	char *cfgpath = xstrfmt("%s/config.json", dir), *dbpath = xstrfmt("%s/index.db", dir);
 	if (access(cfgpath, F_OK) == 0) {
@@ -147,6 +245,8 @@ CMD(init)
 	cJSON_AddStringToObject(cfg, "role", role ? role : "");
 	cJSON_AddStringToObject(cfg, "province", province ? province : "");
 	cJSON_AddStringToObject(cfg, "remote", remote ? remote : "");
+	if (key)
+		cJSON_AddStringToObject(cfg, "key", key);
 
 	if (remote) {
 		/*
@@ -208,6 +308,10 @@ CMD(init)
 	       *ws->role ? ws->role : "?", *ws->remote ? "" : "; no central repository yet");
 	if (*ws->remote)
 		printf("central repository: %s; %lld records indexed\n", ws->remote, n);
+	if (key)
+		print_key(key, ws->id);
+	else
+		print_no_key();
 	ws_close(ws);
 	e = EXIT_OK;
 	goto out;
@@ -226,6 +330,7 @@ out:
 	free(cfgpath);
 	free(dbpath);
 	free(dir);
+	free(key);
 	return e;
 }
 

@@ -31,6 +31,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/sign.h"
 #include "sync/outbox.h"
 #include "sync/import.h"
 
@@ -227,6 +228,9 @@ int ws_open(struct ws **out, int flags)
 	free(path);
 	if (e < 0)
 		goto fail;
+	/* Every commit the outbox and merges make is signed with the key. */
+	if (*cfg(ws->config, "key"))
+		fl_store_set_signer(ws->store, fl_signer_new(cfg(ws->config, "key")));
 
 	/*
 	 * Catch up when behind, then commit the outbox. A reader without the
