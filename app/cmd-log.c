@@ -26,7 +26,9 @@
 #include "schema/record.h"
 #include "schema/text.h"
 #include "sync/diff.h"
+#include "sync/check.h"
 #include "sync/history.h"
+#include "sync/sign.h"
 
 /* A version's record, parsed (caller frees); NULL for absent. */
 static int load_blob(cJSON **out, struct ws *ws, const git_oid *blob)
@@ -109,6 +111,62 @@ static const char *kept_label(const struct fl_history *h, const struct fl_versio
 	return buf;
 }
 
+/*
+ * The line `log` prints for a version's signature:
+ *   signed by ID (SHA256:...)          a key the roster gives ID
+ *   signed by ID (key removed, SHA256:...)
+ *   unsigned
+ *   BAD SIGNATURE: why
+ * Each version's commit is verified by itself (about 80 us each), not
+ * vouched for by a later one: what log shows is who signed that version.
+ */
+static void signature_text(struct strbuf *sb, const struct fl_sig_verdict *vd)
+{
+	if (vd->state == FL_COMMIT_GOOD)
+		strbuf_addf(sb, "signed by %s (%s)", vd->signer, vd->fingerprint);
+	else if (vd->state == FL_COMMIT_UNSIGNED)
+		strbuf_addstr(sb, "unsigned");
+	else if (vd->key_removed)
+		strbuf_addf(sb, "signed by %s (key removed, %s)", vd->signer, vd->fingerprint);
+	else
+		strbuf_addf(sb, "BAD SIGNATURE: %s", vd->reason);
+}
+
+static cJSON *signature_json(const struct fl_sig_verdict *vd, const char *text)
+{
+	static const char *const states[] = { "unsigned", "good", "bad" };
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "state", states[vd->state]);
+	cJSON_AddStringToObject(o, "text", text);
+	if (*vd->signer)
+		cJSON_AddStringToObject(o, "signer", vd->signer);
+	if (*vd->fingerprint)
+		cJSON_AddStringToObject(o, "fingerprint", vd->fingerprint);
+	if (vd->key_removed)
+		cJSON_AddBoolToObject(o, "key_removed", 1);
+	if (vd->state == FL_COMMIT_BAD)
+		cJSON_AddStringToObject(o, "reason", vd->reason);
+	return o;
+}
+
+/*
+ * The roster signatures are judged against: the central one as last
+ * fetched. NULL without one (no central repository yet): a signature
+ * then names no one, and shows as by a key nobody holds.
+ */
+static cJSON *read_roster(struct ws *ws)
+{
+	cJSON *roster = NULL;
+	git_oid tip;
+
+	if (fl_store_ref(&tip, ws->store, FL_REMOTE_ROSTER) == 0 &&
+	    fl_roster_read(&roster, ws->store, &tip) < 0)
+		roster = NULL;
+	fl_clear_error();
+	return roster;
+}
+
 static const char log_usage[] =
 	"fieldlog log ID [--json]   (every version, oldest first; responses and merge conflicts in time)";
 
@@ -119,7 +177,7 @@ CMD(log)
 	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
 	struct ws *ws = NULL;
 	struct fl_history h;
-	cJSON *resp = NULL, *out = NULL;
+	cJSON *resp = NULL, *out = NULL, *roster = NULL;
 
 	parse_opts(argc, argv, opts, log_usage, &pos, &npos);
 	if (npos != 1)
@@ -131,6 +189,7 @@ CMD(log)
 		goto out;
 	}
 	resp = responses_to(ws, h.id);
+	roster = read_roster(ws);
 	out = cJSON_CreateArray();
 	if (!json)
 		printf("%s %s: %d version%s, oldest first\n", h.kind, h.id, h.nversions,
@@ -168,13 +227,22 @@ CMD(log)
 		time_str(when, v->when);
 		git_oid_tostr(hex, sizeof(hex), &v->commit);
 		struct fl_changes ch = FL_CHANGES_INIT;
-		struct strbuf sum = STRBUF_INIT;
+		struct strbuf sum = STRBUF_INIT, signed_by = STRBUF_INIT;
+		struct fl_sig_verdict vd;
+		if (fl_commit_verify(&vd, fl_store_repo(ws->store), &v->commit, roster) < 0) {
+			strbuf_release(&sum);
+			strbuf_release(&signed_by);
+			e = fail();
+			goto out;
+		}
+		signature_text(&signed_by, &vd);
 		if (v->number) {
 			cJSON *a = NULL, *b = NULL;
 			if ((v->has_parent_blob && load_blob(&a, ws, &v->parent_blob) < 0) ||
 			    load_blob(&b, ws, &v->blob) < 0) {
 				cJSON_Delete(a);
 				strbuf_release(&sum);
+				strbuf_release(&signed_by);
 				e = fail();
 				goto out;
 			}
@@ -211,6 +279,7 @@ CMD(log)
 			cJSON_AddStringToObject(o, "email", v->email);
 			cJSON_AddStringToObject(o, "time", when);
 			cJSON_AddBoolToObject(o, "merge", v->merge);
+			cJSON_AddItemToObject(o, "signature", signature_json(&vd, signed_by.buf));
 			if (v->number) {
 				cJSON_AddStringToObject(o, "summary", sum.buf);
 				cJSON_AddItemToObject(o, "changes", changes_json(&ch));
@@ -226,15 +295,18 @@ CMD(log)
 			else
 				printf("merge  %.8s  %s  %s\n    %s\n", hex, when, v->author,
 				       kept_label(&h, v));
+			printf("    %s\n", signed_by.buf);
 			for (size_t k = 0; k < v->nconflicts; k++)
 				printf("    conflict: %s\n", v->conflicts[k]);
 		}
 		strbuf_release(&sum);
+		strbuf_release(&signed_by);
 		fl_changes_release(&ch);
 	}
 	if (json)
 		print_json(out);
 out:
+	cJSON_Delete(roster);
 	cJSON_Delete(out);
 	cJSON_Delete(resp);
 	fl_history_release(&h);
