@@ -76,11 +76,12 @@ static void set_admin_signer(struct fl_store *s)
  * A change to the roster: change() edits the tree (returns 0, or an error
  * exit having said why); the result is one commit on main, written with a
  * compare-and-swap and retried when a push moved main meanwhile. *commit
- * is the new commit; returns 0, 1 when nothing changed, or an error exit.
+ * is the new commit; returns 0 (*unchanged set when the roster was
+ * already so, and no commit made), or an error exit.
  */
 typedef int (*roster_change_fn)(cJSON *roster, void *payload);
 
-static int change_roster(git_oid *commit, const char *repo, char *const *msg,
+static int change_roster(git_oid *commit, int *unchanged, const char *repo, char *const *msg,
 			 roster_change_fn change, void *payload)
 {
 	struct fl_store *s = NULL;
@@ -114,10 +115,8 @@ static int change_roster(git_oid *commit, const char *repo, char *const *msg,
 		if ((e = change(roster, payload)))
 			goto out;
 		text = fl_json_canonical(roster);
-		if (!strcmp(text, old.buf)) {
-			e = 1;
+		if ((*unchanged = !strcmp(text, old.buf)))
 			goto out;
-		}
 		struct fl_write w = { FL_ROSTER_PATH, text, strlen(text) };
 		struct fl_sig sig = { "fieldlog admin", "admin@fieldlog", fl_time_now_secs(), 7 * 60 };
 		e = fl_store_commit(commit, s, FL_BRANCH, &head, 1, &w, 1, *msg, &sig);
@@ -291,8 +290,9 @@ static int roster_add(int argc, const char **argv)
 		goto out;
 	}
 	a.person = person;
-	e = change_roster(&commit, repo, &a.msg, add_change, &a);
-	if (e == 1) {
+	int unchanged = 0;
+	e = change_roster(&commit, &unchanged, repo, &a.msg, add_change, &a);
+	if (e == 0 && unchanged) {
 		printf("%s is already in the roster as given; nothing to change\n", id);
 		e = EXIT_OK;
 		goto out;
@@ -446,17 +446,20 @@ static int roster_key(int argc, const char **argv)
 	memset(&a, 0, sizeof(a));
 	a.id = pos[1];
 	a.which = pos[2];
-	if (add) {
+	if (add || strncmp(pos[2], "SHA256:", 7)) {
 		if ((e = key_arg(&line, pos[2], pos[1])))
 			return e;
+		a.which = line;
 		a.line = line;
 		struct fl_ssh_pubkey k;
 		fl_ssh_pubkey_parse(&k, line, strlen(line));
 		fl_ssh_fingerprint(a.fpr, &k);
 	}
 	a.msg = xstrfmt("roster: %s a key of %s", add ? "add" : "remove", a.id);
-	e = change_roster(&commit, repo, &a.msg, add ? key_add_change : key_remove_change, &a);
-	if (e == 1) {
+	int unchanged = 0;
+	e = change_roster(&commit, &unchanged, repo, &a.msg,
+			  add ? key_add_change : key_remove_change, &a);
+	if (e == 0 && unchanged) {
 		printf("%s already holds %s; nothing to change\n", a.id, a.fpr);
 		e = EXIT_OK;
 	} else if (e == 0) {
