@@ -94,9 +94,9 @@ static int validate_keys(const cJSON *p, const char *id, const char *field)
 	cJSON_ArrayForEach(v, keys) {
 		const char *line = cJSON_GetStringValue(v);
 		if (!fl_roster_key_valid(line))
-			return fl_error(FL_EINVALID, "person '%s': '%.40s%s' is not an OpenSSH"
+			return fl_error(FL_EINVALID, "person '%s': '%.72s%s' is not an OpenSSH"
 					" ssh-ed25519 public key line", id, line ? line : "?",
-					line && strlen(line) > 40 ? "..." : "");
+					line && strlen(line) > 72 ? "..." : "");
 		for (w = keys->child; w != v; w = w->next)
 			if (!strncmp(w->valuestring, line, 80))
 				return fl_error(FL_EINVALID, "person '%s': key listed twice in '%s'",
