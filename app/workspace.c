@@ -275,6 +275,15 @@ fail:
 	return e;
 }
 
+const char *ws_key_hint(const struct ws *ws)
+{
+	const char *k = fl_json_str(ws->config, "key");
+	if (k && *k)
+		return NULL;
+	return "hint: your commits are unsigned; make a key with 'ssh-keygen -t ed25519'"
+	       " and run 'fieldlog init --key ~/.ssh/id_ed25519'";
+}
+
 void ws_close(struct ws *ws)
 {
 	if (!ws)

@@ -177,12 +177,18 @@ test_expect_success 'a workspace without a key commits unsigned, and says how to
 		--severity low --json >out/solo.i &&
 	fieldlog -C solo/ws log "$(json_get id <out/solo.i)" >out/solo.log &&
 	grep "^    unsigned\$" out/solo.log &&
+	fieldlog -C solo/ws status >out/st 2>err &&
+	test_line_count = 1 err &&
+	grep "^hint: your commits are unsigned.*fieldlog init --key" err &&
 	! git --git-dir=solo/ws/repo.git cat-file commit main | grep gpgsig
 '
 
 test_expect_success SSHKEYGEN 'init --key on an existing workspace signs from then on' '
 	fieldlog -C solo/ws init --key keys/bo >out/setkey &&
 	grep "commits are signed with" out/setkey &&
+	fieldlog -C solo/ws status >out/st2 2>err &&
+	! test -s err &&
+	grep "^signing key: .*/keys/bo\$" out/st2 &&
 	fieldlog -C solo/ws issue add --title "Hai việc" --domain land --commune 18073 \
 		--severity low --json >out/solo.i2 &&
 	fieldlog -C solo/ws log "$(json_get id <out/solo.i2)" >out/solo.log2 &&
