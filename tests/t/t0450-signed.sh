@@ -196,4 +196,13 @@ test_expect_success SSHKEYGEN 'init --key on an existing workspace signs from th
 	git --git-dir=solo/ws/repo.git cat-file commit main | grep "^gpgsig "
 '
 
+test_expect_success SSHKEYGEN 'init uses ~/.ssh/id_ed25519 when --key is not given' '
+	mkdir -p home/.ssh &&
+	ssh-keygen -q -t ed25519 -N "" -f home/.ssh/id_ed25519 &&
+	HOME=$TEST_SCRATCH/home fieldlog -C ws/dflt init --id dung --name Dung --role reviewer \
+		>out/dflt 2>err &&
+	grep "commits are signed with $TEST_SCRATCH/home/.ssh/id_ed25519 (SHA256:" out/dflt &&
+	! grep hint err
+'
+
 test_done
