@@ -68,8 +68,9 @@ int fl_signer_sign(struct strbuf *sb, struct fl_signer *sg, const void *msg, siz
  *                       once a laptop is lost, what its key signs can no
  *                       longer be told from what a thief signs.
  *
- * For the rule module (schema/rules.h): UNSIGNED is FL_SIG_NONE, GOOD is
- * FL_SIG_GOOD with `signer`, BAD is FL_SIG_BAD; the values are the same.
+ * For the rule module (schema/rules.h) the mapping is one to one:
+ * UNSIGNED is FL_SIG_NONE, GOOD is FL_SIG_GOOD with `signer` as the signer
+ * id, BAD is FL_SIG_BAD (with `reason` for the message).
  */
 enum fl_commit_sig {
 	FL_COMMIT_UNSIGNED = 0,
