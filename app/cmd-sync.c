@@ -114,6 +114,8 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 		if (r.skipped)
 			fprintf(stderr, "warning: %zu invalid record%s skipped (see 'fieldlog status')\n",
 				r.skipped, r.skipped == 1 ? "" : "s");
+		if (ws_key_hint(ws))
+			fprintf(stderr, "%s\n", ws_key_hint(ws));
 		e = EXIT_OK;
 	}
 	fl_sync_result_release(&r);
@@ -154,6 +156,8 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_AddNumberToObject(o, "pending", (double)pending);
 		cJSON_AddStringToObject(o, "last_sync", last ? last : "");
 		cJSON_AddNumberToObject(o, "records", (double)nrec);
+		cJSON_AddStringToObject(o, "key", fl_json_str(ws->config, "key") ?
+					fl_json_str(ws->config, "key") : "");
 		cJSON_AddItemToObject(o, "skipped", skipped);
 		skipped = NULL;
 		print_json(o);
@@ -168,6 +172,10 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		printf("records skipped as invalid: %d\n", cJSON_GetArraySize(skipped));
 		cJSON_ArrayForEach(s, skipped)
 			printf("  %s: %s\n", fl_json_str(s, "path"), fl_json_str(s, "reason"));
+		if (ws_key_hint(ws))
+			fprintf(stderr, "%s\n", ws_key_hint(ws));
+		else
+			printf("signing key: %s\n", fl_json_str(ws->config, "key"));
 	}
 	cJSON_Delete(skipped);
 	free(last);

@@ -124,7 +124,7 @@ test_expect_success 'server init makes a bare repository with roster, config and
 	grep "^exec .* server check" "$CENTRAL/hooks/pre-receive" &&
 	test "$(git --git-dir="$CENTRAL" symbolic-ref HEAD)" = refs/heads/main &&
 	git --git-dir="$CENTRAL" show main:roster.json >actual &&
-	printf "{\n  \"schema\": 1,\n  \"people\": []\n}\n" >expect &&
+	printf "{\n  \"schema\": 1,\n  \"people\": [],\n  \"require_signatures\": true\n}\n" >expect &&
 	test_cmp expect actual
 '
 
