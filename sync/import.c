@@ -12,63 +12,18 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "schema/refdata.h"
+#include "schema/rules.h"
 #include "schema/text.h"
 
 int fl_check_record(cJSON **out, const char *path, unsigned mode,
 		    const char *buf, size_t len)
 {
 	char author[65], kind[16], id[27];
-	cJSON *rec = NULL;
-	int e;
 
 	*out = NULL;
-	if (mode != GIT_FILEMODE_BLOB)
-		return fl_error(FL_EINVALID, mode == GIT_FILEMODE_LINK ? "a symbolic link" :
-				mode == GIT_FILEMODE_COMMIT ? "a submodule" :
-				mode == GIT_FILEMODE_BLOB_EXECUTABLE ? "an executable file" :
-				"not a regular file");
-	if (!fl_record_path_parse(path, author, kind, id))
+	if (mode == GIT_FILEMODE_BLOB && !fl_record_path_parse(path, author, kind, id))
 		return fl_error(FL_EINVALID, "not a record path (<bucket>/<author>/<kind>/<ID>.json)");
-	if (len > FL_RECORD_MAX)
-		return fl_error(FL_EINVALID, "%zu bytes, over the limit of %d", len, FL_RECORD_MAX);
-	if ((e = fl_json_parse(&rec, buf, len)) < 0)
-		return e;
-	if ((e = fl_record_validate(rec)) < 0)
-		goto bad;
-	/*
-	 * Canonical: the bytes are what we would write for this tree. (The
-	 * validation above has already checked every string is NFC.) One
-	 * serialisation instead of fl_json_is_canonical's second parse.
-	 */
-	{
-		struct strbuf canon = STRBUF_INIT;
-		fl_json_write(&canon, rec, 1);
-		int same = canon.len == len && !memcmp(canon.buf, buf, len);
-		strbuf_release(&canon);
-		if (!same) {
-			e = fl_error(FL_EINVALID, "not in canonical form");
-			goto bad;
-		}
-	}
-	if (strcmp(fl_json_str(rec, "id"), id)) {
-		e = fl_error(FL_EINVALID, "id '%s' does not match the file name", fl_json_str(rec, "id"));
-		goto bad;
-	}
-	if (strcmp(fl_json_str(rec, "author"), author)) {
-		e = fl_error(FL_EINVALID, "author '%s' does not match the directory '%s'",
-			     fl_json_str(rec, "author"), author);
-		goto bad;
-	}
-	if (strcmp(fl_json_str(rec, "kind"), kind)) {
-		e = fl_error(FL_EINVALID, "kind '%s' does not match the directory '%s'",
-			     fl_json_str(rec, "kind"), kind);
-		goto bad;
-	}
-	*out = rec;
-	return 0;
-bad:
-	cJSON_Delete(rec);
-	return e;
+	return fl_rules_record(out, path, mode, buf, len);
 }
 
 /*
