@@ -344,6 +344,7 @@ struct judge {
 	/* the importer: each path of a refused commit, instead of stopping */
 	fl_check_taint_fn taint;
 	void *taint_payload;
+	int any_base;        /* the client: the server judges fast-forwards itself */
 };
 
 static int refuse(struct judge *j, const char *path, const char *fmt, ...) FL_PRINTF(3, 4);
@@ -756,7 +757,7 @@ static int judge_branch(struct judge *j, const char *ref, const git_oid *old,
 	if (new_commits(&ids, &n, &ff, repo, old, new) < 0)
 		return refuse_push(j->why, FL_ERROR, "refused push: cannot walk the new commits: %s",
 				   fl_git_error());
-	if (!ff) {
+	if (!ff && !j->any_base) {
 		e = refuse_push(j->why, FL_EREJECTED, "refused %s: not a fast-forward; history on"
 				" the central repository is never rewritten (fetch and merge first)",
 				ref);
@@ -805,6 +806,7 @@ int fl_check_branch(struct fl_store *s, const cJSON *roster, const char *ref,
 	j.rules.roster = roster;
 	j.authors_prefix = FL_REMOTE_AUTHORS;
 	j.me = me;
+	j.any_base = 1;
 	e = judge_branch(&j, ref, old, new);
 	judge_release(&j);
 	return e;
