@@ -145,20 +145,20 @@ static void trust_release(struct trust *t)
 }
 
 /*
- * Judges the commits a step brings to another author's branch (on the
- * thread that reads the repository). Our own main is not judged here:
- * its records were checked when they were saved or merged.
+ * Judges the commits a step brings to an author's branch (on the thread
+ * that reads the repository), on the central main's roster.
  */
 static int trust_step(struct trust *t, struct fl_store *s, const struct fl_import_step *step,
 		      struct judged **out)
 {
+	int own = !strcmp(step->key, "indexed_commit");
 	struct judged *jd;
 	char bucket[3];
 	char hex[8];
 	int e;
 
 	*out = NULL;
-	if (!step->author || !strcmp(step->key, "indexed_commit"))
+	if (!step->author)
 		return 0;
 	if (!t->roster) {
 		/* The central main's roster, as check.c reads it; none: no central yet. */
@@ -182,10 +182,20 @@ static int trust_step(struct trust *t, struct fl_store *s, const struct fl_impor
 	*out = jd;
 	fl_author_bucket(bucket, step->author);
 	if ((e = fl_rules_begin(&jd->rules, bucket, &jd->why)) < 0) {
-		jd->refused = 1;
+		/* Our own records stay ours, roster or not (a push will say why not). */
+		jd->refused = !own;
+		if (own)
+			*out = NULL;
 		fl_clear_error();
 		return 0;
 	}
+	/*
+	 * Our own main: its commits are ours (saves, merges); what a merge
+	 * took in from our central branch is judged by the rules on each
+	 * file, as any other branch's.
+	 */
+	if (own)
+		return 0;
 	e = fl_check_import(s, t->roster, step->author, step->has_from ? &step->from : NULL,
 			    &step->to, add_taint, jd);
 	if (e == FL_EREJECTED) {
