@@ -244,9 +244,8 @@ int fl_rules_change(const struct fl_rules *r, const struct fl_rules_commit *c,
 		    const struct fl_rules_change *ch, struct strbuf *why)
 {
 	unsigned mode = ch->mode ? ch->mode : FL_MODE_FILE;
-	cJSON *rec = NULL, *old = NULL;
-	const char *kind, *key;
-	int e = 0;
+	cJSON *rec = NULL;
+	int e;
 
 	if (!strcmp(ch->path, "roster.json"))
 		return refuse(c, ch->path, why, "the roster changes only on the server"
@@ -262,17 +261,24 @@ int fl_rules_change(const struct fl_rules *r, const struct fl_rules_commit *c,
 			      r->bucket, r->owner, r->owner);
 	if (fl_rules_record(&rec, ch->path, mode, ch->new_buf, ch->new_len) < 0)
 		return refuse(c, ch->path, why, "%s", fl_last_error());
-	kind = fl_json_str(rec, "kind");
-	if (!strcmp(r->role, "reviewer") && strcmp(kind, "response")) {
-		e = refuse(c, ch->path, why, "%s is a reviewer: reviewers write only responses,"
-			   " not %s records", r->owner, kind);
-		goto done;
-	}
-	if (!strcmp(r->role, "officer") && !strcmp(kind, "response")) {
-		e = refuse(c, ch->path, why, "%s is an officer: only reviewers write responses",
-			   r->owner);
-		goto done;
-	}
+	e = fl_rules_record_ok(r, c, ch, rec, why);
+	cJSON_Delete(rec);
+	return e;
+}
+
+int fl_rules_record_ok(const struct fl_rules *r, const struct fl_rules_commit *c,
+		       const struct fl_rules_change *ch, const cJSON *rec, struct strbuf *why)
+{
+	const char *kind = fl_json_str(rec, "kind"), *key;
+	cJSON *old = NULL;
+	int e = 0;
+
+	if (!strcmp(r->role, "reviewer") && strcmp(kind, "response"))
+		return refuse(c, ch->path, why, "%s is a reviewer: reviewers write only responses,"
+			      " not %s records", r->owner, kind);
+	if (!strcmp(r->role, "officer") && !strcmp(kind, "response"))
+		return refuse(c, ch->path, why, "%s is an officer: only reviewers write responses",
+			      r->owner);
 	/*
 	 * The version replaced was judged when it came; a version that was
 	 * not a record is no reference for what may not change.
@@ -288,14 +294,11 @@ int fl_rules_change(const struct fl_rules *r, const struct fl_rules_commit *c,
 	fl_clear_error();
 	if (!strcmp(kind, "response") && r->exists) {
 		const char *tk = fl_json_str(rec, "target_kind"), *tid = fl_json_str(rec, "target");
-		if (!r->exists(r->exists_payload, tk, tid)) {
+		if (!r->exists(r->exists_payload, tk, tid))
 			e = refuse(c, ch->path, why, "answers %s %s, which does not exist", tk, tid);
-			goto done;
-		}
 	}
 done:
 	cJSON_Delete(old);
-	cJSON_Delete(rec);
 	return e;
 }
 

@@ -117,6 +117,16 @@ int fl_rules_change(const struct fl_rules *r, const struct fl_rules_commit *c,
 		    const struct fl_rules_change *ch, struct strbuf *why);
 
 /*
+ * The part of fl_rules_change after the path and the record's own
+ * validity: `rec` is ch->new_buf already checked by fl_rules_record (the
+ * importer has parsed it anyway). Kind by role, the fields that never
+ * change (against ch->old_buf, when given), a response's target. Returns
+ * 0 or FL_EREJECTED.
+ */
+int fl_rules_record_ok(const struct fl_rules *r, const struct fl_rules_commit *c,
+		       const struct fl_rules_change *ch, const cJSON *rec, struct strbuf *why);
+
+/*
  * All of the above, in order: the branch, the pusher, then each commit's
  * header and changes. Returns 0 or FL_EREJECTED (the first refusal).
  */

@@ -215,15 +215,15 @@ static int under_author(const char *path, const char *author)
 }
 
 /*
- * The rules on the version of path the branch now holds (buf), against
+ * The rules on the version of path the branch now holds (rec, valid), against
  * the version it replaces; on refusal, jd->why holds the reason alone.
  */
 static int judge_item(struct fl_store *s, struct judged *jd, const char *path,
-		      const git_oid *old_blob, const struct strbuf *buf)
+		      const git_oid *old_blob, const cJSON *rec)
 {
 	struct strbuf old = STRBUF_INIT;
 	struct fl_rules_commit c = { jd->tip, NULL, NULL, FL_SIG_NONE, NULL, NULL, 0 };
-	struct fl_rules_change ch = { path, NULL, buf->buf, 0, buf->len, FL_MODE_FILE, 0 };
+	struct fl_rules_change ch = { path, NULL, "", 0, 0, FL_MODE_FILE, 0 };
 	int e;
 
 	if (old_blob && fl_store_read_blob(&old, s, old_blob, FL_RECORD_MAX) == 0) {
@@ -231,7 +231,7 @@ static int judge_item(struct fl_store *s, struct judged *jd, const char *path,
 		ch.old_len = old.len;
 	}
 	fl_clear_error();
-	e = fl_rules_change(&jd->rules, &c, &ch, &jd->why);
+	e = fl_rules_record_ok(&jd->rules, &c, &ch, rec, &jd->why);
 	if (e < 0) {
 		/* "refused commit <tip>: <path>: <reason>": the path is the entry's own. */
 		const char *p = strstr(jd->why.buf, path);
@@ -291,7 +291,7 @@ static struct item *read_item(struct fl_store *s, const struct branch *b, const 
 		   fl_check_record(&it->rec, path, mode, buf.buf, buf.len) < 0) {
 		it->type = ITEM_SKIP;
 		it->reason = xstrdup(fl_last_error());
-	} else if (b->judged && judge_item(s, b->judged, path, old_blob, &buf) < 0) {
+	} else if (b->judged && judge_item(s, b->judged, path, old_blob, it->rec) < 0) {
 		it->type = ITEM_SKIP;
 		it->reason = xstrdup(b->judged->why.buf);
 		cJSON_Delete(it->rec);
