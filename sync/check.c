@@ -826,6 +826,7 @@ int fl_check_import(struct fl_store *s, const cJSON *roster, const char *author,
 	int e, ff;
 
 	judge_init(&j, s, &why);
+	j.authors_prefix = FL_REMOTE_AUTHORS;
 	j.rules.roster = roster;
 	j.rules.branch = ref;
 	j.taint = taint;
