@@ -286,6 +286,13 @@ static int init_report(const char *key)
 	       *ws->role ? ws->role : "?", *ws->remote ? "" : "; no central repository yet");
 	if (*ws->remote)
 		printf("central repository: %s; %lld records indexed\n", ws->remote, n);
+	st = fl_db_stmt(ws->db, "SELECT count(*) FROM skipped");
+	fl_step(st);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (n)
+		fprintf(stderr, "warning: %lld invalid record%s skipped (see 'fieldlog status')\n",
+			n, n == 1 ? "" : "s");
 	if (key)
 		print_key(key, ws->id);
 	else

