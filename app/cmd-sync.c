@@ -106,6 +106,9 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	} else if (e == FL_EREJECTED) {
 		error_exit("the central repository refused the push: %s",
 			   r.server_message ? r.server_message : fl_last_error());
+		/* A repository that requires signatures refuses unsigned work. */
+		if (ws_key_hint(ws))
+			fprintf(stderr, "%s\n", ws_key_hint(ws));
 		e = EXIT_REJECTED;
 	} else if (e < 0) {
 		e = fail();
@@ -114,8 +117,6 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 		if (r.skipped)
 			fprintf(stderr, "warning: %zu invalid record%s skipped (see 'fieldlog status')\n",
 				r.skipped, r.skipped == 1 ? "" : "s");
-		if (ws_key_hint(ws))
-			fprintf(stderr, "%s\n", ws_key_hint(ws));
 		e = EXIT_OK;
 	}
 	fl_sync_result_release(&r);
@@ -173,7 +174,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_ArrayForEach(s, skipped)
 			printf("  %s: %s\n", fl_json_str(s, "path"), fl_json_str(s, "reason"));
 		if (ws_key_hint(ws))
-			fprintf(stderr, "%s\n", ws_key_hint(ws));
+			printf("signing key: none (%s)\n", ws_key_hint(ws) + strlen("hint: "));
 		else
 			printf("signing key: %s\n", fl_json_str(ws->config, "key"));
 	}

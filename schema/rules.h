@@ -42,7 +42,7 @@
 #define FL_MODE_FILE 0100644
 
 /* What checking a commit's signature said (filled by the caller). */
-enum fl_sig_verdict {
+enum fl_sig_state {
 	FL_SIG_NONE,   /* no signature */
 	FL_SIG_GOOD,   /* valid, by a key of `signer` */
 	FL_SIG_BAD     /* present but does not verify, or by no roster key */
@@ -61,7 +61,7 @@ struct fl_rules_commit {
 	const char *id;              /* for messages: the short hex id */
 	const char *author_email;    /* as the commit says */
 	const char *committer_email; /* informative: a relay may commit */
-	enum fl_sig_verdict sig;
+	enum fl_sig_state sig;
 	const char *signer;          /* roster id of the signing key (FL_SIG_GOOD) */
 	const struct fl_rules_change *changes;
 	size_t nchanges;

@@ -44,6 +44,7 @@
 #include "schema/record.h"
 #include "schema/rules.h"
 #include "sync/import.h"
+#include "sync/sign.h"
 
 /* --- the roster as main holds it ------------------------------------------- */
 
@@ -128,6 +129,14 @@ static int roster_view_read(struct roster_view *r, struct fl_store *s, const git
 		strbuf_reset(&r->text);
 		e = fl_store_read_path(&r->text, s, commit, FL_ROSTER_PATH);
 	}
+	/*
+	 * The one setting beside the people, read without parsing the whole:
+	 * roster.json is canonical (key, colon, one space), and no string
+	 * value can hold an unescaped quote, so the text is unambiguous.
+	 */
+	if (e == 0)
+		cJSON_AddBoolToObject(r->mini, "require_signatures",
+				      strstr(r->text.buf, "\"require_signatures\": true") != NULL);
 	return e;
 }
 
@@ -338,6 +347,7 @@ struct judge {
 	int refused;
 	struct fl_rules_commit commit;   /* the commit being judged */
 	char short_id[8];
+	char signer[65];                 /* its signer's id (commit.signer) */
 	/* where a response's target is looked for */
 	const char *authors_prefix;      /* FL_CENTRAL_AUTHORS or FL_REMOTE_AUTHORS */
 	const char *me;                  /* whose records FL_BRANCH holds, or NULL */
@@ -417,11 +427,46 @@ static int record_exists(void *p, const char *kind, const char *id)
  * The signature verdict of commit c. Verification is not wired in yet:
  * every commit counts as unsigned, and the rules then require none.
  */
-static void commit_verdict(struct fl_rules_commit *rc, git_commit *c)
+/*
+ * The signature of commit c judged against the roster the rules hold
+ * (sync/sign.h), as the rules take it; `signer` (65 bytes, the caller's)
+ * keeps the signer's id for rc. A verdict that cannot be had (the commit
+ * does not read) is a bad signature: nothing is accepted on its strength.
+ * Call it after rules.require_signatures is set.
+ */
+static void commit_verdict(const struct judge *j, struct fl_rules_commit *rc, char *signer,
+			   git_commit *c)
 {
-	(void)c;
-	rc->sig = FL_SIG_NONE;
+	struct fl_sig_verdict vd;
+
 	rc->signer = NULL;
+	if (fl_commit_verify(&vd, git_commit_owner(c), git_commit_id(c), j->rules.roster) < 0) {
+		fl_clear_error();
+		rc->sig = FL_SIG_BAD;
+		return;
+	}
+	switch (vd.state) {
+	case FL_COMMIT_GOOD:
+		rc->sig = FL_SIG_GOOD;
+		snprintf(signer, 65, "%s", vd.signer);
+		rc->signer = signer;
+		break;
+	case FL_COMMIT_UNSIGNED:
+		rc->sig = FL_SIG_NONE;
+		break;
+	default:
+		/*
+		 * A sound signature by a key nobody in the roster holds says
+		 * nothing about who wrote the commit. Where unsigned commits
+		 * are taken (a repository made before signing), it counts as
+		 * unsigned: an officer whose laptop has a key the admin never
+		 * listed is not locked out. Where signatures are required it
+		 * is refused, as is every broken or removed-key signature.
+		 */
+		rc->sig = vd.unknown_key && !j->rules.require_signatures ? FL_SIG_NONE
+									   : FL_SIG_BAD;
+		break;
+	}
 }
 
 /* Fills the rules' view of commit c's header (borrowing from c). */
@@ -436,7 +481,7 @@ static void commit_header(struct judge *j, git_commit *c, const git_oid *id)
 	j->commit.id = j->short_id;
 	j->commit.author_email = email;
 	j->commit.committer_email = m && m->email ? m->email : "";
-	commit_verdict(&j->commit, c);
+	commit_verdict(j, &j->commit, j->signer, c);
 	/* The server's roster holds only those looked up: look the author up. */
 	if (j->view && at && !strcmp(at, "@fieldlog")) {
 		char *aid = xstrndup(email, (size_t)(at - email));
@@ -704,22 +749,25 @@ static int new_commits(git_oid **out, size_t *nout, int *ff, git_repository *rep
 static int judge_pusher(struct judge *j, const git_oid *ids, size_t n)
 {
 	struct fl_rules_commit *v;
+	char (*signers)[65];
 	int e = 0;
 
 	if (!j->rules.pusher)
 		return 0;
 	v = xcalloc(n ? n : 1, sizeof(*v));
+	signers = xcalloc(n ? n : 1, sizeof(*signers));
 	for (size_t i = 0; i < n && e == 0; i++) {
 		git_commit *c = NULL;
 		if (git_commit_lookup(&c, fl_store_repo(j->s), &ids[i]) < 0) {
 			e = -1;
 			break;
 		}
-		commit_verdict(&v[i], c);
+		commit_verdict(j, &v[i], signers[i], c);
 		git_commit_free(c);
 	}
 	if (e == 0)
 		e = fl_rules_pusher(&j->rules, v, n, j->why);
+	free(signers);
 	free(v);
 	return e;
 }
@@ -804,6 +852,7 @@ int fl_check_branch(struct fl_store *s, const cJSON *roster, const char *ref,
 
 	judge_init(&j, s, why);
 	j.rules.roster = roster;
+	j.rules.require_signatures = fl_roster_requires_signatures(roster);
 	j.authors_prefix = FL_REMOTE_AUTHORS;
 	j.me = me;
 	j.any_base = 1;
@@ -828,6 +877,7 @@ int fl_check_import(struct fl_store *s, const cJSON *roster, const char *author,
 	judge_init(&j, s, &why);
 	j.authors_prefix = FL_REMOTE_AUTHORS;
 	j.rules.roster = roster;
+	j.rules.require_signatures = fl_roster_requires_signatures(roster);
 	j.rules.branch = ref;
 	j.taint = taint;
 	j.taint_payload = payload;
@@ -925,6 +975,8 @@ int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 			}
 			j.view = &roster;
 			j.rules.roster = roster.mini;
+			j.rules.require_signatures =
+				fl_roster_requires_signatures(roster.mini);
 			if (pusher_login && *pusher_login &&
 			    (!fl_login_valid(pusher_login) ||
 			     !roster_person(&roster, "login", pusher_login))) {

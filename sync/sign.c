@@ -226,6 +226,7 @@ void fl_sig_judge(struct fl_sig_verdict *out, const char *sig, size_t siglen,
 		snprintf(out->reason, sizeof(out->reason), "signed with %s, a key removed from '%s'",
 			 out->fingerprint, out->signer);
 	} else {
+		out->unknown_key = 1;
 		snprintf(out->reason, sizeof(out->reason), "signed with %s, a key nobody in the"
 			 " roster holds", out->fingerprint);
 	}

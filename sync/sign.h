@@ -81,6 +81,7 @@ enum fl_commit_sig {
 struct fl_sig_verdict {
 	enum fl_commit_sig state;
 	int key_removed;
+	int unknown_key;   /* BAD only because no roster person holds the key */
 	char signer[65];                           /* "" when no one */
 	char fingerprint[FL_SSH_FINGERPRINT_SIZE]; /* "" when the key is unknown */
 	char reason[200];                          /* BAD: one line, why */

@@ -91,7 +91,7 @@ scn_fl () {
 # scn_central: creates srv/central.git with `fieldlog server init` and puts
 # the four people in its roster with `fieldlog roster add`.
 scn_central () {
-	fieldlog server init "$SCN_CENTRAL" >"$TEST_SCRATCH/out/server-init" &&
+	fieldlog server init --allow-unsigned "$SCN_CENTRAL" >"$TEST_SCRATCH/out/server-init" &&
 	for _scn_p in $SCN_ALL; do
 		scn_person "$_scn_p" &&
 		if [ "$scn_role" = officer ]; then

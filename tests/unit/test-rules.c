@@ -82,7 +82,7 @@ static cJSON *the_roster;
  * (path NULL: none); returns "ok" or the refusal's line.
  */
 static const char *judge(const char *branch, const char *pusher, const char *author,
-			 enum fl_sig_verdict sig, const char *signer, int require, const char *path,
+			 enum fl_sig_state sig, const char *signer, int require, const char *path,
 			 const char *old, const char *new, unsigned mode)
 {
 	static char out[512];
