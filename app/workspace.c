@@ -33,6 +33,7 @@
 #include "schema/record.h"
 #include "sync/outbox.h"
 #include "sync/import.h"
+#include "sync/sync.h"
 
 const char *opt_workspace;
 
@@ -113,7 +114,13 @@ int ws_save_config(struct ws *ws)
 
 int ws_catch_up(struct ws *ws)
 {
-	return fl_import_refs(ws->db, ws->store, ws->id, 0, NULL);
+	/* A lost ref file must not read as saves undone (sync.h). */
+	char *note = NULL;
+	int e = fl_sync_mend_main(ws->store, ws->db, &note);
+	if (note)
+		fprintf(stderr, "%s%s\n", _("warning: "), note);
+	free(note);
+	return e < 0 ? e : fl_import_refs(ws->db, ws->store, ws->id, 0, NULL);
 }
 
 /*
