@@ -47,11 +47,68 @@ char *ws_dir(void)
 	return xstrfmt("%s/.local/share/fieldlog", home && *home ? home : ".");
 }
 
-/* Removes *.lock files below dir (recursively). */
+/*
+ * Whether a file of repo.git/objects is a temporary file libgit2 names and
+ * renames (or removes) before it returns: "pack/pack_git2_XXXXXX" (a pack
+ * being downloaded and indexed), "pack/pack-<hex>.idx.lock" and other
+ * "*.lock" there, "tmp_object_git2_XXXXXX" (a loose object being
+ * written). Never a name a finished pack or object has.
+ */
+static int is_temp_object_file(const char *name, int in_pack)
+{
+	size_t n = strlen(name);
+	if (in_pack)
+		return !strncmp(name, "pack_git2_", 10) || (n > 5 && !strcmp(name + n - 5, ".lock"));
+	return !strncmp(name, "tmp_object_git2_", 16);
+}
+
+/*
+ * Removes the temporary files a killed process left in dir (objects/ or
+ * objects/pack/) that were last written before `before`, the time this
+ * process already held the workspace lock: no live fieldlog can be
+ * writing them, and a file another program writes right now is newer.
+ */
+static void remove_stale_temps(const char *dir, int in_pack, const struct timespec *before)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *p;
+		if (!is_temp_object_file(de->d_name, in_pack))
+			continue;
+		p = xstrfmt("%s/%s", dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mtim.tv_sec < before->tv_sec ||
+		     (st.st_mtim.tv_sec == before->tv_sec && st.st_mtim.tv_nsec < before->tv_nsec))) {
+			fl_trace("workspace: removing the leftover '%s'", p);
+			unlink(p);
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
+/*
+ * Removes *.lock files below dir (recursively), and, at the top
+ * (depth 0), the temporary files of objects/ (remove_stale_temps). Only
+ * called holding the workspace lock.
+ */
 static void remove_stale_locks(const char *dir, int depth)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	if (depth == 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		char *objects = xstrfmt("%s/objects", dir), *pack = xstrfmt("%s/objects/pack", dir);
+		remove_stale_temps(objects, 0, &now);
+		remove_stale_temps(pack, 1, &now);
+		free(objects);
+		free(pack);
+	}
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
