@@ -140,6 +140,23 @@ CMD(init)
 		e = fail();
 		goto out;
 	}
+	/*
+	 * config.json is written last, once repo.git and index.db hold
+	 * everything: an init killed before it made no workspace, and what it
+	 * left is cleared here and the init made again.
+	 */
+	if (access(cfgpath, F_OK) == 0) {
+		e = error_exit("a workspace already exists in '%s'", dir);
+		goto out;
+	}
+	if ((e = fl_sync_init_leftovers(dir)) < 0) {
+		e = fail();
+		goto out;
+	}
+	if (e == 1 || access(dbpath, F_OK) == 0)
+		fprintf(stderr, "%s%s\n", _("warning: "),
+			_("an earlier 'init' here was interrupted; starting it again"));
+	remove_db(dbpath);
 
 	cJSON *cfg = cJSON_CreateObject();
 	cJSON_AddStringToObject(cfg, "id", id);
@@ -157,7 +174,6 @@ CMD(init)
 		struct fl_sync_opts o;
 		struct opening idx = { .path = dbpath };
 		sync_opts_from_config(&o, cfg);
-		remove_db(dbpath);   /* what a clone killed half-way left */
 		idx.started = pthread_create(&idx.t, NULL, open_index, &idx) == 0;
 		if (!idx.started)
 			open_index(&idx);
@@ -176,7 +192,8 @@ CMD(init)
 	} else {
 		char *gitdir = xstrfmt("%s/repo.git", dir);
 		struct fl_store *s = NULL;
-		e = fl_store_init(&s, gitdir);
+		if ((e = fl_store_init(&s, gitdir)) == 0)
+			e = fl_sync_log_refs(s);
 		fl_store_free(s);
 		free(gitdir);
 	}
@@ -191,10 +208,11 @@ CMD(init)
 		e = fail();
 		goto undo;
 	}
+	fl_crash_point("init:after-config");
 	close(lock_fd);
 	lock_fd = -1;
 
-	/* Open it once: creates index.db and indexes whatever was fetched. */
+	/* Open it once: creates index.db (a clone has filled it already). */
 	struct ws *ws;
 	if (ws_open(&ws, WS_WRITE) < 0) {
 		e = fail();

@@ -243,8 +243,14 @@ int ws_open(struct ws **out, int flags)
 	e = strbuf_read_file(&sb, path, 1 << 20);
 	free(path);
 	if (e == FL_ENOTFOUND) {
-		e = fl_error(FL_ENOTFOUND, "no fieldlog workspace in '%s' (run 'fieldlog init')",
-			     ws->dir);
+		/* An init killed before its last step, config.json (cmd-init.c). */
+		char *rp = xstrfmt("%s/repo.git", ws->dir), *tp = xstrfmt("%s/repo.git.new", ws->dir);
+		int interrupted = access(rp, F_OK) == 0 || access(tp, F_OK) == 0;
+		free(rp);
+		free(tp);
+		e = fl_error(FL_ENOTFOUND, interrupted ?
+			     "the 'fieldlog init' in '%s' was interrupted; run it again" :
+			     "no fieldlog workspace in '%s' (run 'fieldlog init')", ws->dir);
 		goto fail;
 	}
 	if (e < 0 || (e = fl_json_parse(&ws->config, sb.buf, sb.len)) < 0 ||

@@ -65,12 +65,24 @@ void fl_sync_result_release(struct fl_sync_result *r);
  * centrally adopts them (a second device). index(payload) gives the new,
  * empty index, or NULL with the error set; a reviewer's clone of many
  * branches asks for it after the first fetch and indexes them into it
- * while it fetches (otherwise the first open of the workspace does, and
- * it is never asked for). So the index can be made while the network
- * works.
+ * while it fetches, any other clone once everything is fetched; so the
+ * index can be made while the network works. Every record is indexed
+ * before repo.git.new becomes repo.git; the caller writes config.json
+ * last, so that a clone killed at any point leaves no workspace, only
+ * leftovers (fl_sync_init_leftovers).
  */
 int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 		  struct fl_db *(*index)(void *), void *payload);
+
+/*
+ * What an `init` killed before it wrote DIR/config.json left behind: a
+ * repo.git.new, or a repo.git whose every commit is on the central
+ * repository (or that has none). Removes them; returns 1 when there were
+ * any, 0 when not. FL_EEXISTS (nothing removed) when DIR holds saves of
+ * someone whose config.json was lost: an outbox, or a repo.git with
+ * commits not sent.
+ */
+int fl_sync_init_leftovers(const char *dir);
 
 /*
  * The names v[i..j) of the sorted list v[0..n) in as few patterns as may
