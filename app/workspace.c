@@ -92,15 +92,35 @@ static void remove_stale_temps(const char *dir, int in_pack, const struct timesp
 }
 
 /*
+ * repo.git/HEAD is always "ref: refs/heads/main" (fl_store_init); without
+ * it libgit2 does not take the directory for a repository at all, so a
+ * lost HEAD is written back (with one line saying so) rather than the
+ * workspace refused.
+ */
+static void restore_head(const char *gitdir)
+{
+	static const char head[] = "ref: " FL_BRANCH "\n";
+	char *path = xstrfmt("%s/HEAD", gitdir), *objects = xstrfmt("%s/objects", gitdir);
+	struct stat st;
+	if (lstat(path, &st) < 0 && errno == ENOENT && stat(objects, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && fl_write_file_atomic(path, head, sizeof(head) - 1) == 0)
+		fprintf(stderr, "%s'%s' was missing; wrote it back\n", _("warning: "), path);
+	fl_clear_error();
+	free(path);
+	free(objects);
+}
+
+/*
  * Removes *.lock files below dir (recursively), and, at the top
- * (depth 0), the temporary files of objects/ (remove_stale_temps). Only
- * called holding the workspace lock.
+ * (depth 0), the temporary files of objects/ (remove_stale_temps) and a
+ * lost HEAD (restore_head). Only called holding the workspace lock.
  */
 static void remove_stale_locks(const char *dir, int depth)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	if (depth == 0) {
+		restore_head(dir);
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
 		char *objects = xstrfmt("%s/objects", dir), *pack = xstrfmt("%s/objects/pack", dir);

@@ -313,9 +313,8 @@ int fl_sync_mend_main(struct fl_store *s, struct fl_db *db, char **note)
 			char hex[GIT_OID_HEXSZ + 1];
 			git_oid_tostr(hex, sizeof(hex), &logged);
 			e = fl_error(FL_ERROR, "branch 'main' of '%s' (%.7s) no longer holds its last "
-				     "commit %.7s: restore it with 'git -C \"%s\" update-ref "
-				     "refs/heads/main %s'", where, git_oid_tostr_s(&main), hex,
-				     where, hex);
+				     "commit: restore it with 'git -C \"%s\" update-ref "
+				     "refs/heads/main %s'", where, git_oid_tostr_s(&main), where, hex);
 			goto done;
 		}
 	}
