@@ -153,7 +153,8 @@ CMD(init)
 		e = fail();
 		goto out;
 	}
-	if (e == 1 || access(dbpath, F_OK) == 0)
+	struct stat dbst;
+	if (e == 1 || (lstat(dbpath, &dbst) == 0 && S_ISREG(dbst.st_mode)))
 		fprintf(stderr, "%s%s\n", _("warning: "),
 			_("an earlier 'init' here was interrupted; starting it again"));
 	remove_db(dbpath);

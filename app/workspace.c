@@ -269,7 +269,8 @@ int ws_open(struct ws **out, int flags)
 		free(rp);
 		free(tp);
 		e = fl_error(FL_ENOTFOUND, interrupted ?
-			     "the 'fieldlog init' in '%s' was interrupted; run it again" :
+			     "the workspace in '%s' is not complete: its 'fieldlog init' was "
+			     "interrupted; run it again" :
 			     "no fieldlog workspace in '%s' (run 'fieldlog init')", ws->dir);
 		goto fail;
 	}

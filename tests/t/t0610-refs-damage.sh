@@ -280,7 +280,7 @@ init_case () {
 	else
 		cat out/$w.err &&
 		test_line_count = 1 out/$w.err &&
-		grep "^error: the .fieldlog init. in .* was interrupted; run it again" out/$w.err &&
+		grep "^error: the workspace in .* is not complete: its .fieldlog init. was interrupted; run it again" out/$w.err &&
 		fieldlog -C ws/$w init --id $id --remote "$URL" >out/$w.init 2>out/$w.err &&
 		cat out/$w.init out/$w.err &&
 		grep "^warning: an earlier .init. here was interrupted; starting it again" \
