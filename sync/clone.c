@@ -333,6 +333,25 @@ done:
 	return e;
 }
 
+/* Whether gitdir/objects holds any object or pack (names other than "info", "pack"). */
+static int has_objects(const char *gitdir)
+{
+	const char *sub[] = { "objects", "objects/pack" };
+	int found = 0;
+	for (size_t i = 0; i < 2 && !found; i++) {
+		char *path = xstrfmt("%s/%s", gitdir, sub[i]);
+		DIR *d = opendir(path);
+		struct dirent *de;
+		while (d && !found && (de = readdir(d)))
+			found = de->d_name[0] != '.' && strcmp(de->d_name, "info") &&
+				strcmp(de->d_name, "pack");
+		if (d)
+			closedir(d);
+		free(path);
+	}
+	return found;
+}
+
 int fl_sync_init_leftovers(const char *dir)
 {
 	char *tmp = xstrfmt("%s/repo.git.new", dir), *final = xstrfmt("%s/repo.git", dir);
@@ -349,8 +368,13 @@ int fl_sync_init_leftovers(const char *dir)
 		struct fl_store *s = NULL;
 		size_t pending = 0;
 		git_oid main;
-		/* Saves not yet sent, or a branch no central repository has: not ours to drop. */
-		if (fl_store_open(&s, final) == 0 && fl_store_ref(&main, s, FL_BRANCH) == 0) {
+		/*
+		 * Saves not yet sent, or a branch no central repository has: not
+		 * ours to drop. Nor objects in a repository that does not open.
+		 */
+		if (fl_store_open(&s, final) < 0)
+			pending = has_objects(final);
+		else if (fl_store_ref(&main, s, FL_BRANCH) == 0) {
 			git_oid origin;
 			pending = fl_store_ref(&origin, s, FL_REMOTE_BRANCH) == 0 ?
 				  fl_sync_pending(s) : 1;
