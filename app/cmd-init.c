@@ -245,7 +245,6 @@ static int init_join(const char *dir, const char *dbpath, cJSON *cfg)
 	int e;
 
 	sync_opts_from_config(&o, cfg);
-	remove_db(dbpath);   /* what a clone killed half-way left */
 	idx.started = pthread_create(&idx.t, NULL, open_index, &idx) == 0;
 	if (!idx.started)
 		open_index(&idx);
@@ -264,6 +263,8 @@ static int init_new(const char *dir)
 	char *gitdir = xstrfmt("%s/repo.git", dir);
 	struct fl_store *s = NULL;
 	int e = fl_store_init(&s, gitdir);
+	if (e == 0)
+		e = fl_sync_log_refs(s);
 	fl_store_free(s);
 	free(gitdir);
 	return e;
@@ -349,6 +350,24 @@ int cmd_init(int argc, const char **argv, struct ws *ws)
 		rc = fail();
 		goto out;
 	}
+	/*
+	 * config.json is written last, once repo.git and index.db hold
+	 * everything: an init killed before it made no workspace, and what it
+	 * left is cleared here and the init made again.
+	 */
+	if (access(cfgpath, F_OK) == 0) {
+		rc = error_exit("a workspace already exists in '%s'", dir);
+		goto out;
+	}
+	if ((e = fl_sync_init_leftovers(dir)) < 0) {
+		rc = fail();
+		goto out;
+	}
+	struct stat dbst;
+	if (e == 1 || (lstat(dbpath, &dbst) == 0 && S_ISREG(dbst.st_mode)))
+		fprintf(stderr, "%s%s\n", _("warning: "),
+			_("an earlier 'init' here was interrupted; starting it again"));
+	remove_db(dbpath);
 	cfg = init_config(&a);
 	e = a.remote ? init_join(dir, dbpath, cfg) : init_new(dir);
 	if (e == FL_EOFFLINE) {
@@ -366,6 +385,7 @@ int cmd_init(int argc, const char **argv, struct ws *ws)
 		rc = fail();
 		goto undo;
 	}
+	fl_crash_point("init:after-config");
 	close(lock_fd);
 	lock_fd = -1;
 	rc = init_report(key);

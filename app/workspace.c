@@ -35,6 +35,7 @@
 #include "sync/sign.h"
 #include "sync/outbox.h"
 #include "sync/import.h"
+#include "sync/sync.h"
 
 const char *opt_workspace;
 
@@ -48,11 +49,88 @@ char *ws_dir(void)
 	return xstrfmt("%s/.local/share/fieldlog", home && *home ? home : ".");
 }
 
-/* Removes *.lock files below dir (recursively). */
+/*
+ * Whether a file of repo.git/objects is a temporary file libgit2 names and
+ * renames (or removes) before it returns: "pack/pack_git2_XXXXXX" (a pack
+ * being downloaded and indexed), "pack/pack-<hex>.idx.lock" and other
+ * "*.lock" there, "tmp_object_git2_XXXXXX" (a loose object being
+ * written). Never a name a finished pack or object has.
+ */
+static int is_temp_object_file(const char *name, int in_pack)
+{
+	size_t n = strlen(name);
+	if (in_pack)
+		return !strncmp(name, "pack_git2_", 10) || (n > 5 && !strcmp(name + n - 5, ".lock"));
+	return !strncmp(name, "tmp_object_git2_", 16);
+}
+
+/*
+ * Removes the temporary files a killed process left in dir (objects/ or
+ * objects/pack/) that were last written before `before`, the time this
+ * process already held the workspace lock: no live fieldlog can be
+ * writing them, and a file another program writes right now is newer.
+ */
+static void remove_stale_temps(const char *dir, int in_pack, const struct timespec *before)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *p;
+		if (!is_temp_object_file(de->d_name, in_pack))
+			continue;
+		p = xstrfmt("%s/%s", dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mtim.tv_sec < before->tv_sec ||
+		     (st.st_mtim.tv_sec == before->tv_sec && st.st_mtim.tv_nsec < before->tv_nsec))) {
+			fl_trace("workspace: removing the leftover '%s'", p);
+			unlink(p);
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
+/*
+ * repo.git/HEAD is always "ref: refs/heads/main" (fl_store_init); without
+ * it libgit2 does not take the directory for a repository at all, so a
+ * lost HEAD is written back (with one line saying so) rather than the
+ * workspace refused.
+ */
+static void restore_head(const char *gitdir)
+{
+	static const char head[] = "ref: " FL_BRANCH "\n";
+	char *path = xstrfmt("%s/HEAD", gitdir), *objects = xstrfmt("%s/objects", gitdir);
+	struct stat st;
+	if (lstat(path, &st) < 0 && errno == ENOENT && stat(objects, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && fl_write_file_atomic(path, head, sizeof(head) - 1) == 0)
+		fprintf(stderr, "%s'%s' was missing; wrote it back\n", _("warning: "), path);
+	fl_clear_error();
+	free(path);
+	free(objects);
+}
+
+/*
+ * Removes *.lock files below dir (recursively), and, at the top
+ * (depth 0), the temporary files of objects/ (remove_stale_temps) and a
+ * lost HEAD (restore_head). Only called holding the workspace lock.
+ */
 static void remove_stale_locks(const char *dir, int depth)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	if (depth == 0) {
+		restore_head(dir);
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		char *objects = xstrfmt("%s/objects", dir), *pack = xstrfmt("%s/objects/pack", dir);
+		remove_stale_temps(objects, 0, &now);
+		remove_stale_temps(pack, 1, &now);
+		free(objects);
+		free(pack);
+	}
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
@@ -133,7 +211,13 @@ int ws_save_config(struct ws *ws)
 
 int ws_catch_up(struct ws *ws)
 {
-	return fl_import_refs(ws->db, ws->store, ws->id, 0, NULL);
+	/* A lost ref file must not read as saves undone (sync.h). */
+	char *note = NULL;
+	int e = fl_sync_mend_main(ws->store, ws->db, &note);
+	if (note)
+		fprintf(stderr, "%s%s\n", _("warning: "), note);
+	free(note);
+	return e < 0 ? e : fl_import_refs(ws->db, ws->store, ws->id, 0, NULL);
 }
 
 /*
@@ -193,8 +277,15 @@ static int read_config(struct ws *ws)
 
 	free(path);
 	if (e == FL_ENOTFOUND) {
-		e = fl_error(FL_ENOTFOUND, "no fieldlog workspace in '%s' (run 'fieldlog init')",
-			     ws->dir);
+		/* An init killed before its last step, config.json (cmd-init.c). */
+		char *rp = xstrfmt("%s/repo.git", ws->dir), *tp = xstrfmt("%s/repo.git.new", ws->dir);
+		int interrupted = access(rp, F_OK) == 0 || access(tp, F_OK) == 0;
+		free(rp);
+		free(tp);
+		e = fl_error(FL_ENOTFOUND, interrupted ?
+			     "the workspace in '%s' is not complete: its 'fieldlog init' was "
+			     "interrupted; run it again" :
+			     "no fieldlog workspace in '%s' (run 'fieldlog init')", ws->dir);
 		goto out;
 	}
 	if (e < 0 || (e = fl_json_parse(&ws->config, sb.buf, sb.len)) < 0 ||

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,4 +382,41 @@ void fl_trace(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	pthread_mutex_unlock(&mu);
+}
+
+static const char *crash_at;     /* FIELDLOG_CRASH_AT without its "@N" */
+static size_t crash_at_len;
+static long crash_at_nth = 1;
+
+static void crash_init(void)
+{
+	const char *v = getenv("FIELDLOG_CRASH_AT");
+	const char *at;
+
+	if (!v || !*v)
+		return;
+	crash_at = v;
+	crash_at_len = strlen(v);
+	at = strrchr(v, '@');
+	if (at && at[1]) {
+		char *end;
+		long n = strtol(at + 1, &end, 10);
+		if (!*end && n > 0) {
+			crash_at_len = (size_t)(at - v);
+			crash_at_nth = n;
+		}
+	}
+}
+
+void fl_crash_point(const char *phase)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	static atomic_long hits;
+
+	pthread_once(&once, crash_init);
+	if (!crash_at || strlen(phase) != crash_at_len ||
+	    memcmp(phase, crash_at, crash_at_len) != 0)
+		return;
+	if (atomic_fetch_add(&hits, 1) + 1 >= crash_at_nth)
+		_exit(137);   /* as if killed here */
 }

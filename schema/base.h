@@ -67,6 +67,18 @@ void fl_die(const char *fmt, ...) FL_PRINTF(1, 2) FL_NORETURN;
 void fl_trace(const char *fmt, ...) FL_PRINTF(1, 2);
 
 /*
+ * Crash points, for tests of recovery: with FIELDLOG_CRASH_AT=PHASE the
+ * process ends at once with _exit(137), as after kill -9 (no atexit
+ * handlers, no flushing, locks and temp files left behind), the first time
+ * it reaches fl_crash_point(PHASE); PHASE@N ends it the Nth time instead
+ * (a point inside a loop, "sync:mid-import@3"). Names are "command:where"
+ * ("sync:after-push"). Always compiled in: the cost is one getenv, cached
+ * on the first call, and a string compare while the variable is set.
+ * Safe from any thread.
+ */
+void fl_crash_point(const char *phase);
+
+/*
  * Records `fmt` as the last error message (replacing any earlier one) and
  * returns `code`, so a lower layer writes: return fl_error(FL_EINVALID, ...).
  */

@@ -243,7 +243,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 	int e;
 
 	remove_tree(tmp);
-	if ((e = fl_store_init(&s, tmp)) < 0)
+	if ((e = fl_store_init(&s, tmp)) < 0 || (e = fl_sync_log_refs(s)) < 0)
 		goto done;
 	/*
 	 * Our own branch and the roster first: the roster says who we are,
@@ -254,6 +254,7 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 	if ((e = fl_remote_fetch(fl_store_repo(s), o, 0, &none, &announced, NULL)) < 0)
 		goto done;
 	fl_trace("clone: fetched");
+	fl_crash_point("init:after-fetch");
 
 	/* Fill in who we are from the roster. */
 	git_oid head;
@@ -302,16 +303,26 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 	}
 	if (e < 0 || (e = fl_integrate(s, o, &conflicts)) < 0)
 		goto done;
-	/* Without an index there is no workspace: nothing stays. */
+	fl_trace("clone: fetched all");
+	fl_crash_point("init:after-clone");
+	/*
+	 * Without a full index there is no workspace: the records are
+	 * indexed here, before repo.git and then config.json come into
+	 * place, so that a workspace never exists without them (a reviewer
+	 * killed after config.json listed 0 records of 140, with no hint).
+	 */
 	if (!db && !(db = index(payload))) {
 		e = FL_ERROR;
 		goto done;
 	}
-	fl_trace("clone: fetched all");
+	if ((e = fl_import_refs(db, s, o->me, 0, NULL)) < 0)
+		goto done;
+	fl_crash_point("init:after-index");
 	fl_store_free(s);
 	s = NULL;
 	if (rename(tmp, final) < 0)
-		e = fl_error(FL_ERROR, "cannot create '%s'", final);
+		e = fl_error(FL_ERROR, "cannot create '%s': %s", final, strerror(errno));
+	fl_crash_point("init:after-rename");
 done:
 	fl_store_free(s);
 	fl_ids_release(&announced);
@@ -319,5 +330,74 @@ done:
 		remove_tree(tmp);
 	free(tmp);
 	free(final);
+	return e;
+}
+
+/* Whether gitdir/objects holds any object or pack (names other than "info", "pack"). */
+static int has_objects(const char *gitdir)
+{
+	const char *sub[] = { "objects", "objects/pack" };
+	int found = 0;
+	for (size_t i = 0; i < 2 && !found; i++) {
+		char *path = xstrfmt("%s/%s", gitdir, sub[i]);
+		DIR *d = opendir(path);
+		struct dirent *de;
+		while (d && !found && (de = readdir(d)))
+			found = de->d_name[0] != '.' && strcmp(de->d_name, "info") &&
+				strcmp(de->d_name, "pack");
+		if (d)
+			closedir(d);
+		free(path);
+	}
+	return found;
+}
+
+int fl_sync_init_leftovers(const char *dir)
+{
+	char *tmp = xstrfmt("%s/repo.git.new", dir), *final = xstrfmt("%s/repo.git", dir);
+	char *outbox = xstrfmt("%s/outbox", dir);
+	struct stat st;
+	int found = 0, e = 0;
+
+	if (lstat(outbox, &st) == 0) {
+		e = fl_error(FL_EEXISTS, "'%s' holds saves but '%s/config.json' is missing: put "
+			     "config.json back rather than running 'init' again", outbox, dir);
+		goto done;
+	}
+	if (lstat(final, &st) == 0) {
+		struct fl_store *s = NULL;
+		size_t pending = 0;
+		git_oid main;
+		/*
+		 * Saves not yet sent, or a branch no central repository has: not
+		 * ours to drop. Nor objects in a repository that does not open.
+		 */
+		if (fl_store_open(&s, final) < 0)
+			pending = has_objects(final);
+		else if (fl_store_ref(&main, s, FL_BRANCH) == 0) {
+			git_oid origin;
+			pending = fl_store_ref(&origin, s, FL_REMOTE_BRANCH) == 0 ?
+				  fl_sync_pending(s) : 1;
+		}
+		fl_store_free(s);
+		fl_clear_error();
+		if (pending) {
+			e = fl_error(FL_EEXISTS, "'%s' holds saves not yet sent but '%s/config.json' is "
+				     "missing: put config.json back rather than running 'init' again",
+				     final, dir);
+			goto done;
+		}
+		remove_tree(final);
+		found = 1;
+	}
+	if (lstat(tmp, &st) == 0) {
+		remove_tree(tmp);
+		found = 1;
+	}
+	e = found;
+done:
+	free(tmp);
+	free(final);
+	free(outbox);
 	return e;
 }

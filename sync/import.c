@@ -687,6 +687,7 @@ static int import_run(struct fl_db *db, struct fl_store *s, const struct fl_impo
 		goto out;
 	}
 	fl_trace("import: read %zu, committing", st->added + st->changed + st->removed);
+	fl_crash_point("import:mid");   /* everything read and written, not committed */
 	/*
 	 * Building the index's own indexes (fresh: at the commit) needs memory
 	 * the mapped packs would otherwise still hold: reindex-1m peaked

@@ -65,12 +65,24 @@ void fl_sync_result_release(struct fl_sync_result *r);
  * centrally adopts them (a second device). index(payload) gives the new,
  * empty index, or NULL with the error set; a reviewer's clone of many
  * branches asks for it after the first fetch and indexes them into it
- * while it fetches (otherwise the first open of the workspace does, and
- * it is never asked for). So the index can be made while the network
- * works.
+ * while it fetches, any other clone once everything is fetched; so the
+ * index can be made while the network works. Every record is indexed
+ * before repo.git.new becomes repo.git; the caller writes config.json
+ * last, so that a clone killed at any point leaves no workspace, only
+ * leftovers (fl_sync_init_leftovers).
  */
 int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 		  struct fl_db *(*index)(void *), void *payload);
+
+/*
+ * What an `init` killed before it wrote DIR/config.json left behind: a
+ * repo.git.new, or a repo.git whose every commit is on the central
+ * repository (or that has none). Removes them; returns 1 when there were
+ * any, 0 when not. FL_EEXISTS (nothing removed) when DIR holds saves of
+ * someone whose config.json was lost: an outbox, or a repo.git with
+ * commits not sent.
+ */
+int fl_sync_init_leftovers(const char *dir);
 
 /*
  * The names v[i..j) of the sorted list v[0..n) in as few patterns as may
@@ -82,6 +94,30 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
  * (each and the array to free).
  */
 size_t fl_prefix_cover(char ***out, char *const *v, size_t n, size_t i, size_t j);
+
+/*
+ * Has libgit2 log every update of every ref of s's repository
+ * (core.logAllRefUpdates=always), so that repo.git/logs/refs/heads/main
+ * keeps, outside the ref store, the commit main was last moved to. A bare
+ * repository logs nothing by default. Cheap when already set. Returns 0
+ * or FL_ERROR.
+ */
+int fl_sync_log_refs(struct fl_store *s);
+
+/*
+ * Makes sure refs/heads/main still holds every commit it was moved to:
+ * the last entry of its reflog and the commit the index reflects (db may
+ * be NULL). Losing packed-refs or the loose ref file leaves main missing
+ * or at an older value; a sync would then take the central branch for
+ * ours and the saves not yet sent would be gone. When main is missing or
+ * behind one of them, it is moved there (a fast-forward: nothing on main
+ * is dropped) and *note gets one line saying so (caller frees; NULL when
+ * nothing was done). When main has moved away from its reflog's last
+ * commit (not by fieldlog), returns FL_ERROR with one line saying how to
+ * mend it. Call it before the outbox is flushed and before the index
+ * catches up, under the workspace lock.
+ */
+int fl_sync_mend_main(struct fl_store *s, struct fl_db *db, char **note);
 
 /* Number of commits on main that origin/main does not have. */
 size_t fl_sync_pending(struct fl_store *s);
