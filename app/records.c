@@ -302,8 +302,11 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 		const char *text = fl_col_text(st, 0);
 		const char *eff = fl_col_text(st, 1);
 		cJSON *rec = NULL;
-		if (fl_json_parse(&rec, text, strlen(text)) < 0)
-			continue;
+		/* The index stored canonical JSON: text that does not parse is damage. */
+		if (fl_json_parse(&rec, text, strlen(text)) < 0) {
+			sqlite3_finalize(st);
+			return ws_index_damaged(ws);
+		}
 		n++;
 		const char *id = short_id(fl_json_str(rec, "id"));
 		const char *author = officer_name(ws, fl_json_str(rec, "author"));
