@@ -244,7 +244,7 @@ test_expect_success 'the counts: every case recovered or refused, none lost or d
 '
 
 test_expect_success 'the rebuild is said in one line, in Vietnamese too' '
-	rm -rf "$WS" && cp -R base/ws "$WS" &&
+	rm -rf "$WS" && cp -R base/ws "$WS" && cp base/confirmed confirmed &&
 	flip 18 &&
 	LANGUAGE=vi fl issue list --json >list.json 2>vi.err &&
 	cat vi.err &&
