@@ -70,7 +70,8 @@ static int check_header(const char *path)
 
 	if (!f)
 		return errno == ENOENT ? FL_ENOTFOUND : 0;   /* SQLite will say why */
-	if (fstat(fileno(f), &sb) < 0 || sb.st_size == 0) {
+	/* Not a file (a directory, say): SQLite's own error names it. */
+	if (fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
 		fclose(f);
 		return 0;
 	}
@@ -203,11 +204,12 @@ int fl_db_open(struct fl_db **out, const char *path, int create)
 	strbuf_init(&db->rebuild);
 	rc = sqlite3_open_v2(path, &db->h, flags, NULL);
 	if (rc != SQLITE_OK) {
-		e = rc == SQLITE_CANTOPEN && !create ? FL_ENOTFOUND
-			: db->h ? fl_db_error(db->h, sqlite3_errcode(db->h), "open") : FL_ERROR;
-		if (e == FL_ENOTFOUND || !db->h)
-			fl_error(e, "cannot open index '%s': %s", path,
-				 db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		if (rc == SQLITE_CANTOPEN || !db->h)
+			e = fl_error(rc == SQLITE_CANTOPEN && !create ? FL_ENOTFOUND : FL_ERROR,
+				     "cannot open index '%s': %s", path,
+				     db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		else
+			e = fl_db_error(db->h, sqlite3_errcode(db->h), "open");
 		fl_db_close(db);
 		return e;
 	}
