@@ -2,8 +2,9 @@
  * cmd-reindex.c: `fieldlog reindex` throws the index away and rebuilds it
  * from repo.git alone (the repository is the truth; DESIGN section 1).
  * A fresh file is built next to the old one and renamed over it, so an
- * interrupted reindex leaves the old index in place. Saves still in the
- * outbox (sync/outbox.h) are committed and indexed too.
+ * interrupted reindex leaves the old index in place (ws_rebuild_index,
+ * which also mends a damaged index when a command meets one). Saves still
+ * in the outbox (sync/outbox.h) are committed and indexed too.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
@@ -18,18 +19,28 @@
 #include "sync/import.h"
 #include "sync/outbox.h"
 
+/*
+ * A statement outside the new index's transactions failed (a full disk,
+ * say): one line. The half-built file is left for the next reindex to
+ * remove; the old index is untouched.
+ */
+static void reindex_failed(int code, const char *path)
+{
+	(void)code;
+	(void)path;
+	error_exit("%s", fl_last_error());
+	exit(EXIT_ERROR);
+}
+
 int cmd_reindex(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog reindex";
 	const char **pos;
-	int npos, lock_fd = -1, e;
+	int npos, lock_fd, e;
 	struct opt opts[] = { OPT_END };
 	struct fl_store *s = NULL;
-	struct fl_db *db = NULL;
 	struct fl_import_stats st = { 0, 0, 0, 0 };
 	struct timespec t0, t1;
-	struct strbuf text = STRBUF_INIT;
-	cJSON *config = NULL;
 
 	(void)ws;   /* the index may be what is broken: reindex opens only the repository */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
@@ -38,8 +49,6 @@ int cmd_reindex(int argc, const char **argv, struct ws *ws)
 	char *dir = ws_dir();
 	char *cfg = xstrfmt("%s/config.json", dir);
 	char *gitdir = xstrfmt("%s/repo.git", dir);
-	char *tmp = xstrfmt("%s/index.db.new", dir);
-	char *final = xstrfmt("%s/index.db", dir);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (access(cfg, F_OK) < 0) {
@@ -50,65 +59,38 @@ int cmd_reindex(int argc, const char **argv, struct ws *ws)
 		e = fail();
 		goto out;
 	}
-	unlink(tmp);
-	for (const char *sfx = "-wal"; sfx; sfx = *sfx == '-' && sfx[1] == 'w' ? "-shm" : NULL) {
-		char *p = xstrfmt("%s%s", tmp, sfx);
-		unlink(p);
-		free(p);
-	}
 	if (fl_store_open(&s, gitdir) < 0) {
 		e = fail();
-		goto out;
-	}
-	if (fl_db_open(&db, tmp, 1) < 0) {
-		e = fail();
-		goto out;
+		goto unlock;
 	}
 	/* Our id says which branch is ours (main) rather than a central copy. */
+	struct strbuf text = STRBUF_INIT;
+	cJSON *config = NULL;
 	if (strbuf_read_file(&text, cfg, 1 << 20) < 0 ||
 	    fl_json_parse(&config, text.buf, text.len) < 0 || !fl_json_str(config, "id")) {
+		strbuf_release(&text);
+		cJSON_Delete(config);
 		e = error_exit("'%s' is damaged: %s", cfg, fl_last_error());
-		goto out;
+		goto unlock;
 	}
-	if (fl_import_refs(db, s, fl_json_str(config, "id"), 1, &st) < 0) {
+	strbuf_release(&text);
+	fl_db_on_failure(reindex_failed);
+	e = ws_rebuild_index(dir, s, fl_json_str(config, "id"), &st);
+	cJSON_Delete(config);
+	if (e < 0) {
 		e = fail();
-		goto out;
-	}
-	/* Saves not yet committed are in the outbox: commit them, index them. */
-	if (fl_outbox_flush(dir, db, s, NULL) < 0) {
-		e = fail();
-		goto out;
-	}
-	fl_db_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
-	fl_db_close(db);
-	db = NULL;
-	if (rename(tmp, final) < 0) {
-		e = error_exit("cannot replace '%s'", final);
-		goto out;
-	}
-	/* The old index's WAL must not be replayed onto the new file. */
-	for (const char *sfx = "-wal"; sfx; sfx = *sfx == '-' && sfx[1] == 'w' ? "-shm" : NULL) {
-		char *p = xstrfmt("%s%s", final, sfx), *q = xstrfmt("%s%s", tmp, sfx);
-		unlink(p);
-		unlink(q);
-		free(p);
-		free(q);
+		goto unlock;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("indexed %zu records (%zu skipped) in %.2f s\n", st.added, st.skipped, secs);
 	e = EXIT_OK;
-out:
-	fl_db_close(db);
+unlock:
 	fl_store_free(s);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	cJSON_Delete(config);
-	strbuf_release(&text);
+	close(lock_fd);
+out:
 	free(cfg);
 	free(gitdir);
-	free(tmp);
-	free(final);
 	free(dir);
 	return e;
 }

@@ -137,6 +137,19 @@ int save_record(struct ws *ws, cJSON *rec, const char *message, int json, const 
 	FL_PRINTF(5, 6);
 /* Brings the index up to the head of repo.git (see sync/import.h). */
 int ws_catch_up(struct ws *ws);
+/*
+ * Builds DIR/index.db anew from repo.git (s; `me`: this workspace's id)
+ * and the outbox, beside the old one, and renames it into place: a killed
+ * rebuild leaves the old index. The caller holds the lock. 0 or an error.
+ */
+struct fl_import_stats;
+int ws_rebuild_index(const char *dir, struct fl_store *s, const char *me,
+		     struct fl_import_stats *stats);
+/*
+ * The index turned out damaged (a record that does not parse): sets it
+ * aside for the next command to rebuild, prints one line, exits 1.
+ */
+int ws_index_damaged(struct ws *ws);
 /* Looks a record up by id prefix; prints nothing. Caller frees. */
 int ws_find(cJSON **out, struct ws *ws, const char *prefix, const char *kind);
 

@@ -369,8 +369,11 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 	while (fl_step(st)) {
 		const char *text = fl_col_text(st, 0);
 		cJSON *rec = NULL;
-		if (fl_json_parse(&rec, text, strlen(text)) < 0)
-			continue;
+		/* The index stored canonical JSON: text that does not parse is damage. */
+		if (fl_json_parse(&rec, text, strlen(text)) < 0) {
+			sqlite3_finalize(st);
+			return ws_index_damaged(ws);
+		}
 		n++;
 		list_row(&t, k, ws, rec, fl_col_text(st, 1));
 		cJSON_AddItemToArray(all, rec);

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -268,6 +269,162 @@ static int peek_head(char hex[GIT_OID_HEXSZ + 1], const char *dir)
 	return e;
 }
 
+/* --- a damaged index ------------------------------------------------------- */
+
+/* One line "warning: ..." on stderr, translated like error_exit's. */
+static void warn(const char *fmt, ...) FL_PRINTF(1, 2);
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs(_("warning: "), stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, _(fmt), ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Moves a damaged index out of the way, as PATH.damaged-YYYYMMDDTHHMMSS
+ * (kept for a bug report; the index holds nothing that cannot be
+ * rebuilt), and removes its WAL and shared-memory files, which belong to
+ * the old file. Returns the new name (caller frees), or NULL with errno.
+ */
+static char *set_aside(const char *path)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	char *aside, *p;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	aside = xstrfmt("%s.damaged-%s", path, stamp);
+	for (int i = 2; access(aside, F_OK) == 0 && i < 100; i++) {
+		free(aside);
+		aside = xstrfmt("%s.damaged-%s-%d", path, stamp, i);
+	}
+	if (rename(path, aside) < 0 && errno != ENOENT) {
+		free(aside);
+		return NULL;
+	}
+	p = xstrfmt("%s-wal", path);
+	unlink(p);
+	free(p);
+	p = xstrfmt("%s-shm", path);
+	unlink(p);
+	free(p);
+	return aside;
+}
+
+/*
+ * What a statement outside a transaction does when the index fails (see
+ * fl_db_on_failure): one line, and exit 1. A damaged index is set aside
+ * first, so that the next command rebuilds it instead of failing again.
+ */
+static void index_failed(int code, const char *path)
+{
+	char *aside;
+	if (code == FL_EDBCORRUPT && path && *path && (aside = set_aside(path))) {
+		error_exit("the index was damaged and has been set aside as '%s'; run the "
+			   "command again to rebuild it", aside);
+		exit(EXIT_ERROR);
+	}
+	error_exit("%s", fl_last_error());
+	exit(EXIT_ERROR);
+}
+
+int ws_index_damaged(struct ws *ws)
+{
+	char *path = xstrfmt("%s/index.db", ws->dir);
+	fl_error(FL_EDBCORRUPT, "the index '%s' is damaged; run 'fieldlog reindex'", path);
+	index_failed(FL_EDBCORRUPT, path);
+	free(path);   /* not reached */
+	return EXIT_ERROR;
+}
+
+int ws_rebuild_index(const char *dir, struct fl_store *s, const char *me,
+		     struct fl_import_stats *stats)
+{
+	char *tmp = xstrfmt("%s/index.db.new", dir), *final = xstrfmt("%s/index.db", dir);
+	struct fl_db *db = NULL;
+	int e;
+
+	/* A killed rebuild's file: its WAL must not be replayed onto a new one. */
+	for (const char *sfx = ""; sfx; sfx = !*sfx ? "-wal" : sfx[1] == 'w' ? "-shm" : NULL) {
+		char *p = xstrfmt("%s%s", tmp, sfx);
+		unlink(p);
+		free(p);
+	}
+	if ((e = fl_db_open(&db, tmp, 1)) < 0)
+		goto out;
+	if ((e = fl_import_refs(db, s, me, 1, stats)) < 0)
+		goto out;
+	fl_crash_point("reindex:import");
+	/* Saves not yet committed are in the outbox: commit them, index them. */
+	if ((e = fl_outbox_flush(dir, db, s, NULL)) < 0)
+		goto out;
+	fl_db_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
+	fl_db_close(db);
+	db = NULL;
+	fl_crash_point("reindex:swap");
+	if (rename(tmp, final) < 0) {
+		e = fl_error(FL_ERROR, "cannot replace '%s': %s", final, strerror(errno));
+		goto out;
+	}
+	/* The old index's WAL must not be replayed onto the new file. */
+	for (const char *sfx = "-wal"; sfx; sfx = sfx[1] == 'w' ? "-shm" : NULL) {
+		char *p = xstrfmt("%s%s", final, sfx), *q = xstrfmt("%s%s", tmp, sfx);
+		unlink(p);
+		unlink(q);
+		free(p);
+		free(q);
+	}
+out:
+	fl_db_close(db);
+	free(tmp);
+	free(final);
+	return e;
+}
+
+/*
+ * The index is damaged: set it aside and build a new one from repo.git and
+ * the outbox, under the workspace lock (taken here by a reader), saying so
+ * in one line. 0, or the error of the rebuild.
+ */
+static int recover_index(struct ws *ws)
+{
+	char *path = xstrfmt("%s/index.db", ws->dir), *aside = NULL;
+	int e = 0;
+
+	fl_db_close(ws->db);
+	ws->db = NULL;
+	if (ws->lock_fd < 0 && (e = ws_lock(ws->dir, &ws->lock_fd)) < 0)
+		goto out;
+	if (!ws->store) {
+		char *git = xstrfmt("%s/repo.git", ws->dir);
+		remove_stale_locks(git, 0);
+		e = fl_store_open(&ws->store, git);
+		free(git);
+		if (e < 0)
+			goto out;
+	}
+	if (!(aside = set_aside(path))) {
+		e = fl_error(FL_ERROR, "cannot move the damaged index '%s' aside: %s", path,
+			     strerror(errno));
+		goto out;
+	}
+	if ((e = ws_rebuild_index(ws->dir, ws->store, ws->id, NULL)) < 0 ||
+	    (e = fl_db_open(&ws->db, path, 0)) < 0)
+		goto out;
+	warn("the index was damaged; it has been rebuilt from repo.git and the outbox (the "
+	     "damaged file is kept as '%s')", aside);
+out:
+	free(aside);
+	free(path);
+	return e;
+}
+
 /* Reads DIR/config.json into ws (config, id, name, role, province, remote). */
 static int read_config(struct ws *ws)
 {
@@ -355,7 +512,7 @@ static int catch_up_and_flush(struct ws *ws, int write)
 
 int ws_open(struct ws **out, int flags)
 {
-	int write = flags & WS_WRITE;
+	int write = flags & WS_WRITE, recovered = 0;
 	struct ws *ws = xcalloc(1, sizeof(*ws));
 	char *path;
 	int e;
@@ -367,9 +524,14 @@ int ws_open(struct ws **out, int flags)
 		goto out;
 	if (write && (e = ws_lock(ws->dir, &ws->lock_fd)) < 0)
 		goto out;
+	fl_db_on_failure(index_failed);
 	path = xstrfmt("%s/index.db", ws->dir);
 	e = fl_db_open(&ws->db, path, 1);
 	free(path);
+	if (e == FL_EDBCORRUPT) {
+		recovered = 1;
+		e = recover_index(ws);
+	}
 	if (e < 0 || ((flags & WS_INDEX_ONLY) && index_current(ws)))
 		goto out;
 	path = xstrfmt("%s/repo.git", ws->dir);
@@ -382,7 +544,11 @@ int ws_open(struct ws **out, int flags)
 	/* Every commit the outbox and merges make is signed with the key. */
 	if (*cfg(ws->config, "key"))
 		fl_store_set_signer(ws->store, fl_signer_new(cfg(ws->config, "key")));
-	if ((e = catch_up_and_flush(ws, write)) < 0)
+	e = catch_up_and_flush(ws, write);
+	/* Damage met while catching up (a page no check had read). */
+	if (e == FL_EDBCORRUPT && !recovered && (e = recover_index(ws)) == 0)
+		e = catch_up_and_flush(ws, write);
+	if (e < 0)
 		goto out;
 	fl_clear_error();
 out:
@@ -445,20 +611,44 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 	sig.email = email;
 	sig.when = fl_time_now_secs();
 	sig.offset = 7 * 60;
-	/* The outbox line is the save; the index follows (or catches up later). */
+	/*
+	 * The outbox line is the save; the index follows. Once the line is
+	 * written (and confirmed, sync/outbox.h) the save is kept whatever
+	 * the index does: damaged, it is rebuilt from repo.git and the outbox
+	 * (which has the save); full or failing, it catches up with the next
+	 * command (its outbox_size is behind the outbox). Either way the save
+	 * completes and says so, and a retry cannot double it.
+	 */
 	fl_trace("save: outbox");
-	if ((e = fl_outbox_add(ws->dir, path, text, message, &sig, &size)) < 0)
+	if ((e = fl_outbox_add(ws->dir, path, text, message, &sig, &size)) < 0) {
+		char *msg = xstrdup(fl_last_error());
+		fl_error(e, "%s (nothing was saved)", msg);
+		free(msg);
 		goto out;
+	}
+	fl_crash_point("save:outbox");
 	fl_trace("save: index");
-	if (fl_db_begin(ws->db) == 0) {
+	int ie = fl_db_begin(ws->db);
+	if (ie == 0) {
 		snprintf(n, sizeof(n), "%lld", size);
 		fl_db_put_record(ws->db, path, rec, text);
+		fl_crash_point("save:index");
 		fl_db_meta_set(ws->db, "outbox_size", n);
 		fl_outbox_remember(ws->db, ws->dir);
-		if (fl_db_commit(ws->db) < 0)
-			fl_db_rollback(ws->db);
+		ie = fl_db_commit(ws->db);
 	}
+	if (ie == FL_EDBCORRUPT)
+		ie = recover_index(ws);
+	/* The save is kept (in the outbox): a warning, never "try again". */
+	if (ie == FL_EDBFULL)
+		warn("saved; the disk is full, so the index will catch up once some space is freed");
+	else if (ie < 0 && !ws->db)
+		warn("saved; the index is damaged and could not be rebuilt (%s): run "
+		     "'fieldlog reindex'", fl_last_error());
+	else if (ie < 0)
+		warn("saved; the index could not be updated and will catch up with the next command");
 	fl_clear_error();
+	fl_crash_point("save:confirm");
 out:
 	fl_trace("save: saved");
 	free(email);

@@ -65,7 +65,30 @@ struct fl_db {
 	 */
 	struct llmap minutes;
 	struct stage stage;       /* full-text rows to add */
+	/*
+	 * Failures that are not bugs are remembered, not fatal, in a
+	 * transaction or while fl_db_open checks the file: the first one's
+	 * code and message, for fl_db_commit or fl_db_open to return (kept
+	 * until the next fl_db_begin).
+	 */
+	int in_tx, opening;
+	int failed;
+	char *failed_msg;
+	struct fl_db *next_open;  /* the list fl_step searches by handle */
 };
+
+/*
+ * Classifies SQLite's result rc for a statement on h (sql: its text, for
+ * FIELDLOG_TRACE only): records a plain message and returns the FL_EDB*
+ * code, FL_ELOCKED; dies on a bug. The caller decides what follows; most
+ * go through fl_db_failed.
+ */
+int fl_db_error(sqlite3 *h, int rc, const char *sql);
+/* A failure on h: remembered in a transaction or an open, else the handler. */
+void fl_db_failed(sqlite3 *h, int rc, const char *sql);
+/* Joins and leaves the list of open connections (db.c's open and close). */
+void fl_db_register(struct fl_db *db);
+void fl_db_unregister(struct fl_db *db);
 
 /* fts.c. Registers the fl_stage virtual table on db's connection; 0 or FL_ERROR. */
 int fl_fts_register(struct fl_db *db);

@@ -23,23 +23,61 @@
 
 #define FL_DB_APPLICATION_ID 0x464c4f47  /* "FLOG" */
 
+/*
+ * What can go wrong with the index that is not a bug, as named codes (the
+ * message, from fl_last_error, is plain words; the SQL goes to
+ * FIELDLOG_TRACE only). Anything else SQLite reports (a syntax error, a
+ * misused statement) is a bug, and dies with "fatal: sqlite: ...".
+ */
+enum {
+	FL_EDBCORRUPT = -20,    /* index.db is damaged (or not a fieldlog index): rebuild it */
+	FL_EDBFULL = -21,       /* the disk is full */
+	FL_EDBIO = -22,         /* the disk failed to read or write */
+	FL_EDBREADONLY = -23,   /* no permission to write index.db or its directory */
+};
+
 struct fl_db;
 
 /*
  * Opens (creating when `create`) the index at path, applies pending
- * migrations and (re)loads reference data when its date changed. Returns
- * 0, FL_ENOTFOUND (missing and not create), or FL_ERROR (not a fieldlog
- * index, newer schema than this binary knows, SQLite error).
+ * migrations and (re)loads reference data when its date changed. Cheap
+ * checks first: the file's header (a damaged one makes SQLite open the
+ * file read-only or fail later), application_id, user_version, the
+ * tables, and PRAGMA quick_check of the small tables. Returns 0,
+ * FL_ENOTFOUND (missing and not create), FL_EDBCORRUPT (damaged, or not
+ * a fieldlog index: the caller may set it aside and rebuild), one of the
+ * other FL_EDB* codes or FL_ELOCKED, or FL_ERROR (a newer schema than
+ * this binary knows).
  */
 int fl_db_open(struct fl_db **out, const char *path, int create);
 void fl_db_close(struct fl_db *db);
 sqlite3 *fl_db_handle(struct fl_db *db);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or FL_ERROR / FL_ELOCKED. */
+/*
+ * BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or a negative code
+ * (FL_ELOCKED, FL_EDB*, FL_ERROR).
+ *
+ * Inside a transaction, a failure that is not a bug (damage, a full disk,
+ * an I/O error) does not end the process: the statement helpers below
+ * remember the first one and carry on as if a statement had returned no
+ * rows, and fl_db_commit rolls the transaction back and returns it. So a
+ * caller that has written elsewhere first (a save, to the outbox) can
+ * finish or undo its work. Outside a transaction, such a failure goes to
+ * the handler set with fl_db_on_failure (see there).
+ */
 int fl_db_begin(struct fl_db *db);
 int fl_db_commit(struct fl_db *db);
 void fl_db_rollback(struct fl_db *db);
-/* Runs SQL without parameters; dies on error (schema and pragmas only). */
+/*
+ * Called with the code (FL_EDB*, FL_ELOCKED; the message in
+ * fl_last_error) and the index's file name when a statement outside a
+ * transaction fails for a reason that is not a bug. It must not return
+ * (app/ prints one line and exits, setting a damaged index aside). Without
+ * a handler the message is printed as "error: ..." and the process exits 1.
+ */
+typedef void (*fl_db_failure_fn)(int code, const char *path);
+void fl_db_on_failure(fl_db_failure_fn fn);
+/* Runs SQL without parameters; failures as above (schema and pragmas only). */
 void fl_db_exec(struct fl_db *db, const char *sql);
 
 /*
@@ -53,7 +91,12 @@ sqlite3_stmt *fl_db_prepare(struct fl_db *db, const char *sql);
 void fl_bind_text(sqlite3_stmt *st, const char *name, const char *value);
 void fl_bind_int(sqlite3_stmt *st, const char *name, long long value);
 void fl_bind_null(sqlite3_stmt *st, const char *name);
-/* sqlite3_step that dies on anything but ROW/DONE; returns 1 for a row. */
+/*
+ * sqlite3_step; returns 1 for a row, 0 when done. Any other result is
+ * handled as fl_db_begin describes (in a transaction: remembered, and 0).
+ * A statement that could not be prepared in a transaction is NULL, which
+ * the bind and step helpers accept.
+ */
 int fl_step(sqlite3_stmt *st);
 /* Column text, never NULL ("" for NULL). Borrowed until the next step. */
 const char *fl_col_text(sqlite3_stmt *st, int col);

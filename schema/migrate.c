@@ -138,25 +138,36 @@ static void (*const migrations[])(struct fl_db *) = {
 int fl_db_migrate(struct fl_db *db)
 {
 	sqlite3_stmt *st = fl_db_prepare(db, "PRAGMA user_version");
-	long long have;
+	long long have = -1;
 	size_t v;
+	int e;
 
-	fl_step(st);
-	have = sqlite3_column_int64(st, 0);
+	if (fl_step(st))
+		have = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	if (have < 0)
+		return fl_error(FL_EDBCORRUPT, "the index '%s' is damaged; run 'fieldlog reindex'",
+				sqlite3_db_filename(db->h, "main"));
+	/*
+	 * Far above this binary's schema is a damaged header, not a newer
+	 * fieldlog (which adds a migration at a time).
+	 */
+	if (have > (long long)FL_ARRAY_SIZE(migrations) + 100)
+		return fl_error(FL_EDBCORRUPT, "the index '%s' is damaged; run 'fieldlog reindex'",
+				sqlite3_db_filename(db->h, "main"));
 	if (have > (long long)FL_ARRAY_SIZE(migrations))
 		return fl_error(FL_ERROR, "the index was written by a newer fieldlog "
 				"(schema %lld); run 'fieldlog reindex' with this version", have);
 	for (v = (size_t)have; v < FL_ARRAY_SIZE(migrations); v++) {
 		char *sql;
-		if (fl_db_begin(db) < 0)
-			return FL_ERROR;
+		if ((e = fl_db_begin(db)) < 0)
+			return e;
 		migrations[v](db);
 		sql = xstrfmt("PRAGMA user_version = %zu", v + 1);
 		fl_db_exec(db, sql);
 		free(sql);
-		if (fl_db_commit(db) < 0)
-			return FL_ERROR;
+		if ((e = fl_db_commit(db)) < 0)
+			return e;
 	}
 	return 0;
 }
@@ -177,8 +188,9 @@ int fl_db_check_fold(struct fl_db *db)
 	free(have);
 	if (same)
 		return 0;
-	if (fl_db_begin(db) < 0)
-		return FL_ERROR;
+	int e = fl_db_begin(db);
+	if (e < 0)
+		return e;
 	fl_db_exec(db, "INSERT INTO search(search) VALUES ('delete-all');"
 		       "DELETE FROM meta WHERE key = 'indexed_commit';");
 	fl_db_meta_set(db, "fold_version", want);
@@ -198,9 +210,10 @@ int fl_db_load_refdata(struct fl_db *db)
 		return 0;
 	}
 	const struct fl_refdata *r = fl_refdata();
-	if (fl_db_begin(db) < 0) {
+	int e = fl_db_begin(db);
+	if (e < 0) {
 		free(want);
-		return FL_ERROR;
+		return e;
 	}
 	fl_db_exec(db, "DELETE FROM provinces; DELETE FROM communes; DELETE FROM domains;");
 	for (i = 0; i < r->nprovinces; i++) {

@@ -5,6 +5,11 @@
  * address of their SQL text so that loops need not re-prepare. Also the
  * modes of a full import (fl_db_set_fresh, fl_db_set_bulk), which change
  * what a commit does, and the meta table.
+ *
+ * Failures that are not bugs (a damaged file, a full disk, an I/O error, a
+ * busy index) become named codes with a message in plain words; the SQL
+ * that met them goes to FIELDLOG_TRACE only. Inside a transaction they
+ * are remembered until fl_db_commit (db.h says why).
  */
 #define _GNU_SOURCE   /* sync_file_range, where there is one */
 #include "db-int.h"
@@ -12,6 +17,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,18 +97,148 @@ sqlite3 *fl_db_handle(struct fl_db *db)
 	return db->h;
 }
 
+/* --- failures ------------------------------------------------------------ */
+
+static fl_db_failure_fn failure_handler;
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fl_db *open_dbs;
+
+void fl_db_on_failure(fl_db_failure_fn fn)
+{
+	failure_handler = fn;
+}
+
+void fl_db_register(struct fl_db *db)
+{
+	pthread_mutex_lock(&open_lock);
+	db->next_open = open_dbs;
+	open_dbs = db;
+	pthread_mutex_unlock(&open_lock);
+}
+
+void fl_db_unregister(struct fl_db *db)
+{
+	pthread_mutex_lock(&open_lock);
+	for (struct fl_db **p = &open_dbs; *p; p = &(*p)->next_open) {
+		if (*p == db) {
+			*p = db->next_open;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&open_lock);
+}
+
+static struct fl_db *db_of(sqlite3 *h)
+{
+	struct fl_db *db;
+	pthread_mutex_lock(&open_lock);
+	for (db = open_dbs; db && db->h != h; db = db->next_open)
+		;
+	pthread_mutex_unlock(&open_lock);
+	return db;
+}
+
+/* 1 when path's file and its directory can be written (a WAL needs both). */
+static int writable(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int ok;
+	if (slash)
+		*slash = '\0';
+	ok = access(path, W_OK) == 0 && access(slash ? dir : ".", W_OK) == 0;
+	free(dir);
+	return ok;
+}
+
+int fl_db_error(sqlite3 *h, int rc, const char *sql)
+{
+	const char *path = h ? sqlite3_db_filename(h, "main") : NULL;
+	int ext = h ? sqlite3_extended_errcode(h) : rc;
+
+	if (!path || !*path)
+		path = "index.db";
+	fl_trace("sqlite: %s (%d/%d) in: %s", h ? sqlite3_errmsg(h) : "?", rc, ext,
+		 sql ? sql : "?");
+	switch (rc & 0xff) {
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	/*
+	 * Our statements keep every constraint by construction (ON CONFLICT,
+	 * INSERT OR IGNORE): one failing means an index B-tree disagrees
+	 * with its table. Rebuilding is right even if it were a bug.
+	 */
+	case SQLITE_CONSTRAINT:
+		return fl_error(FL_EDBCORRUPT, "the index '%s' is damaged; run 'fieldlog reindex'",
+				path);
+	case SQLITE_FULL:
+		return fl_error(FL_EDBFULL, "the disk is full (writing '%s'); free some space "
+				"and try again", path);
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		if ((rc & 0xff) == SQLITE_IOERR && ext == SQLITE_IOERR_NOMEM)
+			fl_die("out of memory");
+		return fl_error(FL_EDBIO, "cannot read or write '%s' (an input/output error); "
+				"check the disk", path);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return fl_error(FL_ELOCKED, "the index is busy (another fieldlog is using it); "
+				"try again");
+	case SQLITE_READONLY:
+		if (ext == SQLITE_READONLY_DBMOVED)
+			return fl_error(FL_ELOCKED, "the index '%s' was replaced while in use "
+					"(rebuilt by another fieldlog); try again", path);
+		/*
+		 * With the file and its directory writable, SQLite opened it
+		 * read-only because of what its header says (a write version
+		 * it does not know): damage, not permissions.
+		 */
+		if (writable(path))
+			return fl_error(FL_EDBCORRUPT, "the index '%s' is damaged; run "
+					"'fieldlog reindex'", path);
+		return fl_error(FL_EDBREADONLY, "cannot write '%s': permission denied; check the "
+				"owner and permissions of the file and its directory", path);
+	case SQLITE_NOMEM:
+		fl_die("out of memory");
+	default:
+		fl_die("sqlite: %s (in: %.80s)", h ? sqlite3_errmsg(h) : "?", sql ? sql : "?");
+	}
+}
+
+void fl_db_failed(sqlite3 *h, int rc, const char *sql)
+{
+	struct fl_db *db = db_of(h);
+	int code = fl_db_error(h, rc, sql);
+
+	if (db && (db->in_tx || db->opening)) {
+		if (!db->failed) {
+			db->failed = code;
+			db->failed_msg = xstrdup(fl_last_error());
+		}
+		return;
+	}
+	if (failure_handler)
+		failure_handler(code, h ? sqlite3_db_filename(h, "main") : "index.db");
+	fprintf(stderr, "%s%s\n", fl_tr("error: "), fl_last_error());
+	exit(1);
+}
+
 void fl_db_exec(struct fl_db *db, const char *sql)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fl_die("sqlite: %s (in: %.60s)", msg ? msg : "?", sql);
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fl_db_failed(db->h, rc, sql);
 }
 
 sqlite3_stmt *fl_db_prepare(struct fl_db *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
-		fl_die("sqlite: %s (in: %.80s)", sqlite3_errmsg(db->h), sql);
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		fl_db_failed(db->h, rc, sql);
+		return NULL;
+	}
 	return st;
 }
 
@@ -121,17 +257,25 @@ sqlite3_stmt *fl_db_stmt(struct fl_db *db, const char *sql)
 		db->cache = xrealloc(db->cache, db->acache * sizeof(*db->cache));
 	}
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
-		fl_die("sqlite: %s (in: %.80s)", sqlite3_errmsg(db->h), sql);
+	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		fl_db_failed(db->h, rc, sql);
+		return NULL;   /* not cached: a later transaction tries again */
+	}
 	db->cache[db->ncache].sql = sql;
 	db->cache[db->ncache].st = st;
 	db->ncache++;
 	return st;
 }
 
+/* The parameter's index; 0 for a statement that failed to prepare. */
 static int param(sqlite3_stmt *st, const char *name)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	int i;
+	if (!st)
+		return 0;
+	i = sqlite3_bind_parameter_index(st, name);
 	if (!i)
 		fl_die("sqlite: no parameter '%s' in: %.80s", name, sqlite3_sql(st));
 	return i;
@@ -139,28 +283,40 @@ static int param(sqlite3_stmt *st, const char *name)
 
 void fl_bind_text(sqlite3_stmt *st, const char *name, const char *value)
 {
-	sqlite3_bind_text(st, param(st, name), value, -1, SQLITE_TRANSIENT);
+	int i = param(st, name);
+	if (i)
+		sqlite3_bind_text(st, i, value, -1, SQLITE_TRANSIENT);
 }
 
 void fl_bind_int(sqlite3_stmt *st, const char *name, long long value)
 {
-	sqlite3_bind_int64(st, param(st, name), value);
+	int i = param(st, name);
+	if (i)
+		sqlite3_bind_int64(st, i, value);
 }
 
 void fl_bind_null(sqlite3_stmt *st, const char *name)
 {
-	sqlite3_bind_null(st, param(st, name));
+	int i = param(st, name);
+	if (i)
+		sqlite3_bind_null(st, i);
 }
 
 int fl_step(sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc;
+	if (!st)
+		return 0;
+	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	fl_die("sqlite: %s (in: %.80s)", sqlite3_errmsg(sqlite3_db_handle(st)),
-	       sqlite3_sql(st));
+	/* sqlite3_step's rc is the primary code; the errcode is the real one. */
+	sqlite3 *h = sqlite3_db_handle(st);
+	fl_db_failed(h, sqlite3_errcode(h), sqlite3_sql(st));
+	sqlite3_reset(st);
+	return 0;
 }
 
 const char *fl_col_text(sqlite3_stmt *st, int col)
@@ -169,13 +325,24 @@ const char *fl_col_text(sqlite3_stmt *st, int col)
 	return t ? (const char *)t : "";
 }
 
+/* Forgets a remembered failure (a new transaction starts clean). */
+static void clear_failure(struct fl_db *db)
+{
+	db->failed = 0;
+	free(db->failed_msg);
+	db->failed_msg = NULL;
+}
+
 int fl_db_begin(struct fl_db *db)
 {
 	int rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc == SQLITE_BUSY)
-		return fl_error(FL_ELOCKED, "the index is busy (another fieldlog is writing)");
-	if (rc != SQLITE_OK)
-		return fl_error(FL_ERROR, "sqlite: %s", sqlite3_errmsg(db->h));
+	if (rc != SQLITE_OK) {
+		if (rc == SQLITE_BUSY)
+			return fl_error(FL_ELOCKED, "the index is busy (another fieldlog is writing)");
+		return fl_db_error(db->h, sqlite3_errcode(db->h), "BEGIN IMMEDIATE");
+	}
+	clear_failure(db);
+	db->in_tx = 1;
 	return 0;
 }
 
@@ -219,8 +386,9 @@ static void start_writeback(struct fl_db *db)
 
 int fl_db_commit(struct fl_db *db)
 {
+	int rc;
 	fl_fts_apply(db);
-	if (db->merge_at_commit) {
+	if (db->merge_at_commit && !db->failed) {
 		/*
 		 * A full import leaves the full-text index in dozens of
 		 * segments, which FTS5 then merges a few hundred pages at a
@@ -245,8 +413,22 @@ int fl_db_commit(struct fl_db *db)
 	}
 	db->fresh = 0;
 	fl_llmap_clear(&db->minutes);
-	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		return fl_error(FL_ERROR, "sqlite: %s", sqlite3_errmsg(db->h));
+	if (db->failed) {
+		fl_db_rollback(db);
+		return fl_error(db->failed, "%s", db->failed_msg ? db->failed_msg
+							    : "the index could not be written");
+	}
+	rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		int e = fl_db_error(db->h, sqlite3_errcode(db->h), "COMMIT");
+		if (!db->failed) {
+			db->failed = e;
+			db->failed_msg = xstrdup(fl_last_error());
+		}
+		fl_db_rollback(db);
+		return e;
+	}
+	db->in_tx = 0;
 	return 0;
 }
 
@@ -259,6 +441,7 @@ void fl_db_rollback(struct fl_db *db)
 	fl_fts_discard(db);   /* the temp table rolls back with the rest */
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->in_tx = 0;
 }
 
 char *fl_db_meta_get(struct fl_db *db, const char *key)

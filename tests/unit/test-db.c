@@ -307,6 +307,57 @@ int main(void)
 		IS_INT(segments, 1, rebuild ? "a full import of 12,000 texts leaves the full-text"
 		       " index in one segment" : "  ... and so does one that keeps the secondary indexes");
 	}
+	/*
+	 * A failure that is not a bug, inside a transaction, is remembered:
+	 * the commit rolls back and returns it (a save can then finish or
+	 * undo its work) instead of the process dying mid-transaction.
+	 */
+	{
+		struct fl_db *t = NULL;
+		char *tf = xstrfmt("%s/tx.db", dir), *v;
+		OK(fl_db_open(&t, tf, 1) == 0, "a new index opens");
+		fl_db_begin(t);
+		fl_db_meta_set(t, "a", "1");
+		fl_db_exec(t, "INSERT INTO meta(key, value) VALUES ('b', NULL)");
+		IS_INT(fl_db_commit(t), FL_EDBCORRUPT, "a failed statement inside a transaction:"
+		       " the commit returns it");
+		v = fl_db_meta_get(t, "a");
+		OK(!v, "  ... and the transaction's other writes are rolled back");
+		free(v);
+		OK(!strstr(fl_last_error(), "INSERT"), "  ... and its message has no SQL");
+		fl_db_close(t);
+
+		/* One byte of the header (18: the write version), then the magic. */
+		static const long offsets[] = { 18, 21, 0 };
+		for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+			FILE *f = fopen(tf, "r+b");
+			int c;
+			fseek(f, offsets[i], SEEK_SET);
+			c = fgetc(f);
+			fseek(f, offsets[i], SEEK_SET);
+			fputc(c ^ 0xff, f);
+			fclose(f);
+			t = NULL;
+			char *what = xstrfmt("a flipped byte at offset %ld: FL_EDBCORRUPT at open",
+					     offsets[i]);
+			IS_INT(fl_db_open(&t, tf, 1), FL_EDBCORRUPT, what);
+			free(what);
+			fl_db_close(t);
+		}
+		free(tf);
+
+		/* A valid SQLite file of someone else's. */
+		sqlite3 *h;
+		tf = xstrfmt("%s/other.db", dir);
+		sqlite3_open(tf, &h);
+		sqlite3_exec(h, "CREATE TABLE t(x)", NULL, NULL, NULL);
+		sqlite3_close(h);
+		t = NULL;
+		IS_INT(fl_db_open(&t, tf, 1), FL_EDBCORRUPT, "another program's database is not"
+		       " taken for an index");
+		fl_db_close(t);
+		free(tf);
+	}
 	char *cmd = xstrfmt("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
