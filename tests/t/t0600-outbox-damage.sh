@@ -44,11 +44,15 @@ tried=0 recovered=0 refused=0 lost=0 fscked=0
 
 # new_case: $C is a fresh copy of the prepared workspace, the central
 # branch back where it was. repo.git is hard-linked (libgit2 only adds
-# files and renames over them; checked at the end), the rest copied.
+# files and renames over them; checked at the end), except its ref logs,
+# which git appends to in place; the rest copied.
 new_case () {
 	rm -rf "$C" &&
 	mkdir "$C" &&
 	cp -al "$PREP/repo.git" "$C/repo.git" &&
+	if [ -d "$PREP/repo.git/logs" ]; then
+		rm -rf "$C/repo.git/logs" && cp -R "$PREP/repo.git/logs" "$C/repo.git/logs"
+	fi &&
 	cp "$PREP/config.json" "$PREP/index.db" "$PREP/outbox" "$PREP/outbox.confirmed" "$C/" &&
 	for f in index.db-wal index.db-shm; do
 		if [ -e "$PREP/$f" ]; then cp "$PREP/$f" "$C/" || return 1; fi
@@ -152,6 +156,11 @@ light_case () {
 	cp $PREP_DB "$PREP/outbox.confirmed" "$L/" &&
 	head -c "$1" "$PREP/outbox" >"$L/outbox" &&
 	printf '%s\n' "$base" >"$L/repo.git/refs/heads/main" || return 1
+	# main's log goes back with it: a main behind its log is a lost ref,
+	# which the next command mends by moving main forward (t0610).
+	if [ -d "$PREP/repo.git/logs" ]; then
+		rm -rf "$L/repo.git/logs" && cp -R "$PREP/repo.git/logs" "$L/repo.git/" || return 1
+	fi
 	fieldlog -C "$L" status >out 2>err
 	rc=$?
 	read -r head <"$L/repo.git/refs/heads/main"

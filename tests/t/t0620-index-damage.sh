@@ -132,7 +132,9 @@ run_case () {
 }
 
 test_expect_success 'set-up: five saves, three of them sent' '
-	fieldlog server init "$CENTRAL" >/dev/null &&
+	fieldlog server init --allow-unsigned "$CENTRAL" >/dev/null &&
+	fieldlog roster add --repo "$CENTRAL" --id $ME --name "Lê Văn Hải" --role officer \
+		--province 75 >/dev/null &&
 	fl init --id $ME --name "Lê Văn Hải" --role officer --province 75 >/dev/null &&
 	fl remote set "file://$CENTRAL" &&
 	: >confirmed &&
