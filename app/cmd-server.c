@@ -320,8 +320,11 @@ int cmd_server(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
 		{ "init", server_init, 0, NULL }, { "check", server_check, 0, NULL },
+		{ "http-backend", cmd_server_http_backend, 0, NULL },
+		{ "ssh-serve", cmd_server_ssh_serve, 0, NULL },
 	};
 	(void)ws;
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
-			"fieldlog server init DIR | server check (pre-receive hook)");
+			"fieldlog server init DIR | server check (pre-receive hook)"
+			" | server http-backend (CGI) | server ssh-serve --user LOGIN --repo DIR");
 }

@@ -232,6 +232,8 @@ int cmd_sync(int argc, const char **argv, struct ws *ws);
 int cmd_status(int argc, const char **argv, struct ws *ws);
 int cmd_remote(int argc, const char **argv, struct ws *ws);
 int cmd_server(int argc, const char **argv, struct ws *ws);
+int cmd_server_http_backend(int argc, const char **argv, struct ws *ws);   /* cmd-server-serve.c */
+int cmd_server_ssh_serve(int argc, const char **argv, struct ws *ws);
 int cmd_roster(int argc, const char **argv, struct ws *ws);
 int cmd_respond(int argc, const char **argv, struct ws *ws);
 int cmd_search(int argc, const char **argv, struct ws *ws);

@@ -8,7 +8,10 @@
 #
 #	start_git_daemon BASEDIR   anonymous git daemon, push enabled
 #	start_http BASEDIR         lighttpd + git-http-backend, basic auth for all
+#	start_http --fieldlog BASEDIR   the same with `fieldlog server http-backend`
 #	start_sshd BASEDIR         sshd, forced git-shell per key, sets GL_USER
+#	ssh_add_user --serve REPO LOGIN   a key whose forced command is
+#	                           `fieldlog server ssh-serve --user LOGIN --repo REPO`
 #
 # and stop_X / resume_X (X: git_daemon, http, sshd) to take the last started
 # server of a kind away and bring it back on the same port, for "offline,
@@ -132,15 +135,28 @@ _srv_lighttpd_str () {
 	printf '"%s"' "$(printf '%s' "$1" | sed -e 's/[\\"]/\\&/g')"
 }
 
-# start_http BASEDIR: lighttpd on 127.0.0.1 running git-http-backend over
-# BASEDIR; every request needs basic auth (users: http_add_user). The user
-# reaches hooks as REMOTE_USER, which also enables receive-pack. Sets
-# HTTP_PORT, HTTP_URL (http://127.0.0.1:PORT; append /repo.git) and
-# HTTP_HTPASSWD. server.stream-request-body stays unset: lighttpd then
-# buffers chunked pushes and hands the CGI a Content-Length (libgit2 needs it).
+# start_http [--fieldlog] BASEDIR: lighttpd on 127.0.0.1 running
+# git-http-backend over BASEDIR; every request needs basic auth (users:
+# http_add_user). The user reaches hooks as REMOTE_USER, which also enables
+# receive-pack. With --fieldlog the CGI is `fieldlog server http-backend`
+# (through a two-line script, as the README shows: a CGI takes no
+# arguments), which hides other officers' branches. Sets HTTP_PORT,
+# HTTP_URL (http://127.0.0.1:PORT; append /repo.git) and HTTP_HTPASSWD.
+# server.stream-request-body stays unset: lighttpd then buffers chunked
+# pushes and hands the CGI a Content-Length (libgit2 needs it).
 start_http () {
+	_srv_cgi=/usr/lib/git-core/git-http-backend
+	if [ "${1-}" = --fieldlog ]; then
+		_srv_cgi=fieldlog
+		shift
+	fi
 	_srv_setup http "$@" || return 1
 	mkdir "$_srv_dir/docroot" "$_srv_dir/upload" || return 1
+	if [ "$_srv_cgi" = fieldlog ]; then
+		_srv_cgi=$_srv_dir/fieldlog-http-backend
+		printf '#!/bin/sh\nexec "%s" server http-backend\n' "$FIELDLOG_BIN" >"$_srv_cgi" &&
+		chmod +x "$_srv_cgi" || return 1
+	fi
 	HTTP_HTPASSWD=$_srv_dir/htpasswd
 	: >"$HTTP_HTPASSWD"
 	_srv_env="\"GIT_PROJECT_ROOT\" => $(_srv_lighttpd_str "$_srv_base"),
@@ -167,7 +183,7 @@ start_http () {
 		server.upload-dirs = ($(_srv_lighttpd_str "$_srv_dir/upload"))
 		# Every URL is a path below the CGI: /repo.git/info/refs becomes
 		# PATH_INFO=/repo.git/info/refs for git-http-backend.
-		alias.url = ("/" => "/usr/lib/git-core/git-http-backend/")
+		alias.url = ("/" => $(_srv_lighttpd_str "$_srv_cgi/"))
 		cgi.assign = ("" => "")
 		# mod_cgi clears the environment; hooks get these.
 		setenv.add-environment = (
@@ -316,9 +332,16 @@ resume_sshd () {
 	{ _srv_stop "$SSH_DIR/pid"; return 1; }
 }
 
-# ssh_add_user LOGIN: makes the key pair $HOME/.ssh/id_ed25519_LOGIN (no
-# passphrase) if missing and authorizes it for LOGIN on the last started sshd.
+# ssh_add_user [--serve REPO] LOGIN: makes the key pair
+# $HOME/.ssh/id_ed25519_LOGIN (no passphrase) if missing and authorizes it
+# for LOGIN on the last started sshd; with --serve its forced command is
+# `fieldlog server ssh-serve --user LOGIN --repo REPO` instead of git-shell.
 ssh_add_user () {
+	_srv_serve=
+	if [ "${1-}" = --serve ]; then
+		_srv_serve=$2
+		shift 2
+	fi
 	case ${1-} in
 	''|*[!A-Za-z0-9._-]*)
 		echo "ssh_add_user: needs a LOGIN of [A-Za-z0-9._-]" >&2
@@ -332,6 +355,12 @@ ssh_add_user () {
 	if [ ! -f "$HOME/.ssh/id_ed25519_$1" ]; then
 		ssh-keygen -q -t ed25519 -N '' -C "$1@fieldlog-test" \
 			-f "$HOME/.ssh/id_ed25519_$1" </dev/null || return 1
+	fi
+	if [ -n "$_srv_serve" ]; then
+		printf 'command="'"'%s'"' server ssh-serve --user %s --repo '"'%s'"'",no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-pty %s\n' \
+			"$FIELDLOG_BIN" "$1" "$_srv_serve" \
+			"$(cut -d' ' -f1,2 "$HOME/.ssh/id_ed25519_$1.pub")" >>"$SSH_AUTHORIZED_KEYS"
+		return
 	fi
 	printf 'command="env GL_USER=%s git-shell -c \\"$SSH_ORIGINAL_COMMAND\\"",no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-pty %s\n' \
 		"$1" "$(cut -d' ' -f1,2 "$HOME/.ssh/id_ed25519_$1.pub")" >>"$SSH_AUTHORIZED_KEYS"
