@@ -104,10 +104,10 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 		free(why);
 		e = EXIT_OFFLINE;
 	} else if (e == FL_EREJECTED) {
-		error_exit("the central repository refused the push: %s",
-			   r.server_message ? r.server_message : fl_last_error());
+		const char *why = r.server_message ? r.server_message : fl_last_error();
+		error_exit("the central repository refused the push: %s", why);
 		/* A repository that requires signatures refuses unsigned work. */
-		if (ws_key_hint(ws))
+		if (ws_key_hint(ws) && strstr(why, "unsigned, and this repository requires"))
 			fprintf(stderr, "%s\n", ws_key_hint(ws));
 		e = EXIT_REJECTED;
 	} else if (e < 0) {

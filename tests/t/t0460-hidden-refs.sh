@@ -228,7 +228,9 @@ test_expect_success HTTP,SSH 'over ssh the check knows the pusher: another'\''s 
 	test_must_fail git -C ssh-an push origin HEAD:refs/heads/authors/an.nguyen \
 		>out/ssh-foreign 2>&1 &&
 	cat out/ssh-foreign &&
-	grep "^remote: .*not under '"'$(author_dir an.nguyen)/'"'" out/ssh-foreign &&
+	# The author is checked first; the path would be refused as well.
+	grep -E "^remote: .*(not under '"'$(author_dir an.nguyen)/'"'|written by '"'binh.tran'"', on the branch of '"'an.nguyen'"')" \
+		out/ssh-foreign &&
 	test_must_fail git -C ssh-an push origin HEAD:refs/heads/authors/binh.tran \
 		>out/ssh-hidden 2>&1 &&
 	cat out/ssh-hidden &&
