@@ -39,6 +39,12 @@ sqlite3 *fl_db_handle(struct fl_db *db);
 int fl_db_begin(struct fl_db *db);
 int fl_db_commit(struct fl_db *db);
 void fl_db_rollback(struct fl_db *db);
+/*
+ * Statements prepared or stepped after this sort (ORDER BY) in temporary
+ * files beyond a few MB (on), or in memory (off, the default, which a big
+ * sort fills). Call it with no transaction open.
+ */
+void fl_db_set_sort_on_disk(struct fl_db *db, int on);
 /* Runs SQL without parameters; dies on error (schema and pragmas only). */
 void fl_db_exec(struct fl_db *db, const char *sql);
 
