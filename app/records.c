@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/records.h"
+#include "app/export.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,14 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 		free(select);
 		cJSON_Delete(all);
 		return fail();
+	}
+	if (csv) {
+		/* The export's CSV: names beside codes, lists as JSON (export.h). */
+		struct filters g = *f;
+		g.kind = kind;
+		free(select);
+		cJSON_Delete(all);
+		return export_run(ws, &g, EXPORT_CSV, NULL);
 	}
 	st = filters_query(ws, f, kind, select, NULL);
 	free(select);
