@@ -329,7 +329,7 @@ static int sink_open(struct sink *s, const char *output)
 	s->tmp = xstrfmt("%s.tmp.%ld", output, (long)getpid());
 	fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || !(s->f = fdopen(fd, "wb"))) {
-		int e = fl_error(FL_ERROR, "cannot create '%s': %s", s->tmp, strerror(errno));
+		int e = fl_error(FL_ERROR, "cannot create '%s': %s", output, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		free(s->tmp);
@@ -397,8 +397,17 @@ int export_run(struct ws *ws, const struct filters *f, enum export_format format
 		for (int k = 0; k < FL_NKINDS; k++)
 			if (only == FL_KIND_NONE || k == (int)only)
 				kinds[nk++] = k;
-		/* libxlsxwriter writes the file whole at the end: make it beside. */
+		/*
+		 * libxlsxwriter writes the file whole at the end: beside the
+		 * output, which must be writable before the work starts.
+		 */
 		xlsx_tmp = xstrfmt("%s.tmp.%ld", output, (long)getpid());
+		int fd = open(xlsx_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			err = fl_error(FL_ERROR, "cannot create '%s': %s", output, strerror(errno));
+			goto done;
+		}
+		close(fd);
 		dir = dir_of(output);
 		err = xlsx_open(&x, xlsx_tmp, dir, kinds, nk);
 		free(dir);
@@ -485,7 +494,10 @@ int export_run(struct ws *ws, const struct filters *f, enum export_format format
 	}
 
 done:
-	xlsx_abort(x);
+	if (x) {
+		xlsx_abort(x);
+		unlink(xlsx_tmp);
+	}
 	if (sink.f)
 		sink_close(&sink, 0);
 	free(xlsx_tmp);
