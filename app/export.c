@@ -486,18 +486,15 @@ int export_run(struct ws *ws, const struct filters *f, enum export_format format
 		}
 		if (!err && rename(xlsx_tmp, output) < 0)
 			err = fl_error(FL_ERROR, "cannot rename '%s': %s", xlsx_tmp, strerror(errno));
-		if (err)
-			unlink(xlsx_tmp);
 	} else {
 		err = sink_close(&sink, !err);
 		sink.f = NULL;
 	}
 
 done:
-	if (x) {
-		xlsx_abort(x);
+	xlsx_abort(x);
+	if (err < 0 && xlsx_tmp)
 		unlink(xlsx_tmp);
-	}
 	if (sink.f)
 		sink_close(&sink, 0);
 	free(xlsx_tmp);
@@ -508,9 +505,9 @@ done:
 	if (err < 0)
 		return fail();
 	if (cut)
-		fprintf(stderr, _("warning: %zu cells were longer than a spreadsheet cell holds "
-				  "(32,767 characters) and were cut short; the CSV and JSON exports "
-				  "hold them whole\n"), cut);
+		fprintf(stderr, _("warning: cells longer than a spreadsheet cell holds (32,767 "
+				  "characters) were cut short: %zu; the CSV and JSON exports hold "
+				  "them whole\n"), cut);
 	if (output)
 		fprintf(stderr, "%zu record%s exported to %s\n", n, n == 1 ? "" : "s", output);
 	return EXIT_OK;

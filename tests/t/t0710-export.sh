@@ -13,7 +13,8 @@
 # - XLSX (read back with Debian's python3-openpyxl): a sheet per kind,
 #   the headers, values with their Vietnamese intact, dates and times as
 #   dates, names beside codes, lists that round-trip, a frozen header row
-#   and an autofilter; the filters apply.
+#   and an autofilter; the filters apply; a cell over Excel's 32,767
+#   characters is cut with a warning (the CSV keeps it whole).
 # - Streaming: exporting 4,473 generated records takes no more memory
 #   than exporting 10 of them (peak RSS, measured by the kernel through GNU
 #   time), for CSV, JSON and XLSX; JSON is the canonical array all the same.
@@ -218,6 +219,27 @@ test_expect_success 'XLSX: a file is required; a failed export leaves none behin
 	test ! -e nosuchdir &&
 	test_must_fail --exit=1 fl bo export -o nosuchdir/x.csv 2>err &&
 	grep "^error: cannot create .nosuchdir/x.csv.: " err
+'
+
+test_expect_success OPENPYXL 'XLSX: a cell longer than Excel holds is cut, and said so' '
+	"$PYTHON" -c "print(\"x\" * 19000)" >long.txt &&
+	fl an issue comment "$(cat land)" --text @long.txt &&
+	fl an issue comment "$(cat land)" --text @long.txt &&
+	fl an export --format xlsx --kind issue -o long.xlsx 2>err &&
+	grep "^warning: .*32,767 characters) were cut short: 1;" err &&
+	fl an export --format csv --kind issue -o long.csv &&
+	"$DEBIAN_PYTHON" - <<-\EOF
+	import csv, json, openpyxl
+	ws = openpyxl.load_workbook("long.xlsx")["issue"]
+	rows = list(ws.iter_rows(values_only=True))
+	col = rows[0].index("comments")
+	cells = [r[col] for r in rows[1:] if r[col] and len(r[col]) > 30000]
+	assert len(cells) == 1 and len(cells[0]) == 32767, [len(c) for c in cells]
+	assert cells[0].endswith("x\u2026"), cells[0][-5:]
+	with open("long.csv", encoding="utf-8-sig", newline="") as f:
+	    whole = [r for r in csv.DictReader(f) if len(r["comments"]) > 30000]
+	assert [len(c["text"]) for c in json.loads(whole[0]["comments"])] == [19000, 19000]
+	EOF
 '
 
 test_expect_success 'streaming: 4,473 generated records for a reviewer' '
