@@ -8,12 +8,12 @@
  * effective ones: an escalated issue the Ministry answered counts as
  * answered. An issue about communes of two provinces counts once in each.
  *
- * CSV goes through write_csv: UTF-8 with a byte-order mark (so Excel reads
- * Vietnamese correctly), RFC 4180 quoting, one row per record with lists
- * flattened into one cell. JSON is an array of the canonical records.
+ * The export itself, written as it is read in CSV, JSON or an Excel
+ * workbook, is export.c's.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/export.h"
 #include "app/records.h"
 
 #include <stdio.h>
@@ -180,13 +180,13 @@ int cmd_stats(int argc, const char **argv, struct ws *ws)
 /* --- export ------------------------------------------------------------------ */
 
 static const char export_usage[] =
-	"fieldlog export [--format csv|json] [--kind K] [filters] [-o FILE]   (default: CSV)";
+	"fieldlog export [--format csv|json|xlsx] [--kind K] [filters] [-o FILE]   (default: CSV)";
 
 int cmd_export(int argc, const char **argv, struct ws *ws)
 {
 	struct filters f;
 	const char **pos, *output = NULL;
-	int npos, e = EXIT_OK;
+	int npos;
 	memset(&f, 0, sizeof(f));
 	struct opt opts[] = {
 		{ "kind", OPT_STR, &f.kind, "K", "schedule, visit, issue, report or response" },
@@ -217,55 +217,10 @@ int cmd_export(int argc, const char **argv, struct ws *ws)
 	if (f.kind && fl_kind_parse(f.kind) == FL_KIND_NONE)
 		return error_exit("unknown kind '%s' (schedule, visit, issue, report, response)",
 				  f.kind);
-	if (f.format && strcmp(f.format, "csv") && strcmp(f.format, "json"))
-		return error_exit("unknown export format '%s' (csv, json)", f.format);
+	int format = export_format(&f);
+	if (format < 0)
+		return error_exit("unknown export format '%s' (csv, json, xlsx)", f.format);
 	if (filters_check(&f) < 0)
 		return fail();
-	int csv = !f.json;   /* --format json or --json; CSV otherwise */
-
-	char *select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);
-	sqlite3_stmt *st = filters_query(ws, &f, f.kind, select,
-		"CASE r.kind WHEN 'schedule' THEN 0 WHEN 'visit' THEN 1 WHEN 'issue' THEN 2"
-		" WHEN 'report' THEN 3 ELSE 4 END, r.created_at, r.id");
-	free(select);
-	cJSON *all = cJSON_CreateArray();
-	while (fl_step(st)) {
-		cJSON *rec = NULL;
-		const char *t = fl_col_text(st, 0);
-		if (fl_json_parse(&rec, t, strlen(t)) < 0)
-			continue;
-		/* A spreadsheet wants the status as answered, next to the officer's own. */
-		if (csv && !strcmp(fl_json_str(rec, "kind"), "issue"))
-			cJSON_AddStringToObject(rec, "effective_status", fl_col_text(st, 1));
-		cJSON_AddItemToArray(all, rec);
-	}
-	sqlite3_finalize(st);
-
-	struct strbuf sb = STRBUF_INIT;
-	if (csv) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *mem = open_memstream(&buf, &len);
-		if (!mem)
-			fl_die("out of memory");
-		write_csv(mem, all);
-		fclose(mem);
-		strbuf_add(&sb, buf, len);
-		free(buf);
-	} else {
-		fl_json_write(&sb, all, 1);
-	}
-	if (output) {
-		if (fl_write_file_atomic(output, sb.buf, sb.len) < 0) {
-			e = error_exit("cannot write '%s'", output);
-		} else {
-			int n = cJSON_GetArraySize(all);
-			fprintf(stderr, "%d record%s exported to %s\n", n, n == 1 ? "" : "s", output);
-		}
-	} else {
-		fwrite(sb.buf, 1, sb.len, stdout);
-	}
-	strbuf_release(&sb);
-	cJSON_Delete(all);
-	return e;
+	return export_run(ws, &f, format, output);
 }

@@ -42,7 +42,7 @@ static const struct cmd commands[] = {
 	{ "log", cmd_log, WS_READ, "every version of a record" },
 	{ "diff", cmd_diff, WS_READ, "field-by-field differences between versions" },
 	{ "stats", cmd_stats, WS_INDEX_ONLY, "counts by province, domain, status, severity" },
-	{ "export", cmd_export, WS_INDEX_ONLY, "export records as CSV or JSON" },
+	{ "export", cmd_export, WS_INDEX_ONLY, "export records as CSV, JSON or an Excel workbook" },
 	/* administration (a central repository named by --repo, or no index) */
 	{ "server", cmd_server, 0, "central repository: init, check (pre-receive hook)" },
 	{ "roster", cmd_roster, 0, "officers and reviewers of a central repository" },

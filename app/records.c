@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/records.h"
+#include "app/export.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -361,6 +362,12 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 
 	if (filters_check(f) < 0)
 		return fail();
+	if (csv) {
+		/* The export's CSV: names beside codes, lists as JSON (export.h). */
+		struct filters g = *f;
+		g.kind = kind;
+		return export_run(ws, &g, EXPORT_CSV, NULL);
+	}
 	all = cJSON_CreateArray();
 	select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);
 	st = filters_query(ws, f, kind, select, NULL);
@@ -382,8 +389,6 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 
 	if (f->json)
 		print_json(all);
-	else if (csv)
-		write_csv(stdout, all);
 	else {
 		if (n)
 			table_print(&t, stdout);

@@ -33,13 +33,13 @@ import threading
 import time
 
 RUNS = {  # repetitions per scenario and profile (at most; see BUDGET)
-    "pilot": {"capture": 11, "sync": 7, "clone": 5, "pull": 7, "query": 11},
-    "100k": {"capture": 15, "sync": 7, "clone": 3, "pull": 5, "query": 11},
+    "pilot": {"capture": 11, "sync": 7, "clone": 5, "pull": 7, "query": 11, "export": 5},
+    "100k": {"capture": 15, "sync": 7, "clone": 3, "pull": 5, "query": 11, "export": 3},
 }
 # Seconds a scenario may take; slow runs are repeated fewer times (at least
 # once), so that `make bench` stays under 10 minutes on 2 cores whatever
 # the state of the code. The runs actually made are in each result.
-BUDGET = {"clone": 150, "sync": 90, "pull": 60, "capture": 40, "query": 30}
+BUDGET = {"clone": 150, "sync": 90, "pull": 60, "capture": 40, "query": 30, "export": 60}
 
 
 def fits(name, done, elapsed, limit):
@@ -68,6 +68,22 @@ def run(cmd, cwd=None, check=True, capture=True, env=None, input=None):
                                              p.stderr.strip()[-800:],
                                              (" / " + p.stdout.strip()[-400:]) if capture and p.stdout else ""))
     return p
+
+
+def peak(cmd, tmp):
+    """Wall time in seconds and peak resident memory in MB of a whole
+    process, as GNU time reads them from the kernel; its stderr. Not
+    through wait4 here: a child forked from python counts python's own
+    pages (20 MB) in its peak."""
+    os.sync()
+    f = os.path.join(tmp, "peak.txt")
+    p = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", f] + cmd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise Failed("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()[-800:]))
+    with open(f) as fh:
+        t, kb = fh.read().split()[-2:]
+    return float(t), int(kb) / 1024.0, p.stderr
 
 
 def timed(cmd, cwd=None, ok=(0,), env=None):
@@ -410,6 +426,7 @@ class Bench:
         self.scenario(self.sync_small, ctx)
         self.scenario(self.pull, ctx)
         self.scenario(self.query, ctx)
+        self.scenario(self.export, ctx)
         if profile == "100k":
             self.scenario(self.fetch_volume, ctx)
 
@@ -641,6 +658,34 @@ class Bench:
             self.add(id="query-search" + suffix(c["profile"]), scenario="`search \"dat dai\"`",
                      profile=c["profile"], figure=None, unit="ms", target="<= 50 ms",
                      **{"pass": None}, note="skipped: this fieldlog has no search command")
+
+    def export(self, c):
+        """export-csv, export-xlsx: a reviewer exports every record to a
+        file, as CSV and as an Excel workbook: the time and the peak memory
+        of the whole process (an export writes as it reads, so its memory
+        must not grow with the data)."""
+        ws, n = c["r0"], c["summ"]["records"]
+        if not os.access("/usr/bin/time", os.X_OK):
+            raise Failed("no /usr/bin/time (Debian's time) to measure the peak memory")
+        for fmt in ("csv", "xlsx"):
+            out = os.path.join(c["tmp"], "export." + fmt)
+            ts, mb, said = [], [], ""
+            t0 = time.perf_counter()
+            for i in range(c["runs"]["export"]):
+                if not fits("export", i, time.perf_counter() - t0, c["runs"]["export"]):
+                    break
+                t, m, said = peak(self.fl(ws, "export", "--format", fmt, "-o", out), c["tmp"])
+                ts.append(t)
+                mb.append(m)
+            size = os.path.getsize(out) / 1e6
+            os.unlink(out)
+            f, t = max(mb), median(ts)
+            self.add(id="export-%s%s" % (fmt, suffix(c["profile"])),
+                     scenario="`export --format %s -o FILE` of every record" % fmt,
+                     profile=c["profile"], figure=f, unit="MB peak RSS", target="<= 64 MB",
+                     **{"pass": f <= 64}, runs=len(ts), seconds=round(t, 2),
+                     note="%d records in %.2f s (median), %.0f records/s; %.1f MB file; %s"
+                     % (n, t, n / t, size, said.strip()))
 
     def day(self, c, layout):
         """The central repository of a layout plus a national day: every

@@ -77,6 +77,12 @@ void fl_db_rollback(struct fl_db *db);
  */
 typedef void (*fl_db_failure_fn)(int code, const char *path);
 void fl_db_on_failure(fl_db_failure_fn fn);
+/*
+ * Statements prepared or stepped after this sort (ORDER BY) in temporary
+ * files beyond a few MB (on), or in memory (off, the default, which a big
+ * sort fills). Call it with no transaction open.
+ */
+void fl_db_set_sort_on_disk(struct fl_db *db, int on);
 /* Runs SQL without parameters; failures as above (schema and pragmas only). */
 void fl_db_exec(struct fl_db *db, const char *sql);
 

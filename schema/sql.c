@@ -4,7 +4,8 @@
  * them (a programming error the first test finds), and are cached by the
  * address of their SQL text so that loops need not re-prepare. Also the
  * modes of a full import (fl_db_set_fresh, fl_db_set_bulk), which change
- * what a commit does, and the meta table.
+ * what a commit does, where sorts spill (fl_db_set_sort_on_disk), and the
+ * meta table.
  *
  * Failures that are not bugs (a damaged file, a full disk, an I/O error, a
  * busy index) become named codes with a message in plain words; the SQL
@@ -44,6 +45,23 @@ int fl_db_set_bulk(struct fl_db *db, int on)
 	/* Sorting for the indexes a full import rebuilds, on a second core too. */
 	fl_db_exec(db, bulk ? "PRAGMA threads = 2" : "PRAGMA threads = 0");
 	return bulk;
+}
+
+/*
+ * With temp_store = MEMORY (fl_db_open: the import's temporary table is
+ * faster there) a statement's ORDER BY sorts every row in memory: 500 MB
+ * for an export of 100,000 records. FILE keeps a few MB of it and spills
+ * the rest to temporary files. SQLite drops the temporary database when
+ * the setting changes, so going back remakes the table fl_db_open made.
+ */
+void fl_db_set_sort_on_disk(struct fl_db *db, int on)
+{
+	/* The setting changes only with no statement in progress. */
+	for (size_t i = 0; i < db->ncache; i++)
+		sqlite3_reset(db->cache[i].st);
+	fl_db_exec(db, on ? "PRAGMA temp_store = FILE"
+		       : "PRAGMA temp_store = MEMORY;"
+			 "CREATE TEMP TABLE IF NOT EXISTS fts_unstage(rowid INTEGER PRIMARY KEY, folded);");
 }
 
 /*
