@@ -26,6 +26,27 @@ static int open_repo(struct fl_store **s, const char *dir)
 	return e < 0 ? fail() : 0;
 }
 
+/*
+ * Opens the central repository and reads the roster on its main: *s and
+ * *roster the caller frees. EXIT_OK, or the error printed (nothing open).
+ */
+static int open_roster(struct fl_store **s, cJSON **roster, const char *repo)
+{
+	git_oid head;
+	int e;
+
+	*roster = NULL;
+	if ((e = open_repo(s, repo)))
+		return e;
+	if (fl_store_ref(&head, *s, FL_BRANCH) < 0 || fl_roster_read(roster, *s, &head) < 0) {
+		e = error_exit("cannot read the roster of '%s': %s", repo, fl_last_error());
+		fl_store_free(*s);
+		*s = NULL;
+		return e;
+	}
+	return EXIT_OK;
+}
+
 /* "42, 75" from the person's provinces; caller frees. */
 static char *provinces_text(const cJSON *person)
 {
@@ -331,7 +352,6 @@ static int roster_list(int argc, const char **argv, struct ws *ws)
 	struct fl_store *s = NULL;
 	cJSON *roster = NULL;
 	const cJSON *p;
-	git_oid head;
 	struct table t;
 	size_t n = 0;
 
@@ -341,13 +361,8 @@ static int roster_list(int argc, const char **argv, struct ws *ws)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
 	if (!repo)
 		return usage_error(usage, "--repo is required");
-	if ((e = open_repo(&s, repo)))
+	if ((e = open_roster(&s, &roster, repo)))
 		return e;
-	if (fl_store_ref(&head, s, FL_BRANCH) < 0 || fl_roster_read(&roster, s, &head) < 0) {
-		e = error_exit("cannot read the roster of '%s': %s", repo, fl_last_error());
-		fl_store_free(s);
-		return e;
-	}
 	if (json) {
 		print_json(roster);
 	} else {
@@ -489,7 +504,6 @@ static int roster_allowed_signers(int argc, const char **argv, struct ws *ws)
 	struct fl_store *s = NULL;
 	cJSON *roster = NULL;
 	const cJSON *p, *k;
-	git_oid head;
 	int npos, e;
 
 	(void)ws;   /* the central repository named by --repo, not a workspace */
@@ -498,13 +512,8 @@ static int roster_allowed_signers(int argc, const char **argv, struct ws *ws)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
 	if (!repo)
 		return usage_error(usage, "--repo is required");
-	if ((e = open_repo(&s, repo)))
+	if ((e = open_roster(&s, &roster, repo)))
 		return e;
-	if (fl_store_ref(&head, s, FL_BRANCH) < 0 || fl_roster_read(&roster, s, &head) < 0) {
-		e = error_exit("cannot read the roster of '%s': %s", repo, fl_last_error());
-		fl_store_free(s);
-		return e;
-	}
 	/*
 	 * The principal is the committer's email (every fieldlog commit on
 	 * authors/<id> is committed as <id>@fieldlog), as git's

@@ -791,3 +791,30 @@ int fl_issue_transition_ok(const char *from, const char *to)
 			return 1;
 	return 0;
 }
+
+int fl_record_path_split(const char *path, char author[65], char kind[16], char id[27])
+{
+	const char *a, *k, *f;
+	size_t al, kl;
+
+	if (!((path[0] >= '0' && path[0] <= '9') || (path[0] >= 'a' && path[0] <= 'f')) ||
+	    !((path[1] >= '0' && path[1] <= '9') || (path[1] >= 'a' && path[1] <= 'f')) ||
+	    path[2] != '/')
+		return 0;
+	a = path + 3;
+	if (!(k = strchr(a, '/')) || !(f = strchr(k + 1, '/')))
+		return 0;
+	al = (size_t)(k - a);
+	kl = (size_t)(f - k - 1);
+	if (al == 0 || al > 64 || kl == 0 || kl > 15 || strchr(f + 1, '/'))
+		return 0;
+	if (strlen(f + 1) != FL_ID_LEN + 5 || strcmp(f + 1 + FL_ID_LEN, ".json"))
+		return 0;
+	memcpy(author, a, al);
+	author[al] = '\0';
+	memcpy(kind, k + 1, kl);
+	kind[kl] = '\0';
+	memcpy(id, f + 1, FL_ID_LEN);
+	id[FL_ID_LEN] = '\0';
+	return 1;
+}

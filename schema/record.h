@@ -64,6 +64,13 @@ cJSON *fl_record_new(enum fl_kind kind, const char *id, const char *author,
 int fl_record_validate(const cJSON *rec);
 
 /*
+ * Splits a record's repository path, <2 hex>/<author>/<kind>/<ULID>.json,
+ * into its parts (NUL-terminated); 1 when it has that shape, else 0. The
+ * bucket is not checked against the author (sync/store.h does that).
+ */
+int fl_record_path_split(const char *path, char author[65], char kind[16], char id[27]);
+
+/*
  * Puts the keys of rec (and of the objects in its id arrays) into
  * canonical order in place; unknown keys go last. Used after merges and
  * on input that will then be validated.

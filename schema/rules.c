@@ -145,33 +145,6 @@ static int own_path(const struct fl_rules *r, const char *path)
 	       !strncmp(path + 3, r->owner, n) && path[3 + n] == '/';
 }
 
-/* Splits <2 hex>/<author>/<kind>/<ULID>.json; 1 when it has that shape. */
-static int split_path(const char *path, char author[65], char kind[16], char id[27])
-{
-	const char *a, *k, *f;
-	size_t al, kl;
-
-	if (!((path[0] >= '0' && path[0] <= '9') || (path[0] >= 'a' && path[0] <= 'f')) ||
-	    !((path[1] >= '0' && path[1] <= '9') || (path[1] >= 'a' && path[1] <= 'f')) ||
-	    path[2] != '/')
-		return 0;
-	a = path + 3;
-	if (!(k = strchr(a, '/')) || !(f = strchr(k + 1, '/')))
-		return 0;
-	al = (size_t)(k - a);
-	kl = (size_t)(f - k - 1);
-	if (al == 0 || al > 64 || kl == 0 || kl > 15 || strchr(f + 1, '/'))
-		return 0;
-	if (strlen(f + 1) != FL_ID_LEN + 5 || strcmp(f + 1 + FL_ID_LEN, ".json"))
-		return 0;
-	memcpy(author, a, al);
-	author[al] = '\0';
-	memcpy(kind, k + 1, kl);
-	kind[kl] = '\0';
-	memcpy(id, f + 1, FL_ID_LEN);
-	id[FL_ID_LEN] = '\0';
-	return 1;
-}
 
 int fl_rules_record(cJSON **out, const char *path, unsigned mode, const char *buf,
 		    size_t len)
@@ -186,7 +159,7 @@ int fl_rules_record(cJSON **out, const char *path, unsigned mode, const char *bu
 		return fl_error(FL_EINVALID, mode == 0120000 ? "a symbolic link" :
 				mode == 0160000 ? "a submodule" :
 				mode == 0100755 ? "an executable file" : "not a regular file");
-	if (!split_path(path, author, kind, id))
+	if (!fl_record_path_split(path, author, kind, id))
 		return fl_error(FL_EINVALID, "not a record path (<bucket>/<author>/<kind>/<ID>.json)");
 	if (len > FL_RECORD_MAX)
 		return fl_error(FL_EINVALID, "%zu bytes, over the limit of %d", len, FL_RECORD_MAX);

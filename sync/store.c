@@ -521,28 +521,10 @@ char *fl_record_path(const char *author, const char *kind, const char *id)
 
 int fl_record_path_parse(const char *path, char author[65], char kind[16], char id[27])
 {
-	const char *a, *k, *f;
-	size_t al, kl;
 	char b[3];
 
-	if (!isxdigit((unsigned char)path[0]) || !isxdigit((unsigned char)path[1]) ||
-	    path[2] != '/')
+	if (!fl_record_path_split(path, author, kind, id))
 		return 0;
-	a = path + 3;
-	if (!(k = strchr(a, '/')) || !(f = strchr(k + 1, '/')))
-		return 0;
-	al = (size_t)(k - a);
-	kl = (size_t)(f - k - 1);
-	if (al == 0 || al > 64 || kl == 0 || kl > 15 || strchr(f + 1, '/'))
-		return 0;
-	if (strlen(f + 1) != FL_ID_LEN + 5 || strcmp(f + 1 + FL_ID_LEN, ".json"))
-		return 0;
-	memcpy(author, a, al);
-	author[al] = '\0';
-	memcpy(kind, k + 1, kl);
-	kind[kl] = '\0';
-	memcpy(id, f + 1, FL_ID_LEN);
-	id[FL_ID_LEN] = '\0';
 	fl_author_bucket(b, author);
 	return path[0] == b[0] && path[1] == b[1];
 }
