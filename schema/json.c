@@ -471,7 +471,7 @@ int fl_json_parse(cJSON **out, const char *buf, size_t len)
 	return 0;
 }
 
-static void write_string(struct strbuf *sb, const char *str)
+void fl_json_quote(struct strbuf *sb, const char *str)
 {
 	const unsigned char *p = (const unsigned char *)str;
 
@@ -530,7 +530,7 @@ static void write_value(struct strbuf *sb, const cJSON *v, size_t level)
 			fl_die("canonical JSON: %g is not an integer", d);
 		strbuf_addf(sb, "%lld", (long long)d);
 	} else if (cJSON_IsString(v) && v->valuestring) {
-		write_string(sb, v->valuestring);
+		fl_json_quote(sb, v->valuestring);
 	} else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
 		obj = cJSON_IsObject(v);
 		if (!v->child) {
@@ -543,7 +543,7 @@ static void write_value(struct strbuf *sb, const cJSON *v, size_t level)
 			if (obj) {
 				if (!c->string)
 					fl_die("canonical JSON: object member without a key");
-				write_string(sb, c->string);
+				fl_json_quote(sb, c->string);
 				strbuf_addstr(sb, ": ");
 			}
 			write_value(sb, c, level + 1);

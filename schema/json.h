@@ -74,4 +74,11 @@ long long fl_json_int(const cJSON *obj, const char *key, long long dflt);
 /* Replaces or adds key with a string value (the key keeps its position). */
 void fl_json_set_str(cJSON *obj, const char *key, const char *value);
 
+/*
+ * Appends str (valid UTF-8) to sb as a JSON string, quoted and escaped as
+ * the canonical form writes it: the two-character escapes, \u00xx for the
+ * other bytes below 0x20, every other byte as it is.
+ */
+void fl_json_quote(struct strbuf *sb, const char *str);
+
 #endif

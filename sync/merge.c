@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "schema/base.h"
+#include "schema/json.h"
 
 struct merge_ctx {
 	struct fl_merge_result *out;
@@ -92,29 +93,6 @@ static const cJSON *get_key(const cJSON *obj, const char *key)
 
 /* ---- compact JSON text ------------------------------------------------ */
 
-static void put_string(struct strbuf *sb, const char *s)
-{
-	strbuf_addch(sb, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '"': strbuf_addstr(sb, "\\\""); break;
-		case '\\': strbuf_addstr(sb, "\\\\"); break;
-		case '\n': strbuf_addstr(sb, "\\n"); break;
-		case '\r': strbuf_addstr(sb, "\\r"); break;
-		case '\t': strbuf_addstr(sb, "\\t"); break;
-		case '\b': strbuf_addstr(sb, "\\b"); break;
-		case '\f': strbuf_addstr(sb, "\\f"); break;
-		default:
-			if (c < 0x20)
-				strbuf_addf(sb, "\\u%04x", c);
-			else
-				strbuf_addch(sb, (int)c);
-		}
-	}
-	strbuf_addch(sb, '"');
-}
-
 static void put_number(struct strbuf *sb, double d)
 {
 	/* Records hold integers only; anything else still prints stably. */
@@ -146,7 +124,7 @@ static void put_json(struct strbuf *sb, const cJSON *v, int sorted)
 	case cJSON_True: strbuf_addstr(sb, "true"); break;
 	case cJSON_NULL: strbuf_addstr(sb, "null"); break;
 	case cJSON_Number: put_number(sb, v->valuedouble); break;
-	case cJSON_String: put_string(sb, v->valuestring ? v->valuestring : ""); break;
+	case cJSON_String: fl_json_quote(sb, v->valuestring ? v->valuestring : ""); break;
 	case cJSON_Raw: strbuf_addstr(sb, v->valuestring ? v->valuestring : "null"); break;
 	case cJSON_Array:
 		strbuf_addch(sb, '[');
@@ -172,7 +150,7 @@ static void put_json(struct strbuf *sb, const cJSON *v, int sorted)
 		for (i = 0; i < n; i++) {
 			if (i)
 				strbuf_addch(sb, ',');
-			put_string(sb, key_of(items[i]));
+			fl_json_quote(sb, key_of(items[i]));
 			strbuf_addch(sb, ':');
 			put_json(sb, items[i], sorted);
 		}
