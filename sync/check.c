@@ -280,59 +280,6 @@ int fl_check_add_objects(struct fl_store *s, const char *dir)
 
 /* --- judging commits --------------------------------------------------------- */
 
-/* One path that differs between a parent (or the empty tree) and a commit. */
-struct change {
-	char *path;
-	git_oid old_id, new_id;
-	int has_old, has_new;
-	unsigned mode;       /* the new mode, or the old one for a removal */
-	size_t parent;
-};
-
-struct changes {
-	struct change *v;
-	size_t n, alloc;
-	size_t parent;       /* recorded in the entries collected next */
-};
-
-static int collect(void *p, const char *path, const git_oid *old_blob,
-		   const git_oid *new_blob, unsigned mode)
-{
-	struct changes *c = p;
-	struct change *ch;
-
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? 2 * c->alloc : 64;
-		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
-	}
-	ch = &c->v[c->n++];
-	memset(ch, 0, sizeof(*ch));
-	ch->path = xstrdup(path);
-	if ((ch->has_old = old_blob != NULL))
-		git_oid_cpy(&ch->old_id, old_blob);
-	if ((ch->has_new = new_blob != NULL))
-		git_oid_cpy(&ch->new_id, new_blob);
-	ch->mode = mode;
-	ch->parent = c->parent;
-	return 0;
-}
-
-static void changes_release(struct changes *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i].path);
-	free(c->v);
-	memset(c, 0, sizeof(*c));
-}
-
-static int cmp_change(const void *a, const void *b)
-{
-	const struct change *x = a, *y = b;
-	int c = strcmp(x->path, y->path);
-	if (c)
-		return c;
-	return x->parent < y->parent ? -1 : x->parent > y->parent;
-}
 
 /*
  * The git side of judging (schema/rules.h decides): reads each new commit
@@ -560,7 +507,7 @@ static int merge_paths(struct judge *j, git_commit *c, const git_oid *id, merge_
 	git_repository *repo = fl_store_repo(j->s);
 	size_t n = git_commit_parentcount(c), nbases = 0;
 	git_oid *parents = xcalloc(n, sizeof(*parents));
-	struct changes all = { NULL, 0, 0, 0 };
+	struct fl_tree_changes all = FL_TREE_CHANGES_INIT;
 	git_oidarray bases = { NULL, 0 };
 	git_tree **btrees = NULL;
 	int e = 0, have_bases = 0;
@@ -569,16 +516,16 @@ static int merge_paths(struct judge *j, git_commit *c, const git_oid *id, merge_
 		git_oid_cpy(&parents[i], git_commit_parent_id(c, (unsigned)i));
 	for (size_t i = 0; i < n && e == 0; i++) {
 		all.parent = i;
-		e = fl_store_diff(j->s, &parents[i], id, collect, &all);
+		e = fl_store_diff(j->s, &parents[i], id, fl_tree_changes_collect, &all);
 	}
 	if (e < 0) {
 		e = refuse(j, NULL, "cannot compare with its parents: %s", fl_last_error());
 		goto done;
 	}
-	qsort(all.v, all.n, sizeof(*all.v), cmp_change);
+	fl_tree_changes_sort(&all);
 
 	for (size_t a = 0, b; a < all.n && e == 0; a = b) {
-		const struct change *g = &all.v[a];
+		const struct fl_tree_change *g = &all.v[a];
 		const git_oid *old = NULL;
 		int dropped = 0;
 
@@ -630,7 +577,7 @@ done:
 		git_tree_free(btrees[i]);
 	free(btrees);
 	git_oidarray_dispose(&bases);
-	changes_release(&all);
+	fl_tree_changes_release(&all);
 	free(parents);
 	return e;
 }

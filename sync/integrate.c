@@ -24,55 +24,6 @@
 
 /* --- merging ----------------------------------------------------------------- */
 
-struct change {
-	char *path;
-	git_oid blob;       /* zero when removed */
-	int removed;
-};
-
-struct changes {
-	struct change *v;
-	size_t n, alloc;
-};
-
-static int collect(void *p, const char *path, const git_oid *old_blob, const git_oid *new_blob,
-		   unsigned mode)
-{
-	struct changes *c = p;
-	(void)old_blob, (void)mode;
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? 2 * c->alloc : 64;
-		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
-	}
-	c->v[c->n].path = xstrdup(path);
-	c->v[c->n].removed = !new_blob;
-	if (new_blob)
-		git_oid_cpy(&c->v[c->n].blob, new_blob);
-	else
-		memset(&c->v[c->n].blob, 0, sizeof(git_oid));
-	c->n++;
-	return 0;
-}
-
-static void changes_release(struct changes *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i].path);
-	free(c->v);
-}
-
-static int cmp_change(const void *a, const void *b)
-{
-	return strcmp(((const struct change *)a)->path, ((const struct change *)b)->path);
-}
-
-static struct change *find_change(struct changes *c, const char *path)
-{
-	struct change key;
-	key.path = (char *)path;
-	return bsearch(&key, c->v, c->n, sizeof(*c->v), cmp_change);
-}
-
 /* Commits in tip (not in base) whose version of path differs from their first parent's. */
 static unsigned count_edits(git_repository *repo, const git_oid *tip, const git_oid *base,
 			    const char *path)
@@ -133,7 +84,7 @@ static int merge_commits(git_oid *out, struct fl_store *s, const git_oid *ours,
 	git_repository *repo = fl_store_repo(s);
 	git_oid base;
 	int have_base = git_merge_base(&base, repo, ours, theirs) == 0;
-	struct changes a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	struct fl_tree_changes a = FL_TREE_CHANGES_INIT, b = FL_TREE_CHANGES_INIT;
 	struct fl_write *w = NULL;
 	size_t nw = 0, i;
 	struct strbuf msg = STRBUF_INIT, trailers = STRBUF_INIT;
@@ -142,27 +93,27 @@ static int merge_commits(git_oid *out, struct fl_store *s, const git_oid *ours,
 
 	git_oid_tostr(ohex, sizeof(ohex), ours);
 	git_oid_tostr(thex, sizeof(thex), theirs);
-	if ((e = fl_store_diff(s, have_base ? &base : NULL, ours, collect, &a)) < 0 ||
-	    (e = fl_store_diff(s, have_base ? &base : NULL, theirs, collect, &b)) < 0)
+	if ((e = fl_store_diff(s, have_base ? &base : NULL, ours, fl_tree_changes_collect, &a)) < 0 ||
+	    (e = fl_store_diff(s, have_base ? &base : NULL, theirs, fl_tree_changes_collect, &b)) < 0)
 		goto done;
-	qsort(a.v, a.n, sizeof(*a.v), cmp_change);
+	fl_tree_changes_sort(&a);
 	w = xcalloc(b.n + 1, sizeof(*w));
 
 	for (i = 0; i < b.n; i++) {
-		struct change *tb = &b.v[i], *ta = find_change(&a, tb->path);
+		struct fl_tree_change *tb = &b.v[i], *ta = fl_tree_changes_find(&a, tb->path);
 		if (!ta) {
 			/* Changed on their side only: take it as it is. */
 			struct strbuf sb = STRBUF_INIT;
-			if (!tb->removed && fl_store_read_blob(&sb, s, &tb->blob, 64u << 20) < 0) {
+			if (tb->has_new && fl_store_read_blob(&sb, s, &tb->new_id, 64u << 20) < 0) {
 				strbuf_release(&sb);
 				continue;
 			}
 			w[nw].path = tb->path;
-			w[nw].data = tb->removed ? NULL : strbuf_detach(&sb, &w[nw].len);
+			w[nw].data = !tb->has_new ? NULL : strbuf_detach(&sb, &w[nw].len);
 			nw++;
 			continue;
 		}
-		if (ta->removed == tb->removed && (ta->removed || git_oid_equal(&ta->blob, &tb->blob)))
+		if (ta->has_new == tb->has_new && (!ta->has_new || git_oid_equal(&ta->new_id, &tb->new_id)))
 			continue;   /* the same change on both sides */
 
 		/* Both sides changed this file differently. */
@@ -171,10 +122,10 @@ static int merge_commits(git_oid *out, struct fl_store *s, const git_oid *ours,
 		if (!ro || !rt) {
 			/* Not a record we can read on one side: the central version stands. */
 			struct strbuf sb = STRBUF_INIT;
-			if (!tb->removed)
-				fl_store_read_blob(&sb, s, &tb->blob, 64u << 20);
+			if (tb->has_new)
+				fl_store_read_blob(&sb, s, &tb->new_id, 64u << 20);
 			w[nw].path = tb->path;
-			w[nw].data = tb->removed ? NULL : strbuf_detach(&sb, &w[nw].len);
+			w[nw].data = !tb->has_new ? NULL : strbuf_detach(&sb, &w[nw].len);
 			nw++;
 			cJSON_Delete(rb);
 			cJSON_Delete(ro);
@@ -232,8 +183,8 @@ done:
 	for (i = 0; i < nw; i++)
 		free((char *)w[i].data);
 	free(w);
-	changes_release(&a);
-	changes_release(&b);
+	fl_tree_changes_release(&a);
+	fl_tree_changes_release(&b);
 	strbuf_release(&msg);
 	strbuf_release(&trailers);
 	return e;

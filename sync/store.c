@@ -1045,3 +1045,57 @@ int fl_store_diff(struct fl_store *s, const git_oid *from, const git_oid *to,
 		return e;
 	return fl_tree_diff(s->repo, from ? &a : NULL, &b, cb, NULL, payload);
 }
+
+/* --- collected diffs --------------------------------------------------------- */
+
+int fl_tree_changes_collect(void *payload, const char *path, const git_oid *old_blob,
+			    const git_oid *new_blob, unsigned mode)
+{
+	struct fl_tree_changes *c = payload;
+	struct fl_tree_change *ch;
+
+	FL_ALLOC_GROW(c->v, c->n + 1, c->alloc);
+	ch = &c->v[c->n++];
+	memset(ch, 0, sizeof(*ch));
+	ch->path = xstrdup(path);
+	if ((ch->has_old = old_blob != NULL))
+		git_oid_cpy(&ch->old_id, old_blob);
+	if ((ch->has_new = new_blob != NULL))
+		git_oid_cpy(&ch->new_id, new_blob);
+	ch->mode = mode;
+	ch->parent = c->parent;
+	return 0;
+}
+
+static int cmp_tree_change(const void *a, const void *b)
+{
+	const struct fl_tree_change *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	return x->parent < y->parent ? -1 : x->parent > y->parent;
+}
+
+void fl_tree_changes_sort(struct fl_tree_changes *c)
+{
+	if (c->n)
+		qsort(c->v, c->n, sizeof(*c->v), cmp_tree_change);
+}
+
+struct fl_tree_change *fl_tree_changes_find(const struct fl_tree_changes *c, const char *path)
+{
+	struct fl_tree_change key;
+
+	memset(&key, 0, sizeof(key));
+	key.path = (char *)path;
+	key.parent = c->n ? c->v[0].parent : 0;
+	return c->n ? bsearch(&key, c->v, c->n, sizeof(*c->v), cmp_tree_change) : NULL;
+}
+
+void fl_tree_changes_release(struct fl_tree_changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}

@@ -178,6 +178,32 @@ typedef int (*fl_change_fn)(void *payload, const char *path, const git_oid *old_
 int fl_store_diff(struct fl_store *s, const git_oid *from, const git_oid *to,
 		  fl_change_fn cb, void *payload);
 /*
+ * fl_store_diff's reports, collected: pass fl_tree_changes_collect as the
+ * callback and the list as its payload. `parent` is copied into each entry
+ * collected next (a merge's diffs against each of its parents).
+ */
+struct fl_tree_change {
+	char *path;
+	git_oid old_id, new_id;
+	int has_old, has_new;
+	unsigned mode;   /* the new mode, or the old one for a removal */
+	size_t parent;
+};
+struct fl_tree_changes {
+	struct fl_tree_change *v;
+	size_t n, alloc;
+	size_t parent;
+};
+#define FL_TREE_CHANGES_INIT { NULL, 0, 0, 0 }
+int fl_tree_changes_collect(void *payload, const char *path, const git_oid *old_blob,
+			    const git_oid *new_blob, unsigned mode);
+/* Sorts by path, then parent. */
+void fl_tree_changes_sort(struct fl_tree_changes *c);
+/* The entry for path in a sorted list of one diff, or NULL. */
+struct fl_tree_change *fl_tree_changes_find(const struct fl_tree_changes *c, const char *path);
+void fl_tree_changes_release(struct fl_tree_changes *c);
+
+/*
  * The same between two trees (from may be NULL), reading only subtrees
  * whose ids differ; on_tree (may be NULL) is also called for every tree of
  * `to` that `from` lacks, the root included: with cb's new blobs, what a
