@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/records.h"
+#include "app/report-doc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -194,11 +195,13 @@ static int report_week(int argc, const char **argv)
 	struct week_data d;
 	char wbuf[9], now[32];
 
+	if (report_doc_wanted(argc, argv))
+		return report_doc_week(argc, argv, NULL);
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
 	if (format && strcmp(format, "md") && strcmp(format, "json"))
-		return error_exit("unknown format '%s' (md, json)", format);
+		return error_exit("unknown format '%s' (md, json, docx, html)", format);
 	if (format && !strcmp(format, "json"))
 		json = 1;
 	if (week && !fl_week_valid(week))
@@ -295,6 +298,7 @@ static int report_submit(int argc, const char **argv)
 		fl_json_set_str(rec, "summary", summary);
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "figures", cJSON_Duplicate(d.figures, 1));
 	fl_json_set_str(rec, "submitted_at", now);
+	report_doc_fill(ws, rec, week, summary);
 	char *msg = xstrfmt("report %s: %s %s", fl_json_str(rec, "id"), week,
 			    again ? "submitted again" : "submitted");
 	e = ws_save(ws, rec, msg);
@@ -322,7 +326,14 @@ static int report_list(int argc, const char **argv)
 
 static int report_show(int argc, const char **argv)
 {
+	if (report_doc_wanted(argc, argv))
+		return report_doc_show(argc, argv, NULL);
 	return show_command(argc, argv, "report");
+}
+
+static int report_unit_cmd(int argc, const char **argv)
+{
+	return report_unit(argc, argv, NULL);
 }
 
 CMD(report)
@@ -330,8 +341,8 @@ CMD(report)
 	static const struct subcmd sub[] = {
 		{ "week", report_week }, { "submit", report_submit },
 		{ "list", report_list }, { "show", report_show },
-		{ "weekly", report_weekly },
+		{ "weekly", report_weekly }, { "unit", report_unit_cmd },
 	};
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
-			"fieldlog report week|submit|list|show|weekly ...");
+			"fieldlog report week|submit|list|show|weekly|unit ...");
 }
