@@ -182,7 +182,7 @@ static void print_markdown(struct ws *ws, const struct week_data *d, const char 
 
 static int report_week(int argc, const char **argv)
 {
-	static const char usage[] = "fieldlog report week [--week W] [--json]";
+	static const char usage[] = "fieldlog report week [WEEK] [--json] [--format md|json|docx|html]";
 	const char *week = NULL, *format = NULL, **pos;
 	int json = 0, npos;
 	struct opt opts[] = {
@@ -198,7 +198,9 @@ static int report_week(int argc, const char **argv)
 	if (report_doc_wanted(argc, argv))
 		return report_doc_week(argc, argv, NULL);
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
-	if (npos)
+	if (npos == 1 && !week)
+		week = pos[0];
+	else if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
 	if (format && strcmp(format, "md") && strcmp(format, "json"))
 		return error_exit("unknown format '%s' (md, json, docx, html)", format);
