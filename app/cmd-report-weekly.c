@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/records.h"
+#include "app/report-doc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,8 @@
 /* Called from cmd-report.c's subcommand table. */
 int report_weekly(int argc, const char **argv);
 
-static const char weekly_usage[] = "fieldlog report weekly [--week W] [--json]";
+static const char weekly_usage[] =
+	"fieldlog report weekly [--week W] [--json]   (--format docx|html: the document)";
 
 struct officer {
 	char *id, *name, *province;
@@ -176,6 +178,8 @@ int report_weekly(int argc, const char **argv)
 	struct officers off = { NULL, 0, 0 };
 	char wbuf[9], mon[11], thu[11], sun[11], due[32], now[32];
 
+	if (report_doc_wanted(argc, argv))
+		return report_doc_weekly(argc, argv, NULL);
 	parse_opts(argc, argv, opts, weekly_usage, &pos, &npos);
 	if (npos)
 		return usage_error(weekly_usage, "unexpected argument '%s'", pos[0]);

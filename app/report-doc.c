@@ -129,14 +129,14 @@ int doc_write(const struct doc *d, const char *format, const char *path)
 
 /* --- Vietnamese labels ----------------------------------------------------- */
 
-static const char *severity_vi(const char *s)
+const char *vi_severity(const char *s)
 {
 	static const char *const vi[] = { "Thấp", "Trung bình", "Cao", "Khẩn cấp" };
 	int i = fl_enum_index(fl_severities, s);
 	return i < 0 ? s : vi[i];
 }
 
-static const char *status_vi(const char *s)
+const char *vi_status(const char *s)
 {
 	static const char *const vi[] = { "Mới phát sinh", "Đang xử lý", "Đã giải quyết",
 					  "Đã kiến nghị Bộ", "Bộ đã trả lời", "Đã kết thúc" };
@@ -144,20 +144,20 @@ static const char *status_vi(const char *s)
 	return i < 0 ? s : vi[i];
 }
 
-static const char *domain_vi(const char *id)
+const char *vi_domain(const char *id)
 {
 	const struct fl_domain *d = fl_domain_find(id);
 	return d ? d->label : id;
 }
 
-static const char *commune_vi(const char *code)
+const char *vi_commune(const char *code)
 {
 	const struct fl_commune *c = fl_commune_find(code);
 	return c ? c->name : code;
 }
 
 /* "Thứ Hai" ... "Chủ nhật" for ISO weekday 1..7 of date. */
-static const char *weekday_vi(const char *date)
+const char *vi_weekday(const char *date)
 {
 	static const char *const vi[] = { "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm",
 					  "Thứ Sáu", "Thứ Bảy", "Chủ nhật" };
@@ -167,7 +167,7 @@ static const char *weekday_vi(const char *date)
 }
 
 /* "08/9" from YYYY-MM-DD (day with two digits, month without), with the year: "08/9/2025". */
-static void dm(char out[16], const char *date, int year)
+void vi_day_month(char out[16], const char *date, int year)
 {
 	int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
 	if (year)
@@ -180,14 +180,14 @@ static void dm(char out[16], const char *date, int year)
  * "ngày 11 tháng 9 năm 2025": the decree writes days below 10 and the
  * months January and February with a leading zero (ngày 05 tháng 02).
  */
-static char *date_words(const char *date)
+char *vi_date_words(const char *date)
 {
 	int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
 	return xstrfmt("ngày %02d tháng %s%d năm %d", d, m < 3 ? "0" : "", m, y);
 }
 
 /* "Hà Tĩnh" from "Tỉnh Hà Tĩnh", "Hà Nội" from "Thành phố Hà Nội". */
-static const char *province_short(const struct fl_province *p)
+const char *vi_province_short(const struct fl_province *p)
 {
 	static const char *const prefixes[] = { "Tỉnh ", "Thành phố " };
 	for (size_t i = 0; i < FL_ARRAY_SIZE(prefixes); i++)
@@ -202,11 +202,11 @@ static char *subject_of(const char *week, const struct fl_province *p)
 	char mon[11], sun[11], a[16], b[16];
 	fl_week_day(mon, week, 1);
 	fl_week_day(sun, week, 7);
-	dm(a, mon, strncmp(mon, sun, 4) != 0);
-	dm(b, sun, 1);
+	vi_day_month(a, mon, strncmp(mon, sun, 4) != 0);
+	vi_day_month(b, sun, 1);
 	char *s = xstrfmt("Kết quả công tác tuần %d (%s – %s)", atoi(week + 6), a, b);
 	if (p) {
-		char *t = xstrfmt("%s tại %s %s", s, p->type, province_short(p));
+		char *t = xstrfmt("%s tại %s %s", s, p->type, vi_province_short(p));
 		free(s);
 		s = t;
 	}
@@ -299,19 +299,19 @@ static void section_done(struct strbuf *sb, struct ws *ws, const char *week,
 		line(sb, "", "Không có lịch công tác trong tuần.");
 	cJSON_ArrayForEach(e, entries) {
 		const char *state = fl_json_str(e, "state"), *note = fl_json_str(e, "note");
-		dm(d, fl_json_str(e, "date"), 0);
+		vi_day_month(d, fl_json_str(e, "date"), 0);
 		const char *what = !strcmp(state, "done") ? "đã thực hiện" :
 				   !strcmp(state, "cancelled") ? "không thực hiện" : "chưa thực hiện";
-		line(sb, "- ", "%s %s, %s: %s — %s%s%s.", weekday_vi(fl_json_str(e, "date")), d,
-		     commune_vi(fl_json_str(e, "commune")), fl_json_str(e, "activity"), what,
+		line(sb, "- ", "%s %s, %s: %s — %s%s%s.", vi_weekday(fl_json_str(e, "date")), d,
+		     vi_commune(fl_json_str(e, "commune")), fl_json_str(e, "activity"), what,
 		     *note ? (!strcmp(state, "cancelled") ? "; lý do: " : "; ghi chú: ") : "", note);
 	}
 	line(sb, "## ", "2. Làm việc tại cơ sở");
 	if (!cJSON_GetArraySize(visits))
 		line(sb, "", "Không có chuyến làm việc tại cơ sở trong tuần.");
 	cJSON_ArrayForEach(e, visits) {
-		dm(d, fl_json_str(e, "date"), 1);
-		line(sb, "- ", "Ngày %s, %s: %s", d, commune_vi(fl_json_str(e, "commune")),
+		vi_day_month(d, fl_json_str(e, "date"), 1);
+		line(sb, "- ", "Ngày %s, %s: %s", d, vi_commune(fl_json_str(e, "commune")),
 		     fl_json_str(e, "summary"));
 		if (*fl_json_str(e, "met"))
 			line(sb, "  ", "Làm việc với: %s", fl_json_str(e, "met"));
@@ -354,16 +354,16 @@ static void section_problems(struct strbuf *sb, struct ws *ws, const cJSON *issu
 			if (strcmp(fl_json_str(r, "domain"), dom))
 				continue;
 			if (!any++)
-				line(sb, "## ", "%d. Lĩnh vực %s", ++group, domain_vi(dom));
+				line(sb, "## ", "%d. Lĩnh vực %s", ++group, vi_domain(dom));
 			struct strbuf where = STRBUF_INIT;
 			cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r, "communes"))
 				strbuf_addf(&where, "%s%s", where.len ? ", " : "",
-					    commune_vi(c->valuestring));
+					    vi_commune(c->valuestring));
 			cJSON *resp = responses_to(ws, fl_json_str(r, "id"));
 			line(sb, "- ", "%s (%s)", fl_json_str(r, "title"), where.buf);
 			line(sb, "  ", "Mức độ: %s; trạng thái: %s.",
-			     severity_vi(fl_json_str(r, "severity")),
-			     status_vi(effective_status(r, resp)));
+			     vi_severity(fl_json_str(r, "severity")),
+			     vi_status(effective_status(r, resp)));
 			if (*fl_json_str(r, "description"))
 				line(sb, "  ", "Nội dung: %s", fl_json_str(r, "description"));
 			if (*fl_json_str(r, "actions"))
@@ -372,7 +372,7 @@ static void section_problems(struct strbuf *sb, struct ws *ws, const cJSON *issu
 				line(sb, "  ", "Kết quả giải quyết: %s", fl_json_str(r, "resolution"));
 			cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r, "comments")) {
 				char d[16];
-				dm(d, fl_json_str(c, "at"), 1);
+				vi_day_month(d, fl_json_str(c, "at"), 1);
 				line(sb, "  ", "Ý kiến (%s, %s): %s",
 				     officer_name(ws, fl_json_str(c, "author")), d, fl_json_str(c, "text"));
 			}
@@ -401,7 +401,7 @@ static void section_proposals(struct strbuf *sb, struct ws *ws, const cJSON *iss
 			line(sb, "  ", "Trả lời của Bộ: chưa có.");
 		cJSON_ArrayForEach(x, resp) {
 			char d[16];
-			dm(d, fl_json_str(x, "created_at"), 1);
+			vi_day_month(d, fl_json_str(x, "created_at"), 1);
 			line(sb, "  ", "Trả lời của Bộ (%s, %s): %s",
 			     officer_name(ws, fl_json_str(x, "author")), d, fl_json_str(x, "text"));
 		}
@@ -423,9 +423,9 @@ static void section_plan(struct strbuf *sb, struct ws *ws, const char *week)
 	cJSON_ArrayForEach(e, entries) {
 		if (!strcmp(fl_json_str(e, "state"), "cancelled"))
 			continue;
-		dm(d, fl_json_str(e, "date"), 0);
-		line(sb, "- ", "%s %s, %s: %s.", weekday_vi(fl_json_str(e, "date")), d,
-		     commune_vi(fl_json_str(e, "commune")), fl_json_str(e, "activity"));
+		vi_day_month(d, fl_json_str(e, "date"), 0);
+		line(sb, "- ", "%s %s, %s: %s.", vi_weekday(fl_json_str(e, "date")), d,
+		     vi_commune(fl_json_str(e, "commune")), fl_json_str(e, "activity"));
 	}
 	cJSON_Delete(entries);
 }
@@ -498,10 +498,10 @@ static void add_section_text(struct doc *d, const char *text)
 }
 
 /* Fills the header block and the closing parts every report shares. */
-static void doc_frame(struct doc *d, const char *unit, const char *place, const char *date,
+void doc_frame(struct doc *d, const char *unit, const char *place, const char *date,
 		      const char *subject, const char *signer)
 {
-	char *words = date_words(date);
+	char *words = vi_date_words(date);
 	d->agency = xstrdup("BỘ NỘI VỤ");
 	d->unit = xstrdup(unit && *unit ? unit : "……………………");
 	d->number = xstrdup("Số: …/BC-…");
@@ -552,7 +552,7 @@ void report_doc_fill(struct ws *ws, cJSON *rec, const char *week, const char *su
 		fl_json_set_str(rec, "unit", unit);
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "place");
 	if (p)
-		fl_json_set_str(rec, "place", province_short(p));
+		fl_json_set_str(rec, "place", vi_province_short(p));
 	fl_json_set_str(rec, "subject", subject);
 	fl_json_set_str(rec, "signer", *ws->name ? ws->name : ws->id);
 	cJSON *arr = cJSON_CreateArray();
@@ -585,7 +585,7 @@ int report_doc_wanted(int argc, const char **argv)
 }
 
 /* argv with -o FILE spelled --output FILE for parse_opts. Caller frees the array. */
-static const char **spell_out_o(int argc, const char **argv)
+const char **doc_argv(int argc, const char **argv)
 {
 	const char **args = xcalloc((size_t)argc + 1, sizeof(char *));
 	for (int i = 0, dd = 0; i < argc; i++) {
@@ -602,7 +602,7 @@ static const char **spell_out_o(int argc, const char **argv)
 	return args;
 }
 
-static int check_format(const char *format)
+int doc_check_format(const char *format)
 {
 	if (!format || (strcmp(format, "docx") && strcmp(format, "html")))
 		return error_exit("unknown format '%s' (docx, html)", format ? format : "");
@@ -610,7 +610,7 @@ static int check_format(const char *format)
 }
 
 /* Writes d and says where; the file name defaults to `base`.FORMAT. */
-static int write_and_say(const struct doc *d, const char *format, const char *output,
+int doc_write_and_say(const struct doc *d, const char *format, const char *output,
 			 const char *base)
 {
 	char *path = output ? xstrdup(output) : xstrfmt("%s.%s", base, format);
@@ -625,7 +625,7 @@ static int write_and_say(const struct doc *d, const char *format, const char *ou
 	return rc;
 }
 
-static int with_ws(struct ws **ws, int *opened, unsigned flags)
+int doc_ws_open(struct ws **ws, int *opened, unsigned flags)
 {
 	*opened = 0;
 	if (*ws)
@@ -649,7 +649,7 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 		{ "summary", OPT_STR, &summary, "TEXT", "a paragraph opening section I (- stdin, @file)" },
 		OPT_END
 	};
-	const char **args = spell_out_o(argc, argv);
+	const char **args = doc_argv(argc, argv);
 	char wbuf[9], now[32];
 
 	parse_opts(argc, args, opts, usage, &pos, &npos);
@@ -658,7 +658,7 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 		return usage_error(usage, "unexpected argument '%s'", pos[npos - 1]);
 	if (npos == 1)
 		week = pos[0];
-	if ((rc = check_format(format)) != 0)
+	if ((rc = doc_check_format(format)) != 0)
 		return rc;
 	if (week && !fl_week_valid(week))
 		return error_exit("'%s' is not an ISO week (YYYY-Www)", week);
@@ -671,7 +671,7 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 		fl_time_now(now);
 		week = wbuf;
 	}
-	if (with_ws(&ws, &opened, WS_INDEX_ONLY) < 0)
+	if (doc_ws_open(&ws, &opened, WS_INDEX_ONLY) < 0)
 		return fail();
 
 	const struct fl_province *p = fl_province_find(ws->province);
@@ -685,7 +685,7 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 	week_sections(sections, ws, week, summary);
 	memset(&parts, 0, sizeof(parts));
 	parts.unit = ws_unit(ws);
-	parts.place = p ? province_short(p) : NULL;
+	parts.place = p ? vi_province_short(p) : NULL;
 	parts.subject = subject;
 	parts.signer = *ws->name ? ws->name : ws->id;
 	parts.date = now;
@@ -694,7 +694,7 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 	doc_init(&d);
 	doc_from_parts(&d, &parts);
 	char *base = xstrfmt("bao-cao-%s-%s", week, ws->id);
-	rc = write_and_say(&d, format, output, base);
+	rc = doc_write_and_say(&d, format, output, base);
 	free(base);
 	doc_release(&d);
 	for (int i = 0; i < NSECTIONS; i++)
@@ -715,7 +715,7 @@ int report_doc_show(int argc, const char **argv, struct ws *ws)
 		{ "output", OPT_STR, &output, "FILE", "write to FILE (also -o FILE; '-' for html: stdout)" },
 		OPT_END
 	};
-	const char **args = spell_out_o(argc, argv);
+	const char **args = doc_argv(argc, argv);
 	cJSON *rec = NULL;
 
 	parse_opts(argc, args, opts, usage, &pos, &npos);
@@ -723,9 +723,9 @@ int report_doc_show(int argc, const char **argv, struct ws *ws)
 	if (npos != 1)
 		return usage_error(usage, npos ? "unexpected argument '%s'" : "which report?%s",
 				   npos ? pos[1] : "");
-	if ((rc = check_format(format)) != 0)
+	if ((rc = doc_check_format(format)) != 0)
 		return rc;
-	if (with_ws(&ws, &opened, WS_INDEX_ONLY) < 0)
+	if (doc_ws_open(&ws, &opened, WS_INDEX_ONLY) < 0)
 		return fail();
 	if (ws_find(&rec, ws, pos[0], "report") < 0) {
 		rc = fail();
@@ -744,7 +744,7 @@ int report_doc_show(int argc, const char **argv, struct ws *ws)
 	memset(&parts, 0, sizeof(parts));
 	parts.unit = fl_json_str(rec, "unit");
 	parts.place = *fl_json_str(rec, "place") ? fl_json_str(rec, "place") :
-		      p ? province_short(p) : NULL;
+		      p ? vi_province_short(p) : NULL;
 	parts.subject = fl_json_str(rec, "subject");
 	if (!*parts.subject)
 		parts.subject = subject = subject_of(week, p);
@@ -766,7 +766,7 @@ int report_doc_show(int argc, const char **argv, struct ws *ws)
 	doc_init(&d);
 	doc_from_parts(&d, &parts);
 	char *base = xstrfmt("bao-cao-%s-%s", week, author);
-	rc = write_and_say(&d, format, output, base);
+	rc = doc_write_and_say(&d, format, output, base);
 	free(base);
 	doc_release(&d);
 	strbuf_release(&old);
@@ -788,7 +788,7 @@ int report_unit(int argc, const char **argv, struct ws *ws)
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos > 1)
 		return usage_error(usage, "unexpected argument '%s'", pos[1]);
-	if (with_ws(&ws, &opened, npos ? WS_WRITE | WS_INDEX_ONLY : WS_INDEX_ONLY) < 0)
+	if (doc_ws_open(&ws, &opened, npos ? WS_WRITE | WS_INDEX_ONLY : WS_INDEX_ONLY) < 0)
 		return fail();
 	if (!npos) {
 		const char *u = ws_unit(ws);

@@ -57,6 +57,37 @@ void html_write(struct strbuf *sb, const struct doc *d);
 /* Writes d in `format` ("docx" or "html") to path ("-": stdout for html). */
 int doc_write(const struct doc *d, const char *format, const char *path);
 
+/* Writes d in `format` and prints where; the file defaults to BASE.FORMAT. */
+int doc_write_and_say(const struct doc *d, const char *format, const char *output,
+		      const char *base);
+/* 0, or the format refused with an error printed (the exit code). */
+int doc_check_format(const char *format);
+/*
+ * The header block and the closing parts every report shares: BỘ NỘI VỤ,
+ * the unit line (dotted when unset), Số, "PLACE, ngày …" for the date of
+ * `date` (YYYY-MM-DD…), BÁO CÁO, the subject and the signer.
+ */
+void doc_frame(struct doc *d, const char *unit, const char *place, const char *date,
+	       const char *subject, const char *signer);
+/* argv with -o FILE spelled --output FILE, for parse_opts. Caller frees the array. */
+const char **doc_argv(int argc, const char **argv);
+/* Uses ws, or opens the workspace (*opened says so, to close it after). */
+int doc_ws_open(struct ws **ws, int *opened, unsigned flags);
+
+/* Vietnamese labels for codes; borrowed. Unknown codes come back as they are. */
+const char *vi_severity(const char *s);
+const char *vi_status(const char *s);
+const char *vi_domain(const char *id);
+const char *vi_commune(const char *code);
+const char *vi_weekday(const char *date);
+/* "08/9" from YYYY-MM-DD, or "08/9/2025" with `year`. */
+void vi_day_month(char out[16], const char *date, int year);
+/* "ngày 11 tháng 9 năm 2025". Caller frees. */
+char *vi_date_words(const char *date);
+struct fl_province;
+/* "Hà Tĩnh" for "Tỉnh Hà Tĩnh". */
+const char *vi_province_short(const struct fl_province *p);
+
 /*
  * Hooks for cmd-report.c and cmd-report-weekly.c. report_doc_wanted says
  * whether argv asks for --format docx or html; the commands then hand

@@ -243,4 +243,50 @@ test_expect_success DOCX 'the reviewer reads what the officer sent' '
 	test_cmp officer.txt reviewer.txt
 '
 
+test_expect_success 'report weekly --format docx compiles every officer'"'"'s week' '
+	now 2025-09-12T10:00:00+07:00 &&
+	fl bo report weekly 2025-W37 --format docx -o weekly.docx >out/weekly &&
+	test "$(cat out/weekly)" = weekly.docx &&
+	fl bo report weekly --week 2025-W37 --format html -o weekly.html
+'
+
+test_expect_success DOCX 'received, missing, escalations waiting, issues by province and domain' '
+	texts weekly.docx >out/weekly-texts &&
+	grep "^Tổng hợp kết quả công tác tuần 37 (08/9 – 14/9/2025) của cán bộ địa bàn$" \
+		out/weekly-texts &&
+	grep "^Hà Nội, ngày 12 tháng 9 năm 2025$" out/weekly-texts &&
+	grep "^Đã nhận 1 báo cáo (1 đúng hạn, 0 nộp muộn); 1 cán bộ chưa nộp báo cáo.$" \
+		out/weekly-texts &&
+	grep "^- Chưa nộp: Trần Thị Bình (Đồng Nai).$" out/weekly-texts &&
+	grep "^Đúng hạn 08:00 11/9/2025$" out/weekly-texts &&
+	grep -A1 "^- Chậm giải quyết hồ sơ đất đai <sau sắp xếp> & chuyển tiếp (Phường Thành Sen, Hà Tĩnh)$" \
+		out/weekly-texts | grep "^Cán bộ: Nguyễn Văn An; lĩnh vực: Cải cách hành chính và thủ tục hành chính; mức độ: Khẩn cấp; đã chờ 4 ngày (từ 08/9/2025).$" &&
+	"$PY" - weekly.docx >out/weekly-table <<-\EOF &&
+	import sys, docx
+	d = docx.Document(sys.argv[1])
+	for row in d.tables[2].rows:
+	    print("|".join(c.text for c in row.cells))
+	EOF
+	cat >expect <<-\EOF &&
+	Tỉnh, thành phố|Lĩnh vực|Số vấn đề|Mức độ cao, khẩn cấp|Chờ Bộ trả lời|Đã giải quyết
+	Hà Tĩnh|Cán bộ, công chức, viên chức|1|1|0|0
+	Hà Tĩnh|Cải cách hành chính và thủ tục hành chính|1|1|1|0
+	EOF
+	test_cmp expect out/weekly-table &&
+	grep -A6 "^NGƯỜI TỔNG HỢP$" out/weekly-texts | grep "^Vụ Chính quyền địa phương$"
+'
+
+test_expect_success 'once answered, the escalation no longer waits' '
+	now 2025-09-12T11:00:00+07:00 &&
+	fl bo respond "$(json_get id <out/i2)" --status answered \
+		--text "Áp dụng hướng dẫn tại Công văn số 45/BNV-CQĐP" &&
+	fl bo report weekly 2025-W37 --format html -o - >after.html &&
+	grep "Không có kiến nghị nào đang chờ trả lời." after.html &&
+	fl bo sync && fl an sync &&
+	fl an report week 2025-W37 --format html -o - >answered.html &&
+	grep "Trả lời của Bộ (Vụ Chính quyền địa phương, 12/9/2025): Áp dụng hướng dẫn tại Công văn số 45/BNV-CQĐP" \
+		answered.html &&
+	grep "trạng thái: Bộ đã trả lời." answered.html
+'
+
 test_done
