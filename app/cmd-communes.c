@@ -23,7 +23,7 @@ static int word_prefix(const char *text, const char *word)
 	return 0;
 }
 
-CMD(communes)
+int cmd_communes(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog communes [TEXT] [--province CODE] [--json]";
 	const char *province = NULL, **pos;
@@ -40,6 +40,7 @@ CMD(communes)
 	cJSON *arr;
 	size_t n = 0;
 
+	(void)ws;   /* reference data: no workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (province && !fl_province_find(province))
 		return error_exit("unknown province code '%s' (see 'fieldlog provinces')", province);
@@ -96,7 +97,7 @@ CMD(communes)
 	return EXIT_OK;
 }
 
-CMD(provinces)
+int cmd_provinces(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog provinces [--json]";
 	const char **pos;
@@ -107,6 +108,7 @@ CMD(provinces)
 	struct table t;
 	cJSON *arr = cJSON_CreateArray();
 
+	(void)ws;   /* reference data: no workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	table_init(&t, 3, hdr);
 	for (size_t i = 0; i < r->nprovinces; i++) {
@@ -137,7 +139,7 @@ CMD(provinces)
 	return EXIT_OK;
 }
 
-CMD(domains)
+int cmd_domains(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog domains [--json]";
 	const char **pos;
@@ -148,6 +150,7 @@ CMD(domains)
 	struct table t;
 	cJSON *arr = cJSON_CreateArray();
 
+	(void)ws;   /* reference data: no workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	table_init(&t, 3, hdr);
 	for (size_t i = 0; i < r->ndomains; i++) {

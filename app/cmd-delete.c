@@ -11,20 +11,17 @@
 
 #include "schema/json.h"
 
-CMD(delete)
+int cmd_delete(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog delete ID";
 	const char **pos;
 	int npos, e;
 	struct opt opts[] = { OPT_END };
-	struct ws *ws;
 	cJSON *rec = NULL;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos != 1)
 		return usage_error(usage, "give one record id");
-	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
-		return fail();
 	if (ws_find(&rec, ws, pos[0], NULL) < 0) {
 		e = fail();
 		goto out;
@@ -49,6 +46,5 @@ CMD(delete)
 		       fl_json_str(rec, "id"));
 out:
 	cJSON_Delete(rec);
-	ws_close(ws);
 	return e;
 }

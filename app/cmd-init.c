@@ -66,17 +66,18 @@ static const char init_usage[] =
 static int mkdirs(const char *dir)
 {
 	char *p = xstrdup(dir);
-	for (char *s = p + 1; *s; s++) {
+	int rc = 0;
+
+	for (char *s = p + 1; *s && rc == 0; s++) {
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			rc = -1;
 		*s = '/';
 	}
-	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	if (rc == 0 && mkdir(p, 0755) < 0 && errno != EEXIST)
+		rc = -1;
 	free(p);
 	return rc;
 }
@@ -92,93 +93,148 @@ static void remove_db(const char *path)
 	}
 }
 
-CMD(init)
+/* What `init` was given. */
+struct init_args {
+	const char *id, *name, *role, *province, *remote;
+};
+
+/* Checks the options for a new workspace or a device joining; prints why not. */
+static int init_check(const struct init_args *a)
 {
-	const char *id = NULL, *name = NULL, *role = NULL, *province = NULL, *remote = NULL;
+	if (!a->id)
+		return usage_error(init_usage, "--id is required");
+	if (!fl_author_valid(a->id))
+		return error_exit("invalid id '%s' (use a-z, 0-9, '.', '_', '-'; at most 64)", a->id);
+	if (!a->remote || (a->name && a->role)) {
+		if (!a->name || !*a->name)
+			return usage_error(init_usage, "--name is required");
+		if (!a->role)
+			return usage_error(init_usage, "--role is required");
+	}
+	if (a->role && strcmp(a->role, "officer") && strcmp(a->role, "reviewer"))
+		return error_exit("unknown role '%s' (officer or reviewer)", a->role);
+	if (a->province && !fl_province_find(a->province))
+		return error_exit("unknown province code '%s' (see 'fieldlog provinces')", a->province);
+	if (a->role && !strcmp(a->role, "officer") && !a->province && !a->remote)
+		return usage_error(init_usage, "--province is required for an officer");
+	return EXIT_OK;
+}
+
+static cJSON *init_config(const struct init_args *a)
+{
+	cJSON *cfg = cJSON_CreateObject();
+	cJSON_AddStringToObject(cfg, "id", a->id);
+	cJSON_AddStringToObject(cfg, "name", a->name ? a->name : "");
+	cJSON_AddStringToObject(cfg, "role", a->role ? a->role : "");
+	cJSON_AddStringToObject(cfg, "province", a->province ? a->province : "");
+	cJSON_AddStringToObject(cfg, "remote", a->remote ? a->remote : "");
+	return cfg;
+}
+
+/*
+ * Joining: fetch the central repository first, so that a second device
+ * adopts the officer's history and a reviewer gets everything;
+ * roster.json fills in what was not given. The index is made meanwhile
+ * (struct opening). 0 or an FL_E* code with the message set.
+ */
+static int init_join(const char *dir, const char *dbpath, cJSON *cfg)
+{
+	struct fl_sync_opts o;
+	struct opening idx = { .path = dbpath };
+	int e;
+
+	sync_opts_from_config(&o, cfg);
+	remove_db(dbpath);   /* what a clone killed half-way left */
+	idx.started = pthread_create(&idx.t, NULL, open_index, &idx) == 0;
+	if (!idx.started)
+		open_index(&idx);
+	e = fl_sync_clone(dir, cfg, &o, opened_index, &idx);
+	join_index(&idx);   /* a failed clone keeps its own error */
+	fl_db_close(idx.db);
+	free(idx.error);
+	if (e < 0)
+		remove_db(dbpath);
+	return e;
+}
+
+/* A new repo.git of our own. */
+static int init_new(const char *dir)
+{
+	char *gitdir = xstrfmt("%s/repo.git", dir);
+	struct fl_store *s = NULL;
+	int e = fl_store_init(&s, gitdir);
+	fl_store_free(s);
+	free(gitdir);
+	return e;
+}
+
+/* Opens the new workspace once (creating index.db, indexing what was fetched) and says so. */
+static int init_report(void)
+{
+	struct ws *ws;
+	sqlite3_stmt *st;
+	long long n;
+
+	if (ws_open(&ws, WS_WRITE) < 0)
+		return fail();
+	st = fl_db_stmt(ws->db, "SELECT count(*) FROM records");
+	fl_step(st);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	printf("Initialised fieldlog workspace in %s for %s (%s)%s\n", ws->dir, ws->id,
+	       *ws->role ? ws->role : "?", *ws->remote ? "" : "; no central repository yet");
+	if (*ws->remote)
+		printf("central repository: %s; %lld records indexed\n", ws->remote, n);
+	ws_close(ws);
+	return EXIT_OK;
+}
+
+int cmd_init(int argc, const char **argv, struct ws *ws)
+{
+	struct init_args a = { NULL, NULL, NULL, NULL, NULL };
 	const char **pos;
-	int npos, lock_fd = -1, e;
+	int npos, lock_fd = -1, existed = 1, rc;
 	struct opt opts[] = {
-		{ "id", OPT_STR, &id, "ID", "your id, e.g. nguyen.van.an (a-z, 0-9, . _ -)" },
-		{ "name", OPT_STR, &name, "NAME", "your full name" },
-		{ "role", OPT_STR, &role, "ROLE", "officer or reviewer" },
-		{ "province", OPT_STR, &province, "CODE", "your province's code (officers)" },
-		{ "remote", OPT_STR, &remote, "URL", "the central repository" },
+		{ "id", OPT_STR, &a.id, "ID", "your id, e.g. nguyen.van.an (a-z, 0-9, . _ -)" },
+		{ "name", OPT_STR, &a.name, "NAME", "your full name" },
+		{ "role", OPT_STR, &a.role, "ROLE", "officer or reviewer" },
+		{ "province", OPT_STR, &a.province, "CODE", "your province's code (officers)" },
+		{ "remote", OPT_STR, &a.remote, "URL", "the central repository" },
 		OPT_END
 	};
+	char *dir = NULL, *cfgpath = NULL, *dbpath = NULL;
+	cJSON *cfg = NULL;
+	int e;
+
+	(void)ws;   /* there is none yet: init makes it */
 	parse_opts(argc, argv, opts, init_usage, &pos, &npos);
 	if (npos)
 		return usage_error(init_usage, "unexpected argument '%s'", pos[0]);
-	if (!id)
-		return usage_error(init_usage, "--id is required");
-	if (!fl_author_valid(id))
-		return error_exit("invalid id '%s' (use a-z, 0-9, '.', '_', '-'; at most 64)", id);
-	if (!remote || (name && role)) {
-		if (!name || !*name)
-			return usage_error(init_usage, "--name is required");
-		if (!role)
-			return usage_error(init_usage, "--role is required");
-	}
-	if (role && strcmp(role, "officer") && strcmp(role, "reviewer"))
-		return error_exit("unknown role '%s' (officer or reviewer)", role);
-	if (province && !fl_province_find(province))
-		return error_exit("unknown province code '%s' (see 'fieldlog provinces')", province);
-	if (role && !strcmp(role, "officer") && !province && !remote)
-		return usage_error(init_usage, "--province is required for an officer");
+	if ((rc = init_check(&a)))
+		return rc;
 
-	char *dir = ws_dir();
-	char *cfgpath = xstrfmt("%s/config.json", dir), *dbpath = xstrfmt("%s/index.db", dir);
+	dir = ws_dir();
+	cfgpath = xstrfmt("%s/config.json", dir);
+	dbpath = xstrfmt("%s/index.db", dir);
 	if (access(cfgpath, F_OK) == 0) {
-		e = error_exit("a workspace already exists in '%s'", dir);
+		rc = error_exit("a workspace already exists in '%s'", dir);
 		goto out;
 	}
-	int existed = access(dir, F_OK) == 0;
+	existed = access(dir, F_OK) == 0;
 	if (mkdirs(dir) < 0) {
-		e = error_exit("cannot create '%s': %s", dir, strerror(errno));
+		rc = error_exit("cannot create '%s': %s", dir, strerror(errno));
 		goto out;
 	}
 	if (ws_lock(dir, &lock_fd) < 0) {
-		e = fail();
+		rc = fail();
 		goto out;
 	}
-
-	cJSON *cfg = cJSON_CreateObject();
-	cJSON_AddStringToObject(cfg, "id", id);
-	cJSON_AddStringToObject(cfg, "name", name ? name : "");
-	cJSON_AddStringToObject(cfg, "role", role ? role : "");
-	cJSON_AddStringToObject(cfg, "province", province ? province : "");
-	cJSON_AddStringToObject(cfg, "remote", remote ? remote : "");
-
-	if (remote) {
-		/*
-		 * Joining: fetch the central repository first, so that a second
-		 * device adopts the officer's history and a reviewer gets
-		 * everything; roster.json fills in what was not given.
-		 */
-		struct fl_sync_opts o;
-		struct opening idx = { .path = dbpath };
-		sync_opts_from_config(&o, cfg);
-		remove_db(dbpath);   /* what a clone killed half-way left */
-		idx.started = pthread_create(&idx.t, NULL, open_index, &idx) == 0;
-		if (!idx.started)
-			open_index(&idx);
-		e = fl_sync_clone(dir, cfg, &o, opened_index, &idx);
-		join_index(&idx);   /* a failed clone keeps its own error */
-		fl_db_close(idx.db);
-		free(idx.error);
-		if (e < 0)
-			remove_db(dbpath);
-		if (e == FL_EOFFLINE) {
-			error_exit("%s; nothing was created", fl_last_error());
-			cJSON_Delete(cfg);
-			e = EXIT_OFFLINE;
-			goto undo;
-		}
-	} else {
-		char *gitdir = xstrfmt("%s/repo.git", dir);
-		struct fl_store *s = NULL;
-		e = fl_store_init(&s, gitdir);
-		fl_store_free(s);
-		free(gitdir);
+	cfg = init_config(&a);
+	e = a.remote ? init_join(dir, dbpath, cfg) : init_new(dir);
+	if (e == FL_EOFFLINE) {
+		error_exit("%s; nothing was created", fl_last_error());
+		rc = EXIT_OFFLINE;
+		goto undo;
 	}
 	if (e == 0) {
 		char *text = fl_json_canonical(cfg);
@@ -186,30 +242,13 @@ CMD(init)
 		chmod(cfgpath, 0600);
 		free(text);
 	}
-	cJSON_Delete(cfg);
 	if (e < 0) {
-		e = fail();
+		rc = fail();
 		goto undo;
 	}
 	close(lock_fd);
 	lock_fd = -1;
-
-	/* Open it once: creates index.db and indexes whatever was fetched. */
-	struct ws *ws;
-	if (ws_open(&ws, WS_WRITE) < 0) {
-		e = fail();
-		goto out;
-	}
-	sqlite3_stmt *st = fl_db_stmt(ws->db, "SELECT count(*) FROM records");
-	fl_step(st);
-	long long n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	printf("Initialised fieldlog workspace in %s for %s (%s)%s\n", ws->dir, ws->id,
-	       *ws->role ? ws->role : "?", *ws->remote ? "" : "; no central repository yet");
-	if (*ws->remote)
-		printf("central repository: %s; %lld records indexed\n", ws->remote, n);
-	ws_close(ws);
-	e = EXIT_OK;
+	rc = init_report();
 	goto out;
 undo:
 	/* Nothing half-made stays behind: the lock file, and the directory we made. */
@@ -223,25 +262,23 @@ undo:
 out:
 	if (lock_fd >= 0)
 		close(lock_fd);
+	cJSON_Delete(cfg);
 	free(cfgpath);
 	free(dbpath);
 	free(dir);
-	return e;
+	return rc;
 }
 
-CMD(whoami)
+int cmd_whoami(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog whoami [--json]";
 	int json = 0, npos;
 	const char **pos;
 	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
-	struct ws *ws;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
-		return fail();
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "id", ws->id);
@@ -259,6 +296,5 @@ CMD(whoami)
 		printf("workspace: %s\n", ws->dir);
 		printf("central repository: %s\n", *ws->remote ? ws->remote : "(none)");
 	}
-	ws_close(ws);
 	return EXIT_OK;
 }

@@ -112,125 +112,150 @@ static const char *kept_label(const struct fl_history *h, const struct fl_versio
 static const char log_usage[] =
 	"fieldlog log ID [--json]   (every version, oldest first; responses and merge conflicts in time)";
 
-CMD(log)
+/* A response slotted into the log: an entry of out (--json), or two lines. */
+static void log_response(cJSON *out, struct ws *ws, const cJSON *r)
+{
+	if (out) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "response");
+		cJSON_AddStringToObject(o, "id", fl_json_str(r, "id"));
+		cJSON_AddStringToObject(o, "author", fl_json_str(r, "author"));
+		cJSON_AddStringToObject(o, "name", officer_name(ws, fl_json_str(r, "author")));
+		cJSON_AddStringToObject(o, "time", fl_json_str(r, "created_at"));
+		cJSON_AddStringToObject(o, "state", fl_json_str(r, "state"));
+		cJSON_AddStringToObject(o, "text", fl_json_str(r, "text"));
+		cJSON_AddItemToArray(out, o);
+	} else {
+		char *t = one_line(fl_json_str(r, "text"), 100);
+		printf("response %s  %s  %s\n    %s: %s\n", short_id(fl_json_str(r, "id")),
+		       fl_json_str(r, "created_at"), officer_name(ws, fl_json_str(r, "author")),
+		       fl_json_str(r, "state"), t);
+		free(t);
+	}
+}
+
+/*
+ * What version v changed, field by field (ch), and in a line (sum): the
+ * fields, or for the first version what it is about. Nothing for a merge
+ * that wrote no new version.
+ */
+static int version_summary(struct strbuf *sum, struct fl_changes *ch, struct ws *ws,
+			   const struct fl_version *v)
+{
+	/* What a record is about: a title, a summary, a week, a text. */
+	static const char *const heads[] = { "title", "summary", "week", "text" };
+	cJSON *a = NULL, *b = NULL;
+	int e = 0;
+
+	if (!v->number)
+		goto out;
+	if ((v->has_parent_blob && (e = load_blob(&a, ws, &v->parent_blob)) < 0) ||
+	    (e = load_blob(&b, ws, &v->blob)) < 0)
+		goto out;
+	if (v->has_parent_blob) {
+		fl_record_diff(ch, a, b);
+		fl_changes_summary(sum, ch, 4);
+		if (!sum->len)
+			strbuf_addstr(sum, "saved again, no field changed");
+		goto out;
+	}
+	strbuf_addf(sum, "created");
+	for (size_t k = 0; k < FL_ARRAY_SIZE(heads); k++) {
+		const char *t = fl_json_str(b, heads[k]);
+		if (t && *t) {
+			char *l = one_line(t, 60);
+			strbuf_addf(sum, ": %s", l);
+			free(l);
+			break;
+		}
+	}
+out:
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return e;
+}
+
+/* A version (or a merge's conflicts): an entry of out (--json), or lines. */
+static void log_version(cJSON *out, const struct fl_history *h, const struct fl_version *v,
+			const char *sum, const struct fl_changes *ch)
+{
+	char when[32], hex[GIT_OID_HEXSZ + 1];
+
+	time_str(when, v->when);
+	git_oid_tostr(hex, sizeof(hex), &v->commit);
+	if (out) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", v->number ? "version" : "conflict");
+		if (v->number)
+			cJSON_AddNumberToObject(o, "version", v->number);
+		cJSON_AddStringToObject(o, "commit", hex);
+		cJSON_AddStringToObject(o, "author", v->author);
+		cJSON_AddStringToObject(o, "email", v->email);
+		cJSON_AddStringToObject(o, "time", when);
+		cJSON_AddBoolToObject(o, "merge", v->merge);
+		if (v->number) {
+			cJSON_AddStringToObject(o, "summary", sum);
+			cJSON_AddItemToObject(o, "changes", changes_json(ch));
+		}
+		cJSON *cf = cJSON_AddArrayToObject(o, "conflicts");
+		for (size_t k = 0; k < v->nconflicts; k++)
+			cJSON_AddItemToArray(cf, conflict_json(v->conflicts[k]));
+		cJSON_AddItemToArray(out, o);
+		return;
+	}
+	if (v->number)
+		printf("v%d  %.8s  %s  %s%s\n    %s\n", v->number, hex, when, v->author,
+		       v->merge ? "  (merge)" : "", sum);
+	else
+		printf("merge  %.8s  %s  %s\n    %s\n", hex, when, v->author, kept_label(h, v));
+	for (size_t k = 0; k < v->nconflicts; k++)
+		printf("    conflict: %s\n", v->conflicts[k]);
+}
+
+int cmd_log(int argc, const char **argv, struct ws *ws)
 {
 	const char **pos;
 	int json = 0, npos, e = EXIT_OK;
 	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
-	struct ws *ws = NULL;
 	struct fl_history h;
 	cJSON *resp = NULL, *out = NULL;
 
+	memset(&h, 0, sizeof(h));
 	parse_opts(argc, argv, opts, log_usage, &pos, &npos);
-	if (npos != 1)
-		return usage_error(log_usage, "give one record id");
-	if (ws_open(&ws, 0) < 0)
-		return fail();
+	if (npos != 1) {
+		e = usage_error(log_usage, "give one record id");
+		goto out;
+	}
 	if (fl_history_load(&h, ws->store, ws->db, ws->id, pos[0]) < 0) {
 		e = fail();
 		goto out;
 	}
 	resp = responses_to(ws, h.id);
-	out = cJSON_CreateArray();
-	if (!json)
+	if (json)
+		out = cJSON_CreateArray();
+	else
 		printf("%s %s: %d version%s, oldest first\n", h.kind, h.id, h.nversions,
 		       h.nversions == 1 ? "" : "s");
 
 	const cJSON *r = resp ? resp->child : NULL;
 	for (size_t i = 0; i <= h.n; i++) {
 		struct fl_version *v = i < h.n ? &h.v[i] : NULL;
-		char when[32], hex[GIT_OID_HEXSZ + 1];
-
-		/* Responses written before this commit come first. */
-		for (; r && (!v || fl_time_parse(fl_json_str(r, "created_at")) < v->when); r = r->next) {
-			if (json) {
-				cJSON *o = cJSON_CreateObject();
-				cJSON_AddStringToObject(o, "type", "response");
-				cJSON_AddStringToObject(o, "id", fl_json_str(r, "id"));
-				cJSON_AddStringToObject(o, "author", fl_json_str(r, "author"));
-				cJSON_AddStringToObject(o, "name", officer_name(ws, fl_json_str(r, "author")));
-				cJSON_AddStringToObject(o, "time", fl_json_str(r, "created_at"));
-				cJSON_AddStringToObject(o, "state", fl_json_str(r, "state"));
-				cJSON_AddStringToObject(o, "text", fl_json_str(r, "text"));
-				cJSON_AddItemToArray(out, o);
-			} else {
-				char *t = one_line(fl_json_str(r, "text"), 100);
-				printf("response %s  %s  %s\n    %s: %s\n", short_id(fl_json_str(r, "id")),
-				       fl_json_str(r, "created_at"),
-				       officer_name(ws, fl_json_str(r, "author")),
-				       fl_json_str(r, "state"), t);
-				free(t);
-			}
-		}
-		if (!v)
-			break;
-
-		time_str(when, v->when);
-		git_oid_tostr(hex, sizeof(hex), &v->commit);
 		struct fl_changes ch = FL_CHANGES_INIT;
 		struct strbuf sum = STRBUF_INIT;
-		if (v->number) {
-			cJSON *a = NULL, *b = NULL;
-			if ((v->has_parent_blob && load_blob(&a, ws, &v->parent_blob) < 0) ||
-			    load_blob(&b, ws, &v->blob) < 0) {
-				cJSON_Delete(a);
-				strbuf_release(&sum);
-				e = fail();
-				goto out;
-			}
-			if (v->has_parent_blob) {
-				fl_record_diff(&ch, a, b);
-				fl_changes_summary(&sum, &ch, 4);
-				if (!sum.len)
-					strbuf_addstr(&sum, "saved again, no field changed");
-			} else {
-				/* What it is about: a title, a summary, a week, a text. */
-				static const char *const heads[] = { "title", "summary", "week",
-								     "text" };
-				strbuf_addf(&sum, "created");
-				for (size_t k = 0; k < FL_ARRAY_SIZE(heads); k++) {
-					const char *t = fl_json_str(b, heads[k]);
-					if (t && *t) {
-						char *l = one_line(t, 60);
-						strbuf_addf(&sum, ": %s", l);
-						free(l);
-						break;
-					}
-				}
-			}
-			cJSON_Delete(a);
-			cJSON_Delete(b);
-		}
-		if (json) {
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddStringToObject(o, "type", v->number ? "version" : "conflict");
-			if (v->number)
-				cJSON_AddNumberToObject(o, "version", v->number);
-			cJSON_AddStringToObject(o, "commit", hex);
-			cJSON_AddStringToObject(o, "author", v->author);
-			cJSON_AddStringToObject(o, "email", v->email);
-			cJSON_AddStringToObject(o, "time", when);
-			cJSON_AddBoolToObject(o, "merge", v->merge);
-			if (v->number) {
-				cJSON_AddStringToObject(o, "summary", sum.buf);
-				cJSON_AddItemToObject(o, "changes", changes_json(&ch));
-			}
-			cJSON *cf = cJSON_AddArrayToObject(o, "conflicts");
-			for (size_t k = 0; k < v->nconflicts; k++)
-				cJSON_AddItemToArray(cf, conflict_json(v->conflicts[k]));
-			cJSON_AddItemToArray(out, o);
-		} else {
-			if (v->number)
-				printf("v%d  %.8s  %s  %s%s\n    %s\n", v->number, hex, when, v->author,
-				       v->merge ? "  (merge)" : "", sum.buf);
-			else
-				printf("merge  %.8s  %s  %s\n    %s\n", hex, when, v->author,
-				       kept_label(&h, v));
-			for (size_t k = 0; k < v->nconflicts; k++)
-				printf("    conflict: %s\n", v->conflicts[k]);
-		}
+
+		/* Responses written before this commit come first. */
+		for (; r && (!v || fl_time_parse(fl_json_str(r, "created_at")) < v->when); r = r->next)
+			log_response(out, ws, r);
+		if (!v)
+			break;
+		if (version_summary(&sum, &ch, ws, v) < 0)
+			e = fail();
+		else
+			log_version(out, &h, v, sum.buf, &ch);
 		strbuf_release(&sum);
 		fl_changes_release(&ch);
+		if (e != EXIT_OK)
+			goto out;
 	}
 	if (json)
 		print_json(out);
@@ -238,7 +263,6 @@ out:
 	cJSON_Delete(out);
 	cJSON_Delete(resp);
 	fl_history_release(&h);
-	ws_close(ws);
 	return e;
 }
 
@@ -393,24 +417,61 @@ static void print_value(const cJSON *v)
 	}
 }
 
-CMD(diff)
+/* One change for people: a long text as a line diff, an element added or removed field by field. */
+static void print_change(const struct fl_change *c)
+{
+	if ((is_long_text(c->old_value) || is_long_text(c->new_value)) &&
+	    (!c->old_value || cJSON_IsString(c->old_value)) &&
+	    (!c->new_value || cJSON_IsString(c->new_value))) {
+		struct strbuf sb = STRBUF_INIT;
+		fl_text_udiff(&sb, c->old_value ? c->old_value->valuestring : "",
+			      c->new_value ? c->new_value->valuestring : "", 3);
+		printf("%s:\n", c->path);
+		for (const char *p = sb.buf; *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			printf("    %.*s\n", (int)len, p);
+			p += len + (nl ? 1 : 0);
+		}
+		strbuf_release(&sb);
+		return;
+	}
+	if (cJSON_IsObject(c->old_value) != cJSON_IsObject(c->new_value) &&
+	    (!c->old_value || !c->new_value)) {
+		/* A whole element added or removed: its fields, one a line. */
+		const cJSON *obj = c->new_value ? c->new_value : c->old_value, *k;
+		printf("%s: %s\n", c->path, c->new_value ? "added" : "removed");
+		cJSON_ArrayForEach(k, obj) {
+			printf("    %c %s: ", c->new_value ? '+' : '-', k->string);
+			print_value(k);
+			putchar('\n');
+		}
+		return;
+	}
+	printf("%s: ", c->path);
+	print_value(c->old_value);
+	fputs(" → ", stdout);
+	print_value(c->new_value);
+	putchar('\n');
+}
+
+int cmd_diff(int argc, const char **argv, struct ws *ws)
 {
 	const char **pos;
 	int json = 0, npos, e = EXIT_OK;
 	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON: [{path, old, new}]" },
 			      OPT_END };
-	struct ws *ws = NULL;
 	struct fl_history h;
 	struct side a, b;
 	cJSON *ra = NULL, *rb = NULL;
 	struct fl_changes ch = FL_CHANGES_INIT;
 
-	parse_opts(argc, argv, opts, diff_usage, &pos, &npos);
-	if (npos < 1 || npos > 3)
-		return usage_error(diff_usage, "give a record id and at most two revisions");
-	if (ws_open(&ws, 0) < 0)
-		return fail();
 	memset(&h, 0, sizeof(h));
+	parse_opts(argc, argv, opts, diff_usage, &pos, &npos);
+	if (npos < 1 || npos > 3) {
+		e = usage_error(diff_usage, "give a record id and at most two revisions");
+		goto out;
+	}
 	if (fl_history_load(&h, ws->store, ws->db, ws->id, pos[0]) < 0) {
 		e = fail();
 		goto out;
@@ -459,47 +520,12 @@ CMD(diff)
 	printf("%s %s: %s → %s\n", h.kind, h.id, a.label, b.label);
 	if (!ch.n)
 		printf("no differences\n");
-	for (size_t i = 0; i < ch.n; i++) {
-		const struct fl_change *c = &ch.v[i];
-		if ((is_long_text(c->old_value) || is_long_text(c->new_value)) &&
-		    (!c->old_value || cJSON_IsString(c->old_value)) &&
-		    (!c->new_value || cJSON_IsString(c->new_value))) {
-			struct strbuf sb = STRBUF_INIT;
-			fl_text_udiff(&sb, c->old_value ? c->old_value->valuestring : "",
-				      c->new_value ? c->new_value->valuestring : "", 3);
-			printf("%s:\n", c->path);
-			for (const char *p = sb.buf; *p;) {
-				const char *nl = strchr(p, '\n');
-				size_t len = nl ? (size_t)(nl - p) : strlen(p);
-				printf("    %.*s\n", (int)len, p);
-				p += len + (nl ? 1 : 0);
-			}
-			strbuf_release(&sb);
-			continue;
-		}
-		if (cJSON_IsObject(c->old_value) != cJSON_IsObject(c->new_value) &&
-		    (!c->old_value || !c->new_value)) {
-			/* A whole element added or removed: its fields, one a line. */
-			const cJSON *obj = c->new_value ? c->new_value : c->old_value, *k;
-			printf("%s: %s\n", c->path, c->new_value ? "added" : "removed");
-			cJSON_ArrayForEach(k, obj) {
-				printf("    %c %s: ", c->new_value ? '+' : '-', k->string);
-				print_value(k);
-				putchar('\n');
-			}
-			continue;
-		}
-		printf("%s: ", c->path);
-		print_value(c->old_value);
-		fputs(" → ", stdout);
-		print_value(c->new_value);
-		putchar('\n');
-	}
+	for (size_t i = 0; i < ch.n; i++)
+		print_change(&ch.v[i]);
 out:
 	fl_changes_release(&ch);
 	cJSON_Delete(ra);
 	cJSON_Delete(rb);
 	fl_history_release(&h);
-	ws_close(ws);
 	return e;
 }

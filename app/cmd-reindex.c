@@ -18,17 +18,20 @@
 #include "sync/import.h"
 #include "sync/outbox.h"
 
-CMD(reindex)
+int cmd_reindex(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog reindex";
 	const char **pos;
-	int npos, lock_fd, e;
+	int npos, lock_fd = -1, e;
 	struct opt opts[] = { OPT_END };
 	struct fl_store *s = NULL;
 	struct fl_db *db = NULL;
 	struct fl_import_stats st = { 0, 0, 0, 0 };
 	struct timespec t0, t1;
+	struct strbuf text = STRBUF_INIT;
+	cJSON *config = NULL;
 
+	(void)ws;   /* the index may be what is broken: reindex opens only the repository */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
@@ -55,40 +58,33 @@ CMD(reindex)
 	}
 	if (fl_store_open(&s, gitdir) < 0) {
 		e = fail();
-		goto unlock;
+		goto out;
 	}
 	if (fl_db_open(&db, tmp, 1) < 0) {
 		e = fail();
-		goto unlock;
+		goto out;
 	}
 	/* Our id says which branch is ours (main) rather than a central copy. */
-	struct strbuf text = STRBUF_INIT;
-	cJSON *config = NULL;
 	if (strbuf_read_file(&text, cfg, 1 << 20) < 0 ||
 	    fl_json_parse(&config, text.buf, text.len) < 0 || !fl_json_str(config, "id")) {
-		strbuf_release(&text);
-		cJSON_Delete(config);
 		e = error_exit("'%s' is damaged: %s", cfg, fl_last_error());
-		goto unlock;
+		goto out;
 	}
-	strbuf_release(&text);
-	e = fl_import_refs(db, s, fl_json_str(config, "id"), 1, &st);
-	cJSON_Delete(config);
-	if (e < 0) {
+	if (fl_import_refs(db, s, fl_json_str(config, "id"), 1, &st) < 0) {
 		e = fail();
-		goto unlock;
+		goto out;
 	}
 	/* Saves not yet committed are in the outbox: commit them, index them. */
 	if (fl_outbox_flush(dir, db, s, NULL) < 0) {
 		e = fail();
-		goto unlock;
+		goto out;
 	}
 	fl_db_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)");
 	fl_db_close(db);
 	db = NULL;
 	if (rename(tmp, final) < 0) {
 		e = error_exit("cannot replace '%s'", final);
-		goto unlock;
+		goto out;
 	}
 	/* The old index's WAL must not be replayed onto the new file. */
 	for (const char *sfx = "-wal"; sfx; sfx = *sfx == '-' && sfx[1] == 'w' ? "-shm" : NULL) {
@@ -102,11 +98,13 @@ CMD(reindex)
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("indexed %zu records (%zu skipped) in %.2f s\n", st.added, st.skipped, secs);
 	e = EXIT_OK;
-unlock:
+out:
 	fl_db_close(db);
 	fl_store_free(s);
-	close(lock_fd);
-out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	cJSON_Delete(config);
+	strbuf_release(&text);
 	free(cfg);
 	free(gitdir);
 	free(tmp);

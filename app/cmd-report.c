@@ -15,7 +15,7 @@
 #include "schema/record.h"
 #include "schema/refdata.h"
 
-int report_weekly(int argc, const char **argv);
+int report_weekly(int argc, const char **argv, struct ws *ws);
 
 struct week_data {
 	char week[9], monday[11], sunday[11], thursday[11];
@@ -180,7 +180,27 @@ static void print_markdown(struct ws *ws, const struct week_data *d, const char 
 		printf("- %s: %lld\n", e->string, (long long)e->valuedouble);
 }
 
-static int report_week(int argc, const char **argv)
+/* The week as `report week --json` prints it. A new object. */
+static cJSON *week_json(struct ws *ws, const struct week_data *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "officer", ws->id);
+	cJSON_AddStringToObject(o, "name", ws->name);
+	cJSON_AddStringToObject(o, "province", ws->province);
+	cJSON_AddStringToObject(o, "week", d->week);
+	cJSON_AddStringToObject(o, "from", d->monday);
+	cJSON_AddStringToObject(o, "to", d->sunday);
+	cJSON_AddStringToObject(o, "due", d->thursday);
+	cJSON_AddItemToObject(o, "figures", cJSON_Duplicate(d->figures, 1));
+	cJSON_AddItemToObject(o, "schedule", cJSON_Duplicate(d->schedule, 1));
+	cJSON_AddItemToObject(o, "visits", cJSON_Duplicate(d->visits, 1));
+	cJSON_AddItemToObject(o, "issues_opened", cJSON_Duplicate(d->opened, 1));
+	cJSON_AddItemToObject(o, "issues_escalated", cJSON_Duplicate(d->escalated, 1));
+	cJSON_AddItemToObject(o, "issues_resolved", cJSON_Duplicate(d->resolved, 1));
+	return o;
+}
+
+static int report_week(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog report week [WEEK] [--json] [--format md|json|docx|html]";
 	const char *week = NULL, *format = NULL, **pos;
@@ -191,12 +211,11 @@ static int report_week(int argc, const char **argv)
 		{ "format", OPT_STR, &format, "FMT", "md or json" },
 		OPT_END
 	};
-	struct ws *ws;
 	struct week_data d;
-	char wbuf[9], now[32];
+	char wbuf[9];
 
 	if (report_doc_wanted(argc, argv))
-		return report_doc_week(argc, argv, NULL);
+		return report_doc_week(argc, argv, ws);
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos == 1 && !week)
 		week = pos[0];
@@ -208,78 +227,21 @@ static int report_week(int argc, const char **argv)
 		json = 1;
 	if (week && !fl_week_valid(week))
 		return error_exit("'%s' is not an ISO week (YYYY-Www)", week);
-	if (!week) {
-		fl_time_now(now);
-		now[10] = '\0';
-		fl_week_of_date(wbuf, now);
-		week = wbuf;
-	}
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
-		return fail();
-	week_gather(&d, ws, week);
+	week_gather(&d, ws, week_or_this(wbuf, week));
 	if (json) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "officer", ws->id);
-		cJSON_AddStringToObject(o, "name", ws->name);
-		cJSON_AddStringToObject(o, "province", ws->province);
-		cJSON_AddStringToObject(o, "week", d.week);
-		cJSON_AddStringToObject(o, "from", d.monday);
-		cJSON_AddStringToObject(o, "to", d.sunday);
-		cJSON_AddStringToObject(o, "due", d.thursday);
-		cJSON_AddItemToObject(o, "figures", cJSON_Duplicate(d.figures, 1));
-		cJSON_AddItemToObject(o, "schedule", cJSON_Duplicate(d.schedule, 1));
-		cJSON_AddItemToObject(o, "visits", cJSON_Duplicate(d.visits, 1));
-		cJSON_AddItemToObject(o, "issues_opened", cJSON_Duplicate(d.opened, 1));
-		cJSON_AddItemToObject(o, "issues_escalated", cJSON_Duplicate(d.escalated, 1));
-		cJSON_AddItemToObject(o, "issues_resolved", cJSON_Duplicate(d.resolved, 1));
+		cJSON *o = week_json(ws, &d);
 		print_json(o);
 		cJSON_Delete(o);
 	} else {
 		print_markdown(ws, &d, NULL);
 	}
 	week_data_release(&d);
-	ws_close(ws);
 	return EXIT_OK;
 }
 
-static int report_submit(int argc, const char **argv)
+/* This officer's report of week, or a new one. Caller frees; *again says which. */
+static cJSON *report_of_week(struct ws *ws, const char *week, const char *now, int *again)
 {
-	static const char usage[] = "fieldlog report submit [--week W] [--summary TEXT] [--json]";
-	const char *week = NULL, *summary = NULL, **pos;
-	int json = 0, npos, e;
-	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
-		{ "summary", OPT_STR, &summary, "TEXT", "the week in a few lines (- stdin, @file)" },
-		{ "json", OPT_BOOL, &json, NULL, "print the saved record as JSON" },
-		OPT_END
-	};
-	struct ws *ws;
-	struct week_data d;
-	char wbuf[9], now[32];
-
-	parse_opts(argc, argv, opts, usage, &pos, &npos);
-	if (npos)
-		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (week && !fl_week_valid(week))
-		return error_exit("'%s' is not an ISO week (YYYY-Www)", week);
-	if (read_text(&summary, summary, "summary", 0) < 0)
-		return fail();
-	fl_time_now(now);
-	if (!week) {
-		char day[11];
-		snprintf(day, sizeof(day), "%.10s", now);
-		fl_week_of_date(wbuf, day);
-		week = wbuf;
-	}
-	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
-		return fail();
-	if (strcmp(ws->role, "officer")) {
-		ws_close(ws);
-		return error_exit("only officers submit weekly reports");
-	}
-	week_gather(&d, ws, week);
-
-	/* One report per officer and week: submitting again updates it. */
 	sqlite3_stmt *st = fl_db_stmt(ws->db,
 		"SELECT id FROM records WHERE kind = 'report' AND author = :me AND week = :w"
 		" AND deleted = 0 ORDER BY id LIMIT 1");
@@ -289,62 +251,85 @@ static int report_submit(int argc, const char **argv)
 	if (fl_step(st))
 		rec = fl_db_get(ws->db, fl_col_text(st, 0));
 	sqlite3_reset(st);
-	int again = rec != NULL;
+	*again = rec != NULL;
 	if (!rec) {
 		char id[FL_ID_LEN + 1];
 		fl_id_new(id);
 		rec = fl_record_new(FL_REPORT, id, ws->id, now);
 		fl_json_set_str(rec, "week", week);
 	}
+	return rec;
+}
+
+static int report_submit(int argc, const char **argv, struct ws *ws)
+{
+	static const char usage[] = "fieldlog report submit [--week W] [--summary TEXT] [--json]";
+	const char *week = NULL, *summary = NULL, **pos;
+	int json = 0, npos, again;
+	struct opt opts[] = {
+		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
+		{ "summary", OPT_STR, &summary, "TEXT", "the week in a few lines (- stdin, @file)" },
+		{ "json", OPT_BOOL, &json, NULL, "print the saved record as JSON" },
+		OPT_END
+	};
+	struct week_data d;
+	cJSON *rec;
+	char *msg;
+	char wbuf[9], now[32];
+	int rc;
+
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (npos)
+		return usage_error(usage, "unexpected argument '%s'", pos[0]);
+	if (week && !fl_week_valid(week))
+		return error_exit("'%s' is not an ISO week (YYYY-Www)", week);
+	if (read_text(&summary, summary, "summary", 0) < 0)
+		return fail();
+	fl_time_now(now);
+	week = week_or_this(wbuf, week);
+	week_gather(&d, ws, week);
+
+	/* One report per officer and week: submitting again updates it. */
+	rec = report_of_week(ws, week, now, &again);
 	if (summary)
 		fl_json_set_str(rec, "summary", summary);
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "figures", cJSON_Duplicate(d.figures, 1));
 	fl_json_set_str(rec, "submitted_at", now);
 	report_doc_fill(ws, rec, week, summary);
-	char *msg = xstrfmt("report %s: %s %s", fl_json_str(rec, "id"), week,
-			    again ? "submitted again" : "submitted");
-	e = ws_save(ws, rec, msg);
+	msg = xstrfmt("report %s: %s %s", fl_json_str(rec, "id"), week,
+		      again ? "submitted again" : "submitted");
+	rc = save_record(ws, rec, msg, json, "report for %s submitted (%s)%s\n", week,
+			 fl_json_str(rec, "id"),
+			 strncmp(now, d.thursday, 10) > 0 ? "; it was due on Thursday" : "");
 	free(msg);
-	if (e < 0) {
-		e = fail();
-	} else {
-		if (json)
-			print_json(rec);
-		else
-			printf("report for %s submitted (%s)%s\n", week, fl_json_str(rec, "id"),
-			       strncmp(now, d.thursday, 10) > 0 ? "; it was due on Thursday" : "");
-		e = EXIT_OK;
-	}
 	cJSON_Delete(rec);
 	week_data_release(&d);
-	ws_close(ws);
-	return e;
+	return rc;
 }
 
-static int report_list(int argc, const char **argv)
+static int report_list(int argc, const char **argv, struct ws *ws)
 {
-	return list_command(argc, argv, "report");
+	return list_command(argc, argv, ws, "report");
 }
 
-static int report_show(int argc, const char **argv)
+static int report_show(int argc, const char **argv, struct ws *ws)
 {
 	if (report_doc_wanted(argc, argv))
-		return report_doc_show(argc, argv, NULL);
-	return show_command(argc, argv, "report");
+		return report_doc_show(argc, argv, ws);
+	return show_command(argc, argv, ws, "report");
 }
 
-static int report_unit_cmd(int argc, const char **argv)
+int cmd_report(int argc, const char **argv, struct ws *ws)
 {
-	return report_unit(argc, argv, NULL);
-}
-
-CMD(report)
-{
-	static const struct subcmd sub[] = {
-		{ "week", report_week }, { "submit", report_submit },
-		{ "list", report_list }, { "show", report_show },
-		{ "weekly", report_weekly }, { "unit", report_unit_cmd },
+	static const struct cmd sub[] = {
+		{ "week", report_week, WS_INDEX_ONLY, NULL },
+		{ "submit", report_submit, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
+		{ "list", report_list, WS_INDEX_ONLY, NULL },
+		{ "show", report_show, WS_INDEX_ONLY, NULL },
+		{ "weekly", report_weekly, WS_INDEX_ONLY, NULL },
+		{ "unit", report_unit, WS_WRITE | WS_INDEX_ONLY, NULL },
 	};
+	(void)ws;   /* each subcommand declares its own setup */
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
 			"fieldlog report week|submit|list|show|weekly|unit ...");
 }

@@ -32,32 +32,81 @@ static const char respond_usage[] =
 static int resolve_target(char **out, struct ws *ws, const char *prefix)
 {
 	char *issue = NULL, *report = NULL;
-	int ei = fl_db_resolve(&issue, ws->db, prefix, "issue");
-	if (ei == FL_EAMBIGUOUS)
-		return ei;
-	int er = fl_db_resolve(&report, ws->db, prefix, "report");
-	if (er == FL_EAMBIGUOUS) {
-		free(issue);
-		return er;
-	}
+	int e;
+
+	if ((e = fl_db_resolve(&issue, ws->db, prefix, "issue")) == FL_EAMBIGUOUS ||
+	    (e = fl_db_resolve(&report, ws->db, prefix, "report")) == FL_EAMBIGUOUS)
+		goto out;
 	if (issue && report) {
-		int e = fl_error(FL_EAMBIGUOUS, "id prefix '%s' is ambiguous: %s (issue), %s (report)",
-				 prefix, issue, report);
-		free(issue);
-		free(report);
-		return e;
+		e = fl_error(FL_EAMBIGUOUS, "id prefix '%s' is ambiguous: %s (issue), %s (report)",
+			     prefix, issue, report);
+		goto out;
 	}
 	if (issue || report) {
 		*out = issue ? issue : report;
-		return 0;
+		issue = report = NULL;
+		e = 0;
+		goto out;
 	}
-	return fl_db_resolve(out, ws->db, prefix, NULL);
+	e = fl_db_resolve(out, ws->db, prefix, NULL);
+out:
+	free(issue);
+	free(report);
+	return e;
 }
 
-CMD(respond)
+/*
+ * The issue or weekly report prefix names, if a response with `status`
+ * (issues) or `state` (reports) fits it: into *out, its full id *id_out.
+ * Prints why not and returns EXIT_ERROR otherwise.
+ */
+static int answerable(cJSON **out, char **id_out, struct ws *ws, const char *prefix,
+		      const char *status, const char *state)
+{
+	cJSON *target = NULL;
+	char *target_id = NULL;
+	const char *kind;
+	int rc;
+
+	if (resolve_target(&target_id, ws, prefix) < 0) {
+		rc = fail();
+		goto out;
+	}
+	if (!(target = fl_db_get(ws->db, target_id))) {
+		rc = error_exit("record '%s' is damaged in the index; run 'fieldlog reindex'", prefix);
+		goto out;
+	}
+	kind = fl_json_str(target, "kind");
+	if (strcmp(kind, "issue") && strcmp(kind, "report"))
+		rc = error_exit("%s is a %s; responses answer issues and weekly reports",
+				target_id, kind);
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(target, "deleted")))
+		rc = error_exit("%s %s was deleted by its author", kind, target_id);
+	else if (!strcmp(kind, "issue") && !status)
+		rc = error_exit("%s is an issue: answer it with --status answered|closed", target_id);
+	else if (!strcmp(kind, "report") && !state)
+		rc = error_exit("%s is a weekly report: review it with --state approved|has_issues",
+				target_id);
+	else if (!strcmp(kind, "report") && !*fl_json_str(target, "submitted_at"))
+		rc = error_exit("report %s is a draft that was never submitted", target_id);
+	else
+		rc = EXIT_OK;
+	if (rc == EXIT_OK) {
+		*out = target;
+		*id_out = target_id;
+		target = NULL;
+		target_id = NULL;
+	}
+out:
+	cJSON_Delete(target);
+	free(target_id);
+	return rc;
+}
+
+int cmd_respond(int argc, const char **argv, struct ws *ws)
 {
 	const char *text = NULL, *status = NULL, *state = NULL, **pos;
-	int json = 0, npos, e;
+	int json = 0, npos, rc;
 	struct opt opts[] = {
 		{ "text", OPT_STR, &text, "TEXT", "the answer (- stdin, @file)" },
 		{ "status", OPT_STR, &status, "S", "for an issue: answered or closed" },
@@ -65,9 +114,8 @@ CMD(respond)
 		{ "json", OPT_BOOL, &json, NULL, "print the saved response as JSON" },
 		OPT_END
 	};
-	struct ws *ws = NULL;
 	cJSON *target = NULL, *rec = NULL;
-	char *target_id = NULL;
+	char *target_id = NULL, *msg = NULL;
 	char id[FL_ID_LEN + 1], now[32];
 
 	parse_opts(argc, argv, opts, respond_usage, &pos, &npos);
@@ -87,76 +135,31 @@ CMD(respond)
 		return fail();
 	if (!text || !*text)
 		return usage_error(respond_usage, "--text is required");
+	if ((rc = answerable(&target, &target_id, ws, pos[0], status, state)))
+		goto out;
 
-	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
-		return fail();
-	if (strcmp(ws->role, "reviewer")) {
-		e = error_exit("only reviewers respond (this workspace is a %s's)",
-			       *ws->role ? ws->role : "nobody");
-		goto out;
-	}
-	if (resolve_target(&target_id, ws, pos[0]) < 0) {
-		e = fail();
-		goto out;
-	}
-	if (!(target = fl_db_get(ws->db, target_id))) {
-		e = error_exit("record '%s' is damaged in the index; run 'fieldlog reindex'", pos[0]);
-		goto out;
-	}
-	const char *kind = fl_json_str(target, "kind");
-	if (strcmp(kind, "issue") && strcmp(kind, "report")) {
-		e = error_exit("%s is a %s; responses answer issues and weekly reports",
-			       target_id, kind);
-		goto out;
-	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(target, "deleted"))) {
-		e = error_exit("%s %s was deleted by its author", kind, target_id);
-		goto out;
-	}
-	if (!strcmp(kind, "issue") && !status) {
-		e = error_exit("%s is an issue: answer it with --status answered|closed", target_id);
-		goto out;
-	}
-	if (!strcmp(kind, "report") && !state) {
-		e = error_exit("%s is a weekly report: review it with --state approved|has_issues",
-			       target_id);
-		goto out;
-	}
-	if (!strcmp(kind, "report") && !*fl_json_str(target, "submitted_at")) {
-		e = error_exit("report %s is a draft that was never submitted", target_id);
-		goto out;
-	}
-
+	const char *kind = fl_json_str(target, "kind"), *answer = status ? status : state;
 	fl_id_new(id);
 	fl_time_now(now);
 	rec = fl_record_new(FL_RESPONSE, id, ws->id, now);
 	fl_json_set_str(rec, "target", target_id);
 	fl_json_set_str(rec, "target_kind", kind);
 	fl_json_set_str(rec, "text", text);
-	fl_json_set_str(rec, "state", status ? status : state);
+	fl_json_set_str(rec, "state", answer);
 
-	char *msg = xstrfmt("response %s: %s %s %s", id, kind, target_id, status ? status : state);
-	e = ws_save(ws, rec, msg);
-	free(msg);
-	if (e < 0) {
-		e = fail();
-		goto out;
-	}
-	if (json) {
-		print_json(rec);
-	} else {
-		printf("response %s saved: %s %s %s\n", id, kind, target_id, status ? status : state);
-		/* Answering an issue the officer has not escalated changes nothing yet. */
-		const char *own = fl_json_str(target, "status");
-		if (!strcmp(kind, "issue") && strcmp(own, "escalated") && strcmp(own, "answered"))
-			printf("note: the officer has this issue '%s'; the answer takes effect"
-			       " while it is escalated\n", own);
-	}
-	e = EXIT_OK;
+	msg = xstrfmt("response %s: %s %s %s", id, kind, target_id, answer);
+	rc = save_record(ws, rec, msg, json, "response %s saved: %s %s %s\n", id, kind, target_id,
+			 answer);
+	/* Answering an issue the officer has not escalated changes nothing yet. */
+	const char *own = fl_json_str(target, "status");
+	if (rc == EXIT_OK && !json && !strcmp(kind, "issue") && strcmp(own, "escalated") &&
+	    strcmp(own, "answered"))
+		printf("note: the officer has this issue '%s'; the answer takes effect"
+		       " while it is escalated\n", own);
 out:
+	free(msg);
 	cJSON_Delete(rec);
 	cJSON_Delete(target);
 	free(target_id);
-	ws_close(ws);
-	return e;
+	return rc;
 }

@@ -54,14 +54,85 @@ static cJSON *new_person(const char *id, const char *name, const char *role,
 	return p;
 }
 
-static int roster_add(int argc, const char **argv)
+/*
+ * Puts person into the roster on main of s and commits it, reading again
+ * when a push moved main meanwhile. *commit is the new commit, *replaced
+ * whether the person was there; *changed is 0 when the roster already
+ * said so (nothing committed). EXIT_OK, or the error printed.
+ */
+static int roster_commit(git_oid *commit, int *replaced, int *changed, struct fl_store *s,
+			 const char *repo, const cJSON *person)
+{
+	struct strbuf old = STRBUF_INIT;
+	cJSON *roster = NULL;
+	char *text = NULL, *msg = NULL;
+	git_oid head;
+	int e, rc;
+
+	*changed = 1;
+	for (int attempt = 0;; attempt++) {
+		cJSON_Delete(roster);
+		roster = NULL;
+		strbuf_reset(&old);
+		free(text);
+		text = NULL;
+		if (fl_store_ref(&head, s, FL_BRANCH) < 0) {
+			rc = error_exit("'%s' has no main branch (is it a 'fieldlog server init' repository?)",
+					repo);
+			goto out;
+		}
+		e = fl_store_read_path(&old, s, &head, FL_ROSTER_PATH);
+		if (e == FL_ENOTFOUND) {
+			roster = fl_roster_new();
+		} else if (e < 0 || fl_roster_parse(&roster, old.buf, old.len) < 0) {
+			rc = error_exit("%s in '%s': %s", FL_ROSTER_PATH, repo, fl_last_error());
+			goto out;
+		}
+		cJSON *p = cJSON_Duplicate(person, 1);
+		if ((e = fl_roster_put(roster, p)) < 0) {
+			cJSON_Delete(p);
+			rc = fail();
+			goto out;
+		}
+		*replaced = e;
+		text = fl_json_canonical(roster);
+		if (!strcmp(text, old.buf)) {
+			*changed = 0;
+			rc = EXIT_OK;
+			goto out;
+		}
+		free(msg);
+		msg = xstrfmt("roster: %s %s (%s)", *replaced ? "update" : "add",
+			      fl_json_str(person, "id"), fl_json_str(person, "role"));
+		struct fl_write w = { FL_ROSTER_PATH, text, strlen(text) };
+		struct fl_sig sig = { "fieldlog admin", "admin@fieldlog", fl_time_now_secs(), 7 * 60 };
+		e = fl_store_commit(commit, s, FL_BRANCH, &head, 1, &w, 1, msg, &sig);
+		if (e == 0)
+			break;
+		/* A push moved main (or holds its lock) meanwhile: read again. */
+		if ((e != FL_EEXISTS && e != FL_ELOCKED) || attempt >= 20) {
+			rc = fail();
+			goto out;
+		}
+		fl_clear_error();
+	}
+	rc = EXIT_OK;
+out:
+	free(msg);
+	free(text);
+	cJSON_Delete(roster);
+	strbuf_release(&old);
+	return rc;
+}
+
+static int roster_add(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog roster add --repo DIR --id ID --name NAME --role officer|reviewer"
 		" [--province CODE]... [--login LOGIN]";
 	const char *repo = NULL, *id = NULL, *name = NULL, *role = NULL, *login = NULL, **pos;
 	struct strlist provinces = { NULL, 0, 0 };
-	int npos, e = EXIT_ERROR, replaced = 0;
+	int npos, rc, replaced = 0, changed;
 	struct opt opts[] = {
 		{ "repo", OPT_STR, &repo, "DIR", "the central repository (made by 'server init')" },
 		{ "id", OPT_STR, &id, "ID", "author id, e.g. an.nguyen (their records' directory)" },
@@ -72,97 +143,51 @@ static int roster_add(int argc, const char **argv)
 		OPT_END
 	};
 	struct fl_store *s = NULL;
-	struct strbuf old = STRBUF_INIT;
-	cJSON *roster = NULL, *person = NULL;
-	char *text = NULL, *msg = NULL;
-	git_oid head, commit;
+	cJSON *person = NULL;
+	char *pv = NULL;
+	char hex[8];
+	git_oid commit;
 
+	(void)ws;   /* the central repository named by --repo, not a workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos) {
-		strlist_release(&provinces);
-		return usage_error(usage, "unexpected argument '%s'", pos[0]);
+		rc = usage_error(usage, "unexpected argument '%s'", pos[0]);
+		goto out;
 	}
 	if (!repo || !id || !name || !role) {
-		strlist_release(&provinces);
-		return usage_error(usage, "--repo, --id, --name and --role are required");
+		rc = usage_error(usage, "--repo, --id, --name and --role are required");
+		goto out;
 	}
 	if (!login)
 		login = id;
 	/* Validate before touching the repository: the messages name the option. */
 	person = new_person(id, name, role, &provinces, login);
 	if (fl_roster_person_validate(person) < 0) {
-		e = fail();
+		rc = fail();
 		goto out;
 	}
-	if ((e = open_repo(&s, repo)))
+	if ((rc = open_repo(&s, repo)) ||
+	    (rc = roster_commit(&commit, &replaced, &changed, s, repo, person)))
 		goto out;
-
-	for (int attempt = 0;; attempt++) {
-		cJSON_Delete(roster);
-		roster = NULL;
-		strbuf_reset(&old);
-		free(text);
-		text = NULL;
-		if (fl_store_ref(&head, s, FL_BRANCH) < 0) {
-			e = error_exit("'%s' has no main branch (is it a 'fieldlog server init' repository?)",
-				       repo);
-			goto out;
-		}
-		e = fl_store_read_path(&old, s, &head, FL_ROSTER_PATH);
-		if (e == FL_ENOTFOUND) {
-			roster = fl_roster_new();
-		} else if (e < 0 || fl_roster_parse(&roster, old.buf, old.len) < 0) {
-			e = error_exit("%s in '%s': %s", FL_ROSTER_PATH, repo, fl_last_error());
-			goto out;
-		}
-		cJSON *p = cJSON_Duplicate(person, 1);
-		if ((e = fl_roster_put(roster, p)) < 0) {
-			cJSON_Delete(p);
-			e = fail();
-			goto out;
-		}
-		replaced = e;
-		text = fl_json_canonical(roster);
-		if (!strcmp(text, old.buf)) {
-			printf("%s is already in the roster as given; nothing to change\n", id);
-			e = EXIT_OK;
-			goto out;
-		}
-		free(msg);
-		msg = xstrfmt("roster: %s %s (%s)", replaced ? "update" : "add", id, role);
-		struct fl_write w = { FL_ROSTER_PATH, text, strlen(text) };
-		struct fl_sig sig = { "fieldlog admin", "admin@fieldlog", fl_time_now_secs(), 7 * 60 };
-		e = fl_store_commit(&commit, s, FL_BRANCH, &head, 1, &w, 1, msg, &sig);
-		if (e == 0)
-			break;
-		/* A push moved main (or holds its lock) meanwhile: read again. */
-		if ((e != FL_EEXISTS && e != FL_ELOCKED) || attempt >= 20) {
-			e = fail();
-			goto out;
-		}
-		fl_clear_error();
+	if (!changed) {
+		printf("%s is already in the roster as given; nothing to change\n", id);
+		goto out;
 	}
-
-	char hex[8], *pv = provinces_text(person);
+	pv = provinces_text(person);
 	git_oid_tostr(hex, sizeof(hex), &commit);
 	printf("%s %s (%s%s%s, login %s) %s the roster: commit %s\n",
 	       replaced ? "updated" : "added", id, role,
 	       !provinces.n ? "" : provinces.n == 1 ? ", province " : ", provinces ", pv, login,
 	       replaced ? "in" : "to", hex);
-	free(pv);
-	e = EXIT_OK;
 out:
-	free(msg);
-	free(text);
-	cJSON_Delete(roster);
+	free(pv);
 	cJSON_Delete(person);
-	strbuf_release(&old);
 	strlist_release(&provinces);
 	fl_store_free(s);
-	return e;
+	return rc;
 }
 
-static int roster_list(int argc, const char **argv)
+static int roster_list(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog roster list --repo DIR [--json]";
 	const char *repo = NULL, **pos;
@@ -180,6 +205,7 @@ static int roster_list(int argc, const char **argv)
 	struct table t;
 	size_t n = 0;
 
+	(void)ws;   /* the central repository named by --repo, not a workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
@@ -214,11 +240,12 @@ static int roster_list(int argc, const char **argv)
 	return EXIT_OK;
 }
 
-CMD(roster)
+int cmd_roster(int argc, const char **argv, struct ws *ws)
 {
-	static const struct subcmd sub[] = {
-		{ "add", roster_add }, { "list", roster_list },
+	static const struct cmd sub[] = {
+		{ "add", roster_add, 0, NULL }, { "list", roster_list, 0, NULL },
 	};
+	(void)ws;
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
 			"fieldlog roster add|list --repo DIR ...");
 }

@@ -35,12 +35,12 @@ static cJSON *schedule_of_week(struct ws *ws, const char *week)
 	return rec;
 }
 
-static int schedule_add(int argc, const char **argv)
+static int schedule_add(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog schedule add --date YYYY-MM-DD --commune CODE --activity TEXT [--note TEXT] [--json]";
 	const char *date = NULL, *commune = NULL, *activity = NULL, *note = NULL, **pos;
-	int json = 0, npos, e;
+	int json = 0, npos, rc;
 	struct opt opts[] = {
 		{ "date", OPT_STR, &date, "DATE", "the planned day" },
 		{ "commune", OPT_STR, &commune, "CODE", "the commune (see 'fieldlog communes')" },
@@ -49,8 +49,9 @@ static int schedule_add(int argc, const char **argv)
 		{ "json", OPT_BOOL, &json, NULL, "print the saved schedule as JSON" },
 		OPT_END
 	};
-	struct ws *ws;
 	char week[9], eid[FL_ID_LEN + 1], now[32];
+	cJSON *rec;
+	char *msg;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
@@ -63,15 +64,9 @@ static int schedule_add(int argc, const char **argv)
 		return error_exit("unknown commune code '%s' (see 'fieldlog communes')", commune);
 	if (read_text(&note, note, "note", 0) < 0)
 		return fail();
-	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
-		return fail();
-	if (strcmp(ws->role, "officer")) {
-		ws_close(ws);
-		return error_exit("only officers plan schedules");
-	}
 	fl_week_of_date(week, date);
 	fl_time_now(now);
-	cJSON *rec = schedule_of_week(ws, week);
+	rec = schedule_of_week(ws, week);
 	if (!rec) {
 		char id[FL_ID_LEN + 1];
 		fl_id_new(id);
@@ -88,24 +83,13 @@ static int schedule_add(int argc, const char **argv)
 	cJSON_AddStringToObject(en, "note", note ? note : "");
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(rec, "entries"), en);
 
-	const struct fl_commune *c = fl_commune_find(commune);
-	char *msg = xstrfmt("schedule %s: %s planned %s, %s", fl_json_str(rec, "id"), week, date,
-			    c->name);
-	e = ws_save(ws, rec, msg);
+	msg = xstrfmt("schedule %s: %s planned %s, %s", fl_json_str(rec, "id"), week, date,
+		      fl_commune_find(commune)->name);
+	rc = save_record(ws, rec, msg, json, "schedule %s (%s): entry %s planned\n",
+			 short_id(fl_json_str(rec, "id")), week, eid);
 	free(msg);
-	if (e < 0) {
-		e = fail();
-	} else {
-		if (json)
-			print_json(rec);
-		else
-			printf("schedule %s (%s): entry %s planned\n", short_id(fl_json_str(rec, "id")),
-			       week, eid);
-		e = EXIT_OK;
-	}
 	cJSON_Delete(rec);
-	ws_close(ws);
-	return e;
+	return rc;
 }
 
 /* Finds this officer's schedule holding an entry whose id starts with prefix. */
@@ -117,7 +101,9 @@ static int find_entry(cJSON **rec_out, cJSON **entry_out, struct ws *ws, const c
 		" AND r.deleted = 0 AND json_extract(e.value, '$.id') >= upper(:p)"
 		" AND json_extract(e.value, '$.id') < upper(:p) || 'Z~' LIMIT 2");
 	char *rid = NULL, *eid = NULL;
-	int n = 0;
+	cJSON *e;
+	int n = 0, rc;
+
 	*rec_out = *entry_out = NULL;
 	fl_bind_text(st, ":me", ws->id);
 	fl_bind_text(st, ":p", prefix);
@@ -128,30 +114,30 @@ static int find_entry(cJSON **rec_out, cJSON **entry_out, struct ws *ws, const c
 		}
 	}
 	if (n != 1) {
-		free(rid);
-		free(eid);
-		return fl_error(n ? FL_EAMBIGUOUS : FL_ENOTFOUND,
-				n ? "entry prefix '%s' is ambiguous" : "no schedule entry '%s' of yours",
-				prefix);
+		rc = fl_error(n ? FL_EAMBIGUOUS : FL_ENOTFOUND,
+			      n ? "entry prefix '%s' is ambiguous" : "no schedule entry '%s' of yours",
+			      prefix);
+		goto out;
 	}
 	*rec_out = fl_db_get(ws->db, rid);
-	cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(*rec_out, "entries"))
 		if (!strcmp(fl_json_str(e, "id"), eid))
 			*entry_out = e;
+	rc = *entry_out ? 0 : fl_error(FL_ENOTFOUND, "no schedule entry '%s'", prefix);
+out:
 	free(rid);
 	free(eid);
-	return *entry_out ? 0 : fl_error(FL_ENOTFOUND, "no schedule entry '%s'", prefix);
+	return rc;
 }
 
-static int schedule_edit(int argc, const char **argv)
+static int schedule_edit(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog schedule edit ENTRY-ID [--state planned|done|cancelled] [--date D]"
 		" [--commune CODE] [--activity TEXT] [--note TEXT]";
 	const char *state = NULL, *date = NULL, *commune = NULL, *activity = NULL, *note = NULL;
 	const char **pos;
-	int npos, e;
+	int npos, rc;
 	struct opt opts[] = {
 		{ "state", OPT_STR, &state, "S", "planned, done or cancelled" },
 		{ "date", OPT_STR, &date, "DATE", "move to another day of the same week" },
@@ -160,8 +146,8 @@ static int schedule_edit(int argc, const char **argv)
 		{ "note", OPT_STR, &note, "TEXT", "a note (why cancelled, what was done)" },
 		OPT_END
 	};
-	struct ws *ws;
 	cJSON *rec = NULL, *en = NULL;
+	struct strbuf msg = STRBUF_INIT, what = STRBUF_INIT;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos != 1)
@@ -176,13 +162,10 @@ static int schedule_edit(int argc, const char **argv)
 		return fail();
 	if (!state && !date && !commune && !activity && !note)
 		return usage_error(usage, "nothing to change");
-	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0)
-		return fail();
 	if (find_entry(&rec, &en, ws, pos[0]) < 0) {
-		e = fail();
+		rc = fail();
 		goto out;
 	}
-	struct strbuf msg = STRBUF_INIT, what = STRBUF_INIT;
 	const char *fields[][2] = { { "state", state }, { "date", date }, { "commune", commune },
 				    { "activity", activity }, { "note", note } };
 	for (size_t i = 0; i < FL_ARRAY_SIZE(fields); i++) {
@@ -198,63 +181,65 @@ static int schedule_edit(int argc, const char **argv)
 		fl_json_set_str(en, fields[i][0], fields[i][1]);
 	}
 	if (!what.len) {
-		strbuf_release(&what);
-		e = error_exit("nothing to change: entry %s already says so", fl_json_str(en, "id"));
+		rc = error_exit("nothing to change: entry %s already says so", fl_json_str(en, "id"));
 		goto out;
 	}
 	strbuf_addf(&msg, "schedule %s: entry %s %s", fl_json_str(rec, "id"), fl_json_str(en, "id"),
 		    what.buf);
-	strbuf_release(&what);
-	e = ws_save(ws, rec, msg.buf);
-	if (e < 0)
-		e = fail();
-	else
-		printf("%s\n", msg.buf + strlen("schedule "));
-	strbuf_release(&msg);
+	rc = save_record(ws, rec, msg.buf, 0, "%s\n", msg.buf + strlen("schedule "));
 out:
+	strbuf_release(&what);
+	strbuf_release(&msg);
 	cJSON_Delete(rec);
-	ws_close(ws);
-	return e;
+	return rc;
 }
 
-static int schedule_list(int argc, const char **argv)
+static int schedule_list(int argc, const char **argv, struct ws *ws)
 {
-	return list_command(argc, argv, "schedule");
+	return list_command(argc, argv, ws, "schedule");
 }
 
-static int schedule_show(int argc, const char **argv)
+/* `schedule show 2025-W37 [--json]`: this officer's plan for that week. */
+static int show_week(int argc, const char **argv, struct ws *ws)
 {
-	/* `schedule show 2025-W37` shows this officer's plan for that week. */
+	static const char usage[] = "fieldlog schedule show WEEK|ID [--json]";
+	const char **pos;
+	int json = 0, npos;
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
+	cJSON *rec;
+
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (npos != 1)
+		return usage_error(usage, "give one week or id");
+	if (!(rec = schedule_of_week(ws, pos[0])))
+		return error_exit("no schedule of yours for week %s", pos[0]);
+	if (json)
+		print_json(rec);
+	else
+		show_record(ws, rec);
+	cJSON_Delete(rec);
+	return EXIT_OK;
+}
+
+static int schedule_show(int argc, const char **argv, struct ws *ws)
+{
 	if (argc >= 2 && strlen(argv[1]) == 8 && argv[1][4] == '-' && argv[1][5] == 'W' &&
 	    !fl_week_valid(argv[1]))
 		return error_exit("'%s' is not an ISO week (YYYY-Www)", argv[1]);
-	if (argc >= 2 && fl_week_valid(argv[1])) {
-		struct ws *ws;
-		int json = argc >= 3 && !strcmp(argv[2], "--json");
-		if (ws_open(&ws, WS_INDEX_ONLY) < 0)
-			return fail();
-		cJSON *rec = schedule_of_week(ws, argv[1]);
-		if (!rec) {
-			ws_close(ws);
-			return error_exit("no schedule of yours for week %s", argv[1]);
-		}
-		if (json)
-			print_json(rec);
-		else
-			show_record(ws, rec);
-		cJSON_Delete(rec);
-		ws_close(ws);
-		return EXIT_OK;
-	}
-	return show_command(argc, argv, "schedule");
+	if (argc >= 2 && fl_week_valid(argv[1]))
+		return show_week(argc, argv, ws);
+	return show_command(argc, argv, ws, "schedule");
 }
 
-CMD(schedule)
+int cmd_schedule(int argc, const char **argv, struct ws *ws)
 {
-	static const struct subcmd sub[] = {
-		{ "add", schedule_add }, { "edit", schedule_edit },
-		{ "list", schedule_list }, { "show", schedule_show },
+	static const struct cmd sub[] = {
+		{ "add", schedule_add, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
+		{ "edit", schedule_edit, WS_WRITE | WS_INDEX_ONLY, NULL },
+		{ "list", schedule_list, WS_INDEX_ONLY, NULL },
+		{ "show", schedule_show, WS_INDEX_ONLY, NULL },
 	};
+	(void)ws;   /* each subcommand declares its own setup */
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
 			"fieldlog schedule add|edit|list|show ...");
 }

@@ -116,6 +116,7 @@ struct query {
 	struct strlist folded, typed;
 	struct cps *fcp;        /* code points of each folded word */
 	unsigned char *prefix;  /* per folded word: typed with a trailing '*' */
+	size_t prefix_alloc;
 };
 
 static void query_parse(struct query *q, const char *nfc)
@@ -138,7 +139,7 @@ static void query_parse(struct query *q, const char *nfc)
 		char *w = xstrndup(folded + f.off[a], f.off[i] - f.off[a]);
 		strlist_add(&q->folded, w);
 		free(w);
-		q->prefix = xrealloc(q->prefix, q->folded.n);
+		FL_ALLOC_GROW(q->prefix, q->folded.n, q->prefix_alloc);
 		q->prefix[q->folded.n - 1] = i < f.n && f.cp[i] == '*';
 		/* The fold keeps code-point counts; if not, match unaccented only. */
 		if (t.n == f.n) {
@@ -417,180 +418,206 @@ static const char *headline(const cJSON *rec)
 	return "";
 }
 
-CMD(search)
+/* The hits read from the index, latest first, and what is known of the rest. */
+struct hits {
+	struct hit *v;
+	size_t n, alloc;
+	size_t total;      /* records matching in all, when `exhausted` */
+	int exhausted;     /* the texts read are all the hits there are */
+};
+
+static void hits_release(struct hits *hs)
 {
-	struct filters f;
-	const char **pos;
-	int npos, e = EXIT_OK, tty = out_is_tty();
-	memset(&f, 0, sizeof(f));
-	struct opt opts[] = {
-		{ "kind", OPT_STR, &f.kind, "K", "only records of this kind" },
-		FILTER_OPTS(f),
-		OPT_END
-	};
-	struct ws *ws = NULL;
-	struct strbuf text = STRBUF_INIT;
-	struct query q;
-	struct idset seen = { NULL, 0, 0 };
-	char *fq = NULL;
-	size_t limit = DEFAULT_LIMIT, shown = 0;
-	cJSON *hits = NULL;
+	for (size_t i = 0; i < hs->n; i++)
+		free(hs->v[i].id);
+	free(hs->v);
+	memset(hs, 0, sizeof(*hs));
+}
 
-	parse_opts(argc, argv, opts, search_usage, &pos, &npos);
-	if (!npos)
-		return usage_error(search_usage, "give the text to search for");
-	for (int i = 0; i < npos; i++)
-		strbuf_addf(&text, "%s%s", i ? " " : "", pos[i]);
-	if (f.kind && fl_kind_parse(f.kind) == FL_KIND_NONE) {
-		strbuf_release(&text);
-		return error_exit("unknown kind '%s' (schedule, visit, issue, report, response)",
-				  f.kind);
-	}
-	if (filters_check(&f) < 0) {
-		strbuf_release(&text);
-		return fail();
-	}
-	if (f.format && !strcmp(f.format, "csv")) {
-		strbuf_release(&text);
-		return error_exit("search prints a list or JSON, not CSV (see 'fieldlog export')");
-	}
-	if (f.limit)
-		limit = (size_t)atoi(f.limit);
-	f.limit = NULL;   /* applied per record below, not per matching text */
+/*
+ * Reads the latest `cap` matching texts into hs, marking those with the
+ * typed marks (q->typed) as exact; returns how many distinct records
+ * they hold. Texts join their record by seq (record seq = text rowid /
+ * 1024, see schema/db.c): the index is contentless, so a hit's text is
+ * text number rowid % 1024 of its record, whose rows come together.
+ */
+static size_t search_read(struct hits *hs, struct ws *ws, const struct filters *f,
+			  const char *select, const char *fq, const struct query *q, size_t cap)
+{
+	struct idset distinct = { NULL, 0, 0 };
+	sqlite3_stmt *st = filters_query(ws, f, f->kind, select, "s.rowid DESC LIMIT :cap");
+	cJSON *rec = NULL;
+	char *rec_id = NULL;
+	size_t rows = 0, found;
 
-	query_parse(&q, text.buf);
-	if (!q.folded.n) {
-		e = error_exit("nothing to search for in '%s' (give words)", text.buf);
-		goto out;
-	}
-	fq = fts_query("folded", &q);
+	fl_bind_text(st, ":q", fq);
+	fl_bind_int(st, ":cap", (long long)cap);
+	while (fl_step(st)) {
+		const char *id = fl_col_text(st, 0);
+		struct hit *h;
 
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0) {
-		e = fail();
-		goto out;
+		FL_ALLOC_GROW(hs->v, hs->n + 1, hs->alloc);
+		h = &hs->v[hs->n++];
+		memset(h, 0, sizeof(*h));
+		h->id = xstrdup(id);
+		h->n = sqlite3_column_int(st, 1);
+		/*
+		 * Typed marks rank every hit read, so they need its text
+		 * now (the stored JSON was checked when it was indexed);
+		 * otherwise only the records shown need it, when printed.
+		 */
+		if (q->typed.n) {
+			if (!rec_id || strcmp(rec_id, id)) {
+				cJSON_Delete(rec);
+				free(rec_id);
+				rec_id = xstrdup(id);
+				rec = cJSON_ParseWithLength(fl_col_text(st, 2),
+							    (size_t)sqlite3_column_bytes(st, 2));
+			}
+			struct nth want = { h->n, NULL, NULL };
+			if (rec)
+				fl_db_texts(rec, pick_nth, &want);
+			h->exact = want.text && exact_match(want.text, q);
+		}
+		idset_add(&distinct, h->id);
+		rows++;
 	}
-	fl_trace("search: workspace open");
-	/*
-	 * Ask for the latest `cap` texts, not all of them (a common word
-	 * matches tens of thousands at national scale). Texts join their
-	 * record by seq (record seq = text rowid / 1024, see schema/db.c).
-	 * Exact marks then come first among those; if the latest `cap` texts
-	 * hold fewer than `limit` records, ask for more.
-	 */
-	f.sort = NULL;
-	struct hit *all = NULL;
-	/*
-	 * Typed marks reorder hits, so look further back for exact ones; an
-	 * unmarked query keeps the index's order and needs only `limit`
-	 * records' worth of texts (a record has a few searchable texts).
-	 */
-	size_t nall = 0, aall = 0;
-	size_t cap = q.typed.n ? (limit * 8 < 400 ? 400 : limit * 8) : (limit < 16 ? 64 : limit * 4);
-	size_t total = 0;
-	int exhausted = 0;   /* the texts read are all the hits there are */
-	/* The record's JSON only when marks rank the hits (see below). */
+	cJSON_Delete(rec);
+	free(rec_id);
+	sqlite3_finalize(st);
+	found = distinct.n;
+	idset_release(&distinct);
+	if (rows < cap) {
+		hs->exhausted = 1;
+		hs->total = found;
+	}
+	return rows < cap ? SIZE_MAX : found;
+}
+
+/*
+ * Collects the hits: the latest `cap` texts, not all of them (a common
+ * word matches tens of thousands at national scale); if those hold fewer
+ * than `limit` records, asks for more. Typed marks reorder hits, so look
+ * further back for exact ones; an unmarked query keeps the index's order
+ * and needs only `limit` records' worth of texts (a record has a few
+ * searchable texts).
+ */
+static void search_collect(struct hits *hs, struct ws *ws, struct filters *f, const char *fq,
+			   const struct query *q, size_t limit)
+{
+	size_t cap = q->typed.n ? (limit * 8 < 400 ? 400 : limit * 8) : (limit < 16 ? 64 : limit * 4);
+	/* The record's JSON only when marks rank the hits (see search_read). */
 	char *select = xstrfmt("SELECT r.id, s.rowid %% 1024, %s FROM search s"
 			       " JOIN records r ON r.seq = s.rowid / 1024 WHERE search MATCH :q",
-			       q.typed.n ? "r.json" : "NULL");
+			       q->typed.n ? "r.json" : "NULL");
+
+	f->sort = NULL;
 	for (;;) {
-		struct idset distinct = { NULL, 0, 0 };
-		/*
-		 * The index is contentless (schema/db.c, migration 6): a hit's
-		 * text is text number rowid % 1024 of its record, whose rows
-		 * come together (same seq).
-		 */
-		sqlite3_stmt *st = filters_query(ws, &f, f.kind, select, "s.rowid DESC LIMIT :cap");
-		fl_bind_text(st, ":q", fq);
-		fl_bind_int(st, ":cap", (long long)cap);
-		size_t rows = 0;
-		cJSON *rec = NULL;
-		char *rec_id = NULL;
-		while (fl_step(st)) {
-			const char *id = fl_col_text(st, 0);
-			if (nall == aall) {
-				aall = aall ? 2 * aall : 64;
-				all = xrealloc(all, aall * sizeof(*all));
-			}
-			memset(&all[nall], 0, sizeof(all[nall]));
-			all[nall].id = xstrdup(id);
-			all[nall].n = sqlite3_column_int(st, 1);
-			/*
-			 * Typed marks rank every hit read, so they need its text
-			 * now (the stored JSON was checked when it was indexed);
-			 * otherwise only the records shown need it, below.
-			 */
-			if (q.typed.n) {
-				if (!rec_id || strcmp(rec_id, id)) {
-					cJSON_Delete(rec);
-					free(rec_id);
-					rec_id = xstrdup(id);
-					rec = cJSON_ParseWithLength(fl_col_text(st, 2),
-								    (size_t)sqlite3_column_bytes(st, 2));
-				}
-				struct nth want = { all[nall].n, NULL, NULL };
-				if (rec)
-					fl_db_texts(rec, pick_nth, &want);
-				all[nall].exact = want.text && exact_match(want.text, &q);
-			}
-			idset_add(&distinct, all[nall].id);
-			nall++;
-			rows++;
-		}
-		cJSON_Delete(rec);
-		free(rec_id);
-		sqlite3_finalize(st);
-		size_t found = distinct.n;
-		idset_release(&distinct);
-		if (rows < cap) {
-			exhausted = 1;
-			total = found;
-		}
-		if (rows < cap || found >= limit || cap > (1u << 24))
+		size_t found = search_read(hs, ws, f, select, fq, q, cap);
+		if (found == SIZE_MAX || found >= limit || cap > (1u << 24))
 			break;
-		for (size_t i = 0; i < nall; i++)
-			free(all[i].id);
-		nall = 0;
+		for (size_t i = 0; i < hs->n; i++)
+			free(hs->v[i].id);
+		hs->n = 0;
 		cap *= 4;
 	}
-
 	free(select);
-	fl_trace("search: %zu texts", nall);
-	/*
-	 * How many records match in all: known when every hit was read, else
-	 * counted from the index alone (no stored text is read).
-	 */
-	if (!exhausted) {
-		int filtered = f.kind || f.province || f.commune || f.officer || f.domain ||
-			       f.status || f.severity || f.since || f.until || f.week ||
-			       f.escalated || f.deleted;
-		sqlite3_stmt *cnt = filtered ? filters_query(ws, &f, f.kind,
+}
+
+/*
+ * How many records match in all: known when every hit was read, else
+ * counted from the index alone (no stored text is read).
+ */
+static size_t search_total(const struct hits *hs, struct ws *ws, const struct filters *f,
+			   const char *fq)
+{
+	int filtered = f->kind || f->province || f->commune || f->officer || f->domain ||
+		       f->status || f->severity || f->since || f->until || f->week ||
+		       f->escalated || f->deleted;
+	sqlite3_stmt *cnt;
+	size_t total;
+
+	if (hs->exhausted)
+		return hs->total;
+	cnt = filtered ? filters_query(ws, f, f->kind,
 			"SELECT count(DISTINCT r.rowid) FROM search s"
 			" JOIN records r ON r.seq = s.rowid / 1024 WHERE search MATCH :q", "1")
-			: fl_db_prepare(ws->db, "SELECT count(DISTINCT rowid / 1024) FROM search"
-				       " WHERE search MATCH :q");
-		fl_bind_text(cnt, ":q", fq);
-		total = fl_step(cnt) ? (size_t)sqlite3_column_int64(cnt, 0) : 0;
-		sqlite3_finalize(cnt);
-	}
-	fl_trace("search: counted %zu", total);
-	{
-		/* A stable partition: exact hits, then the others, each latest first. */
-		struct hit *sorted = xmalloc((nall ? nall : 1) * sizeof(*sorted));
-		size_t k = 0;
-		for (int pass = 1; pass >= 0; pass--)
-			for (size_t i = 0; i < nall; i++)
-				if (all[i].exact == pass)
-					sorted[k++] = all[i];
-		free(all);
-		all = sorted;
-	}
+		: fl_db_prepare(ws->db, "SELECT count(DISTINCT rowid / 1024) FROM search"
+				" WHERE search MATCH :q");
+	fl_bind_text(cnt, ":q", fq);
+	total = fl_step(cnt) ? (size_t)sqlite3_column_int64(cnt, 0) : 0;
+	sqlite3_finalize(cnt);
+	return total;
+}
 
-	hits = cJSON_CreateArray();
-	for (size_t i = 0; i < nall; i++) {
-		if (!idset_add(&seen, all[i].id) || shown >= limit)
+/* A stable partition: exact hits, then the others, each latest first. */
+static void rank_exact(struct hits *hs)
+{
+	struct hit *sorted = xmalloc((hs->n ? hs->n : 1) * sizeof(*sorted));
+	size_t k = 0;
+
+	for (int pass = 1; pass >= 0; pass--)
+		for (size_t i = 0; i < hs->n; i++)
+			if (hs->v[i].exact == pass)
+				sorted[k++] = hs->v[i];
+	free(hs->v);
+	hs->v = sorted;
+	hs->alloc = hs->n ? hs->n : 1;
+}
+
+/* A hit for --json: the record with the matching field and a snippet. */
+static cJSON *hit_json(cJSON *rec, const struct nth *want, const struct query *q)
+{
+	char *folded = fl_text_fold(want->text);
+	char *snip = snippet(want->text, folded, q, "[", "]");
+	cJSON *h = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(h, "id", fl_json_str(rec, "id"));
+	cJSON_AddStringToObject(h, "kind", fl_json_str(rec, "kind"));
+	cJSON_AddStringToObject(h, "author", fl_json_str(rec, "author"));
+	cJSON_AddStringToObject(h, "field", want->field);
+	cJSON_AddStringToObject(h, "snippet", snip);
+	cJSON_AddItemToObject(h, "record", rec);
+	free(snip);
+	free(folded);
+	return h;
+}
+
+/* A hit for people: what it is, whose, and the words in context. */
+static void print_hit(struct ws *ws, const cJSON *rec, const struct nth *want,
+		      const struct query *q, int tty)
+{
+	char *folded = fl_text_fold(want->text);
+	char *snip = snippet(want->text, folded, q, tty ? "\033[1m" : "[", tty ? "\033[0m" : "]");
+	char *head = xstrdup(headline(rec));
+	char *nl = strchr(head, '\n');
+
+	if (nl)
+		*nl = '\0';
+	printf("%-8s %s  %s — %s\n", fl_json_str(rec, "kind"), short_id(fl_json_str(rec, "id")),
+	       officer_name(ws, fl_json_str(rec, "author")), head);
+	printf("         %s: %s\n", want->field, snip);
+	free(head);
+	free(snip);
+	free(folded);
+}
+
+/*
+ * Shows the first `limit` records of hs, one hit each, printed or added
+ * to `json` (an array); returns how many were shown.
+ */
+static size_t search_show(struct ws *ws, const struct hits *hs, const struct query *q,
+			  size_t limit, cJSON *json)
+{
+	struct idset seen = { NULL, 0, 0 };
+	int tty = out_is_tty();
+	size_t shown = 0;
+
+	for (size_t i = 0; i < hs->n && shown < limit; i++) {
+		if (!idset_add(&seen, hs->v[i].id))
 			continue;
-		cJSON *rec = fl_db_get(ws->db, all[i].id);
-		struct nth want = { all[i].n, NULL, NULL };
+		cJSON *rec = fl_db_get(ws->db, hs->v[i].id);
+		struct nth want = { hs->v[i].n, NULL, NULL };
 		if (rec)
 			fl_db_texts(rec, pick_nth, &want);
 		if (!want.text) {
@@ -598,54 +625,86 @@ CMD(search)
 			continue;   /* only if the index is stale */
 		}
 		shown++;
-		const char *field = want.field;
-		char *folded = fl_text_fold(want.text);
-		if (f.json) {
-			char *snip = snippet(want.text, folded, &q, "[", "]");
-			cJSON *h = cJSON_CreateObject();
-			cJSON_AddStringToObject(h, "id", fl_json_str(rec, "id"));
-			cJSON_AddStringToObject(h, "kind", fl_json_str(rec, "kind"));
-			cJSON_AddStringToObject(h, "author", fl_json_str(rec, "author"));
-			cJSON_AddStringToObject(h, "field", field);
-			cJSON_AddStringToObject(h, "snippet", snip);
-			cJSON_AddItemToObject(h, "record", rec);
-			cJSON_AddItemToArray(hits, h);
-			free(snip);
-			free(folded);
-			continue;
+		if (json) {
+			cJSON_AddItemToArray(json, hit_json(rec, &want, q));
+		} else {
+			print_hit(ws, rec, &want, q, tty);
+			cJSON_Delete(rec);
 		}
-		char *snip = snippet(want.text, folded, &q,
-				     tty ? "\033[1m" : "[", tty ? "\033[0m" : "]");
-		char *head = xstrdup(headline(rec));
-		char *nl = strchr(head, '\n');
-		if (nl)
-			*nl = '\0';
-		printf("%-8s %s  %s — %s\n", fl_json_str(rec, "kind"),
-		       short_id(fl_json_str(rec, "id")),
-		       officer_name(ws, fl_json_str(rec, "author")), head);
-		printf("         %s: %s\n", field, snip);
-		free(head);
-		free(snip);
-		free(folded);
-		cJSON_Delete(rec);
 	}
-	for (size_t i = 0; i < nall; i++)
-		free(all[i].id);
-	free(all);
-
-	if (f.json) {
-		print_json(hits);
-	} else if (total > shown) {
-		printf("%zu of %zu records shown (--limit N for more)\n", shown, total);
-	} else if (tty || !total) {
-		printf("%zu record%s found\n", total, total == 1 ? "" : "s");
-	}
-out:
-	cJSON_Delete(hits);
 	idset_release(&seen);
+	return shown;
+}
+
+int cmd_search(int argc, const char **argv, struct ws *ws)
+{
+	struct filters f;
+	const char **pos;
+	int npos, rc;
+	memset(&f, 0, sizeof(f));
+	struct opt opts[] = {
+		{ "kind", OPT_STR, &f.kind, "K", "only records of this kind" },
+		FILTER_OPTS(f),
+		OPT_END
+	};
+	struct strbuf text = STRBUF_INIT;
+	struct query q;
+	struct hits hs = { NULL, 0, 0, 0, 0 };
+	char *fq = NULL;
+	size_t limit = DEFAULT_LIMIT, shown, total;
+	cJSON *json = NULL;
+
+	memset(&q, 0, sizeof(q));
+	parse_opts(argc, argv, opts, search_usage, &pos, &npos);
+	if (!npos) {
+		rc = usage_error(search_usage, "give the text to search for");
+		goto out;
+	}
+	for (int i = 0; i < npos; i++)
+		strbuf_addf(&text, "%s%s", i ? " " : "", pos[i]);
+	if (f.kind && fl_kind_parse(f.kind) == FL_KIND_NONE) {
+		rc = error_exit("unknown kind '%s' (schedule, visit, issue, report, response)", f.kind);
+		goto out;
+	}
+	if (filters_check(&f) < 0) {
+		rc = fail();
+		goto out;
+	}
+	if (f.format && !strcmp(f.format, "csv")) {
+		rc = error_exit("search prints a list or JSON, not CSV (see 'fieldlog export')");
+		goto out;
+	}
+	if (f.limit)
+		limit = (size_t)f.nlimit;
+	f.limit = NULL;   /* applied per record below, not per matching text */
+
+	query_parse(&q, text.buf);
+	if (!q.folded.n) {
+		rc = error_exit("nothing to search for in '%s' (give words)", text.buf);
+		goto out;
+	}
+	fq = fts_query("folded", &q);
+	search_collect(&hs, ws, &f, fq, &q, limit);
+	fl_trace("search: %zu texts", hs.n);
+	total = search_total(&hs, ws, &f, fq);
+	fl_trace("search: counted %zu", total);
+	rank_exact(&hs);
+	if (f.json)
+		json = cJSON_CreateArray();
+	shown = search_show(ws, &hs, &q, limit, json);
+
+	if (json)
+		print_json(json);
+	else if (total > shown)
+		printf("%zu of %zu records shown (--limit N for more)\n", shown, total);
+	else if (out_is_tty() || !total)
+		printf("%zu record%s found\n", total, total == 1 ? "" : "s");
+	rc = EXIT_OK;
+out:
+	cJSON_Delete(json);
+	hits_release(&hs);
 	free(fq);
 	query_release(&q);
 	strbuf_release(&text);
-	ws_close(ws);
-	return e;
+	return rc;
 }

@@ -112,7 +112,7 @@ static int write_hook(const char *dir, const char *exe)
 	return e;
 }
 
-static int server_init(int argc, const char **argv)
+static int server_init(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog server init DIR";
 	struct opt opts[] = { OPT_END };
@@ -124,6 +124,7 @@ static int server_init(int argc, const char **argv)
 	git_oid commit;
 	char hex[8];
 
+	(void)ws;   /* the central repository named by DIR, not a workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos != 1)
 		return usage_error(usage, "give the directory of the new repository");
@@ -222,7 +223,7 @@ static int add_alternates(struct fl_store *s, const char *list)
 	return e;
 }
 
-static int server_check(int argc, const char **argv)
+static int server_check(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog server check   (the pre-receive hook; git runs it with the pushed refs on stdin)";
@@ -236,6 +237,7 @@ static int server_check(int argc, const char **argv)
 	struct fl_store *s = NULL;
 	int npos, e;
 
+	(void)ws;   /* the repository git runs the hook in, not a workspace */
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (!gitdir || !*gitdir)
 		gitdir = ".";
@@ -253,22 +255,23 @@ static int server_check(int argc, const char **argv)
 		e = add_alternates(s, getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"));
 	if (e < 0) {
 		fprintf(stderr, "fieldlog: refused push: %s\n", fl_last_error());
-		fl_store_free(s);
-		return EXIT_ERROR;
+		goto out;
 	}
 	e = fl_server_check(s, stdin, login, &why);
 	if (e < 0)
 		fprintf(stderr, "fieldlog: %s\n", why.len ? why.buf : fl_last_error());
+out:
 	strbuf_release(&why);
 	fl_store_free(s);
 	return e < 0 ? EXIT_ERROR : EXIT_OK;
 }
 
-CMD(server)
+int cmd_server(int argc, const char **argv, struct ws *ws)
 {
-	static const struct subcmd sub[] = {
-		{ "init", server_init }, { "check", server_check },
+	static const struct cmd sub[] = {
+		{ "init", server_init, 0, NULL }, { "check", server_check, 0, NULL },
 	};
+	(void)ws;
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
 			"fieldlog server init DIR | server check (pre-receive hook)");
 }

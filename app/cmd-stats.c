@@ -58,36 +58,27 @@ static void print_section(const char *title, const char *header, const cJSON *ro
 	table_release(&t);
 }
 
-CMD(stats)
+/*
+ * Counts the issues the filters select by dimension, as rows of
+ * {dimension, key, label, count} (a new array); *total is how many.
+ */
+static cJSON *stats_rows(int *total, struct ws *ws, const struct filters *f)
 {
-	struct filters f;
-	const char **pos;
-	int npos, e = EXIT_OK;
-	memset(&f, 0, sizeof(f));
-	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
-	struct ws *ws;
 	const struct fl_refdata *ref = fl_refdata();
-	int *by_prov, *by_dom, by_status[8] = { 0 }, by_sev[8] = { 0 }, total = 0;
-
-	parse_opts(argc, argv, opts, stats_usage, &pos, &npos);
-	if (npos)
-		return usage_error(stats_usage, "unexpected argument '%s'", pos[0]);
-	if (filters_check(&f) < 0)
-		return fail();
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
-		return fail();
-
-	by_prov = xcalloc(ref->nprovinces + 1, sizeof(int));
-	by_dom = xcalloc(ref->ndomains + 1, sizeof(int));
+	int *by_prov = xcalloc(ref->nprovinces + 1, sizeof(int));
+	int *by_dom = xcalloc(ref->ndomains + 1, sizeof(int));
+	int by_status[8] = { 0 }, by_sev[8] = { 0 };
 	char *select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);
-	sqlite3_stmt *st = filters_query(ws, &f, "issue", select, NULL);
-	free(select);
+	sqlite3_stmt *st = filters_query(ws, f, "issue", select, NULL);
+	cJSON *rows = cJSON_CreateArray();
+
+	*total = 0;
 	while (fl_step(st)) {
 		cJSON *rec = NULL;
 		const char *t = fl_col_text(st, 0);
 		if (fl_json_parse(&rec, t, strlen(t)) < 0)
 			continue;
-		total++;
+		(*total)++;
 		/* Each province once, however many of its communes the issue names. */
 		unsigned char *seen = xcalloc(ref->nprovinces + 1, 1);
 		const cJSON *c;
@@ -113,7 +104,6 @@ CMD(stats)
 	}
 	sqlite3_finalize(st);
 
-	cJSON *rows = cJSON_CreateArray();
 	for (size_t i = 0; i < ref->nprovinces; i++)
 		if (by_prov[i]) {
 			char *label = xstrfmt("%s (%s)", ref->provinces[i].name, ref->provinces[i].code);
@@ -127,21 +117,49 @@ CMD(stats)
 		add_row(rows, "status", fl_statuses[i], fl_statuses[i], by_status[i]);
 	for (int i = 0; fl_severities[i]; i++)
 		add_row(rows, "severity", fl_severities[i], fl_severities[i], by_sev[i]);
+	free(select);
+	free(by_prov);
+	free(by_dom);
+	return rows;
+}
 
+/* {total, by_province: {code: n}, by_domain, by_status, by_severity}. A new object. */
+static cJSON *stats_json(const cJSON *rows, int total)
+{
+	static const char *const dims[] = { "province", "domain", "status", "severity" };
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *r;
+
+	cJSON_AddNumberToObject(o, "total", total);
+	for (size_t d = 0; d < FL_ARRAY_SIZE(dims); d++) {
+		char key[32];
+		snprintf(key, sizeof(key), "by_%s", dims[d]);
+		cJSON *m = cJSON_AddObjectToObject(o, key);
+		cJSON_ArrayForEach(r, rows)
+			if (!strcmp(fl_json_str(r, "dimension"), dims[d]))
+				cJSON_AddNumberToObject(m, fl_json_str(r, "key"),
+							(double)fl_json_int(r, "count", 0));
+	}
+	return o;
+}
+
+int cmd_stats(int argc, const char **argv, struct ws *ws)
+{
+	struct filters f;
+	const char **pos;
+	int npos, total;
+	memset(&f, 0, sizeof(f));
+	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
+	cJSON *rows;
+
+	parse_opts(argc, argv, opts, stats_usage, &pos, &npos);
+	if (npos)
+		return usage_error(stats_usage, "unexpected argument '%s'", pos[0]);
+	if (filters_check(&f) < 0)
+		return fail();
+	rows = stats_rows(&total, ws, &f);
 	if (f.json) {
-		static const char *const dims[] = { "province", "domain", "status", "severity" };
-		cJSON *o = cJSON_CreateObject();
-		const cJSON *r;
-		cJSON_AddNumberToObject(o, "total", total);
-		for (size_t d = 0; d < FL_ARRAY_SIZE(dims); d++) {
-			char key[32];
-			snprintf(key, sizeof(key), "by_%s", dims[d]);
-			cJSON *m = cJSON_AddObjectToObject(o, key);
-			cJSON_ArrayForEach(r, rows)
-				if (!strcmp(fl_json_str(r, "dimension"), dims[d]))
-					cJSON_AddNumberToObject(m, fl_json_str(r, "key"),
-								(double)fl_json_int(r, "count", 0));
-		}
+		cJSON *o = stats_json(rows, total);
 		print_json(o);
 		cJSON_Delete(o);
 	} else if (f.format && !strcmp(f.format, "csv")) {
@@ -156,10 +174,7 @@ CMD(stats)
 		}
 	}
 	cJSON_Delete(rows);
-	free(by_prov);
-	free(by_dom);
-	ws_close(ws);
-	return e;
+	return EXIT_OK;
 }
 
 /* --- export ------------------------------------------------------------------ */
@@ -167,7 +182,7 @@ CMD(stats)
 static const char export_usage[] =
 	"fieldlog export [--format csv|json] [--kind K] [filters] [-o FILE]   (default: CSV)";
 
-CMD(export)
+int cmd_export(int argc, const char **argv, struct ws *ws)
 {
 	struct filters f;
 	const char **pos, *output = NULL;
@@ -179,7 +194,6 @@ CMD(export)
 		FILTER_OPTS(f),
 		OPT_END
 	};
-	struct ws *ws;
 	const char **args = xcalloc((size_t)argc + 1, sizeof(char *));
 	char *eqopt = NULL;
 
@@ -208,8 +222,6 @@ CMD(export)
 	if (filters_check(&f) < 0)
 		return fail();
 	int csv = !f.json;   /* --format json or --json; CSV otherwise */
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
-		return fail();
 
 	char *select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);
 	sqlite3_stmt *st = filters_query(ws, &f, f.kind, select,
@@ -255,6 +267,5 @@ CMD(export)
 	}
 	strbuf_release(&sb);
 	cJSON_Delete(all);
-	ws_close(ws);
 	return e;
 }

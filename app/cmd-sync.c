@@ -18,6 +18,9 @@
 #include "sync/outbox.h"
 #include "sync/sync.h"
 
+/* A day: longer than any link that still makes progress is worth waiting for. */
+#define MAX_TIMEOUT 86400
+
 static size_t pending_for_timeout;
 
 static void on_timeout(void)
@@ -57,34 +60,30 @@ void sync_opts_from_config(struct fl_sync_opts *o, cJSON *cfg)
 		o->deadline = atoi(timeout);
 }
 
-CMD(sync)
+int cmd_sync(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog sync [--timeout SECONDS] [--quiet]";
 	const char *timeout = NULL, **pos;
 	int quiet = 0, npos, e;
+	long long secs = 0;
 	struct opt opts[] = {
 		{ "timeout", OPT_STR, &timeout, "S", "give up after S seconds without progress (60)" },
 		{ "quiet", OPT_BOOL, &quiet, NULL, "no progress output" },
 		OPT_END
 	};
-	struct ws *ws;
 	struct fl_sync_opts o;
 	struct fl_sync_result r;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (timeout && atoi(timeout) <= 0)
-		return error_exit("'%s' is not a number of seconds", timeout);
-	if (ws_open(&ws, WS_WRITE) < 0)
+	if (timeout && parse_number(&secs, timeout, "option '--timeout'", 1, MAX_TIMEOUT) < 0)
 		return fail();
-	if (!*ws->remote) {
-		ws_close(ws);
+	if (!*ws->remote)
 		return error_exit("no central repository set (fieldlog remote set URL)");
-	}
 	sync_opts_from_config(&o, ws->config);
 	if (timeout)
-		o.deadline = atoi(timeout);
+		o.deadline = (int)secs;
 	if (quiet)
 		o.progress = 0;
 	pending_for_timeout = fl_sync_pending(ws->store);
@@ -118,23 +117,19 @@ CMD(sync)
 		e = EXIT_OK;
 	}
 	fl_sync_result_release(&r);
-	ws_close(ws);
 	return e;
 }
 
-CMD(status)
+int cmd_status(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog status [--json]";
 	const char **pos;
 	int json = 0, npos;
 	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
-	struct ws *ws;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (ws_open(&ws, 0) < 0)
-		return fail();
 	/* Saves another fieldlog kept this one from committing count too. */
 	size_t pending = fl_sync_pending(ws->store) + fl_outbox_count(ws->dir);
 	char *last = fl_db_meta_get(ws->db, "last_sync");
@@ -176,66 +171,93 @@ CMD(status)
 	}
 	cJSON_Delete(skipped);
 	free(last);
-	ws_close(ws);
 	return EXIT_OK;
 }
 
-CMD(remote)
-{
-	static const char usage[] = "fieldlog remote [set URL | set-token | timeout SECONDS]";
-	const char **pos;
-	int npos, e;
-	struct opt opts[] = { OPT_END };
-	struct ws *ws;
+static const char remote_usage[] = "fieldlog remote [set URL | set-token | timeout SECONDS]";
 
-	parse_opts(argc, argv, opts, usage, &pos, &npos);
-	if (npos == 0) {
-		if (ws_open(&ws, 0) < 0)
-			return fail();
-		printf("%s\n", *ws->remote ? ws->remote : "(none)");
-		ws_close(ws);
-		return EXIT_OK;
+/* The arguments after the subcommand: exactly n of them, or a usage error. */
+static const char **remote_args(int argc, const char **argv, int n)
+{
+	const char **pos;
+	int npos;
+	struct opt opts[] = { OPT_END };
+
+	parse_opts(argc, argv, opts, remote_usage, &pos, &npos);
+	if (npos != n) {
+		usage_error(remote_usage, "unknown arguments");
+		exit(EXIT_USAGE);
 	}
-	if (!strcmp(pos[0], "set") && npos == 2) {
-		if (ws_open(&ws, WS_WRITE) < 0)
-			return fail();
-		fl_json_set_str(ws->config, "remote", pos[1]);
-		e = ws_save_config(ws);
-		ws_close(ws);
-		if (e < 0)
-			return fail();
-		printf("central repository: %s\n", pos[1]);
-		return EXIT_OK;
+	return pos;
+}
+
+static int remote_show(int argc, const char **argv, struct ws *ws)
+{
+	remote_args(argc, argv, 0);
+	printf("%s\n", *ws->remote ? ws->remote : "(none)");
+	return EXIT_OK;
+}
+
+static int remote_set(int argc, const char **argv, struct ws *ws)
+{
+	const char **pos = remote_args(argc, argv, 1);
+
+	fl_json_set_str(ws->config, "remote", pos[0]);
+	if (ws_save_config(ws) < 0)
+		return fail();
+	printf("central repository: %s\n", pos[0]);
+	return EXIT_OK;
+}
+
+static int remote_timeout(int argc, const char **argv, struct ws *ws)
+{
+	const char **pos = remote_args(argc, argv, 1);
+	long long secs;
+
+	if (parse_number(&secs, pos[0], "'remote timeout'", 1, MAX_TIMEOUT) < 0)
+		return fail();
+	fl_json_set_str(ws->config, "sync_timeout", pos[0]);
+	return ws_save_config(ws) < 0 ? fail() : EXIT_OK;
+}
+
+static int remote_set_token(int argc, const char **argv, struct ws *ws)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	remote_args(argc, argv, 0);
+	/* Read from stdin so the token never appears in argv or history. */
+	if (strbuf_read_fd(&sb, 0, 4096) < 0) {
+		rc = fail();
+		goto out;
 	}
-	if (!strcmp(pos[0], "timeout") && npos == 2 && atoi(pos[1]) > 0) {
-		if (ws_open(&ws, WS_WRITE) < 0)
-			return fail();
-		fl_json_set_str(ws->config, "sync_timeout", pos[1]);
-		e = ws_save_config(ws);
-		ws_close(ws);
-		return e < 0 ? fail() : EXIT_OK;
+	while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
+		strbuf_setlen(&sb, sb.len - 1);
+	fl_json_set_str(ws->config, "token", sb.buf);
+	if (ws_save_config(ws) < 0) {
+		rc = fail();
+		goto out;
 	}
-	if (!strcmp(pos[0], "set-token") && npos == 1) {
-		/* Read from stdin so the token never appears in argv or history. */
-		struct strbuf sb = STRBUF_INIT;
-		if (strbuf_read_fd(&sb, 0, 4096) < 0) {
-			strbuf_release(&sb);
-			return fail();
-		}
-		while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
-			strbuf_setlen(&sb, sb.len - 1);
-		if (ws_open(&ws, WS_WRITE) < 0) {
-			strbuf_release(&sb);
-			return fail();
-		}
-		fl_json_set_str(ws->config, "token", sb.buf);
-		strbuf_release(&sb);
-		e = ws_save_config(ws);
-		ws_close(ws);
-		if (e < 0)
-			return fail();
-		printf("token saved (config.json, mode 600)\n");
-		return EXIT_OK;
-	}
-	return usage_error(usage, "unknown arguments");
+	printf("token saved (config.json, mode 600)\n");
+	rc = EXIT_OK;
+out:
+	strbuf_release(&sb);
+	return rc;
+}
+
+int cmd_remote(int argc, const char **argv, struct ws *ws)
+{
+	static const struct cmd sub[] = {
+		{ "show", remote_show, WS_READ, NULL },
+		{ "set", remote_set, WS_WRITE, NULL },
+		{ "set-token", remote_set_token, WS_WRITE, NULL },
+		{ "timeout", remote_timeout, WS_WRITE, NULL },
+	};
+	const char *show[] = { "remote", "show", NULL };
+
+	(void)ws;   /* each subcommand declares its own setup */
+	/* Plain `fieldlog remote` shows it. */
+	if (argc == 1)
+		return dispatch(2, show, sub, FL_ARRAY_SIZE(sub), remote_usage);
+	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub), remote_usage);
 }

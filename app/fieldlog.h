@@ -1,6 +1,7 @@
 /*
- * fieldlog.h: what the commands in app/ share: the command table entry,
- * option parsing, reading long text, the workspace, and output helpers.
+ * fieldlog.h: what the commands in app/ share: the command table entry
+ * and its setup flags, option parsing, reading long text, the workspace,
+ * and output helpers.
  * Only app/ includes this; sync/ and schema/ know nothing of it.
  */
 #ifndef FL_APP_H
@@ -62,6 +63,12 @@ int error_exit(const char *fmt, ...) FL_PRINTF(1, 2);
 int usage_error(const char *usage, const char *fmt, ...) FL_PRINTF(2, 3);
 /* Prints "error: " + fl_last_error() and returns EXIT_ERROR. */
 int fail(void);
+/*
+ * Reads all of s as a decimal integer in [min, max] into *out; otherwise
+ * FL_EINVALID with a message naming `what` (e.g. "option '--limit'").
+ */
+int parse_number(long long *out, const char *s, const char *what, long long min,
+		 long long max);
 /* Registers a string to free at exit; returns it. */
 char *keep(char *s);
 
@@ -104,6 +111,13 @@ void ws_close(struct ws *ws);
 int ws_save_config(struct ws *ws);
 /* Takes the lock of an unopened workspace directory (init, reindex). */
 int ws_lock(const char *dir, int *fd_out);
+/*
+ * Lets go of a writer's lock while a person types in an editor, and takes
+ * it back (waiting as ws_lock does; FL_ELOCKED after 20 s). A sync may run
+ * in between, so a command reads the records it changes only after the text.
+ */
+void ws_unlock(struct ws *ws);
+int ws_relock(struct ws *ws);
 
 /*
  * Validates rec and, in one transaction, updates the index and queues the
@@ -112,6 +126,13 @@ int ws_lock(const char *dir, int *fd_out);
  * the next command that opens the repository (sync/outbox.h).
  */
 int ws_save(struct ws *ws, cJSON *rec, const char *message);
+/*
+ * The end of every add and edit: ws_save, then the saved record as JSON
+ * (`json`) or the line fmt makes (translated). EXIT_OK, or the error
+ * printed and EXIT_ERROR.
+ */
+int save_record(struct ws *ws, cJSON *rec, const char *message, int json, const char *fmt, ...)
+	FL_PRINTF(5, 6);
 /* Brings the index up to the head of repo.git (see sync/import.h). */
 int ws_catch_up(struct ws *ws);
 /* Looks a record up by id prefix; prints nothing. Caller frees. */
@@ -142,23 +163,66 @@ const char *commune_label(const char *code);
 /* Whether stdout is a terminal (tables, colours, footers). */
 int out_is_tty(void);
 
-/* Subcommands: a static table in each command's file. */
-struct subcmd {
-	const char *name;
-	int (*fn)(int argc, const char **argv);
-};
-/* Runs the subcommand named by argv[1]; usage on -h, none or unknown. */
-int dispatch(int argc, const char **argv, const struct subcmd *sub, size_t n,
-	     const char *usage);
-/* `KIND show ID [--json]` for any kind (kind NULL: any). */
-int show_command(int argc, const char **argv, const char *kind);
-
 /* --- commands ------------------------------------------------------------ */
 
-#define CMD(n) int cmd_##n(int argc, const char **argv)
-CMD(init); CMD(whoami); CMD(communes); CMD(provinces); CMD(domains);
-CMD(schedule); CMD(visit); CMD(issue); CMD(report); CMD(delete);
-CMD(reindex); CMD(sync); CMD(status); CMD(remote); CMD(server); CMD(roster);
-CMD(respond); CMD(search); CMD(log); CMD(diff); CMD(stats); CMD(export);
+/*
+ * What a command needs before it runs, the third column of its table entry
+ * (git's RUN_SETUP): run_command opens the workspace with that access and
+ * checks the role, once, and passes the workspace in. 0 asks for nothing:
+ * the command gets NULL (it makes or finds its own directory, or needs
+ * none). WS_WRITE and WS_INDEX_ONLY (the ws_open flags) imply WS_READ.
+ */
+#define WS_READ 4          /* open the workspace: read the index and the repository */
+#define NEED_OFFICER 8     /* refused unless this is an officer's workspace */
+#define NEED_REVIEWER 16   /* refused unless this is a reviewer's workspace */
+#define HIDDEN 32          /* not listed by 'fieldlog -h' */
+
+/*
+ * A command or subcommand: one line of the table in main.c, or of the
+ * static table in the command's own file. `ws` is the opened workspace
+ * (NULL when `setup` asks for none, or when -h only wants the usage).
+ */
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, const char **argv, struct ws *ws);
+	unsigned setup;
+	const char *help;   /* a line for 'fieldlog -h'; NULL for subcommands */
+};
+
+/*
+ * Runs c with argv (argv[0] its name) after the setup it declares; `what`
+ * names it in a refusal ("issue add"). With -h or --help in argv nothing
+ * is opened: the command's parse_opts prints its usage and exits 0, so
+ * the usage never needs a workspace.
+ */
+int run_command(const struct cmd *c, int argc, const char **argv, const char *what);
+/* Runs the subcommand named by argv[1]; usage on -h, none or unknown. */
+int dispatch(int argc, const char **argv, const struct cmd *sub, size_t n,
+	     const char *usage);
+/* `KIND show ID [--json]` for any kind (kind NULL: any). */
+int show_command(int argc, const char **argv, struct ws *ws, const char *kind);
+
+int cmd_init(int argc, const char **argv, struct ws *ws);
+int cmd_whoami(int argc, const char **argv, struct ws *ws);
+int cmd_communes(int argc, const char **argv, struct ws *ws);
+int cmd_provinces(int argc, const char **argv, struct ws *ws);
+int cmd_domains(int argc, const char **argv, struct ws *ws);
+int cmd_schedule(int argc, const char **argv, struct ws *ws);
+int cmd_visit(int argc, const char **argv, struct ws *ws);
+int cmd_issue(int argc, const char **argv, struct ws *ws);
+int cmd_report(int argc, const char **argv, struct ws *ws);
+int cmd_delete(int argc, const char **argv, struct ws *ws);
+int cmd_reindex(int argc, const char **argv, struct ws *ws);
+int cmd_sync(int argc, const char **argv, struct ws *ws);
+int cmd_status(int argc, const char **argv, struct ws *ws);
+int cmd_remote(int argc, const char **argv, struct ws *ws);
+int cmd_server(int argc, const char **argv, struct ws *ws);
+int cmd_roster(int argc, const char **argv, struct ws *ws);
+int cmd_respond(int argc, const char **argv, struct ws *ws);
+int cmd_search(int argc, const char **argv, struct ws *ws);
+int cmd_log(int argc, const char **argv, struct ws *ws);
+int cmd_diff(int argc, const char **argv, struct ws *ws);
+int cmd_stats(int argc, const char **argv, struct ws *ws);
+int cmd_export(int argc, const char **argv, struct ws *ws);
 
 #endif

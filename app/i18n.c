@@ -78,10 +78,7 @@ static void load(void)
 		if ((q = entry(&id, p, "msgid")) && (q = entry(&str, q, "msgstr"))) {
 			p = q;
 			if (id.len && str.len) {
-				if (ncatalog == alloc) {
-					alloc = alloc ? 2 * alloc : 64;
-					catalog = xrealloc(catalog, alloc * sizeof(*catalog));
-				}
+				FL_ALLOC_GROW(catalog, ncatalog + 1, alloc);
 				catalog[ncatalog].id = xstrdup(id.buf);
 				catalog[ncatalog].str = xstrdup(str.buf);
 				ncatalog++;

@@ -1,8 +1,11 @@
 /*
  * main.c: the one dispatch table. Global options (-C DIR, -h, --version)
- * are handled here; each command parses its own options and opens the
- * workspace itself with the access it needs (see ws_open), the way git's
- * builtins do with RUN_SETUP.
+ * are read here; then the table entry of the command says what it needs
+ * (none, the workspace to read or to write, the index only, an officer's
+ * or a reviewer's workspace), and run_command (util.c) opens the workspace
+ * and checks the role once before the command runs, as git's run_builtin
+ * does for RUN_SETUP. A command with subcommands asks for nothing here:
+ * the subcommand table in its own file declares the same per subcommand.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -14,42 +17,36 @@
 
 #define FIELDLOG_VERSION "0.1.0"
 
-struct command {
-	const char *name;
-	int (*fn)(int argc, const char **argv);
-	const char *help;
-	int hidden;
-};
-
-static const struct command commands[] = {
+static const struct cmd commands[] = {
 	/* setting up */
-	{ "init", cmd_init, "create a workspace (officer or reviewer)", 0 },
-	{ "whoami", cmd_whoami, "show who and where this workspace is", 0 },
-	{ "remote", cmd_remote, "show or set the central repository URL", 0 },
+	{ "init", cmd_init, 0, "create a workspace (officer or reviewer)" },
+	{ "whoami", cmd_whoami, WS_INDEX_ONLY, "show who and where this workspace is" },
+	{ "remote", cmd_remote, 0, "show or set the central repository URL" },
 	/* reference data */
-	{ "communes", cmd_communes, "find communes (diacritics optional)", 0 },
-	{ "provinces", cmd_provinces, "list the 34 provinces", 0 },
-	{ "domains", cmd_domains, "list the domains of state management", 0 },
+	{ "communes", cmd_communes, 0, "find communes (diacritics optional)" },
+	{ "provinces", cmd_provinces, 0, "list the 34 provinces" },
+	{ "domains", cmd_domains, 0, "list the domains of state management" },
 	/* an officer's log */
-	{ "schedule", cmd_schedule, "plan a week: add, edit, list, show", 0 },
-	{ "visit", cmd_visit, "log commune visits: add, edit, list, show", 0 },
-	{ "issue", cmd_issue, "record obstacles: add, edit, comment, list, show", 0 },
-	{ "report", cmd_report, "weekly report: week, submit, list, show, weekly", 0 },
-	{ "delete", cmd_delete, "delete a record (kept in history)", 0 },
+	{ "schedule", cmd_schedule, 0, "plan a week: add, edit, list, show" },
+	{ "visit", cmd_visit, 0, "log commune visits: add, edit, list, show" },
+	{ "issue", cmd_issue, 0, "record obstacles: add, edit, comment, list, show" },
+	{ "report", cmd_report, 0, "weekly report: week, submit, list, show, weekly" },
+	{ "delete", cmd_delete, WS_WRITE | WS_INDEX_ONLY, "delete a record (kept in history)" },
 	/* the central repository */
-	{ "sync", cmd_sync, "send and receive with the central repository", 0 },
-	{ "status", cmd_status, "what is waiting to be sent, last sync, skipped records", 0 },
+	{ "sync", cmd_sync, WS_WRITE, "send and receive with the central repository" },
+	{ "status", cmd_status, WS_READ, "what is waiting to be sent, last sync, skipped records" },
 	/* review */
-	{ "respond", cmd_respond, "answer an issue or a weekly report (reviewers)", 0 },
-	{ "search", cmd_search, "full-text search, diacritic-insensitive", 0 },
-	{ "log", cmd_log, "every version of a record", 0 },
-	{ "diff", cmd_diff, "field-by-field differences between versions", 0 },
-	{ "stats", cmd_stats, "counts by province, domain, status, severity", 0 },
-	{ "export", cmd_export, "export records as CSV or JSON", 0 },
-	/* administration */
-	{ "server", cmd_server, "central repository: init, check (pre-receive hook)", 0 },
-	{ "roster", cmd_roster, "officers and reviewers of a central repository", 0 },
-	{ "reindex", cmd_reindex, "rebuild index.db from repo.git", 0 },
+	{ "respond", cmd_respond, WS_WRITE | WS_INDEX_ONLY | NEED_REVIEWER,
+	  "answer an issue or a weekly report (reviewers)" },
+	{ "search", cmd_search, WS_INDEX_ONLY, "full-text search, diacritic-insensitive" },
+	{ "log", cmd_log, WS_READ, "every version of a record" },
+	{ "diff", cmd_diff, WS_READ, "field-by-field differences between versions" },
+	{ "stats", cmd_stats, WS_INDEX_ONLY, "counts by province, domain, status, severity" },
+	{ "export", cmd_export, WS_INDEX_ONLY, "export records as CSV or JSON" },
+	/* administration (a central repository named by --repo, or no index) */
+	{ "server", cmd_server, 0, "central repository: init, check (pre-receive hook)" },
+	{ "roster", cmd_roster, 0, "officers and reviewers of a central repository" },
+	{ "reindex", cmd_reindex, 0, "rebuild index.db from repo.git" },
 };
 
 static void usage(FILE *f)
@@ -58,7 +55,7 @@ static void usage(FILE *f)
 	      "Plan, log and report field work on commune-level government, offline;\n"
 	      "share it through a central git repository with `fieldlog sync`.\n\n", f);
 	for (size_t i = 0; i < FL_ARRAY_SIZE(commands); i++)
-		if (!commands[i].hidden && commands[i].fn)
+		if (!(commands[i].setup & HIDDEN))
 			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fputs("\n'fieldlog COMMAND -h' describes a command. The workspace is -C DIR,\n"
 	      "$FIELDLOG_HOME, or ~/.local/share/fieldlog.\n", f);
@@ -71,12 +68,20 @@ int main(int argc, const char **argv)
 	fl_json_init();
 	i18n_init();
 	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
-			opt_workspace = argv[i + 1];
-			i += 2;
-		} else if (!strncmp(argv[i], "-C", 2) && argv[i][2]) {
-			opt_workspace = argv[i] + 2;
+		if (!strncmp(argv[i], "-C", 2) && (argv[i][2] || i + 1 < argc)) {
+			const char *dir = argv[i][2] ? argv[i] + 2 : argv[++i];
 			i++;
+			/* An empty -C must not quietly mean the default workspace. */
+			if (!*dir) {
+				fprintf(stderr, "%s%s\n", _("error: "),
+					_("option '-C' needs a directory, not ''"));
+				return EXIT_USAGE;
+			}
+			if (opt_workspace) {
+				fprintf(stderr, "%s%s\n", _("error: "), _("option '-C' given twice"));
+				return EXIT_USAGE;
+			}
+			opt_workspace = dir;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return EXIT_OK;
@@ -94,10 +99,10 @@ int main(int argc, const char **argv)
 		return EXIT_USAGE;
 	}
 	for (size_t c = 0; c < FL_ARRAY_SIZE(commands); c++) {
-		if (!strcmp(commands[c].name, argv[i]) && commands[c].fn) {
+		if (!strcmp(commands[c].name, argv[i])) {
 			int rc;
 			fl_trace("%s: start", argv[i]);
-			rc = commands[c].fn(argc - i, argv + i);
+			rc = run_command(&commands[c], argc - i, argv + i, argv[i]);
 			fl_trace("%s: done, exit %d", argv[i], rc);
 			fflush(stdout);
 			if (ferror(stdout)) {

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/records.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,17 @@ const char *short_id(const char *id)
 {
 	static char buf[16];
 	snprintf(buf, sizeof(buf), "%.10s", id);
+	return buf;
+}
+
+const char *week_or_this(char buf[9], const char *week)
+{
+	char now[32];
+	if (week)
+		return week;
+	fl_time_now(now);
+	now[10] = '\0';   /* the date, in Vietnam time */
+	fl_week_of_date(buf, now);
 	return buf;
 }
 
@@ -89,8 +101,8 @@ int filters_check(struct filters *f)
 		return fl_error(FL_EINVALID, "'%s' is not an ISO week (YYYY-Www)", f->week);
 	if (f->officer && !fl_author_valid(f->officer))
 		return fl_error(FL_EINVALID, "'%s' is not an officer id", f->officer);
-	if (f->limit && atoi(f->limit) <= 0)
-		return fl_error(FL_EINVALID, "'%s' is not a positive number", f->limit);
+	if (f->limit && parse_number(&f->nlimit, f->limit, "option '--limit'", 1, INT_MAX) < 0)
+		return FL_EINVALID;
 	if (f->format && strcmp(f->format, "table") && strcmp(f->format, "json") &&
 	    strcmp(f->format, "csv"))
 		return fl_error(FL_EINVALID, "unknown format '%s' (table, json, csv)", f->format);
@@ -106,6 +118,111 @@ int filters_check(struct filters *f)
 	return 0;
 }
 
+/* Appends the " AND ..." conditions of the filters on alias r to sql. */
+static void filters_where(struct strbuf *sql, const struct filters *f, const char *kind)
+{
+	if (kind)
+		strbuf_addstr(sql, " AND r.kind = :kind");
+	if (!f->deleted)
+		strbuf_addstr(sql, " AND r.deleted = 0");
+	if (f->province) {
+		/*
+		 * Written as `id IN (...)` so that SQLite can start from the
+		 * province's records instead of testing every record.
+		 */
+		strbuf_addstr(sql, " AND r.id IN (SELECT rc.id FROM record_communes rc"
+				   " WHERE rc.province_code = :prov UNION SELECT x.id FROM records x"
+				   " WHERE x.author IN (SELECT p.id FROM people p, json_each(p.provinces) j"
+				   "  WHERE j.value = :prov UNION SELECT :localme)");
+		/* Of one kind only: the author's other records need not be looked at. */
+		if (kind)
+			strbuf_addstr(sql, " AND x.kind = :kind");
+		strbuf_addstr(sql, " AND NOT EXISTS (SELECT 1 FROM record_communes rc2"
+				   " WHERE rc2.id = x.id))");
+	}
+	if (f->commune)
+		strbuf_addstr(sql, " AND EXISTS (SELECT 1 FROM record_communes rc WHERE rc.id = r.id"
+				   " AND rc.commune = :commune)");
+	if (f->officer)
+		strbuf_addstr(sql, " AND r.author = :officer");
+	if (f->domain)
+		strbuf_addstr(sql, " AND r.domain = :domain");
+	if (f->severity)
+		strbuf_addstr(sql, " AND r.severity = :severity");
+	if (f->status) {
+		/*
+		 * The officer's own status narrows the search first (indexed):
+		 * only an escalated or answered issue can read differently.
+		 */
+		if (!strcmp(f->status, "answered") || !strcmp(f->status, "closed"))
+			strbuf_addstr(sql, " AND r.status IN (:status, 'escalated', 'answered')");
+		else
+			strbuf_addstr(sql, " AND r.status = :status");
+		strbuf_addf(sql, " AND (%s) = :status", effective_status_sql);
+	}
+	if (f->since)
+		strbuf_addstr(sql, " AND r.date >= :since");
+	if (f->until)
+		strbuf_addstr(sql, " AND r.date <= :until");
+	if (f->week)
+		strbuf_addstr(sql, " AND r.week = :week");
+	if (f->escalated)
+		strbuf_addstr(sql, " AND r.kind = 'issue' AND (r.status IN ('escalated', 'answered')"
+				   " OR json_extract(r.json, '$.escalation') <> ''"
+				   " OR EXISTS (SELECT 1 FROM records x WHERE x.target = r.id"
+				   " AND x.kind = 'response'))");
+	if (f->mine)
+		strbuf_addstr(sql, " AND r.author = :me");
+}
+
+/* Appends " ORDER BY" --sort's key, then `order`. */
+static void filters_order(struct strbuf *sql, const struct filters *f, const char *order)
+{
+	static const struct { const char *key, *sql; } keys[] = {
+		{ "updated", "r.updated_at DESC, " },
+		{ "created", "r.created_at, " },
+		{ "severity", "CASE r.severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1"
+			      " WHEN 'medium' THEN 2 ELSE 3 END, " },
+		{ "status", "r.status, " },
+		{ "officer", "r.author, " },
+		{ "commune", "(SELECT min(commune) FROM record_communes rc WHERE rc.id = r.id), " },
+		{ "week", "r.week, " },
+	};
+
+	strbuf_addstr(sql, " ORDER BY ");
+	if (f->sort) {
+		const char *by = "r.date, ";
+		for (size_t i = 0; i < FL_ARRAY_SIZE(keys); i++)
+			if (!strcmp(f->sort, keys[i].key))
+				by = keys[i].sql;
+		strbuf_addstr(sql, by);
+	}
+	strbuf_addstr(sql, order ? order : "r.date, r.id");
+}
+
+/* Binds the values of the conditions filters_where wrote. */
+static void filters_bind(sqlite3_stmt *st, struct ws *ws, const struct filters *f,
+			 const char *kind)
+{
+	const struct { const char *name, *value; } text[] = {
+		{ ":kind", kind }, { ":prov", f->province }, { ":commune", f->commune },
+		{ ":officer", f->officer }, { ":domain", f->domain }, { ":severity", f->severity },
+		{ ":status", f->status }, { ":since", f->since }, { ":until", f->until },
+		{ ":week", f->week },
+	};
+
+	for (size_t i = 0; i < FL_ARRAY_SIZE(text); i++)
+		if (text[i].value)
+			fl_bind_text(st, text[i].name, text[i].value);
+	/* This workspace's officer, who may not be in a roster yet. */
+	if (f->province && !strcmp(ws->province, f->province))
+		fl_bind_text(st, ":localme", ws->id);
+	if (f->mine)
+		fl_bind_text(st, ":me", ws->id);
+	if (f->limit)
+		fl_bind_int(st, ":limit", f->nlimit);
+}
+
 sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *kind,
 			    const char *select, const char *order)
 {
@@ -113,112 +230,12 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 	sqlite3_stmt *st;
 
 	strbuf_addstr(&sql, select);
-	if (kind)
-		strbuf_addstr(&sql, " AND r.kind = :kind");
-	if (!f->deleted)
-		strbuf_addstr(&sql, " AND r.deleted = 0");
-	if (f->province) {
-		/*
-		 * Written as `id IN (...)` so that SQLite can start from the
-		 * province's records instead of testing every record.
-		 */
-		strbuf_addstr(&sql, " AND r.id IN (SELECT rc.id FROM record_communes rc"
-				    " WHERE rc.province_code = :prov UNION SELECT x.id FROM records x"
-				    " WHERE x.author IN (SELECT p.id FROM people p, json_each(p.provinces) j"
-				    "  WHERE j.value = :prov UNION SELECT :localme)");
-		/* Of one kind only: the author's other records need not be looked at. */
-		if (kind)
-			strbuf_addstr(&sql, " AND x.kind = :kind");
-		strbuf_addstr(&sql, " AND NOT EXISTS (SELECT 1 FROM record_communes rc2"
-				    " WHERE rc2.id = x.id))");
-	}
-	if (f->commune)
-		strbuf_addstr(&sql, " AND EXISTS (SELECT 1 FROM record_communes rc WHERE rc.id = r.id"
-				    " AND rc.commune = :commune)");
-	if (f->officer)
-		strbuf_addstr(&sql, " AND r.author = :officer");
-	if (f->domain)
-		strbuf_addstr(&sql, " AND r.domain = :domain");
-	if (f->severity)
-		strbuf_addstr(&sql, " AND r.severity = :severity");
-	if (f->status) {
-		/*
-		 * The officer's own status narrows the search first (indexed):
-		 * only an escalated or answered issue can read differently.
-		 */
-		if (!strcmp(f->status, "answered") || !strcmp(f->status, "closed"))
-			strbuf_addstr(&sql, " AND r.status IN (:status, 'escalated', 'answered')");
-		else
-			strbuf_addstr(&sql, " AND r.status = :status");
-		strbuf_addf(&sql, " AND (%s) = :status", effective_status_sql);
-	}
-	if (f->since)
-		strbuf_addstr(&sql, " AND r.date >= :since");
-	if (f->until)
-		strbuf_addstr(&sql, " AND r.date <= :until");
-	if (f->week)
-		strbuf_addstr(&sql, " AND r.week = :week");
-	if (f->escalated)
-		strbuf_addstr(&sql, " AND r.kind = 'issue' AND (r.status IN ('escalated', 'answered')"
-				    " OR json_extract(r.json, '$.escalation') <> ''"
-				    " OR EXISTS (SELECT 1 FROM records x WHERE x.target = r.id"
-				    " AND x.kind = 'response'))");
-	if (f->mine)
-		strbuf_addstr(&sql, " AND r.author = :me");
-	strbuf_addstr(&sql, " ORDER BY ");
-	if (f->sort) {
-		if (!strcmp(f->sort, "updated"))
-			strbuf_addstr(&sql, "r.updated_at DESC, ");
-		else if (!strcmp(f->sort, "created"))
-			strbuf_addstr(&sql, "r.created_at, ");
-		else if (!strcmp(f->sort, "severity"))
-			strbuf_addstr(&sql, "CASE r.severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1"
-					    " WHEN 'medium' THEN 2 ELSE 3 END, ");
-		else if (!strcmp(f->sort, "status"))
-			strbuf_addstr(&sql, "r.status, ");
-		else if (!strcmp(f->sort, "officer"))
-			strbuf_addstr(&sql, "r.author, ");
-		else if (!strcmp(f->sort, "commune"))
-			strbuf_addstr(&sql, "(SELECT min(commune) FROM record_communes rc"
-					    " WHERE rc.id = r.id), ");
-		else if (!strcmp(f->sort, "week"))
-			strbuf_addstr(&sql, "r.week, ");
-		else
-			strbuf_addstr(&sql, "r.date, ");
-	}
-	strbuf_addstr(&sql, order ? order : "r.date, r.id");
+	filters_where(&sql, f, kind);
+	filters_order(&sql, f, order);
 	if (f->limit)
 		strbuf_addstr(&sql, " LIMIT :limit");
-
 	st = fl_db_prepare(ws->db, sql.buf);
-	if (kind)
-		fl_bind_text(st, ":kind", kind);
-	if (f->province) {
-		fl_bind_text(st, ":prov", f->province);
-		/* This workspace's officer, who may not be in a roster yet. */
-		if (!strcmp(ws->province, f->province))
-			fl_bind_text(st, ":localme", ws->id);
-	}
-	if (f->commune)
-		fl_bind_text(st, ":commune", f->commune);
-	if (f->officer)
-		fl_bind_text(st, ":officer", f->officer);
-	if (f->domain)
-		fl_bind_text(st, ":domain", f->domain);
-	if (f->severity)
-		fl_bind_text(st, ":severity", f->severity);
-	if (f->status)
-		fl_bind_text(st, ":status", f->status);
-	if (f->since)
-		fl_bind_text(st, ":since", f->since);
-	if (f->until)
-		fl_bind_text(st, ":until", f->until);
-	if (f->week)
-		fl_bind_text(st, ":week", f->week);
-	if (f->mine)
-		fl_bind_text(st, ":me", ws->id);
-	if (f->limit)
-		fl_bind_int(st, ":limit", atoi(f->limit));
+	filters_bind(st, ws, f, kind);
 	strbuf_release(&sql);
 	return st;
 }
@@ -265,23 +282,9 @@ static const char *first_commune(const cJSON *rec)
 	return cm ? cm->name : (c ? c : "");
 }
 
-int list_records(struct ws *ws, const char *kind, struct filters *f)
+/* Headers of the table `KIND list` prints, per kind. */
+static void list_table_init(struct table *t, enum fl_kind k)
 {
-	sqlite3_stmt *st;
-	cJSON *all = cJSON_CreateArray();
-	struct table t;
-	size_t n = 0;
-	int csv = f->format && !strcmp(f->format, "csv");
-	char *select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);
-
-	if (filters_check(f) < 0) {
-		free(select);
-		cJSON_Delete(all);
-		return fail();
-	}
-	st = filters_query(ws, f, kind, select, NULL);
-	free(select);
-
 	static const char *issue_hdr[] = { "ID", "DATE", "STATUS", "SEVERITY", "DOMAIN",
 					   "COMMUNE", "OFFICER", "TITLE" };
 	static const char *visit_hdr[] = { "ID", "DATE", "COMMUNE", "OFFICER", "SUMMARY" };
@@ -289,63 +292,87 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 					   "CANCELLED" };
 	static const char *report_hdr[] = { "ID", "WEEK", "OFFICER", "SUBMITTED", "SUMMARY" };
 	static const char *resp_hdr[] = { "ID", "DATE", "TARGET", "STATE", "REVIEWER", "TEXT" };
-	enum fl_kind k = fl_kind_parse(kind);
-	switch (k) {
-	case FL_ISSUE: table_init(&t, 8, issue_hdr); break;
-	case FL_VISIT: table_init(&t, 5, visit_hdr); break;
-	case FL_SCHEDULE: table_init(&t, 6, sched_hdr); break;
-	case FL_REPORT: table_init(&t, 5, report_hdr); break;
-	default: table_init(&t, 6, resp_hdr); break;
-	}
 
+	switch (k) {
+	case FL_ISSUE: table_init(t, 8, issue_hdr); break;
+	case FL_VISIT: table_init(t, 5, visit_hdr); break;
+	case FL_SCHEDULE: table_init(t, 6, sched_hdr); break;
+	case FL_REPORT: table_init(t, 5, report_hdr); break;
+	default: table_init(t, 6, resp_hdr); break;
+	}
+}
+
+/* One record as a row of that table; eff is an issue's effective status. */
+static void list_row(struct table *t, enum fl_kind k, struct ws *ws, const cJSON *rec,
+		     const char *eff)
+{
+	const char *id = short_id(fl_json_str(rec, "id"));
+	const char *author = officer_name(ws, fl_json_str(rec, "author"));
+	char date[11];
+
+	snprintf(date, sizeof(date), "%.10s", fl_json_str(rec, "created_at"));
+	switch (k) {
+	case FL_ISSUE: {
+		const struct fl_domain *d = fl_domain_find(fl_json_str(rec, "domain"));
+		table_add(t, id, date, eff, fl_json_str(rec, "severity"), d ? d->label : "",
+			  first_commune(rec), author, fl_json_str(rec, "title"));
+		break;
+	}
+	case FL_VISIT:
+		table_add(t, id, fl_json_str(rec, "date"), first_commune(rec), author,
+			  fl_json_str(rec, "summary"));
+		break;
+	case FL_SCHEDULE: {
+		int c[3] = { 0, 0, 0 };
+		const cJSON *e;
+		char a[3][16];
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries")) {
+			int i = fl_enum_index(fl_entry_states, fl_json_str(e, "state"));
+			if (i >= 0)
+				c[i]++;
+		}
+		for (int i = 0; i < 3; i++)
+			snprintf(a[i], sizeof(a[i]), "%d", c[i]);
+		table_add(t, id, fl_json_str(rec, "week"), author, a[0], a[1], a[2]);
+		break;
+	}
+	case FL_REPORT: {
+		const char *sub = fl_json_str(rec, "submitted_at");
+		table_add(t, id, fl_json_str(rec, "week"), author, sub && *sub ? sub : "draft",
+			  fl_json_str(rec, "summary"));
+		break;
+	}
+	default:
+		table_add(t, id, date, short_id(fl_json_str(rec, "target")),
+			  fl_json_str(rec, "state"), author, fl_json_str(rec, "text"));
+		break;
+	}
+}
+
+int list_records(struct ws *ws, const char *kind, struct filters *f)
+{
+	sqlite3_stmt *st;
+	cJSON *all;
+	struct table t;
+	size_t n = 0;
+	int csv = f->format && !strcmp(f->format, "csv");
+	enum fl_kind k = fl_kind_parse(kind);
+	char *select;
+
+	if (filters_check(f) < 0)
+		return fail();
+	all = cJSON_CreateArray();
+	select = xstrfmt("SELECT r.json, %s FROM records r WHERE 1", effective_status_sql);
+	st = filters_query(ws, f, kind, select, NULL);
+	free(select);
+	list_table_init(&t, k);
 	while (fl_step(st)) {
 		const char *text = fl_col_text(st, 0);
-		const char *eff = fl_col_text(st, 1);
 		cJSON *rec = NULL;
 		if (fl_json_parse(&rec, text, strlen(text)) < 0)
 			continue;
 		n++;
-		const char *id = short_id(fl_json_str(rec, "id"));
-		const char *author = officer_name(ws, fl_json_str(rec, "author"));
-		char date[11];
-		snprintf(date, sizeof(date), "%.10s", fl_json_str(rec, "created_at"));
-		switch (k) {
-		case FL_ISSUE: {
-			const struct fl_domain *d = fl_domain_find(fl_json_str(rec, "domain"));
-			table_add(&t, id, date, eff, fl_json_str(rec, "severity"),
-				  d ? d->label : "", first_commune(rec), author,
-				  fl_json_str(rec, "title"));
-			break;
-		}
-		case FL_VISIT:
-			table_add(&t, id, fl_json_str(rec, "date"), first_commune(rec), author,
-				  fl_json_str(rec, "summary"));
-			break;
-		case FL_SCHEDULE: {
-			int c[3] = { 0, 0, 0 };
-			const cJSON *e;
-			char a[3][16];
-			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries")) {
-				int i = fl_enum_index(fl_entry_states, fl_json_str(e, "state"));
-				if (i >= 0)
-					c[i]++;
-			}
-			for (int i = 0; i < 3; i++)
-				snprintf(a[i], sizeof(a[i]), "%d", c[i]);
-			table_add(&t, id, fl_json_str(rec, "week"), author, a[0], a[1], a[2]);
-			break;
-		}
-		case FL_REPORT: {
-			const char *sub = fl_json_str(rec, "submitted_at");
-			table_add(&t, id, fl_json_str(rec, "week"), author,
-				  sub && *sub ? sub : "draft", fl_json_str(rec, "summary"));
-			break;
-		}
-		default:
-			table_add(&t, id, date, short_id(fl_json_str(rec, "target")),
-				  fl_json_str(rec, "state"), author, fl_json_str(rec, "text"));
-			break;
-		}
+		list_row(&t, k, ws, rec, fl_col_text(st, 1));
 		cJSON_AddItemToArray(all, rec);
 	}
 	sqlite3_finalize(st);
@@ -365,25 +392,20 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 	return EXIT_OK;
 }
 
-int list_command(int argc, const char **argv, const char *kind)
+int list_command(int argc, const char **argv, struct ws *ws, const char *kind)
 {
 	char usage[96];
 	struct filters f;
 	const char **pos;
-	int npos, e;
+	int npos;
 	memset(&f, 0, sizeof(f));
 	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
-	struct ws *ws;
 
 	snprintf(usage, sizeof(usage), "fieldlog %s list [filters] [--json | --format csv]", kind);
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (ws_open(&ws, WS_INDEX_ONLY) < 0)
-		return fail();
-	e = list_records(ws, kind, &f);
-	ws_close(ws);
-	return e;
+	return list_records(ws, kind, &f);
 }
 
 /* --- CSV ----------------------------------------------------------------- */

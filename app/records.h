@@ -12,6 +12,7 @@ struct filters {
 	const char *province, *commune, *officer, *domain, *status, *severity;
 	const char *since, *until, *week, *sort, *format, *kind, *limit;
 	int escalated, json, deleted, mine;
+	long long nlimit;        /* --limit as read by filters_check */
 };
 
 /* The filter options, to splice into a command's option table. */
@@ -32,7 +33,7 @@ struct filters {
 	{ "json", OPT_BOOL, &(f).json, NULL, "print JSON" }, \
 	{ "format", OPT_STR, &(f).format, "FMT", "table|json|csv" }
 
-/* Checks every value given (known province, domain, status, dates…). */
+/* Checks every value given (known province, domain, status, dates…); reads --limit. */
 int filters_check(struct filters *f);
 
 /*
@@ -47,7 +48,7 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 extern const char effective_status_sql[];
 
 /* `KIND list [filters]`: parses the filter options and lists. */
-int list_command(int argc, const char **argv, const char *kind);
+int list_command(int argc, const char **argv, struct ws *ws, const char *kind);
 
 /* Lists records of kind with the filters: table, JSON array or CSV. */
 int list_records(struct ws *ws, const char *kind, struct filters *f);
@@ -62,6 +63,9 @@ void write_csv(FILE *f, const cJSON *records);
 
 /* Prints one record for people (not JSON). */
 void show_record(struct ws *ws, const cJSON *rec);
+
+/* `week` when given, else this week (FIELDLOG_NOW in tests) written into buf. */
+const char *week_or_this(char buf[9], const char *week);
 
 /* Short id for tables (first 10 characters). */
 const char *short_id(const char *id);

@@ -625,23 +625,12 @@ int doc_write_and_say(const struct doc *d, const char *format, const char *outpu
 	return rc;
 }
 
-int doc_ws_open(struct ws **ws, int *opened, unsigned flags)
-{
-	*opened = 0;
-	if (*ws)
-		return 0;
-	if (ws_open(ws, (int)flags) < 0)
-		return -1;
-	*opened = 1;
-	return 0;
-}
-
 int report_doc_week(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog report week [WEEK] --format docx|html [-o FILE] [--summary TEXT]";
 	const char *week = NULL, *format = NULL, *output = NULL, *summary = NULL, **pos;
-	int npos, opened, rc;
+	int npos, rc;
 	struct opt opts[] = {
 		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
 		{ "format", OPT_STR, &format, "FMT", "docx or html" },
@@ -671,8 +660,6 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 		fl_time_now(now);
 		week = wbuf;
 	}
-	if (doc_ws_open(&ws, &opened, WS_INDEX_ONLY) < 0)
-		return fail();
 
 	const struct fl_province *p = fl_province_find(ws->province);
 	struct report_parts parts;
@@ -700,8 +687,6 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 	for (int i = 0; i < NSECTIONS; i++)
 		free(sections[i]);
 	free(subject);
-	if (opened)
-		ws_close(ws);
 	return rc;
 }
 
@@ -709,7 +694,7 @@ int report_doc_show(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog report show ID --format docx|html [-o FILE]";
 	const char *format = NULL, *output = NULL, **pos;
-	int npos, opened, rc;
+	int npos, rc;
 	struct opt opts[] = {
 		{ "format", OPT_STR, &format, "FMT", "docx or html" },
 		{ "output", OPT_STR, &output, "FILE", "write to FILE (also -o FILE; '-' for html: stdout)" },
@@ -725,8 +710,6 @@ int report_doc_show(int argc, const char **argv, struct ws *ws)
 				   npos ? pos[1] : "");
 	if ((rc = doc_check_format(format)) != 0)
 		return rc;
-	if (doc_ws_open(&ws, &opened, WS_INDEX_ONLY) < 0)
-		return fail();
 	if (ws_find(&rec, ws, pos[0], "report") < 0) {
 		rc = fail();
 		goto done;
@@ -773,8 +756,6 @@ int report_doc_show(int argc, const char **argv, struct ws *ws)
 	free(subject);
 done:
 	cJSON_Delete(rec);
-	if (opened)
-		ws_close(ws);
 	return rc;
 }
 
@@ -782,14 +763,12 @@ int report_unit(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog report unit [TEXT]";
 	const char **pos;
-	int npos, opened, rc = EXIT_OK;
+	int npos, rc = EXIT_OK;
 	struct opt opts[] = { OPT_END };
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos > 1)
 		return usage_error(usage, "unexpected argument '%s'", pos[1]);
-	if (doc_ws_open(&ws, &opened, npos ? WS_WRITE | WS_INDEX_ONLY : WS_INDEX_ONLY) < 0)
-		return fail();
 	if (!npos) {
 		const char *u = ws_unit(ws);
 		if (u)
@@ -807,7 +786,5 @@ int report_unit(int argc, const char **argv, struct ws *ws)
 		}
 		free(u);
 	}
-	if (opened)
-		ws_close(ws);
 	return rc;
 }

@@ -71,8 +71,6 @@ void doc_frame(struct doc *d, const char *unit, const char *place, const char *d
 	       const char *subject, const char *signer);
 /* argv with -o FILE spelled --output FILE, for parse_opts. Caller frees the array. */
 const char **doc_argv(int argc, const char **argv);
-/* Uses ws, or opens the workspace (*opened says so, to close it after). */
-int doc_ws_open(struct ws **ws, int *opened, unsigned flags);
 
 /* Vietnamese labels for codes; borrowed. Unknown codes come back as they are. */
 const char *vi_severity(const char *s);
@@ -91,7 +89,7 @@ const char *vi_province_short(const struct fl_province *p);
 /*
  * Hooks for cmd-report.c and cmd-report-weekly.c. report_doc_wanted says
  * whether argv asks for --format docx or html; the commands then hand
- * argv over whole. ws may be NULL: the command opens it.
+ * argv over whole, with the workspace their table entry opened.
  */
 int report_doc_wanted(int argc, const char **argv);
 int report_doc_week(int argc, const char **argv, struct ws *ws);

@@ -234,7 +234,7 @@ int report_doc_weekly(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog report weekly [WEEK] --format docx|html [-o FILE]";
 	const char *week = NULL, *format = NULL, *output = NULL, **pos;
-	int npos, opened, rc;
+	int npos, rc;
 	struct opt opts[] = {
 		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
 		{ "format", OPT_STR, &format, "FMT", "docx or html" },
@@ -261,8 +261,6 @@ int report_doc_weekly(int argc, const char **argv, struct ws *ws)
 		fl_week_of_date(wbuf, day);
 		week = wbuf;
 	}
-	if (doc_ws_open(&ws, &opened, WS_INDEX_ONLY) < 0)
-		return fail();
 
 	struct span w;
 	struct doc d;
@@ -289,7 +287,5 @@ int report_doc_weekly(int argc, const char **argv, struct ws *ws)
 	free(base);
 	free(subject);
 	doc_release(&d);
-	if (opened)
-		ws_close(ws);
 	return rc;
 }

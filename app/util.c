@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE
 #include "app/fieldlog.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,12 @@
 #include "schema/record.h"
 #include "schema/refdata.h"
 #include "schema/text.h"
+
+/*
+ * Set when a command runs without its workspace because argv asked for
+ * -h: parse_opts then prints the usage and exits whatever else it reads.
+ */
+static int usage_only;
 
 /* Strings that live until exit (option values, read text). */
 static struct strlist kept;
@@ -33,20 +40,14 @@ char *keep(char *s)
 		atexit(free_kept);
 		registered = 1;
 	}
-	if (kept.n == kept.alloc) {
-		kept.alloc = kept.alloc ? 2 * kept.alloc : 16;
-		kept.v = xrealloc(kept.v, kept.alloc * sizeof(char *));
-	}
+	FL_ALLOC_GROW(kept.v, kept.n + 1, kept.alloc);
 	kept.v[kept.n++] = s;
 	return s;
 }
 
 void strlist_add(struct strlist *l, const char *s)
 {
-	if (l->n == l->alloc) {
-		l->alloc = l->alloc ? 2 * l->alloc : 8;
-		l->v = xrealloc(l->v, l->alloc * sizeof(char *));
-	}
+	FL_ALLOC_GROW(l->v, l->n + 1, l->alloc);
 	l->v[l->n++] = xstrdup(s);
 }
 
@@ -117,8 +118,14 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 {
 	const char **p = xcalloc((size_t)argc + 1, sizeof(char *));
 	int n = 0, i, only_pos = 0;
+	size_t nopts = 0;
+	unsigned char *given;
 
+	for (const struct opt *o = opts; o && o->name; o++)
+		nopts++;
+	given = xcalloc(nopts + 1, 1);
 	keep((char *)p);
+	keep((char *)given);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
@@ -145,6 +152,12 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 			usage_error(usage, "unknown option '--%.*s'", (int)len, name);
 			exit(EXIT_USAGE);
 		}
+		/* A value given twice is a mistake, not "the last one wins". */
+		if (o->type == OPT_STR && given[o - opts]) {
+			usage_error(usage, "option '--%s' given twice", o->name);
+			exit(EXIT_USAGE);
+		}
+		given[o - opts] = 1;
 		if (o->type == OPT_BOOL) {
 			if (eq) {
 				usage_error(usage, "option '--%s' takes no value", o->name);
@@ -169,16 +182,45 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 		else
 			strlist_add(o->dest, v);
 	}
+	if (usage_only)
+		usage_exit(usage, opts, 0);
 	*pos = p;
 	*npos = n;
 }
 
+int parse_number(long long *out, const char *s, const char *what, long long min,
+		 long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	/* Digits only, all of them: "1e3", "2x", " 5" and "+5" are not numbers here. */
+	if (!*s || !(*s == '-' || (*s >= '0' && *s <= '9')) || *end || errno == ERANGE ||
+	    v < min || v > max)
+		return fl_error(FL_EINVALID, "%s needs a whole number from %lld to %lld, not '%s'",
+				what, min, max, s);
+	*out = v;
+	return 0;
+}
+
 /* --- long text ------------------------------------------------------------ */
 
+static struct ws *open_ws;
+
+/*
+ * The text from $VISUAL or $EDITOR. The workspace's lock is let go while
+ * the editor runs, so a sync started meanwhile (by hand or by a timer)
+ * does not wait for a person to finish typing; the callers read the record
+ * they change only after the text.
+ */
 static int from_editor(struct strbuf *sb, const char *what)
 {
 	const char *editor = getenv("VISUAL");
 	char tmpl[] = "/tmp/fieldlog-XXXXXX.txt";
+	struct strbuf raw = STRBUF_INIT;
+	char *cmd = NULL;
 	int fd, rc;
 
 	if (!editor || !*editor)
@@ -189,20 +231,19 @@ static int from_editor(struct strbuf *sb, const char *what)
 		return fl_error(FL_ERROR, "cannot create a temporary file");
 	dprintf(fd, "\n# Write the %s above. Lines starting with '#' are ignored.\n", what);
 	close(fd);
-	char *cmd = xstrfmt("%s '%s'", editor, tmpl);
+	cmd = xstrfmt("%s '%s'", editor, tmpl);
+	ws_unlock(open_ws);
 	rc = system(cmd);
-	free(cmd);
+	if (ws_relock(open_ws) < 0) {
+		rc = fl_error(FL_ELOCKED, "%s; nothing was saved", fl_last_error());
+		goto out;
+	}
 	if (rc != 0) {
-		unlink(tmpl);
-		return fl_error(FL_ERROR, "the editor failed; nothing was saved");
+		rc = fl_error(FL_ERROR, "the editor failed; nothing was saved");
+		goto out;
 	}
-	struct strbuf raw = STRBUF_INIT;
-	rc = strbuf_read_file(&raw, tmpl, FL_TEXT_MAX * 4);
-	unlink(tmpl);
-	if (rc < 0) {
-		strbuf_release(&raw);
-		return rc;
-	}
+	if ((rc = strbuf_read_file(&raw, tmpl, FL_TEXT_MAX * 4)) < 0)
+		goto out;
 	/* Drop comment lines, then surrounding blank lines. */
 	char *line = raw.buf, *end = raw.buf + raw.len;
 	while (line < end) {
@@ -214,8 +255,12 @@ static int from_editor(struct strbuf *sb, const char *what)
 		}
 		line += len + 1;
 	}
+	rc = 0;
+out:
+	unlink(tmpl);
+	free(cmd);
 	strbuf_release(&raw);
-	return 0;
+	return rc;
 }
 
 int read_text(const char **out, const char *arg, const char *what, int required)
@@ -239,24 +284,22 @@ int read_text(const char **out, const char *arg, const char *what, int required)
 		*out = arg;   /* already checked and normalised by parse_opts */
 		return 0;
 	}
-	if (e < 0) {
-		strbuf_release(&sb);
-		if (e == FL_EINVALID)
-			return fl_error(FL_EINVALID, "field '%s': longer than %d bytes", what,
-					FL_TEXT_MAX);
-		return e;
+	if (e == FL_EINVALID) {
+		e = fl_error(FL_EINVALID, "field '%s': longer than %d bytes", what, FL_TEXT_MAX);
+		goto out;
 	}
+	if (e < 0)
+		goto out;
 	/* Text from files and pipes: trailing newlines are not content. */
 	while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
 		strbuf_setlen(&sb, sb.len - 1);
-	char *label = xstrfmt("%s", what);
-	e = fl_text_nfc(&nfc, sb.buf, sb.len, label);
-	free(label);
+	if ((e = fl_text_nfc(&nfc, sb.buf, sb.len, what)) >= 0) {
+		*out = keep(nfc);
+		e = 0;
+	}
+out:
 	strbuf_release(&sb);
-	if (e < 0)
-		return e;
-	*out = keep(nfc);
-	return 0;
+	return e;
 }
 
 /* --- output --------------------------------------------------------------- */
@@ -394,15 +437,71 @@ const char *commune_label(const char *code)
 	return buf;
 }
 
-int dispatch(int argc, const char **argv, const struct subcmd *sub, size_t n,
+/* --- dispatch -------------------------------------------------------------- */
+
+/* Whether argv[1..] asks for the usage: -h or --help before any "--". */
+static int wants_help(int argc, const char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+/* The workspace run_command opened, closed at exit too (usage_exit exits). */
+
+static void close_open_ws(void)
+{
+	ws_close(open_ws);
+	open_ws = NULL;
+}
+
+int run_command(const struct cmd *c, int argc, const char **argv, const char *what)
+{
+	static int registered;
+	unsigned need = c->setup;
+	int rc;
+
+	if (!(need & (WS_READ | WS_WRITE | WS_INDEX_ONLY)))
+		return c->fn(argc, argv, NULL);
+	if (wants_help(argc, argv)) {
+		usage_only = 1;
+		return c->fn(argc, argv, NULL);
+	}
+	if (!registered) {
+		atexit(close_open_ws);
+		registered = 1;
+	}
+	if (ws_open(&open_ws, (int)(need & (WS_WRITE | WS_INDEX_ONLY))) < 0)
+		return fail();
+	if ((need & NEED_OFFICER) && strcmp(open_ws->role, "officer"))
+		rc = error_exit("only officers run 'fieldlog %s' (the role of this workspace is '%s')",
+				what, *open_ws->role ? open_ws->role : "none");
+	else if ((need & NEED_REVIEWER) && strcmp(open_ws->role, "reviewer"))
+		rc = error_exit("only reviewers run 'fieldlog %s' (the role of this workspace is '%s')",
+				what, *open_ws->role ? open_ws->role : "none");
+	else
+		rc = c->fn(argc, argv, open_ws);
+	close_open_ws();
+	return rc;
+}
+
+int dispatch(int argc, const char **argv, const struct cmd *sub, size_t n,
 	     const char *usage)
 {
+	int rc;
+
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", usage);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(argv[1], sub[i].name))
-			return sub[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(argv[1], sub[i].name))
+			continue;
+		char *what = xstrfmt("%s %s", argv[0], argv[1]);
+		rc = run_command(&sub[i], argc - 1, argv + 1, what);
+		free(what);
+		return rc;
+	}
 	return usage_error(usage, "unknown subcommand '%s'", argv[1]);
 }

@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -71,27 +72,45 @@ static void remove_stale_locks(const char *dir, int depth)
 	closedir(d);
 }
 
+/* Takes the lock on fd, waiting up to 20 s for another fieldlog (a sync, say). */
+static int take_lock(int fd, const char *dir)
+{
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (i == 200)
+			return fl_error(FL_ELOCKED, "another fieldlog is working in '%s'; try again",
+					dir);
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 int ws_lock(const char *dir, int *fd_out)
 {
 	char *path = xstrfmt("%s/lock", dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), i;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), e;
 	free(path);
 	*fd_out = -1;
 	if (fd < 0)
 		return fl_error(FL_ERROR, "cannot open the workspace lock in '%s': %s", dir,
 				strerror(errno));
-	/* Wait up to 20 s for another fieldlog (a sync, say) to finish. */
-	for (i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (i == 200) {
-			close(fd);
-			return fl_error(FL_ELOCKED, "another fieldlog is working in '%s'; try again",
-					dir);
-		}
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+	if ((e = take_lock(fd, dir)) < 0) {
+		close(fd);
+		return e;
 	}
 	*fd_out = fd;
 	return 0;
+}
+
+void ws_unlock(struct ws *ws)
+{
+	if (ws && ws->lock_fd >= 0)
+		flock(ws->lock_fd, LOCK_UN);
+}
+
+int ws_relock(struct ws *ws)
+{
+	return ws && ws->lock_fd >= 0 ? take_lock(ws->lock_fd, ws->dir) : 0;
 }
 
 static const char *cfg(cJSON *c, const char *key)
@@ -164,111 +183,122 @@ static int peek_head(char hex[GIT_OID_HEXSZ + 1], const char *dir)
 	return e;
 }
 
-int ws_open(struct ws **out, int flags)
+/* Reads DIR/config.json into ws (config, id, name, role, province, remote). */
+static int read_config(struct ws *ws)
 {
-	int write = flags & WS_WRITE;
-	struct ws *ws = xcalloc(1, sizeof(*ws));
 	struct strbuf sb = STRBUF_INIT;
-	char *path;
-	int e;
+	char *path = xstrfmt("%s/config.json", ws->dir);
+	int e = strbuf_read_file(&sb, path, 1 << 20);
 
-	*out = NULL;
-	ws->lock_fd = -1;
-	ws->dir = ws_dir();
-	path = xstrfmt("%s/config.json", ws->dir);
-	e = strbuf_read_file(&sb, path, 1 << 20);
 	free(path);
 	if (e == FL_ENOTFOUND) {
 		e = fl_error(FL_ENOTFOUND, "no fieldlog workspace in '%s' (run 'fieldlog init')",
 			     ws->dir);
-		goto fail;
+		goto out;
 	}
 	if (e < 0 || (e = fl_json_parse(&ws->config, sb.buf, sb.len)) < 0 ||
 	    !cJSON_IsObject(ws->config)) {
 		e = fl_error(FL_ERROR, "'%s/config.json' is damaged: %s", ws->dir, fl_last_error());
-		goto fail;
+		goto out;
 	}
 	ws->id = (char *)cfg(ws->config, "id");
 	ws->name = (char *)cfg(ws->config, "name");
 	ws->role = (char *)cfg(ws->config, "role");
 	ws->province = (char *)cfg(ws->config, "province");
 	ws->remote = (char *)cfg(ws->config, "remote");
+	e = 0;
+out:
+	strbuf_release(&sb);
+	return e;
+}
 
+/*
+ * Whether the index already reflects the head of main and the outbox, so
+ * that index-only work needs no repository (saves go to the outbox).
+ */
+static int index_current(struct ws *ws)
+{
+	char head[GIT_OID_HEXSZ + 1];
+	char *indexed = fl_db_meta_get(ws->db, "indexed_commit");
+	int peek = peek_head(head, ws->dir);
+	char *pending = fl_db_meta_get(ws->db, "refs_pending");
+	int current = (indexed ? peek == 0 && !strcmp(head, indexed) : peek == 1) &&
+		      !pending && !fl_outbox_stale(ws->dir, ws->db);
+
+	free(pending);
+	free(indexed);
+	return current;
+}
+
+/*
+ * Catch up when behind, then commit the outbox. A reader without the lock
+ * tries to take it briefly; if a writer is busy it reads what the index
+ * has.
+ */
+static int catch_up_and_flush(struct ws *ws, int write)
+{
+	git_oid head, indexed;
+	char *pending, *lp;
+	int behind, fd, e = 0;
+
+	if (write)
+		return (e = ws_catch_up(ws)) < 0 ? e :
+			fl_outbox_flush(ws->dir, ws->db, ws->store, NULL);
+	pending = fl_db_meta_get(ws->db, "refs_pending");
+	behind = pending || (fl_store_ref(&head, ws->store, FL_BRANCH) == 0 &&
+			     (fl_indexed_commit(&indexed, ws->db) < 0 ||
+			      !git_oid_equal(&head, &indexed)));
+	free(pending);
+	if (!behind && fl_outbox_size(ws->dir) <= 0 && !fl_outbox_stale(ws->dir, ws->db))
+		return 0;
+	lp = xstrfmt("%s/lock", ws->dir);
+	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lp);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && (e = ws_catch_up(ws)) == 0)
+		e = fl_outbox_flush(ws->dir, ws->db, ws->store, NULL);
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
+int ws_open(struct ws **out, int flags)
+{
+	int write = flags & WS_WRITE;
+	struct ws *ws = xcalloc(1, sizeof(*ws));
+	char *path;
+	int e;
+
+	*out = NULL;
+	ws->lock_fd = -1;
+	ws->dir = ws_dir();
+	if ((e = read_config(ws)) < 0)
+		goto out;
 	if (write && (e = ws_lock(ws->dir, &ws->lock_fd)) < 0)
-		goto fail;
+		goto out;
 	path = xstrfmt("%s/index.db", ws->dir);
 	e = fl_db_open(&ws->db, path, 1);
 	free(path);
-	if (e < 0)
-		goto fail;
-	if (flags & WS_INDEX_ONLY) {
-		/*
-		 * Index up to date with the head: no need for the repository
-		 * (saves go to the outbox, which the index already reflects).
-		 */
-		char head[GIT_OID_HEXSZ + 1];
-		char *indexed = fl_db_meta_get(ws->db, "indexed_commit");
-		int peek = peek_head(head, ws->dir);
-		char *pending = fl_db_meta_get(ws->db, "refs_pending");
-		int current = (indexed ? peek == 0 && !strcmp(head, indexed) : peek == 1) &&
-			      !pending && !fl_outbox_stale(ws->dir, ws->db);
-		free(pending);
-		free(indexed);
-		if (current) {
-			strbuf_release(&sb);
-			*out = ws;
-			return 0;
-		}
-	}
+	if (e < 0 || ((flags & WS_INDEX_ONLY) && index_current(ws)))
+		goto out;
 	path = xstrfmt("%s/repo.git", ws->dir);
 	if (write)
 		remove_stale_locks(path, 0);
 	e = fl_store_open(&ws->store, path);
 	free(path);
-	if (e < 0)
-		goto fail;
-
-	/*
-	 * Catch up when behind, then commit the outbox. A reader without the
-	 * lock tries to take it briefly; if a writer is busy it reads what
-	 * the index has.
-	 */
-	if (!write) {
-		git_oid head, indexed;
-		char *pending = fl_db_meta_get(ws->db, "refs_pending");
-		int behind = pending || (fl_store_ref(&head, ws->store, FL_BRANCH) == 0 &&
-					 (fl_indexed_commit(&indexed, ws->db) < 0 ||
-					  !git_oid_equal(&head, &indexed)));
-		free(pending);
-		if (behind || fl_outbox_size(ws->dir) > 0 || fl_outbox_stale(ws->dir, ws->db)) {
-			char *lp = xstrfmt("%s/lock", ws->dir);
-			int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-			free(lp);
-			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-			    (e = ws_catch_up(ws)) == 0)
-				e = fl_outbox_flush(ws->dir, ws->db, ws->store, NULL);
-			if (fd >= 0)
-				close(fd);
-		}
-	} else if ((e = ws_catch_up(ws)) == 0) {
-		e = fl_outbox_flush(ws->dir, ws->db, ws->store, NULL);
-	}
-	if (e < 0)
-		goto fail;
-	strbuf_release(&sb);
+	if (e < 0 || (e = catch_up_and_flush(ws, write)) < 0)
+		goto out;
 	fl_clear_error();
-	*out = ws;
-	return 0;
-fail:
-	strbuf_release(&sb);
-	{
+out:
+	if (e < 0) {
 		/* Keep the message across ws_close. */
 		char *msg = xstrdup(fl_last_error());
 		ws_close(ws);
 		fl_error(e, "%s", msg);
 		free(msg);
+	} else {
+		*out = ws;
 	}
-	return e;
+	return e < 0 ? e : 0;
 }
 
 void ws_close(struct ws *ws)
@@ -286,10 +316,11 @@ void ws_close(struct ws *ws)
 
 int ws_save(struct ws *ws, cJSON *rec, const char *message)
 {
-	char now[32];
+	char now[32], n[32];
 	int e;
-	char *text, *path;
+	char *text, *path = NULL, *email = NULL;
 	struct fl_sig sig;
+	long long size;
 
 	fl_time_now(now);
 	fl_json_set_str(rec, "updated_at", now);
@@ -298,36 +329,52 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 		return e;
 	text = fl_json_canonical(rec);
 	if (strlen(text) > FL_RECORD_MAX) {
-		free(text);
-		return fl_error(FL_EINVALID, "the record would be over %d bytes", FL_RECORD_MAX);
+		e = fl_error(FL_EINVALID, "the record would be over %d bytes", FL_RECORD_MAX);
+		goto out;
 	}
 	path = fl_record_path(fl_json_str(rec, "author"), fl_json_str(rec, "kind"),
 			      fl_json_str(rec, "id"));
+	email = xstrfmt("%s@fieldlog", ws->id);
 	sig.name = *ws->name ? ws->name : ws->id;
-	char *email = xstrfmt("%s@fieldlog", ws->id);
 	sig.email = email;
 	sig.when = fl_time_now_secs();
 	sig.offset = 7 * 60;
 	/* The outbox line is the save; the index follows (or catches up later). */
-	long long size;
 	fl_trace("save: outbox");
-	if ((e = fl_outbox_add(ws->dir, path, text, message, &sig, &size)) == 0) {
-		fl_trace("save: index");
-		if (fl_db_begin(ws->db) == 0) {
-			char n[32];
-			snprintf(n, sizeof(n), "%lld", size);
-			fl_db_put_record(ws->db, path, rec, text);
-			fl_db_meta_set(ws->db, "outbox_size", n);
-			if (fl_db_commit(ws->db) < 0)
-				fl_db_rollback(ws->db);
-		}
-		fl_clear_error();
+	if ((e = fl_outbox_add(ws->dir, path, text, message, &sig, &size)) < 0)
+		goto out;
+	fl_trace("save: index");
+	if (fl_db_begin(ws->db) == 0) {
+		snprintf(n, sizeof(n), "%lld", size);
+		fl_db_put_record(ws->db, path, rec, text);
+		fl_db_meta_set(ws->db, "outbox_size", n);
+		fl_outbox_remember(ws->db, ws->dir);
+		if (fl_db_commit(ws->db) < 0)
+			fl_db_rollback(ws->db);
 	}
+	fl_clear_error();
+out:
 	fl_trace("save: saved");
 	free(email);
 	free(text);
 	free(path);
 	return e;
+}
+
+int save_record(struct ws *ws, cJSON *rec, const char *message, int json, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ws_save(ws, rec, message) < 0)
+		return fail();
+	if (json) {
+		print_json(rec);
+	} else {
+		va_start(ap, fmt);
+		vprintf(_(fmt), ap);
+		va_end(ap);
+	}
+	return EXIT_OK;
 }
 
 int ws_find(cJSON **out, struct ws *ws, const char *prefix, const char *kind)

@@ -128,4 +128,18 @@ int fl_write_file_atomic(const char *path, const void *data, size_t len);
 
 #define FL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Makes `array` (with `alloc` slots) hold at least `nr` elements, growing
+ * by half again plus 16 (git's ALLOC_GROW): amortised O(1) appends, and no
+ * realloc for the first few. Typical use before storing element n:
+ * FL_ALLOC_GROW(list->v, list->n + 1, list->alloc). Out of memory is fatal.
+ */
+#define FL_ALLOC_GROW(array, nr, alloc) \
+	do { \
+		if ((nr) > (alloc)) { \
+			(alloc) = ((alloc) + 16) * 3 / 2 < (nr) ? (nr) : ((alloc) + 16) * 3 / 2; \
+			(array) = xrealloc((array), (alloc) * sizeof(*(array))); \
+		} \
+	} while (0)
+
 #endif

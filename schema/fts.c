@@ -34,9 +34,10 @@
  * come in the repository's order, and FTS5 flushes its pending terms to a
  * new segment whenever a rowid goes backwards: fewer, bigger batches
  * (sorted by rowid) save time and cost memory, about 1 MB per 1,000 rows
- * (the staging table is in memory). 10,000, not 20,000 as before: with a
- * branch per author a million records' pack index is mapped whole (108
- * MB), and reindex-1m came to 256.5 MB against its 256 MB target.
+ * (the staging table is in memory). 10,000: with a branch per author a
+ * million records' pack index is mapped whole (108 MB) during a full
+ * import, and batches of 20,000 take reindex-1m to 256.5 MB, over its
+ * 256 MB target.
  */
 #define FTS_BULK_BATCH 10000
 

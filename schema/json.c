@@ -50,7 +50,7 @@
  * cJSON allocates every node, key and string on its own, and a full
  * import parses a hundred thousand records into trees it frees soon
  * after: in a 100k clone the frees alone (with glibc merging the freed
- * chunks again at the next big allocation, a git blob) were about 2.5 s
+ * chunks again at the next big allocation, a git blob) are about 2.5 s
  * of CPU. A thread that asks for it (fl_json_pool) takes cJSON's memory
  * from blocks of its own instead, by bumping a pointer, and a block goes
  * back to malloc whole when the last thing allocated from it is freed,

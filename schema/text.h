@@ -26,8 +26,8 @@ int fl_text_is_nfc(const char *s, size_t len);
 
 /*
  * What one pass over a NUL-terminated string finds: what checking a
- * record's text field needs (schema/record.c), which took five passes
- * (length, UTF-8, newline, control characters, NFC) done separately.
+ * record's text field needs (schema/record.c), in one pass instead of
+ * five (length, UTF-8, newline, control characters, NFC).
  */
 struct fl_text_scan {
 	size_t len;        /* strlen(s) */

@@ -9,18 +9,22 @@
  * repository (sync, log, history, reindex, ...) turns the outbox into
  * commits, one per save and in order, with the author, time and message
  * of the save, so the history is the same as if each save had committed.
- * This amends DESIGN section 1 ("a saved edit is a commit"); see README.
+ * The contract: docs/design.md, section 8.
  *
  * The truth is repo.git plus the outbox; index.db stays disposable: it
  * remembers how much of the outbox it reflects (meta outbox_size), and a
  * rebuilt or stale index takes the outbox in again.
  *
- * Each line is a JSON object: path, text (the canonical record), message,
- * name, email, time, tz. A line torn by a crash was never acknowledged and
- * is dropped. A flush writes the commits, then `outbox.mark` (the commit
- * it is about to publish and how many bytes of the outbox it covers), then
- * moves the ref, then drops those bytes: a crash anywhere is finished or
- * redone by the next flush, and no save is committed twice.
+ * Each line is framed (a CRC-32 and a length) and numbered, and
+ * `outbox.confirmed` records how far saves were confirmed, so that a
+ * line torn by a crash (never acknowledged: dropped) is told apart from a
+ * confirmed save that was cut or corrupted later (recovered from its
+ * intact text or its copy in index.db, else the flush stops with one line
+ * saying what to mend). The rule is spelled out at the top of outbox.c.
+ * A flush writes the commits, then `outbox.mark` (the commit it is about
+ * to publish and the last save it covers), then moves the ref, then drops
+ * those saves: a crash anywhere is finished or redone by the next flush,
+ * and no save is committed twice.
  */
 #ifndef FL_OUTBOX_H
 #define FL_OUTBOX_H
@@ -36,6 +40,13 @@
  */
 int fl_outbox_add(const char *dir, const char *path, const char *text,
 		  const char *message, const struct fl_sig *sig, long long *size);
+/*
+ * Keeps in db (meta) a copy of the save fl_outbox_add just appended to
+ * DIR/outbox, so that a damaged outbox can be mended from the index. Call
+ * it inside the index transaction that follows the save; it fails
+ * silently (the outbox line stays the save).
+ */
+void fl_outbox_remember(struct fl_db *db, const char *dir);
 /* Bytes in DIR/outbox (0 when absent). */
 long long fl_outbox_size(const char *dir);
 /* Saves waiting in DIR/outbox (its complete lines). */

@@ -5,9 +5,9 @@
  * /etc/ssl/certs/ca-certificates.crt, inside git_libgit2_init: 9-10 ms of
  * PEM and base64 decoding in every process that touches a repository,
  * and it has no option to skip it. A sync over git:// or ssh:// never
- * uses them, and paid it twice: once in fieldlog and once in the
+ * uses them, and would pay it twice: once in fieldlog and once in the
  * server's pre-receive hook (`fieldlog server check`), against the 150 ms
- * that a small sync may take (issue 5).
+ * that a small sync may take.
  *
  * So this file defines mbedtls_x509_crt_parse_file itself. The dynamic
  * linker binds libgit2's call to the executable's definition (ld exports

@@ -9,6 +9,9 @@
 # - index.db stays disposable: deleted or rebuilt, the saves are still there;
 # - a line torn by a crash is dropped (it was never acknowledged); a
 #   damaged line stops the flush with a one-line error and loses nothing;
+# - an outbox of bare JSON lines (written before lines were framed) is
+#   still read; a confirmed save cut off is recovered from index.db, or
+#   refused in one line when the index has no copy (t0600 tries every cut);
 # - a crash between publishing the commits and emptying the outbox (or
 #   before publishing) commits each save exactly once.
 
@@ -151,10 +154,79 @@ test_expect_success 'crash after the mark, before the ref moved: the saves are c
 	test ! -e "$WS/outbox.mark"
 '
 
+test_expect_success 'an outbox written before lines were framed is still committed' '
+	fl issue edit "$(json_get id <i2.json)" --severity high &&
+	fl issue edit "$(json_get id <i2.json)" --severity urgent &&
+	test_line_count = 2 "$WS/outbox" &&
+	before=$(commits) &&
+	# As an older fieldlog wrote it: bare JSON lines, no outbox.confirmed.
+	sed -e "s/^~[0-9a-f]* [0-9]* //" -e "s/\"seq\":[0-9]*,//" "$WS/outbox" >legacy &&
+	head -n 1 legacy | grep "^{\"path\":" &&
+	cp legacy "$WS/outbox" &&
+	rm "$WS/outbox.confirmed" &&
+	printf "{\"path\":\"torn" >>"$WS/outbox" &&
+	fl issue edit "$(json_get id <i2.json)" --severity low &&
+	saved "$WS" &&
+	test ! -e "$WS/outbox" &&
+	test "$(commits)" = $((before + 3)) &&
+	git -C "$REPO" log -3 --format=%s main >actual &&
+	I2=$(json_get id <i2.json) &&
+	cat >expect <<-EOF &&
+	issue $I2: severity urgent → low
+	issue $I2: severity high → urgent
+	issue $I2: severity low → high
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'outbox cut inside a confirmed save: recovered from index.db, said once' '
+	fl issue edit "$(json_get id <i2.json)" --severity medium &&
+	fl issue edit "$(json_get id <i2.json)" --severity high &&
+	before=$(commits) &&
+	truncate -s 100 "$WS/outbox" &&
+	fl status >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^note: .*outbox.* was damaged: 2 confirmed saves recovered" err &&
+	test "$(commits)" = $((before + 2)) &&
+	test ! -e "$WS/outbox"
+'
+
+test_expect_success 'reindex with a cut outbox takes the saves from the old index' '
+	fl issue edit "$(json_get id <i2.json)" --severity low &&
+	before=$(commits) &&
+	truncate -s 100 "$WS/outbox" &&
+	fl reindex >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^note: .*1 confirmed saves recovered (1 from index.db" err &&
+	test "$(commits)" = $((before + 1)) &&
+	fl issue show "$(json_get id <i2.json)" --json >shown &&
+	test "$(json_get severity <shown)" = low
+'
+
+test_expect_success 'outbox cut and its copies gone: one-line error, nothing committed' '
+	fl issue edit "$(json_get id <i2.json)" --severity high &&
+	cp "$WS/outbox" pending &&
+	before=$(commits) &&
+	"$PYTHON" -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute(\"DELETE FROM meta WHERE key LIKE \x27outbox:%\x27\")
+db.commit()
+" "$WS/index.db" &&
+	truncate -s 50 "$WS/outbox" &&
+	test_must_fail fl status 2>err &&
+	test_line_count = 1 err &&
+	grep "^error: .*outbox.* lost confirmed save [0-9]* (cut or damaged" err &&
+	test "$(commits)" = "$before" &&
+	cp pending "$WS/outbox" &&
+	saved "$WS" &&
+	test "$(commits)" = $((before + 1))
+'
+
 test_expect_success 'status counts saves it could not commit (another fieldlog holds the lock)' '
 	fl status --json >st0.json &&
 	p0=$(json_get pending <st0.json) &&
-	fl issue edit "$(json_get id <i2.json)" --severity high &&
+	fl issue edit "$(json_get id <i2.json)" --severity urgent &&
 	fl issue edit "$(json_get id <i2.json)" --severity medium &&
 	before=$(commits) &&
 	"$PYTHON" -c "
