@@ -15,6 +15,7 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "schema/refdata.h"
+#include "sync/sign.h"
 #include "sync/sync.h"
 
 /*
@@ -61,7 +62,104 @@ static struct fl_db *opened_index(void *p)
 }
 
 static const char init_usage[] =
-	"fieldlog init --id ID --name NAME --role officer|reviewer [--province CODE] [--remote URL]";
+	"fieldlog init --id ID --name NAME --role officer|reviewer [--province CODE] [--remote URL]"
+	" [--key PATH]\n   or: fieldlog init --key PATH   (sign an existing workspace's commits)";
+
+/*
+ * The key fieldlog signs commits with: --key, else ~/.ssh/id_ed25519 when
+ * there is one. *out is an absolute path (the workspace is used from any
+ * directory), or NULL when there is no key. Returns 0 or an error exit.
+ */
+static int find_key(char **out, const char *given)
+{
+	struct fl_signer *sg;
+	char *path = NULL;
+	int e;
+
+	*out = NULL;
+	if (given) {
+		path = given[0] == '/' ? xstrdup(given) : NULL;
+		if (!path) {
+			char *cwd = getcwd(NULL, 0);
+			path = xstrfmt("%s/%s", cwd ? cwd : ".", given);
+			free(cwd);
+		}
+	} else {
+		const char *home = getenv("HOME");
+		if (!home || !*home)
+			return 0;
+		path = xstrfmt("%s/.ssh/id_ed25519", home);
+		char *pub = xstrfmt("%s.pub", path);
+		int there = access(path, F_OK) == 0 || access(pub, F_OK) == 0;
+		free(pub);
+		if (!there) {
+			free(path);
+			return 0;
+		}
+	}
+	sg = fl_signer_new(path);
+	e = fl_signer_load(sg);
+	fl_signer_free(sg);
+	if (e < 0 && !given) {
+		/* The default is a guess: an unusable one leaves commits unsigned. */
+		fprintf(stderr, "warning: not signing with %s: %s\n", path, fl_last_error());
+		fl_clear_error();
+		free(path);
+		return 0;
+	}
+	if (e < 0) {
+		free(path);
+		return fail();
+	}
+	*out = path;
+	return 0;
+}
+
+/* What the admin needs: the public key line, for 'roster add --key'. */
+static void print_key(const char *keyfile, const char *id)
+{
+	struct fl_signer *sg = fl_signer_new(keyfile);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (fl_signer_load(sg) == 0) {
+		fl_ssh_pubkey_format(&sb, fl_signer_pubkey(sg));
+		printf("commits are signed with %s (%s)\n"
+		       "give the admin this line for 'fieldlog roster add --key' or 'roster key add':\n"
+		       "  %s %s@fieldlog\n", keyfile, fl_signer_fingerprint(sg), sb.buf, id);
+	}
+	fl_clear_error();
+	strbuf_release(&sb);
+	fl_signer_free(sg);
+}
+
+static void print_no_key(void)
+{
+	fprintf(stderr, "hint: no signing key, so your commits are unsigned; make one with"
+		" 'ssh-keygen -t ed25519' and run 'fieldlog init --key ~/.ssh/id_ed25519'\n");
+}
+
+/* `init --key PATH` on an existing workspace: sign from now on. */
+static int set_key(const char *given)
+{
+	struct ws *ws;
+	char *key = NULL;
+	int e;
+
+	if ((e = find_key(&key, given)))
+		return e;
+	if (ws_open(&ws, WS_WRITE | WS_INDEX_ONLY) < 0) {
+		free(key);
+		return fail();
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(ws->config, "key");
+	cJSON_AddStringToObject(ws->config, "key", key);
+	e = ws_save_config(ws) < 0 ? fail() : EXIT_OK;
+	if (e == EXIT_OK)
+		print_key(key, ws->id);
+	ws_close(ws);
+	free(key);
+	return e;
+}
 
 static int mkdirs(const char *dir)
 {
@@ -96,6 +194,7 @@ static void remove_db(const char *path)
 /* What `init` was given. */
 struct init_args {
 	const char *id, *name, *role, *province, *remote;
+	const char *key;   /* the absolute path of the signing key, or NULL */
 };
 
 /* Checks the options for a new workspace or a device joining; prints why not. */
@@ -128,6 +227,8 @@ static cJSON *init_config(const struct init_args *a)
 	cJSON_AddStringToObject(cfg, "role", a->role ? a->role : "");
 	cJSON_AddStringToObject(cfg, "province", a->province ? a->province : "");
 	cJSON_AddStringToObject(cfg, "remote", a->remote ? a->remote : "");
+	if (a->key)
+		cJSON_AddStringToObject(cfg, "key", a->key);
 	return cfg;
 }
 
@@ -169,7 +270,7 @@ static int init_new(const char *dir)
 }
 
 /* Opens the new workspace once (creating index.db, indexing what was fetched) and says so. */
-static int init_report(void)
+static int init_report(const char *key)
 {
 	struct ws *ws;
 	sqlite3_stmt *st;
@@ -185,14 +286,26 @@ static int init_report(void)
 	       *ws->role ? ws->role : "?", *ws->remote ? "" : "; no central repository yet");
 	if (*ws->remote)
 		printf("central repository: %s; %lld records indexed\n", ws->remote, n);
+	st = fl_db_stmt(ws->db, "SELECT count(*) FROM skipped");
+	fl_step(st);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (n)
+		fprintf(stderr, "warning: %lld invalid record%s skipped (see 'fieldlog status')\n",
+			n, n == 1 ? "" : "s");
+	if (key)
+		print_key(key, ws->id);
+	else
+		print_no_key();
 	ws_close(ws);
 	return EXIT_OK;
 }
 
 int cmd_init(int argc, const char **argv, struct ws *ws)
 {
-	struct init_args a = { NULL, NULL, NULL, NULL, NULL };
-	const char **pos;
+	struct init_args a = { NULL, NULL, NULL, NULL, NULL, NULL };
+	const char *keyopt = NULL, **pos;
+	char *key = NULL;
 	int npos, lock_fd = -1, existed = 1, rc;
 	struct opt opts[] = {
 		{ "id", OPT_STR, &a.id, "ID", "your id, e.g. nguyen.van.an (a-z, 0-9, . _ -)" },
@@ -200,6 +313,8 @@ int cmd_init(int argc, const char **argv, struct ws *ws)
 		{ "role", OPT_STR, &a.role, "ROLE", "officer or reviewer" },
 		{ "province", OPT_STR, &a.province, "CODE", "your province's code (officers)" },
 		{ "remote", OPT_STR, &a.remote, "URL", "the central repository" },
+		{ "key", OPT_STR, &keyopt, "PATH", "SSH Ed25519 key to sign commits with"
+		  " (default ~/.ssh/id_ed25519)" },
 		OPT_END
 	};
 	char *dir = NULL, *cfgpath = NULL, *dbpath = NULL;
@@ -210,8 +325,13 @@ int cmd_init(int argc, const char **argv, struct ws *ws)
 	parse_opts(argc, argv, opts, init_usage, &pos, &npos);
 	if (npos)
 		return usage_error(init_usage, "unexpected argument '%s'", pos[0]);
+	if (keyopt && !a.id && !a.name && !a.role && !a.province && !a.remote)
+		return set_key(keyopt);
 	if ((rc = init_check(&a)))
 		return rc;
+	if ((rc = find_key(&key, keyopt)))
+		return rc;
+	a.key = key;
 
 	dir = ws_dir();
 	cfgpath = xstrfmt("%s/config.json", dir);
@@ -248,7 +368,7 @@ int cmd_init(int argc, const char **argv, struct ws *ws)
 	}
 	close(lock_fd);
 	lock_fd = -1;
-	rc = init_report();
+	rc = init_report(key);
 	goto out;
 undo:
 	/* Nothing half-made stays behind: the lock file, and the directory we made. */
@@ -266,6 +386,7 @@ out:
 	free(cfgpath);
 	free(dbpath);
 	free(dir);
+	free(key);
 	return rc;
 }
 

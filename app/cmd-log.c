@@ -26,7 +26,9 @@
 #include "schema/record.h"
 #include "schema/text.h"
 #include "sync/diff.h"
+#include "sync/check.h"
 #include "sync/history.h"
+#include "sync/sign.h"
 
 /* A version's record, parsed (caller frees); NULL for absent. */
 static int load_blob(cJSON **out, struct ws *ws, const git_oid *blob)
@@ -109,6 +111,62 @@ static const char *kept_label(const struct fl_history *h, const struct fl_versio
 	return buf;
 }
 
+/*
+ * The line `log` prints for a version's signature:
+ *   signed by ID (SHA256:...)          a key the roster gives ID
+ *   signed by ID (key removed, SHA256:...)
+ *   unsigned
+ *   BAD SIGNATURE: why
+ * Each version's commit is verified by itself (about 80 us each), not
+ * vouched for by a later one: what log shows is who signed that version.
+ */
+static void signature_text(struct strbuf *sb, const struct fl_sig_verdict *vd)
+{
+	if (vd->state == FL_COMMIT_GOOD)
+		strbuf_addf(sb, "signed by %s (%s)", vd->signer, vd->fingerprint);
+	else if (vd->state == FL_COMMIT_UNSIGNED)
+		strbuf_addstr(sb, "unsigned");
+	else if (vd->key_removed)
+		strbuf_addf(sb, "signed by %s (key removed, %s)", vd->signer, vd->fingerprint);
+	else
+		strbuf_addf(sb, "BAD SIGNATURE: %s", vd->reason);
+}
+
+static cJSON *signature_json(const struct fl_sig_verdict *vd, const char *text)
+{
+	static const char *const states[] = { "unsigned", "good", "bad" };
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "state", states[vd->state]);
+	cJSON_AddStringToObject(o, "text", text);
+	if (*vd->signer)
+		cJSON_AddStringToObject(o, "signer", vd->signer);
+	if (*vd->fingerprint)
+		cJSON_AddStringToObject(o, "fingerprint", vd->fingerprint);
+	if (vd->key_removed)
+		cJSON_AddBoolToObject(o, "key_removed", 1);
+	if (vd->state == FL_COMMIT_BAD)
+		cJSON_AddStringToObject(o, "reason", vd->reason);
+	return o;
+}
+
+/*
+ * The roster signatures are judged against: the central one as last
+ * fetched. NULL without one (no central repository yet): a signature
+ * then names no one, and shows as by a key nobody holds.
+ */
+static cJSON *read_roster(struct ws *ws)
+{
+	cJSON *roster = NULL;
+	git_oid tip;
+
+	if (fl_store_ref(&tip, ws->store, FL_REMOTE_ROSTER) == 0 &&
+	    fl_roster_read(&roster, ws->store, &tip) < 0)
+		roster = NULL;
+	fl_clear_error();
+	return roster;
+}
+
 static const char log_usage[] =
 	"fieldlog log ID [--json]   (every version, oldest first; responses and merge conflicts in time)";
 
@@ -177,7 +235,8 @@ out:
 
 /* A version (or a merge's conflicts): an entry of out (--json), or lines. */
 static void log_version(cJSON *out, const struct fl_history *h, const struct fl_version *v,
-			const char *sum, const struct fl_changes *ch)
+			const char *sum, const struct fl_changes *ch,
+			const struct fl_sig_verdict *vd, const char *signed_by)
 {
 	char when[32], hex[GIT_OID_HEXSZ + 1];
 
@@ -193,6 +252,7 @@ static void log_version(cJSON *out, const struct fl_history *h, const struct fl_
 		cJSON_AddStringToObject(o, "email", v->email);
 		cJSON_AddStringToObject(o, "time", when);
 		cJSON_AddBoolToObject(o, "merge", v->merge);
+		cJSON_AddItemToObject(o, "signature", signature_json(vd, signed_by));
 		if (v->number) {
 			cJSON_AddStringToObject(o, "summary", sum);
 			cJSON_AddItemToObject(o, "changes", changes_json(ch));
@@ -208,6 +268,7 @@ static void log_version(cJSON *out, const struct fl_history *h, const struct fl_
 		       v->merge ? "  (merge)" : "", sum);
 	else
 		printf("merge  %.8s  %s  %s\n    %s\n", hex, when, v->author, kept_label(h, v));
+	printf("    %s\n", signed_by);
 	for (size_t k = 0; k < v->nconflicts; k++)
 		printf("    conflict: %s\n", v->conflicts[k]);
 }
@@ -218,7 +279,7 @@ int cmd_log(int argc, const char **argv, struct ws *ws)
 	int json = 0, npos, e = EXIT_OK;
 	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
 	struct fl_history h;
-	cJSON *resp = NULL, *out = NULL;
+	cJSON *resp = NULL, *out = NULL, *roster = NULL;
 
 	memset(&h, 0, sizeof(h));
 	parse_opts(argc, argv, opts, log_usage, &pos, &npos);
@@ -231,6 +292,7 @@ int cmd_log(int argc, const char **argv, struct ws *ws)
 		goto out;
 	}
 	resp = responses_to(ws, h.id);
+	roster = read_roster(ws);
 	if (json)
 		out = cJSON_CreateArray();
 	else
@@ -241,18 +303,23 @@ int cmd_log(int argc, const char **argv, struct ws *ws)
 	for (size_t i = 0; i <= h.n; i++) {
 		struct fl_version *v = i < h.n ? &h.v[i] : NULL;
 		struct fl_changes ch = FL_CHANGES_INIT;
-		struct strbuf sum = STRBUF_INIT;
+		struct strbuf sum = STRBUF_INIT, signed_by = STRBUF_INIT;
+		struct fl_sig_verdict vd;
 
 		/* Responses written before this commit come first. */
 		for (; r && (!v || fl_time_parse(fl_json_str(r, "created_at")) < v->when); r = r->next)
 			log_response(out, ws, r);
 		if (!v)
 			break;
-		if (version_summary(&sum, &ch, ws, v) < 0)
+		if (fl_commit_verify(&vd, fl_store_repo(ws->store), &v->commit, roster) < 0 ||
+		    version_summary(&sum, &ch, ws, v) < 0) {
 			e = fail();
-		else
-			log_version(out, &h, v, sum.buf, &ch);
+		} else {
+			signature_text(&signed_by, &vd);
+			log_version(out, &h, v, sum.buf, &ch, &vd, signed_by.buf);
+		}
 		strbuf_release(&sum);
+		strbuf_release(&signed_by);
 		fl_changes_release(&ch);
 		if (e != EXIT_OK)
 			goto out;
@@ -260,6 +327,7 @@ int cmd_log(int argc, const char **argv, struct ws *ws)
 	if (json)
 		print_json(out);
 out:
+	cJSON_Delete(roster);
 	cJSON_Delete(out);
 	cJSON_Delete(resp);
 	fl_history_release(&h);

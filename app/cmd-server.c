@@ -20,6 +20,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/sign.h"
 #include "sync/check.h"
 
 /* Whether path can become a new repository: absent, or an empty directory. */
@@ -90,6 +91,21 @@ static int set_config(git_repository *repo)
 	return e;
 }
 
+/* fieldlog.signingKey: the key `roster` commands sign with. */
+static int set_key(git_repository *repo, const char *path)
+{
+	git_config *cfg = NULL, *local = NULL;
+	int e = 0;
+
+	if (git_repository_config(&cfg, repo) < 0 ||
+	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0 ||
+	    git_config_set_string(local, "fieldlog.signingKey", path) < 0)
+		e = fl_error(FL_ERROR, "cannot write the repository's config: %s", fl_git_error());
+	git_config_free(local);
+	git_config_free(cfg);
+	return e;
+}
+
 static int write_hook(const char *dir, const char *exe)
 {
 	char *hooks = xstrfmt("%s/hooks", dir), *path = xstrfmt("%s/pre-receive", hooks);
@@ -114,10 +130,16 @@ static int write_hook(const char *dir, const char *exe)
 
 static int server_init(int argc, const char **argv, struct ws *ws)
 {
-	static const char usage[] = "fieldlog server init DIR";
-	struct opt opts[] = { OPT_END };
-	const char **pos;
-	int npos, e;
+	static const char usage[] = "fieldlog server init [--allow-unsigned] [--key PATH] DIR";
+	const char **pos, *key = NULL;
+	int npos, e, allow_unsigned = 0;
+	struct opt opts[] = {
+		{ "allow-unsigned", OPT_BOOL, &allow_unsigned, NULL,
+		  "accept unsigned commits (for officers whose fieldlog predates signing)" },
+		{ "key", OPT_STR, &key, "PATH", "the admin's SSH key, to sign roster commits" },
+		OPT_END
+	};
+	char *keypath = NULL;
 	struct fl_store *s = NULL;
 	char *exe = NULL, *roster_text = NULL;
 	cJSON *roster = NULL;
@@ -131,14 +153,38 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	const char *dir = pos[0];
 	if (!usable_dir(dir))
 		return error_exit("'%s' exists and is not an empty directory", dir);
-	if (!(exe = self_path()))
+	if (key) {
+		struct fl_signer *sg;
+		char *cwd = key[0] == '/' ? NULL : getcwd(NULL, 0);
+		keypath = cwd ? xstrfmt("%s/%s", cwd, key) : xstrdup(key);
+		free(cwd);
+		sg = fl_signer_new(keypath);
+		e = fl_signer_load(sg);
+		fl_signer_free(sg);
+		if (e < 0) {
+			free(keypath);
+			return fail();
+		}
+	}
+	if (!(exe = self_path())) {
+		free(keypath);
 		return fail();
+	}
 
 	if ((e = fl_store_init(&s, dir)) < 0 ||
 	    (e = set_config(fl_store_repo(s))) < 0 ||
+	    (keypath && (e = set_key(fl_store_repo(s), keypath)) < 0) ||
 	    (e = write_hook(dir, exe)) < 0)
 		goto out;
+	if (keypath)
+		fl_store_set_signer(s, fl_signer_new(keypath));
 	roster = fl_roster_new();
+	/*
+	 * In roster.json, not the server's git config: every importer reads
+	 * the roster, so clients and the hook judge by the same setting.
+	 */
+	if (!allow_unsigned)
+		cJSON_AddBoolToObject(roster, "require_signatures", 1);
 	roster_text = fl_json_canonical(roster);
 	struct fl_write w = { FL_ROSTER_PATH, roster_text, strlen(roster_text) };
 	struct fl_sig sig = { "fieldlog admin", "admin@fieldlog", fl_time_now_secs(), 7 * 60 };
@@ -151,6 +197,7 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	       "  main    commit %s with an empty roster.json\n"
 	       "  config  receive.denyDeletes, receive.denyNonFastForwards,\n"
 	       "          receive.fsckObjects, http.receivepack = true\n"
+	       "  %s\n"
 	       "  hook    hooks/pre-receive runs %s server check\n"
 	       "          (if the binary moves, edit the path in that file)\n"
 	       "\n"
@@ -164,13 +211,16 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	       "     learns who pushes (without that, commits are judged by their author).\n"
 	       "  3. each officer runs: fieldlog init --id ID --name NAME --role officer"
 	       " --province CODE --remote URL\n",
-	       dir, hex, exe, dir, dir, dir);
+	       dir, hex, allow_unsigned ? "signatures: not required (--allow-unsigned)" :
+	       "signatures: every new commit must be signed by its author's key (roster --key)",
+	       exe, dir, dir, dir);
 out:
 	if (e < 0)
 		e = fail();
 	cJSON_Delete(roster);
 	free(roster_text);
 	free(exe);
+	free(keypath);
 	fl_store_free(s);
 	return e;
 }

@@ -106,6 +106,9 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	} else if (e == FL_EREJECTED) {
 		error_exit("the central repository refused the push: %s",
 			   r.server_message ? r.server_message : fl_last_error());
+		/* A repository that requires signatures refuses unsigned work. */
+		if (ws_key_hint(ws))
+			fprintf(stderr, "%s\n", ws_key_hint(ws));
 		e = EXIT_REJECTED;
 	} else if (e < 0) {
 		e = fail();
@@ -154,6 +157,8 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_AddNumberToObject(o, "pending", (double)pending);
 		cJSON_AddStringToObject(o, "last_sync", last ? last : "");
 		cJSON_AddNumberToObject(o, "records", (double)nrec);
+		cJSON_AddStringToObject(o, "key", fl_json_str(ws->config, "key") ?
+					fl_json_str(ws->config, "key") : "");
 		cJSON_AddItemToObject(o, "skipped", skipped);
 		skipped = NULL;
 		print_json(o);
@@ -168,6 +173,10 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		printf("records skipped as invalid: %d\n", cJSON_GetArraySize(skipped));
 		cJSON_ArrayForEach(s, skipped)
 			printf("  %s: %s\n", fl_json_str(s, "path"), fl_json_str(s, "reason"));
+		if (ws_key_hint(ws))
+			printf("signing key: none (%s)\n", ws_key_hint(ws) + strlen("hint: "));
+		else
+			printf("signing key: %s\n", fl_json_str(ws->config, "key"));
 	}
 	cJSON_Delete(skipped);
 	free(last);

@@ -108,6 +108,8 @@ char *ws_dir(void);
  */
 int ws_open(struct ws **out, int flags);
 void ws_close(struct ws *ws);
+/* One line on how to start signing, or NULL when the workspace has a key. */
+const char *ws_key_hint(const struct ws *ws);
 int ws_save_config(struct ws *ws);
 /* Takes the lock of an unopened workspace directory (init, reindex). */
 int ws_lock(const char *dir, int *fd_out);

@@ -32,6 +32,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/sign.h"
 #include "sync/outbox.h"
 #include "sync/import.h"
 
@@ -285,7 +286,12 @@ int ws_open(struct ws **out, int flags)
 		remove_stale_locks(path, 0);
 	e = fl_store_open(&ws->store, path);
 	free(path);
-	if (e < 0 || (e = catch_up_and_flush(ws, write)) < 0)
+	if (e < 0)
+		goto out;
+	/* Every commit the outbox and merges make is signed with the key. */
+	if (*cfg(ws->config, "key"))
+		fl_store_set_signer(ws->store, fl_signer_new(cfg(ws->config, "key")));
+	if ((e = catch_up_and_flush(ws, write)) < 0)
 		goto out;
 	fl_clear_error();
 out:
@@ -299,6 +305,15 @@ out:
 		*out = ws;
 	}
 	return e < 0 ? e : 0;
+}
+
+const char *ws_key_hint(const struct ws *ws)
+{
+	const char *k = fl_json_str(ws->config, "key");
+	if (k && *k)
+		return NULL;
+	return "hint: your commits are unsigned; make a key with 'ssh-keygen -t ed25519'"
+	       " and run 'fieldlog init --key ~/.ssh/id_ed25519'";
 }
 
 void ws_close(struct ws *ws)

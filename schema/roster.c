@@ -36,6 +36,80 @@ int fl_login_valid(const char *s)
 	return 1;
 }
 
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/*
+ * "ssh-ed25519 BASE64[ comment]": the blob is 51 bytes (string
+ * "ssh-ed25519", string of 32), so exactly 68 characters of base64, no
+ * padding. The same check sync/sshsig.c's parser makes, without its
+ * dependencies, so the roster is judged here, purely.
+ */
+int fl_roster_key_valid(const char *line)
+{
+	static const unsigned char head[] = "\0\0\0\x0bssh-ed25519\0\0\0\x20";
+	unsigned char blob[51];
+	const char *b;
+	size_t n = 0, i;
+
+	if (!line || strncmp(line, "ssh-ed25519 ", 12))
+		return 0;
+	b = line + 12;
+	for (i = 0; i < 68; i++)
+		if (b64val(b[i]) < 0)
+			return 0;
+	if (b[68] && b[68] != ' ')
+		return 0;
+	for (i = 0; i + 4 <= 68; i += 4) {
+		unsigned long w = (unsigned long)b64val(b[i]) << 18 |
+				  (unsigned long)b64val(b[i + 1]) << 12 |
+				  (unsigned long)b64val(b[i + 2]) << 6 | (unsigned long)b64val(b[i + 3]);
+		blob[n++] = (unsigned char)(w >> 16);
+		blob[n++] = (unsigned char)(w >> 8);
+		blob[n++] = (unsigned char)w;
+	}
+	for (const char *c = b + 68; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return 0;
+	return n == sizeof(blob) && !memcmp(blob, head, sizeof(head) - 1);
+}
+
+/* "keys" / "removed_keys": a list of distinct key lines, if there. */
+static int validate_keys(const cJSON *p, const char *id, const char *field)
+{
+	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(p, field), *v, *w;
+
+	if (!keys)
+		return 0;
+	if (!cJSON_IsArray(keys))
+		return fl_error(FL_EINVALID, "person '%s': '%s' is not a list", id, field);
+	cJSON_ArrayForEach(v, keys) {
+		const char *line = cJSON_GetStringValue(v);
+		if (!fl_roster_key_valid(line))
+			return fl_error(FL_EINVALID, "person '%s': '%.72s%s' is not an OpenSSH"
+					" ssh-ed25519 public key line", id, line ? line : "?",
+					line && strlen(line) > 72 ? "..." : "");
+		for (w = keys->child; w != v; w = w->next)
+			if (!strncmp(w->valuestring, line, 80))
+				return fl_error(FL_EINVALID, "person '%s': key listed twice in '%s'",
+						id, field);
+	}
+	return 0;
+}
+
+int fl_roster_requires_signatures(const cJSON *roster)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(roster, "require_signatures"));
+}
+
 int fl_roster_person_validate(const cJSON *p)
 {
 	const char *id, *name, *role, *login;
@@ -80,7 +154,8 @@ int fl_roster_person_validate(const cJSON *p)
 	if (!fl_login_valid(login))
 		return fl_error(FL_EINVALID, "person '%s': login '%s' is not valid: 1 to 128 of"
 				" A-Z, a-z, 0-9, '.', '_', '@', '-'", id, login ? login : "");
-	return 0;
+	return validate_keys(p, id, "keys") < 0 ? FL_EINVALID :
+	       validate_keys(p, id, "removed_keys");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -100,6 +175,9 @@ int fl_roster_validate(const cJSON *r)
 	people = cJSON_GetObjectItemCaseSensitive(r, "people");
 	if (!cJSON_IsArray(people))
 		return fl_error(FL_EINVALID, "the roster's 'people' is not a list");
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(r, "require_signatures");
+	if (req && !cJSON_IsBool(req))
+		return fl_error(FL_EINVALID, "the roster's 'require_signatures' is not true or false");
 	size_t n = (size_t)cJSON_GetArraySize(people), k = 0;
 	const char **ids = xcalloc(n + 1, sizeof(*ids)), **logins = xcalloc(n + 1, sizeof(*logins));
 	cJSON_ArrayForEach(p, people) {

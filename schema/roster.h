@@ -3,8 +3,21 @@
  * pure model over its JSON tree (no git, no SQLite): validation, look-up,
  * edits. roster.json, on the central repository's main branch, is:
  *
- *   {"schema": 1, "people": [{"id": "an.nguyen", "name": "...",
- *     "role": "officer", "provinces": ["42"], "login": "an.nguyen"}]}
+ *   {"schema": 1, "require_signatures": true,
+ *    "people": [{"id": "an.nguyen", "name": "...",
+ *     "role": "officer", "provinces": ["42"], "login": "an.nguyen",
+ *     "keys": ["ssh-ed25519 AAAA... an@laptop"],
+ *     "removed_keys": ["ssh-ed25519 AAAA... an@lost-laptop"]}]}
+ *
+ * `keys` are the OpenSSH public keys whose signatures count as the
+ * person's (sync/sign.h); `removed_keys` those taken away (a lost or
+ * replaced laptop), kept so that what they signed is named, and refused.
+ * `require_signatures` (absent: false, a repository made before signing)
+ * says every new commit on authors/<id> must carry a good signature by
+ * one of id's keys; `fieldlog server init` sets it unless
+ * --allow-unsigned. It lives here rather than in the server's git config
+ * so that every importer, which fetches the roster, judges by the same
+ * setting as the server's check.
  *
  * `id` is the author id (the directory the person writes under, and the
  * name of their branch, refs/heads/authors/<id>), `login` the name the git
@@ -32,11 +45,20 @@ int fl_login_valid(const char *s);
 /*
  * Checks one person: id (fl_author_valid), a one-line name, role
  * "officer" or "reviewer", provinces that exist (at least one for an
- * officer, no duplicates), a valid login. Keys beyond those five are
- * allowed (kept for later use such as signing keys). Returns 0 or
+ * officer, no duplicates), a valid login, and "keys" / "removed_keys",
+ * when there, lists of distinct valid key lines. Other fields are allowed. Returns 0 or
  * FL_EINVALID with the reason.
  */
 int fl_roster_person_validate(const cJSON *person);
+
+/*
+ * 1 when line is an OpenSSH Ed25519 public key line ("ssh-ed25519
+ * BASE64[ comment]", a one-line comment). Pure: sync/sshsig.h parses it.
+ */
+int fl_roster_key_valid(const char *line);
+
+/* 1 when the roster says every new commit must be signed. */
+int fl_roster_requires_signatures(const cJSON *roster);
 
 /*
  * Checks a whole roster: schema version, people an array of valid

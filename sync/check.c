@@ -42,7 +42,9 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "schema/rules.h"
 #include "sync/import.h"
+#include "sync/sign.h"
 
 /* --- the roster as main holds it ------------------------------------------- */
 
@@ -58,7 +60,8 @@
  */
 struct roster_view {
 	struct strbuf text;
-	cJSON *found;         /* people found so far (an array) */
+	cJSON *mini;          /* {"people": [...]}: those found so far, for the rules */
+	cJSON *found;         /* its array */
 	cJSON *whole;         /* the whole roster, once it was needed */
 	int bad;              /* the whole did not parse as a roster */
 };
@@ -99,7 +102,8 @@ static int roster_view_read(struct roster_view *r, struct fl_store *s, const git
 
 	memset(r, 0, sizeof(*r));
 	strbuf_init(&r->text);
-	r->found = cJSON_CreateArray();
+	r->mini = cJSON_CreateObject();
+	r->found = cJSON_AddArrayToObject(r->mini, "people");
 	if (git_commit_lookup(&c, repo, commit) == 0 && git_commit_tree(&t, c) == 0 &&
 	    (te = git_tree_entry_byname(t, FL_ROSTER_PATH)) &&
 	    git_tree_entry_type(te) == GIT_OBJECT_BLOB) {
@@ -125,13 +129,21 @@ static int roster_view_read(struct roster_view *r, struct fl_store *s, const git
 		strbuf_reset(&r->text);
 		e = fl_store_read_path(&r->text, s, commit, FL_ROSTER_PATH);
 	}
+	/*
+	 * The one setting beside the people, read without parsing the whole:
+	 * roster.json is canonical (key, colon, one space), and no string
+	 * value can hold an unescaped quote, so the text is unambiguous.
+	 */
+	if (e == 0)
+		cJSON_AddBoolToObject(r->mini, "require_signatures",
+				      strstr(r->text.buf, "\"require_signatures\": true") != NULL);
 	return e;
 }
 
 static void roster_view_release(struct roster_view *r)
 {
 	strbuf_release(&r->text);
-	cJSON_Delete(r->found);
+	cJSON_Delete(r->mini);
 	cJSON_Delete(r->whole);
 }
 
@@ -177,7 +189,13 @@ static const cJSON *roster_person(struct roster_view *r, const char *key, const 
 		r->whole = cJSON_ParseWithLength(r->text.buf, r->text.len);
 		r->bad = !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r->whole, "people"));
 	}
-	return r->bad ? NULL : fl_roster_find_by(r->whole, key, value);
+	p = r->bad ? NULL : fl_roster_find_by(r->whole, key, value);
+	if (!p)
+		return NULL;
+	/* Into the roster the rules see, which holds only those looked up. */
+	q = cJSON_Duplicate(p, 1);
+	cJSON_AddItemToArray(r->found, q);
+	return q;
 }
 
 int fl_roster_read(cJSON **out, struct fl_store *s, const git_oid *commit)
@@ -316,19 +334,27 @@ static int cmp_change(const void *a, const void *b)
 	return x->parent < y->parent ? -1 : x->parent > y->parent;
 }
 
+/*
+ * The git side of judging (schema/rules.h decides): reads each new commit
+ * and the blobs of the paths it wrote, and hands them to the rules.
+ */
 struct judge {
 	struct fl_store *s;
-	struct roster_view *roster;
-	const cJSON *pusher;     /* from the server's login; NULL: by author */
+	struct roster_view *view;   /* the server's lazily read roster, or NULL */
+	struct fl_rules rules;
 	struct strbuf *why;
-	struct strbuf buf;
+	struct strbuf oldb, newb;
 	int refused;
-	/* the commit being judged */
+	struct fl_rules_commit commit;   /* the commit being judged */
 	char short_id[8];
-	const char *branch;      /* the author whose branch is pushed */
-	const char *writer;      /* the id whose directory it may write */
-	char home[3];            /* and its bucket: home/writer/ is that directory */
-	const char *role;
+	char signer[65];                 /* its signer's id (commit.signer) */
+	/* where a response's target is looked for */
+	const char *authors_prefix;      /* FL_CENTRAL_AUTHORS or FL_REMOTE_AUTHORS */
+	const char *me;                  /* whose records FL_BRANCH holds, or NULL */
+	/* the importer: each path of a refused commit, instead of stopping */
+	fl_check_taint_fn taint;
+	void *taint_payload;
+	int any_base;        /* the client: the server judges fast-forwards itself */
 };
 
 static int refuse(struct judge *j, const char *path, const char *fmt, ...) FL_PRINTF(3, 4);
@@ -347,81 +373,162 @@ static int refuse(struct judge *j, const char *path, const char *fmt, ...)
 	return fl_error(FL_EREJECTED, "%s", j->why->buf);
 }
 
-/* Whether path lies in the writer's own directory. */
-static int own_path(const struct judge *j, const char *path)
+/* 1 when the tip of ref holds author's record kind/id. */
+static int ref_has(struct fl_store *s, const char *ref, const char *author, const char *kind,
+		   const char *id)
 {
-	size_t n = strlen(j->writer);
+	git_oid tip;
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *te = NULL;
+	char *path = fl_record_path(author, kind, id);
+	int found = fl_store_ref(&tip, s, ref) == 0 &&
+		    git_commit_lookup(&c, fl_store_repo(s), &tip) == 0 &&
+		    git_commit_tree(&t, c) == 0 && git_tree_entry_bypath(&te, t, path) == 0;
 
-	return path[0] == j->home[0] && path[1] == j->home[1] && path[2] == '/' &&
-	       !strncmp(path + 3, j->writer, n) && path[3 + n] == '/';
+	git_tree_entry_free(te);
+	git_tree_free(t);
+	git_commit_free(c);
+	free(path);
+	fl_clear_error();
+	return found;
 }
 
-/* Judges one file the commit wrote (has_new) or removed. */
-static int judge_path(struct judge *j, const char *path, int has_new,
-		      const git_oid *new_id, unsigned mode)
+/*
+ * Whether a record kind/id exists on any author's branch: a response's
+ * target. Records live under their author's directory and the id does not
+ * say whose, so each branch is asked (one tree look-up each; only
+ * reviewers write responses, a few a day).
+ */
+static int record_exists(void *p, const char *kind, const char *id)
 {
-	cJSON *rec = NULL;
-	const char *kind;
-	int e;
+	struct judge *j = p;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	char *glob = xstrfmt("%s*", j->authors_prefix);
+	size_t plen = strlen(j->authors_prefix);
+	int found = j->me && ref_has(j->s, FL_BRANCH, j->me, kind, id);
 
-	if (!strcmp(path, FL_ROSTER_PATH))
-		return refuse(j, path, "the roster changes only on the server"
-			      " ('fieldlog roster add'), never by a push");
-	if (!has_new)
-		return refuse(j, path, "deletes record (records are never removed;"
-			      " mark one \"deleted\": true instead)");
-	if (!own_path(j, path))
-		return refuse(j, path, "not under '%s/%s/': %s writes only their own records",
-			      j->home, j->writer, j->writer);
-	strbuf_reset(&j->buf);
-	if (mode == GIT_FILEMODE_BLOB &&
-	    (e = fl_store_read_blob(&j->buf, j->s, new_id, FL_RECORD_MAX)) < 0)
-		return refuse(j, path, "%s", fl_last_error());
-	if (fl_check_record(&rec, path, mode, j->buf.buf, j->buf.len) < 0)
-		return refuse(j, path, "%s", fl_last_error());
-	kind = fl_json_str(rec, "kind");
-	e = 0;
-	if (!strcmp(j->role, "reviewer") && strcmp(kind, "response"))
-		e = refuse(j, path, "%s is a reviewer: reviewers write only responses, not %s records",
-			   j->writer, kind);
-	else if (!strcmp(j->role, "officer") && !strcmp(kind, "response"))
-		e = refuse(j, path, "%s is an officer: only reviewers write responses", j->writer);
-	cJSON_Delete(rec);
-	return e;
+	if (!found && git_reference_iterator_glob_new(&it, fl_store_repo(j->s), glob) == 0) {
+		while (!found && git_reference_next(&ref, it) == 0) {
+			const char *author = git_reference_name(ref) + plen;
+			found = fl_author_valid(author) &&
+				ref_has(j->s, git_reference_name(ref), author, kind, id);
+			git_reference_free(ref);
+		}
+	}
+	git_reference_iterator_free(it);
+	free(glob);
+	fl_clear_error();
+	return found;
+}
+
+/*
+ * The signature verdict of commit c. Verification is not wired in yet:
+ * every commit counts as unsigned, and the rules then require none.
+ */
+/*
+ * The signature of commit c judged against the roster the rules hold
+ * (sync/sign.h), as the rules take it; `signer` (65 bytes, the caller's)
+ * keeps the signer's id for rc. A verdict that cannot be had (the commit
+ * does not read) is a bad signature: nothing is accepted on its strength.
+ * Call it after rules.require_signatures is set.
+ */
+static void commit_verdict(const struct judge *j, struct fl_rules_commit *rc, char *signer,
+			   git_commit *c)
+{
+	struct fl_sig_verdict vd;
+
+	rc->signer = NULL;
+	if (fl_commit_verify(&vd, git_commit_owner(c), git_commit_id(c), j->rules.roster) < 0) {
+		fl_clear_error();
+		rc->sig = FL_SIG_BAD;
+		return;
+	}
+	switch (vd.state) {
+	case FL_COMMIT_GOOD:
+		rc->sig = FL_SIG_GOOD;
+		snprintf(signer, 65, "%s", vd.signer);
+		rc->signer = signer;
+		break;
+	case FL_COMMIT_UNSIGNED:
+		rc->sig = FL_SIG_NONE;
+		break;
+	default:
+		/*
+		 * A sound signature by a key nobody in the roster holds says
+		 * nothing about who wrote the commit. Where unsigned commits
+		 * are taken (a repository made before signing), it counts as
+		 * unsigned: an officer whose laptop has a key the admin never
+		 * listed is not locked out. Where signatures are required it
+		 * is refused, as is every broken or removed-key signature.
+		 */
+		rc->sig = vd.unknown_key && !j->rules.require_signatures ? FL_SIG_NONE
+									   : FL_SIG_BAD;
+		break;
+	}
+}
+
+/* Fills the rules' view of commit c's header (borrowing from c). */
+static void commit_header(struct judge *j, git_commit *c, const git_oid *id)
+{
+	const git_signature *a = git_commit_author(c), *m = git_commit_committer(c);
+	const char *email = a && a->email ? a->email : "";
+	const char *at = strrchr(email, '@');
+
+	git_oid_tostr(j->short_id, sizeof(j->short_id), id);
+	memset(&j->commit, 0, sizeof(j->commit));
+	j->commit.id = j->short_id;
+	j->commit.author_email = email;
+	j->commit.committer_email = m && m->email ? m->email : "";
+	commit_verdict(j, &j->commit, j->signer, c);
+	/* The server's roster holds only those looked up: look the author up. */
+	if (j->view && at && !strcmp(at, "@fieldlog")) {
+		char *aid = xstrndup(email, (size_t)(at - email));
+		if (fl_author_valid(aid))
+			roster_person(j->view, "id", aid);
+		free(aid);
+	}
+}
+
+/* Reads blob id into sb (at most a record's size); 0 or an error. */
+static int read_blob(struct judge *j, struct strbuf *sb, const git_oid *id)
+{
+	strbuf_reset(sb);
+	return fl_store_read_blob(sb, j->s, id, FL_RECORD_MAX);
+}
+
+/* Judges one path the commit wrote (new_id) or removed (new_id NULL). */
+static int judge_path(struct judge *j, const char *path, const git_oid *old_id,
+		      const git_oid *new_id, unsigned mode, int discards)
+{
+	struct fl_rules_change ch = { path, NULL, NULL, 0, 0, mode, discards };
+
+	if (new_id) {
+		ch.new_buf = "";
+		if (mode == GIT_FILEMODE_BLOB && strcmp(path, FL_ROSTER_PATH)) {
+			if (read_blob(j, &j->newb, new_id) < 0)
+				return refuse(j, path, "%s", fl_last_error());
+			ch.new_buf = j->newb.buf;
+			ch.new_len = j->newb.len;
+		}
+		if (old_id && read_blob(j, &j->oldb, old_id) == 0) {
+			ch.old_buf = j->oldb.buf;
+			ch.old_len = j->oldb.len;
+		}
+		fl_clear_error();
+	}
+	if (fl_rules_change(&j->rules, &j->commit, &ch, j->why) < 0) {
+		j->refused = 1;
+		return FL_EREJECTED;
+	}
+	return 0;
 }
 
 static int judge_cb(void *p, const char *path, const git_oid *old_blob,
 		    const git_oid *new_blob, unsigned mode)
 {
-	(void)old_blob;
-	return judge_path(p, path, new_blob != NULL, new_blob, mode);
-}
-
-/* Sets writer and role for commit c: the pusher, or else its author. */
-static int commit_writer(struct judge *j, git_commit *c)
-{
-	const cJSON *p = j->pusher;
-
-	if (!p) {
-		const git_signature *a = git_commit_author(c);
-		const char *email = a && a->email ? a->email : "";
-		const char *at = strrchr(email, '@');
-		if (!at || strcmp(at, "@fieldlog"))
-			return refuse(j, NULL, "the push carries no pusher name, and the author"
-				      " <%s> is not a fieldlog id (<id>@fieldlog)", email);
-		char *id = xstrndup(email, (size_t)(at - email));
-		p = fl_author_valid(id) ? roster_person(j->roster, "id", id) : NULL;
-		free(id);
-		if (!p)
-			return refuse(j, NULL, "author <%s> is not in the roster", email);
-	}
-	j->writer = fl_json_str(p, "id");
-	if (j->branch && strcmp(j->writer, j->branch))
-		return refuse(j, NULL, "written by '%s', on the branch of '%s'", j->writer,
-			      j->branch);
-	fl_author_bucket(j->home, j->writer);
-	j->role = fl_json_str(p, "role");
-	return 0;
+	return judge_path(p, path, old_blob, new_blob, mode, 0);
 }
 
 /* 1 when the version (has, id) of path equals its version in one of the trees. */
@@ -441,7 +548,14 @@ static int same_as_a_base(git_tree **bases, size_t nbases, const char *path,
 	return 0;
 }
 
-static int judge_merge(struct judge *j, git_commit *c, const git_oid *id)
+/*
+ * Calls fn for each path merge c decided, with its version in a parent
+ * that had it (or NULL) and whether it threw a parent's change away. See
+ * the top of this file.
+ */
+typedef int (*merge_path_fn)(struct judge *j, const char *path, const git_oid *old_id,
+			     const git_oid *new_id, unsigned mode, int discards);
+static int merge_paths(struct judge *j, git_commit *c, const git_oid *id, merge_path_fn fn)
 {
 	git_repository *repo = fl_store_repo(j->s);
 	size_t n = git_commit_parentcount(c), nbases = 0;
@@ -465,13 +579,17 @@ static int judge_merge(struct judge *j, git_commit *c, const git_oid *id)
 
 	for (size_t a = 0, b; a < all.n && e == 0; a = b) {
 		const struct change *g = &all.v[a];
+		const git_oid *old = NULL;
 		int dropped = 0;
 
 		for (b = a + 1; b < all.n && !strcmp(all.v[b].path, g->path); b++)
 			;
+		for (size_t x = a; x < b && !old; x++)
+			if (all.v[x].has_old)
+				old = &all.v[x].old_id;
 		/* Written by the merge itself, or gone from it. */
 		if (b - a == n || !g->has_new) {
-			e = judge_path(j, g->path, g->has_new, &g->new_id, g->mode);
+			e = fn(j, g->path, old, g->has_new ? &g->new_id : NULL, g->mode, 0);
 			continue;
 		}
 		/*
@@ -504,16 +622,8 @@ static int judge_merge(struct judge *j, git_commit *c, const git_oid *id)
 		for (size_t x = a; x < b && !dropped; x++)
 			dropped = !same_as_a_base(btrees, nbases, g->path, all.v[x].has_old,
 						  &all.v[x].old_id);
-		if (!dropped)
-			continue;
-		if (own_path(j, g->path) && strcmp(g->path, FL_ROSTER_PATH)) {
-			e = judge_path(j, g->path, 1, &g->new_id, g->mode);
-		} else {
-			char other[8];
-			git_oid_tostr(other, sizeof(other), &parents[all.v[a].parent]);
-			e = refuse(j, g->path, "the merge throws away the change its parent %s made"
-				   " (only %s's own records may be reconciled by hand)", other, j->writer);
-		}
+		if (dropped)
+			e = fn(j, g->path, old, &g->new_id, g->mode, 1);
 	}
 done:
 	for (size_t i = 0; i < nbases; i++)
@@ -525,32 +635,56 @@ done:
 	return e;
 }
 
+/* The importer's view of a refused commit: each path it wrote is tainted. */
+static int taint_path(struct judge *j, const char *path, const git_oid *old_id,
+		      const git_oid *new_id, unsigned mode, int discards)
+{
+	(void)old_id, (void)new_id, (void)mode, (void)discards;
+	return j->taint(j->taint_payload, path, j->why->buf);
+}
+
+static int taint_cb(void *p, const char *path, const git_oid *old_blob,
+		    const git_oid *new_blob, unsigned mode)
+{
+	return taint_path(p, path, old_blob, new_blob, mode, 0);
+}
+
+/* Each path commit c wrote, to fn (judge_path or taint_path). */
+static int commit_paths(struct judge *j, git_commit *c, const git_oid *id, int taint)
+{
+	unsigned n = git_commit_parentcount(c);
+	int e;
+
+	if (n > 1)
+		return merge_paths(j, c, id, taint ? taint_path : judge_path);
+	/* Judged while the difference streams by; stops at the first refusal. */
+	e = fl_store_diff(j->s, n ? git_commit_parent_id(c, 0) : NULL, id,
+			  taint ? taint_cb : judge_cb, j);
+	if (e < 0 && !j->refused)
+		e = refuse(j, NULL, "cannot compare with its parent: %s", fl_last_error());
+	return e;
+}
+
 static int judge_commit(struct judge *j, const git_oid *id)
 {
 	git_commit *c = NULL;
-	unsigned n;
 	int e;
 
 	git_oid_tostr(j->short_id, sizeof(j->short_id), id);
 	if (git_commit_lookup(&c, fl_store_repo(j->s), id) < 0)
 		return refuse(j, NULL, "cannot read it: %s", fl_git_error());
-	if ((e = commit_writer(j, c)) < 0)
-		goto done;
-	n = git_commit_parentcount(c);
-	if (n <= 1) {
-		/* Judged while the difference streams by; stops at the first refusal. */
-		e = fl_store_diff(j->s, n ? git_commit_parent_id(c, 0) : NULL, id, judge_cb, j);
-		if (e < 0 && !j->refused)
-			e = refuse(j, NULL, "cannot compare with its parent: %s", fl_last_error());
+	commit_header(j, c, id);
+	if (fl_rules_commit_header(&j->rules, &j->commit, j->why) < 0) {
+		j->refused = 1;
+		e = FL_EREJECTED;
 	} else {
-		e = judge_merge(j, c, id);
+		e = commit_paths(j, c, id, 0);
 	}
-done:
 	git_commit_free(c);
 	return e;
 }
 
-/* --- the push as a whole ---------------------------------------------------- */
+/* --- the update of one branch ------------------------------------------------ */
 
 static int refuse_push(struct strbuf *why, int code, const char *fmt, ...) FL_PRINTF(3, 4);
 static int refuse_push(struct strbuf *why, int code, const char *fmt, ...)
@@ -563,6 +697,219 @@ static int refuse_push(struct strbuf *why, int code, const char *fmt, ...)
 	va_end(ap);
 	return fl_error(code, "%s", why->buf);
 }
+
+/*
+ * The commits new reaches and old does not, oldest first so that the
+ * first refusal names the commit that went wrong, into *out (caller
+ * frees). *ff: one of them has old as a parent (cheaper than
+ * git_graph_descendant_of, which read the whole commit-graph: 6-10 ms at
+ * 100k), or old is zero.
+ */
+static int new_commits(git_oid **out, size_t *nout, int *ff, git_repository *repo,
+		       const git_oid *old, const git_oid *new)
+{
+	git_revwalk *walk = NULL;
+	git_oid id, *ids = NULL;
+	size_t n = 0, alloc = 0;
+	int e;
+
+	*out = NULL;
+	*nout = 0;
+	*ff = !old || git_oid_is_zero(old);
+	if (git_revwalk_new(&walk, repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, new) < 0 ||
+	    (!*ff && git_revwalk_hide(walk, old) < 0)) {
+		git_revwalk_free(walk);
+		return -1;
+	}
+	while ((e = git_revwalk_next(&id, walk)) == 0) {
+		git_commit *c = NULL;
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			ids = xrealloc(ids, alloc * sizeof(*ids));
+		}
+		git_oid_cpy(&ids[n++], &id);
+		if (!*ff && git_commit_lookup(&c, repo, &id) == 0)
+			for (unsigned p = 0; p < git_commit_parentcount(c) && !*ff; p++)
+				*ff = git_oid_equal(git_commit_parent_id(c, p), old);
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	if (e != GIT_ITEROVER) {
+		free(ids);
+		return -1;
+	}
+	*out = ids;
+	*nout = n;
+	return 0;
+}
+
+/* The relay rule needs every new commit's signature before any is judged. */
+static int judge_pusher(struct judge *j, const git_oid *ids, size_t n)
+{
+	struct fl_rules_commit *v;
+	char (*signers)[65];
+	int e = 0;
+
+	if (!j->rules.pusher)
+		return 0;
+	v = xcalloc(n ? n : 1, sizeof(*v));
+	signers = xcalloc(n ? n : 1, sizeof(*signers));
+	for (size_t i = 0; i < n && e == 0; i++) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, fl_store_repo(j->s), &ids[i]) < 0) {
+			e = -1;
+			break;
+		}
+		commit_verdict(j, &v[i], signers[i], c);
+		git_commit_free(c);
+	}
+	if (e == 0)
+		e = fl_rules_pusher(&j->rules, v, n, j->why);
+	free(signers);
+	free(v);
+	return e;
+}
+
+/* Judges the update of one author's branch from old to new. */
+static int judge_branch(struct judge *j, const char *ref, const git_oid *old,
+			const git_oid *new)
+{
+	git_repository *repo = fl_store_repo(j->s);
+	const char *author = fl_rules_branch_owner(ref);
+	git_commit *tip = NULL;
+	git_oid *ids = NULL;
+	size_t n = 0, i;
+	char bucket[3];
+	int e, ff;
+
+	if (old && git_oid_equal(old, new))
+		return 0;
+	if (j->view && author && fl_author_valid(author))
+		roster_person(j->view, "id", author);
+	j->rules.branch = ref;
+	fl_author_bucket(bucket, author && fl_author_valid(author) ? author : "-");
+	if ((e = fl_rules_begin(&j->rules, bucket, j->why)) < 0)
+		return e;
+	if (git_oid_is_zero(new))
+		return refuse_push(j->why, FL_EREJECTED, "refused %s: the branch may not be deleted",
+				   ref);
+	/* Something that is not a commit would only fail deeper, less clearly. */
+	e = git_commit_lookup(&tip, repo, new);
+	git_commit_free(tip);
+	if (e < 0)
+		return refuse_push(j->why, FL_EREJECTED, "refused %s: it would not point at a commit",
+				   ref);
+	/* Commits other branches hold are judged too: each branch holds one author's work. */
+	if (new_commits(&ids, &n, &ff, repo, old, new) < 0)
+		return refuse_push(j->why, FL_ERROR, "refused push: cannot walk the new commits: %s",
+				   fl_git_error());
+	if (!ff && !j->any_base) {
+		e = refuse_push(j->why, FL_EREJECTED, "refused %s: not a fast-forward; history on"
+				" the central repository is never rewritten (fetch and merge first)",
+				ref);
+		goto done;
+	}
+	if ((e = judge_pusher(j, ids, n)) < 0) {
+		if (e != FL_EREJECTED)
+			e = refuse_push(j->why, FL_ERROR, "refused push: cannot read the new commits: %s",
+					fl_git_error());
+		goto done;
+	}
+	for (i = 0, e = 0; i < n && e == 0; i++)
+		e = judge_commit(j, &ids[i]);
+	if (e < 0 && !j->refused)
+		e = refuse_push(j->why, FL_ERROR, "refused push: cannot judge the new commits: %s",
+				fl_git_error());
+done:
+	free(ids);
+	return e;
+}
+
+static void judge_init(struct judge *j, struct fl_store *s, struct strbuf *why)
+{
+	memset(j, 0, sizeof(*j));
+	strbuf_init(&j->oldb);
+	strbuf_init(&j->newb);
+	j->s = s;
+	j->why = why;
+	j->rules.exists = record_exists;
+	j->rules.exists_payload = j;
+}
+
+static void judge_release(struct judge *j)
+{
+	strbuf_release(&j->oldb);
+	strbuf_release(&j->newb);
+}
+
+int fl_check_branch(struct fl_store *s, const cJSON *roster, const char *ref,
+		    const git_oid *old, const git_oid *new, const char *me, struct strbuf *why)
+{
+	struct judge j;
+	int e;
+
+	judge_init(&j, s, why);
+	j.rules.roster = roster;
+	j.rules.require_signatures = fl_roster_requires_signatures(roster);
+	j.authors_prefix = FL_REMOTE_AUTHORS;
+	j.me = me;
+	j.any_base = 1;
+	e = judge_branch(&j, ref, old, new);
+	judge_release(&j);
+	return e;
+}
+
+int fl_check_import(struct fl_store *s, const cJSON *roster, const char *author,
+		    const git_oid *from, const git_oid *to, fl_check_taint_fn taint,
+		    void *payload)
+{
+	struct strbuf why = STRBUF_INIT;
+	char *ref = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, author);
+	git_repository *repo = fl_store_repo(s);
+	git_oid *ids = NULL;
+	size_t n = 0;
+	char bucket[3];
+	struct judge j;
+	int e, ff;
+
+	judge_init(&j, s, &why);
+	j.authors_prefix = FL_REMOTE_AUTHORS;
+	j.rules.roster = roster;
+	j.rules.require_signatures = fl_roster_requires_signatures(roster);
+	j.rules.branch = ref;
+	j.taint = taint;
+	j.taint_payload = payload;
+	fl_author_bucket(bucket, author);
+	if ((e = fl_rules_begin(&j.rules, bucket, &why)) < 0)
+		goto done;
+	if ((e = new_commits(&ids, &n, &ff, repo, from, to)) < 0) {
+		e = fl_error(FL_ERROR, "cannot walk the commits of '%s': %s", ref, fl_git_error());
+		goto done;
+	}
+	for (size_t i = 0; i < n && e == 0; i++) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo, &ids[i]) < 0) {
+			e = fl_error(FL_ERROR, "cannot read commit of '%s': %s", ref, fl_git_error());
+			break;
+		}
+		commit_header(&j, c, &ids[i]);
+		if (fl_rules_commit_header(&j.rules, &j.commit, &why) < 0) {
+			fl_clear_error();
+			e = commit_paths(&j, c, &ids[i], 1);
+		}
+		git_commit_free(c);
+	}
+done:
+	free(ids);
+	free(ref);
+	judge_release(&j);
+	strbuf_release(&why);
+	return e;
+}
+
+/* --- the push as a whole ---------------------------------------------------- */
 
 /* Parses "<old> <new> <ref>" (trailing newline removed). */
 static int parse_line(git_oid *old, git_oid *new, const char **ref, const char *line)
@@ -577,90 +924,6 @@ static int parse_line(git_oid *old, git_oid *new, const char **ref, const char *
 	return 0;
 }
 
-/* Judges the update of one author's branch from old to new. */
-static int judge_branch(struct judge *j, const char *ref, const git_oid *old,
-			const git_oid *new)
-{
-	git_repository *repo = fl_store_repo(j->s);
-	const char *author = ref + strlen(FL_CENTRAL_AUTHORS);
-	git_revwalk *walk = NULL;
-	git_commit *tip = NULL;
-	git_oid id, *ids = NULL;
-	size_t n = 0, alloc = 0, i;
-	int e, ff = git_oid_is_zero(old);
-
-	if (git_oid_equal(old, new))
-		return 0;
-	if (!fl_author_valid(author) || !roster_person(j->roster, "id", author))
-		return refuse_push(j->why, FL_EREJECTED, "refused %s: '%s' is not in %s", ref,
-				   author, FL_ROSTER_PATH);
-	if (git_oid_is_zero(new))
-		return refuse_push(j->why, FL_EREJECTED, "refused %s: the branch may not be deleted",
-				   ref);
-	/* Something that is not a commit would only fail deeper, less clearly. */
-	e = git_commit_lookup(&tip, repo, new);
-	git_commit_free(tip);
-	if (e < 0)
-		return refuse_push(j->why, FL_EREJECTED, "refused %s: it would not point at a commit",
-				   ref);
-
-	/*
-	 * The commits the branch did not have, oldest first so that the first
-	 * refusal names the commit that went wrong. The push is a fast-forward
-	 * when one of them has the old tip as a parent (cheaper than
-	 * git_graph_descendant_of, which read the whole commit-graph: 6-10 ms
-	 * at 100k). Commits other branches hold are judged too: each branch
-	 * holds one author's work.
-	 */
-	if (git_revwalk_new(&walk, repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(walk, new) < 0 ||
-	    (!git_oid_is_zero(old) && git_revwalk_hide(walk, old) < 0)) {
-		git_revwalk_free(walk);
-		return refuse_push(j->why, FL_ERROR, "refused push: cannot walk the new commits: %s",
-				   fl_git_error());
-	}
-	while ((e = git_revwalk_next(&id, walk)) == 0) {
-		git_commit *c = NULL;
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 16;
-			ids = xrealloc(ids, alloc * sizeof(*ids));
-		}
-		git_oid_cpy(&ids[n++], &id);
-		if (!ff && git_commit_lookup(&c, repo, &id) == 0)
-			for (unsigned p = 0; p < git_commit_parentcount(c) && !ff; p++)
-				ff = git_oid_equal(git_commit_parent_id(c, p), old);
-		git_commit_free(c);
-	}
-	git_revwalk_free(walk);
-	if (e != GIT_ITEROVER) {
-		e = refuse_push(j->why, FL_ERROR, "refused push: cannot walk the new commits: %s",
-				fl_git_error());
-		goto done;
-	}
-	if (!ff) {
-		e = refuse_push(j->why, FL_EREJECTED, "refused %s: not a fast-forward; history on"
-				" the central repository is never rewritten (fetch and merge first)",
-				ref);
-		goto done;
-	}
-	if (j->pusher && strcmp(fl_json_str(j->pusher, "id"), author)) {
-		e = refuse_push(j->why, FL_EREJECTED, "refused %s: '%s' may only push %s%s",
-				ref, fl_json_str(j->pusher, "id"), FL_CENTRAL_AUTHORS,
-				fl_json_str(j->pusher, "id"));
-		goto done;
-	}
-	j->branch = author;
-	for (i = 0, e = 0; i < n && e == 0; i++)
-		e = judge_commit(j, &ids[i]);
-	if (e < 0 && !j->refused)
-		e = refuse_push(j->why, FL_ERROR, "refused push: cannot judge the new commits: %s",
-				fl_git_error());
-done:
-	free(ids);
-	return e;
-}
-
 int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 		    struct strbuf *why)
 {
@@ -673,10 +936,8 @@ int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 	ssize_t len;
 	int e = 0;
 
-	memset(&j, 0, sizeof(j));
-	strbuf_init(&j.buf);
-	j.s = s;
-	j.why = why;
+	judge_init(&j, s, why);
+	j.authors_prefix = FL_CENTRAL_AUTHORS;
 	while ((len = getline(&line, &cap, in)) > 0) {
 		const char *ref;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -712,16 +973,20 @@ int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 						FL_CENTRAL_MAIN, fl_last_error());
 				goto done;
 			}
-			j.roster = &roster;
+			j.view = &roster;
+			j.rules.roster = roster.mini;
+			j.rules.require_signatures =
+				fl_roster_requires_signatures(roster.mini);
 			if (pusher_login && *pusher_login &&
 			    (!fl_login_valid(pusher_login) ||
-			     !(j.pusher = roster_person(&roster, "login", pusher_login)))) {
+			     !roster_person(&roster, "login", pusher_login))) {
 				e = refuse_push(why, FL_EREJECTED, "refused push: unknown pusher '%s'"
 						" (no such login in %s)",
 						fl_login_valid(pusher_login) ? pusher_login : "?",
 						FL_ROSTER_PATH);
 				goto done;
 			}
+			j.rules.pusher = pusher_login && *pusher_login ? pusher_login : NULL;
 		}
 		if ((e = judge_branch(&j, ref, &old, &new)) < 0)
 			goto done;
@@ -729,7 +994,7 @@ int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 done:
 	if (have_roster)
 		roster_view_release(&roster);
-	strbuf_release(&j.buf);
+	judge_release(&j);
 	free(line);
 	return e;
 }

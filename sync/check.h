@@ -7,11 +7,11 @@
  *
  * `fieldlog server check` runs as the pre-receive hook and calls
  * fl_server_check, which refuses a push that updates anything but an
- * author's branch, or a branch other than the pusher's own; that deletes
- * or rewinds a branch; or in which a commit the branch did not have is by
- * someone else, writes outside its writer's directory, deletes a file,
- * writes a file that is not a canonical valid record, or a record of a
- * kind the writer's role may not write.
+ * author's branch, that deletes or rewinds a branch, or that the rules of
+ * schema/rules.h refuse. This file is the git side of those rules: it
+ * reads the new commits and the blobs they wrote and asks the rules. The
+ * client runs the same before it pushes (fl_check_branch: a path remote
+ * runs no hook), and the importer on what it fetched (fl_check_import).
  */
 #ifndef FL_CHECK_H
 #define FL_CHECK_H
@@ -22,6 +22,7 @@
 
 #include "schema/base.h"
 #include "schema/roster.h"
+#include "schema/rules.h"
 #include "sync/store.h"
 
 /* --- the roster on main (the model itself: schema/roster.h) ------------------ */
@@ -67,5 +68,30 @@ int fl_check_add_objects(struct fl_store *s, const char *dir);
  */
 int fl_server_check(struct fl_store *s, FILE *in, const char *pusher_login,
 		    struct strbuf *why);
+
+/*
+ * Judges, as the server would, the commits that the branch `ref`
+ * (refs/heads/authors/<id>) gains from old (NULL: none) to new, against
+ * `roster` (the central main's), with no pusher. A response's target is
+ * looked for in FL_REMOTE_AUTHORS* and, for `me`, in FL_BRANCH. Returns
+ * 0, or FL_EREJECTED (FL_ERROR: the repository could not be read) with
+ * the one line in `why`.
+ */
+int fl_check_branch(struct fl_store *s, const cJSON *roster, const char *ref,
+		    const git_oid *old, const git_oid *new, const char *me, struct strbuf *why);
+
+/*
+ * For the importer: judges the author and signature of each commit from
+ * `from` (NULL: none) to `to` on author's branch, and for each commit the
+ * rules refuse calls taint with every path that commit wrote and the
+ * refusal's line (what the rules say about the paths themselves, the
+ * importer judges on the final versions). Returns 0, FL_EREJECTED when
+ * the branch itself is refused (author not in the roster), or the first
+ * non-zero return of taint or FL_ERROR.
+ */
+typedef int (*fl_check_taint_fn)(void *payload, const char *path, const char *why);
+int fl_check_import(struct fl_store *s, const cJSON *roster, const char *author,
+		    const git_oid *from, const git_oid *to, fl_check_taint_fn taint,
+		    void *payload);
 
 #endif

@@ -12,63 +12,19 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "schema/refdata.h"
+#include "schema/rules.h"
 #include "schema/text.h"
+#include "sync/check.h"
 
 int fl_check_record(cJSON **out, const char *path, unsigned mode,
 		    const char *buf, size_t len)
 {
 	char author[65], kind[16], id[27];
-	cJSON *rec = NULL;
-	int e;
 
 	*out = NULL;
-	if (mode != GIT_FILEMODE_BLOB)
-		return fl_error(FL_EINVALID, mode == GIT_FILEMODE_LINK ? "a symbolic link" :
-				mode == GIT_FILEMODE_COMMIT ? "a submodule" :
-				mode == GIT_FILEMODE_BLOB_EXECUTABLE ? "an executable file" :
-				"not a regular file");
-	if (!fl_record_path_parse(path, author, kind, id))
+	if (mode == GIT_FILEMODE_BLOB && !fl_record_path_parse(path, author, kind, id))
 		return fl_error(FL_EINVALID, "not a record path (<bucket>/<author>/<kind>/<ID>.json)");
-	if (len > FL_RECORD_MAX)
-		return fl_error(FL_EINVALID, "%zu bytes, over the limit of %d", len, FL_RECORD_MAX);
-	if ((e = fl_json_parse(&rec, buf, len)) < 0)
-		return e;
-	if ((e = fl_record_validate(rec)) < 0)
-		goto bad;
-	/*
-	 * Canonical: the bytes are what we would write for this tree. (The
-	 * validation above has already checked every string is NFC.) One
-	 * serialisation instead of fl_json_is_canonical's second parse.
-	 */
-	{
-		struct strbuf canon = STRBUF_INIT;
-		fl_json_write(&canon, rec, 1);
-		int same = canon.len == len && !memcmp(canon.buf, buf, len);
-		strbuf_release(&canon);
-		if (!same) {
-			e = fl_error(FL_EINVALID, "not in canonical form");
-			goto bad;
-		}
-	}
-	if (strcmp(fl_json_str(rec, "id"), id)) {
-		e = fl_error(FL_EINVALID, "id '%s' does not match the file name", fl_json_str(rec, "id"));
-		goto bad;
-	}
-	if (strcmp(fl_json_str(rec, "author"), author)) {
-		e = fl_error(FL_EINVALID, "author '%s' does not match the directory '%s'",
-			     fl_json_str(rec, "author"), author);
-		goto bad;
-	}
-	if (strcmp(fl_json_str(rec, "kind"), kind)) {
-		e = fl_error(FL_EINVALID, "kind '%s' does not match the directory '%s'",
-			     fl_json_str(rec, "kind"), kind);
-		goto bad;
-	}
-	*out = rec;
-	return 0;
-bad:
-	cJSON_Delete(rec);
-	return e;
+	return fl_rules_record(out, path, mode, buf, len);
 }
 
 /*
@@ -112,12 +68,143 @@ static void items_free(struct item *it)
 }
 
 /*
+ * What the rules (schema/rules.h) said about another author's branch,
+ * judged on the central main's roster: whether it is imported at all, and
+ * the paths written by commits they refuse (an author or signature that is
+ * not the owner's), each with the refusal.
+ */
+struct taint {
+	char *path, *why;
+};
+
+struct judged {
+	char *author, *ref;
+	int refused;          /* not imported: the rules refuse the branch */
+	struct fl_rules rules;
+	char *tip;            /* short id of the branch's tip, for messages */
+	struct taint *v;
+	size_t n, alloc;
+	struct strbuf why;
+};
+
+struct trust {
+	cJSON *roster;        /* NULL: no roster, nothing judged (no central yet) */
+	struct judged **v;
+	size_t n;
+};
+
+/*
  * What a branch may hold: an author's branch only that author's records,
  * the roster's branch only roster.json (anything else there is ignored).
  */
 struct branch {
 	const char *author;   /* NULL: the roster's branch */
+	struct judged *judged;   /* another author's branch, when judged */
 };
+
+static int add_taint(void *p, const char *path, const char *why)
+{
+	struct judged *jd = p;
+
+	if (jd->n == jd->alloc) {
+		jd->alloc = jd->alloc ? 2 * jd->alloc : 8;
+		jd->v = xrealloc(jd->v, jd->alloc * sizeof(*jd->v));
+	}
+	jd->v[jd->n].path = xstrdup(path);
+	jd->v[jd->n].why = xstrdup(!strncmp(why, "refused ", 8) ? why + 8 : why);
+	jd->n++;
+	return 0;
+}
+
+static const char *tainted(const struct judged *jd, const char *path)
+{
+	for (size_t i = 0; jd && i < jd->n; i++)
+		if (!strcmp(jd->v[i].path, path))
+			return jd->v[i].why;
+	return NULL;
+}
+
+static void trust_release(struct trust *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct judged *jd = t->v[i];
+		for (size_t k = 0; k < jd->n; k++) {
+			free(jd->v[k].path);
+			free(jd->v[k].why);
+		}
+		free(jd->v);
+		free(jd->author);
+		free(jd->ref);
+		free(jd->tip);
+		strbuf_release(&jd->why);
+		free(jd);
+	}
+	free(t->v);
+	cJSON_Delete(t->roster);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Judges the commits a step brings to an author's branch (on the thread
+ * that reads the repository), on the central main's roster.
+ */
+static int trust_step(struct trust *t, struct fl_store *s, const struct fl_import_step *step,
+		      struct judged **out)
+{
+	int own = !strcmp(step->key, "indexed_commit");
+	struct judged *jd;
+	char bucket[3];
+	char hex[8];
+	int e;
+
+	*out = NULL;
+	if (!step->author)
+		return 0;
+	if (!t->roster) {
+		/* The central main's roster, as check.c reads it; none: no central yet. */
+		git_oid main;
+		if (fl_store_ref(&main, s, FL_REMOTE_ROSTER) == 0)
+			fl_roster_read(&t->roster, s, &main);
+		fl_clear_error();
+		if (!t->roster)
+			return 0;
+	}
+	jd = xcalloc(1, sizeof(*jd));
+	strbuf_init(&jd->why);
+	jd->author = xstrdup(step->author);
+	git_oid_tostr(hex, sizeof(hex), &step->to);
+	jd->tip = xstrdup(hex);
+	jd->ref = xstrfmt("authors/%s", step->author);
+	jd->rules.roster = t->roster;
+	jd->rules.branch = jd->ref;
+	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	t->v[t->n++] = jd;
+	*out = jd;
+	fl_author_bucket(bucket, step->author);
+	if ((e = fl_rules_begin(&jd->rules, bucket, &jd->why)) < 0) {
+		/* Our own records stay ours, roster or not (a push will say why not). */
+		jd->refused = !own;
+		if (own)
+			*out = NULL;
+		fl_clear_error();
+		return 0;
+	}
+	/*
+	 * Our own main: its commits are ours (saves, merges); what a merge
+	 * took in from our central branch is judged by the rules on each
+	 * file, as any other branch's.
+	 */
+	if (own)
+		return 0;
+	e = fl_check_import(s, t->roster, step->author, step->has_from ? &step->from : NULL,
+			    &step->to, add_taint, jd);
+	if (e == FL_EREJECTED) {
+		jd->refused = 1;
+		e = 0;
+	}
+	fl_clear_error();
+	return e;
+}
 
 /* Whether path lies under the directory of `author` (<bucket>/<author>/). */
 static int under_author(const char *path, const char *author)
@@ -125,6 +212,38 @@ static int under_author(const char *path, const char *author)
 	size_t n = strlen(author);
 	return strlen(path) > 3 + n && path[2] == '/' && !strncmp(path + 3, author, n) &&
 	       path[3 + n] == '/';
+}
+
+/*
+ * The rules on the version of path the branch now holds (rec, valid), against
+ * the version it replaces; on refusal, jd->why holds the reason alone.
+ */
+static int judge_item(struct fl_store *s, struct judged *jd, const char *path,
+		      const git_oid *old_blob, const cJSON *rec)
+{
+	struct strbuf old = STRBUF_INIT;
+	struct fl_rules_commit c = { jd->tip, NULL, NULL, FL_SIG_NONE, NULL, NULL, 0 };
+	struct fl_rules_change ch = { path, NULL, "", 0, 0, FL_MODE_FILE, 0 };
+	int e;
+
+	if (old_blob && fl_store_read_blob(&old, s, old_blob, FL_RECORD_MAX) == 0) {
+		ch.old_buf = old.buf;
+		ch.old_len = old.len;
+	}
+	fl_clear_error();
+	e = fl_rules_record_ok(&jd->rules, &c, &ch, rec, &jd->why);
+	if (e < 0) {
+		/* "refused commit <tip>: <path>: <reason>": the path is the entry's own. */
+		const char *p = strstr(jd->why.buf, path);
+		if (p && p[strlen(path)] == ':') {
+			char *reason = xstrdup(p + strlen(path) + 2);
+			strbuf_reset(&jd->why);
+			strbuf_addstr(&jd->why, reason);
+			free(reason);
+		}
+	}
+	strbuf_release(&old);
+	return e;
 }
 
 static struct item *read_item(struct fl_store *s, const struct branch *b, const char *path,
@@ -135,7 +254,9 @@ static struct item *read_item(struct fl_store *s, const struct branch *b, const 
 
 	it->path = xstrdup(path);
 	it->changed = old_blob != NULL;
-	if (!b->author && strcmp(path, "roster.json")) {
+	if (b->judged && b->judged->refused) {
+		it->type = ITEM_IGNORE;   /* a branch not in the roster is not imported */
+	} else if (!b->author && strcmp(path, "roster.json")) {
 		it->type = ITEM_IGNORE;
 	} else if (b->author && !under_author(path, b->author)) {
 		/*
@@ -163,10 +284,18 @@ static struct item *read_item(struct fl_store *s, const struct branch *b, const 
 		it->reason = xstrdup(mode == GIT_FILEMODE_LINK ? "a symbolic link" :
 				     mode == GIT_FILEMODE_COMMIT ? "a submodule" :
 				     "not a regular file");
+	} else if (b->judged && tainted(b->judged, path)) {
+		it->type = ITEM_SKIP;
+		it->reason = xstrdup(tainted(b->judged, path));
 	} else if (fl_store_read_blob(&buf, s, new_blob, FL_RECORD_MAX) < 0 ||
 		   fl_check_record(&it->rec, path, mode, buf.buf, buf.len) < 0) {
 		it->type = ITEM_SKIP;
 		it->reason = xstrdup(fl_last_error());
+	} else if (b->judged && judge_item(s, b->judged, path, old_blob, it->rec) < 0) {
+		it->type = ITEM_SKIP;
+		it->reason = xstrdup(b->judged->why.buf);
+		cJSON_Delete(it->rec);
+		it->rec = NULL;
 	} else {
 		it->type = ITEM_PUT;
 		it->text = strbuf_detach(&buf, NULL);
@@ -223,6 +352,7 @@ struct ctx {
 	struct fl_store *s;
 	struct fl_import_stats *st;
 	struct branch b;
+	struct trust *trust;
 };
 
 static int one(void *p, const char *path, const git_oid *old_blob,
@@ -265,6 +395,7 @@ struct pipe {
 	struct fl_import_step *more;   /* what source gave, in order */
 	size_t nmore;
 	struct branch b;      /* of the step being read */
+	struct trust *trust;
 };
 
 /* Puts the items read so far in the queue. */
@@ -327,14 +458,18 @@ static int pipe_source(void *p, struct fl_import_step **out, size_t *n)
 	return q->source(q->source_payload, out, n);
 }
 
-static void pipe_branch(void *p, const char *author)
+static int pipe_branch(void *p, const struct fl_import_step *step)
 {
-	((struct pipe *)p)->b.author = author;
+	struct pipe *q = p;
+	q->b.author = step->author;
+	return trust_step(q->trust, q->s, step, &q->b.judged);
 }
 
-static void ctx_branch(void *p, const char *author)
+static int ctx_branch(void *p, const struct fl_import_step *step)
 {
-	((struct ctx *)p)->b.author = author;
+	struct ctx *c = p;
+	c->b.author = step->author;
+	return trust_step(c->trust, c->s, step, &c->b.judged);
 }
 
 /*
@@ -344,12 +479,13 @@ static void ctx_branch(void *p, const char *author)
  */
 static int walk_all(struct fl_store *s, const struct fl_import_step *steps, size_t nsteps,
 		    fl_step_source source, void *payload, struct fl_import_step **more,
-		    size_t *nmore, void (*branch)(void *, const char *), fl_change_fn cb, void *cbp)
+		    size_t *nmore, int (*branch)(void *, const struct fl_import_step *),
+		    fl_change_fn cb, void *cbp)
 {
 	int e = 0;
 	for (size_t i = 0; i < nsteps && e >= 0; i++) {
-		branch(cbp, steps[i].author);
-		e = fl_store_diff(s, NULL, &steps[i].to, cb, cbp);
+		if ((e = branch(cbp, &steps[i])) == 0)
+			e = fl_store_diff(s, NULL, &steps[i].to, cb, cbp);
 	}
 	while (source && e >= 0) {
 		struct fl_import_step *v = NULL;
@@ -360,8 +496,8 @@ static int walk_all(struct fl_store *s, const struct fl_import_step *steps, size
 		memcpy(*more + *nmore, v, n * sizeof(*v));
 		free(v);
 		for (size_t i = *nmore; i < *nmore + n && e >= 0; i++) {
-			branch(cbp, (*more)[i].author);
-			e = fl_store_diff(s, NULL, &(*more)[i].to, cb, cbp);
+			if ((e = branch(cbp, &(*more)[i])) == 0)
+				e = fl_store_diff(s, NULL, &(*more)[i].to, cb, cbp);
 		}
 		*nmore += n;
 	}
@@ -394,7 +530,8 @@ static void *worker(void *p)
  */
 static int import_all(struct fl_db *db, struct fl_store *s, const struct fl_import_step *steps,
 		      size_t nsteps, fl_step_source source, void *payload,
-		      struct fl_import_step **more, size_t *nmore, struct fl_import_stats *st)
+		      struct fl_import_step **more, size_t *nmore, struct fl_import_stats *st,
+		      struct trust *trust)
 {
 	struct pipe q;
 	pthread_t t;
@@ -409,10 +546,11 @@ static int import_all(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	q.nsteps = nsteps;
 	q.source = source;
 	q.source_payload = payload;
+	q.trust = trust;
 	fl_refdata();   /* parsed once, before two threads can race to do it */
 	if (pthread_create(&t, NULL, worker, &q) != 0) {
 		/* No second thread: read and write here, in turn. */
-		struct ctx c = { db, s, st, { NULL } };
+		struct ctx c = { db, s, st, { NULL, NULL }, trust };
 		return walk_all(s, steps, nsteps, source, payload, more, nmore, ctx_branch, one, &c);
 	}
 	struct item *written = NULL, *last = NULL;
@@ -453,6 +591,54 @@ static int import_all(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	return e;
 }
 
+/*
+ * A response answers a record that exists. The server asks every branch
+ * when the response is pushed; here, once the index holds every branch,
+ * it is one query. Only a reviewer's index holds every branch: an
+ * officer's lacks other officers' records, and a response to one of
+ * those is none of the officer's business.
+ */
+static void skip_answers_to_nothing(struct fl_db *db, struct trust *t,
+				    const struct fl_import_step *steps, size_t nsteps,
+				    struct fl_import_stats *st)
+{
+	const char *me = NULL;
+	sqlite3_stmt *q;
+	char **paths = NULL, **why = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < nsteps; i++)
+		if (!strcmp(steps[i].key, "indexed_commit"))
+			me = steps[i].author;
+	if (!t->roster || !me || !fl_roster_find(t->roster, me) ||
+	    strcmp(fl_json_str(fl_roster_find(t->roster, me), "role"), "reviewer"))
+		return;
+	q = fl_db_stmt(db, "SELECT r.path, json_extract(r.json, '$.target_kind'), r.target"
+		       " FROM records r WHERE r.kind = 'response' AND r.target IS NOT NULL"
+		       " AND r.author != ?1"
+		       " AND NOT EXISTS (SELECT 1 FROM records t WHERE t.id = r.target)");
+	sqlite3_bind_text(q, 1, me, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		paths = xrealloc(paths, (n + 1) * sizeof(*paths));
+		why = xrealloc(why, (n + 1) * sizeof(*why));
+		paths[n] = xstrdup((const char *)sqlite3_column_text(q, 0));
+		why[n] = xstrfmt("answers %s %s, which does not exist",
+				 sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1) : "?",
+				 (const char *)sqlite3_column_text(q, 2));
+		n++;
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	for (size_t i = 0; i < n; i++) {
+		fl_db_skip(db, paths[i], why[i]);
+		st->skipped++;
+		free(paths[i]);
+		free(why[i]);
+	}
+	free(paths);
+	free(why);
+}
+
 int fl_indexed_commit(git_oid *out, struct fl_db *db)
 {
 	char *hex = fl_db_meta_get(db, "indexed_commit");
@@ -471,6 +657,7 @@ static int import_run(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	size_t nmore = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	int e, bulk = fresh ? fl_db_set_bulk(db, 1) : 0;
+	struct trust trust = { NULL, NULL, 0 };
 	size_t i;
 
 	if ((e = fl_db_begin(db)) < 0)
@@ -483,15 +670,18 @@ static int import_run(struct fl_db *db, struct fl_store *s, const struct fl_impo
 		fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit' OR key LIKE 'indexed %'");
 		/* Paced by a download (source), the index keeps its indexes. */
 		fl_db_set_fresh(db, 1, source == NULL);
-		e = import_all(db, s, steps, nsteps, source, payload, &more, &nmore, st);
+		e = import_all(db, s, steps, nsteps, source, payload, &more, &nmore, st, &trust);
 	} else {
 		e = 0;
 		for (i = 0; i < nsteps && e >= 0; i++) {
-			struct ctx c = { db, s, st, { steps[i].author } };
-			e = fl_store_diff(s, steps[i].has_from ? &steps[i].from : NULL, &steps[i].to,
-					  one, &c);
+			struct ctx c = { db, s, st, { NULL, NULL }, &trust };
+			if ((e = ctx_branch(&c, &steps[i])) == 0)
+				e = fl_store_diff(s, steps[i].has_from ? &steps[i].from : NULL,
+						  &steps[i].to, one, &c);
 		}
 	}
+	if (e >= 0)
+		skip_answers_to_nothing(db, &trust, steps, nsteps, st);
 	if (e < 0) {
 		fl_db_rollback(db);
 		goto out;
@@ -522,6 +712,7 @@ out:
 	if (bulk)
 		fl_db_set_bulk(db, 0);
 	fl_import_steps_release(more, nmore);
+	trust_release(&trust);
 	return e < 0 ? e : 0;
 }
 

@@ -612,6 +612,47 @@ int fl_remote_fetch_needed(struct fl_store *s, struct fl_db *db, const struct fl
 	return need;
 }
 
+/*
+ * A path or file:// remote runs no hook (libgit2's local push runs none),
+ * so what is about to be sent is judged here by the hook's own rules
+ * (sync/check.h), against the central main's roster as last fetched (the
+ * sync fetches before it pushes to a path), and refused with the line
+ * the hook would print. Over a network the hook judges with the same
+ * code, on the roster as it is now.
+ */
+static int local_check(git_repository *repo, const struct fl_sync_opts *o, const char *ref,
+		       char **server_message)
+{
+	struct fl_store *s = NULL;
+	git_oid main, origin, tip;
+	cJSON *roster = NULL;
+	struct strbuf why = STRBUF_INIT;
+	int e, have_origin;
+
+	if ((e = fl_store_open(&s, git_repository_path(repo))) < 0)
+		return e;
+	if ((e = fl_store_ref(&main, s, FL_BRANCH)) < 0)
+		goto done;
+	have_origin = fl_store_ref(&origin, s, FL_REMOTE_BRANCH) == 0;
+	if (fl_store_ref(&tip, s, FL_REMOTE_ROSTER) < 0 || fl_roster_read(&roster, s, &tip) < 0) {
+		strbuf_addf(&why, "refused %s: the central repository has no main branch and so"
+			    " no roster (run 'fieldlog server init')", ref);
+		e = FL_EREJECTED;
+	} else {
+		fl_clear_error();
+		e = fl_check_branch(s, roster, ref, have_origin ? &origin : NULL, &main, o->me, &why);
+	}
+	if (e < 0 && why.len) {
+		*server_message = xstrfmt("fieldlog: %s", why.buf);
+		e = fl_error(FL_EREJECTED, "the central repository refused the push: %s", why.buf);
+	}
+done:
+	cJSON_Delete(roster);
+	strbuf_release(&why);
+	fl_store_free(s);
+	return e;
+}
+
 int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message,
 		   struct fl_adv *a)
 {
@@ -626,6 +667,8 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	callbacks(&po.callbacks, &c);
 	if ((e = central_remote(&r, repo, o)) < 0)
+		goto done;
+	if (!fl_push_supported(o->url) && (e = local_check(repo, o, ours, server_message)) < 0)
 		goto done;
 	watch_start(o);
 	if (fl_push_supported(o->url)) {

@@ -26,12 +26,25 @@
 #include <zlib.h>
 
 #include "schema/record.h"
+#include "sign.h"
 
 struct fl_store {
 	git_repository *repo;
 	git_odb *saved_odb;           /* during a batch: the repository's own */
 	struct batch *batch;          /* during a batch: where writes go */
+	struct fl_signer *signer;     /* signs every commit; NULL: unsigned */
 };
+
+void fl_store_set_signer(struct fl_store *s, struct fl_signer *signer)
+{
+	fl_signer_free(s->signer);
+	s->signer = signer;
+}
+
+struct fl_signer *fl_store_signer(struct fl_store *s)
+{
+	return s->signer;
+}
 
 const char *fl_git_error(void)
 {
@@ -410,6 +423,7 @@ void fl_store_free(struct fl_store *s)
 		return;
 	if (s->batch)
 		fl_store_batch_end(s, 0);
+	fl_signer_free(s->signer);
 	git_repository_free(s->repo);
 	free(s);
 }
@@ -696,6 +710,7 @@ int fl_store_commit(git_oid *out, struct fl_store *s, const char *ref,
 	git_commit *pc[2] = { NULL, NULL };
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
+	git_buf text = GIT_BUF_INIT;
 	git_oid tree_id, base_tree;
 	int e = 0;
 	size_t i;
@@ -714,14 +729,17 @@ int fl_store_commit(git_oid *out, struct fl_store *s, const char *ref,
 	if (git_tree_lookup(&tree, s->repo, &tree_id) < 0 ||
 	    git_signature_new(&sig, author->name, author->email, (git_time_t)author->when,
 			      author->offset) < 0 ||
-	    git_commit_create(out, s->repo, NULL, sig, sig, NULL, message, tree, nparents,
-			      (const git_commit **)pc) < 0) {
+	    git_commit_create_buffer(&text, s->repo, sig, sig, NULL, message, tree, nparents,
+				     (const git_commit **)pc) < 0) {
 		e = fl_error(FL_ERROR, "cannot write commit: %s", fl_git_error());
 		goto done;
 	}
+	if ((e = fl_commit_write_signed(out, s->repo, text.ptr, s->signer)) < 0)
+		goto done;
 	if (ref)
 		e = fl_store_set_ref(s, ref, out, nparents ? &parents[0] : NULL, message);
 done:
+	git_buf_dispose(&text);
 	git_tree_free(tree);
 	git_signature_free(sig);
 	git_commit_free(pc[0]);

@@ -47,6 +47,17 @@ int fl_store_open(struct fl_store **out, const char *gitdir);
 void fl_store_free(struct fl_store *s);
 git_repository *fl_store_repo(struct fl_store *s);
 
+/*
+ * From now on every commit fl_store_commit writes is signed by `signer`
+ * (sync/sign.h), which the store owns and frees (NULL: unsigned, the
+ * default). Saves that only reach the outbox sign nothing; the signature
+ * is made when the outbox becomes commits.
+ */
+struct fl_signer;
+void fl_store_set_signer(struct fl_store *s, struct fl_signer *signer);
+/* The store's signer (borrowed), or NULL. */
+struct fl_signer *fl_store_signer(struct fl_store *s);
+
 /* SHA-1 of data (git's object ids; no libgit2 needed). */
 void fl_sha1(unsigned char out[20], const void *data, size_t len);
 /* The two-hex-digit directory an author's records live under. */
@@ -122,7 +133,9 @@ struct fl_sig {
  * taken from parents[0], or empty) and moves `ref` to it, but only if
  * `ref` still points at parents[0] (or does not exist when nparents is
  * 0): a compare-and-swap, so a concurrent writer is never overwritten.
- * With ref NULL the commit is only written (no ref moves).
+ * With ref NULL the commit is only written (no ref moves). Signed when
+ * the store has a signer (fl_store_set_signer); a signing failure is its
+ * error, and nothing is written.
  * Returns 0, FL_ELOCKED (ref lock held), FL_EEXISTS (ref moved), FL_ERROR.
  */
 int fl_store_commit(git_oid *out, struct fl_store *s, const char *ref,

@@ -186,7 +186,7 @@ if "$FIELDLOG" server init -h >/dev/null 2>&1 &&
 	day 2025-09-11T09:00:00+07:00 "Thursday, back online: the central repository"
 	note "the admin creates the central repository and its roster (a local path here;"
 	note "in the pilot it is served over https or ssh)"
-	run fieldlog server init "$DEMO/central.git"
+	run fieldlog server init --allow-unsigned "$DEMO/central.git"
 	run fieldlog roster add --repo "$DEMO/central.git" --id nguyen.van.an \
 		--name "Nguyễn Văn An" --role officer --province 42
 	run fieldlog roster add --repo "$DEMO/central.git" --id le.thi.hoa \

@@ -91,7 +91,7 @@ scn_fl () {
 # scn_central: creates srv/central.git with `fieldlog server init` and puts
 # the four people in its roster with `fieldlog roster add`.
 scn_central () {
-	fieldlog server init "$SCN_CENTRAL" >"$TEST_SCRATCH/out/server-init" &&
+	fieldlog server init --allow-unsigned "$SCN_CENTRAL" >"$TEST_SCRATCH/out/server-init" &&
 	for _scn_p in $SCN_ALL; do
 		scn_person "$_scn_p" &&
 		if [ "$scn_role" = officer ]; then
@@ -321,12 +321,13 @@ scn_push_as_other () {
 	# the hook's reason: whose branch it is, and who the pusher is
 	grep "^remote: .*authors/$3: '$2' may only push refs/heads/authors/$2" \
 		"$TEST_SCRATCH/out/push-as-other" &&
-	# and its own branch does not take the other's record either
+	# and its own branch does not take the other's record either, even
+	# in a commit of its own
 	scn_stock_clone "$1" "$2" "$_scn_clone.own" &&
 	mkdir -p "$_scn_clone.own/${_scn_path%/*}" &&
 	cp "$TEST_SCRATCH/out/foreign.json" "$_scn_clone.own/$_scn_path" &&
 	git -C "$_scn_clone.own" add "$_scn_path" &&
-	GIT_AUTHOR_EMAIL=$3@fieldlog GIT_COMMITTER_EMAIL=$3@fieldlog \
+	GIT_AUTHOR_EMAIL=$2@fieldlog GIT_COMMITTER_EMAIL=$2@fieldlog \
 		git -C "$_scn_clone.own" commit -q -m "a record of $3 on the branch of $2" &&
 	git -C "$_scn_clone.own" push origin "HEAD:refs/heads/authors/$2" \
 		>"$TEST_SCRATCH/out/push-as-other" 2>&1

@@ -111,8 +111,17 @@ push_refused () {
 	git -C "$1" reset -q --hard FETCH_HEAD
 }
 
+test_expect_success 'a new central repository requires signed commits' '
+	fieldlog server init signed.git >out &&
+	git --git-dir=signed.git show main:roster.json >actual &&
+	printf "{\n  \"schema\": 1,\n  \"people\": [],\n  \"require_signatures\": true\n}\n" >expect &&
+	test_cmp expect actual
+'
+
+# The checks below are about the rules, with stock git as the client: a
+# repository that takes unsigned commits, as one made before signing.
 test_expect_success 'server init makes a bare repository with roster, config and hook' '
-	fieldlog server init srv/central.git >out &&
+	fieldlog server init --allow-unsigned srv/central.git >out &&
 	cat out &&
 	grep "roster add --repo srv/central.git" out &&
 	test "$(git --git-dir="$CENTRAL" config --bool core.bare)" = true &&
@@ -431,11 +440,10 @@ test_expect_success LIGHTTPD 'http: start lighttpd with git-http-backend' '
 	test_set_prereq HTTP
 '
 
-test_expect_success HTTP 'http: REMOTE_USER names the pusher, whoever the author is' '
+test_expect_success HTTP 'http: REMOTE_USER names the pusher, who pushes their own commits' '
 	start h "$(http_url an.nguyen an-pw)/central.git" an.nguyen &&
 	put h an.nguyen issue $ID6 &&
-	git -C h add -A &&
-	git -C h commit -q -m "authored by someone else, pushed by an" &&
+	commit_as h an.nguyen "written and pushed by an" &&
 	push_ok h
 '
 
@@ -446,7 +454,7 @@ test_expect_success HTTP 'http: binh.tran may push neither to an.nguyen'\''s bra
 		"refused refs/heads/authors/an.nguyen: .binh.tran. may only push refs/heads/authors/binh.tran" &&
 	start hb "$(http_url binh.tran binh-pw)/central.git" binh.tran &&
 	put hb an.nguyen issue $ID7 &&
-	commit_as hb an.nguyen "an'\''s record on binh'\''s branch" &&
+	commit_as hb binh.tran "an'\''s record on binh'\''s branch" &&
 	push_refused hb "$(http_url binh.tran binh-pw)/central.git" \
 		"$(rpath an.nguyen issue $ID7): not under .$(author_dir binh.tran)/."
 '
@@ -533,7 +541,7 @@ test_expect_success 'a central repository whose objects are borrowed (alternates
 '
 
 test_expect_success 'roster add keeps people sorted, whatever order they come in' '
-	fieldlog server init sorted.git >/dev/null &&
+	fieldlog server init --allow-unsigned sorted.git >/dev/null &&
 	for id in an em bo cuong; do
 		fieldlog roster add --repo sorted.git --id $id --name "N $id" --role officer \
 			--province 42 --login $id >/dev/null || return 1

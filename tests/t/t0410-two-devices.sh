@@ -35,7 +35,7 @@ sys.exit(0 if a == c else "device and central differ:\n%s\n%s" % (a, c))' out/A.
 }
 
 test_expect_success 'central repository (git daemon) with one officer' '
-	fieldlog server init "$SCN_CENTRAL" >/dev/null &&
+	fieldlog server init --allow-unsigned "$SCN_CENTRAL" >/dev/null &&
 	fieldlog roster add --repo "$SCN_CENTRAL" --id an.nguyen \
 		--name "Nguyễn Văn An" --role officer --province 42 --login an &&
 	start_git_daemon "$SCN_SRV"

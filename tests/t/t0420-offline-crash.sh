@@ -58,7 +58,7 @@ for r in json.load(open(sys.argv[1])):
 : >titles
 
 test_expect_success 'central repository with one officer' '
-	fieldlog server init "$SCN_CENTRAL" >/dev/null &&
+	fieldlog server init --allow-unsigned "$SCN_CENTRAL" >/dev/null &&
 	fieldlog roster add --repo "$SCN_CENTRAL" --id an.nguyen \
 		--name "Nguyễn Văn An" --role officer --province 42 --login an
 '

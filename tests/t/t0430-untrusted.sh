@@ -28,7 +28,7 @@ stock_push () {
 }
 
 test_expect_success 'central repository, and a copy of it without the hook' '
-	fieldlog server init "$SCN_CENTRAL" >/dev/null &&
+	fieldlog server init --allow-unsigned "$SCN_CENTRAL" >/dev/null &&
 	for p in an.nguyen binh.tran; do
 		scn_person $p &&
 		fieldlog roster add --repo "$SCN_CENTRAL" --id $p --name "$scn_name" \

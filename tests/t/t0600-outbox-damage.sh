@@ -107,7 +107,7 @@ run_case () {
 }
 
 test_expect_success 'set-up: one save on the central repository, three waiting' '
-	fieldlog server init "$CENTRAL" >/dev/null &&
+	fieldlog server init --allow-unsigned "$CENTRAL" >/dev/null &&
 	fieldlog roster add --repo "$CENTRAL" --id an.nguyen --name "Nguyễn Văn An" \
 		--role officer --province 42 --login an >/dev/null &&
 	fieldlog -C "$PREP" init --id an.nguyen --remote "$CENTRAL" >/dev/null &&

@@ -24,9 +24,58 @@ static cJSON *person(const char *id, const char *role, const char *province, con
 	return p;
 }
 
+/* Key lines: what ssh-keygen -t ed25519 writes, and near misses. */
+static void test_keys(void)
+{
+	static const char good[] =
+		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFafxFukGx9L1ZsV5Qn+uSFWnXbKc/X4lGz91Dz86FWm";
+	char line[200];
+	cJSON *p;
+
+	OK(fl_roster_key_valid(good), "a key line without a comment");
+	snprintf(line, sizeof(line), "%s an@laptop x", good);
+	OK(fl_roster_key_valid(line), "with a comment of several words");
+	OK(!fl_roster_key_valid("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIbroken"), "too short");
+	snprintf(line, sizeof(line), "%sA", good);
+	OK(!fl_roster_key_valid(line), "too long");
+	snprintf(line, sizeof(line), "ssh-rsa %s", good + 12);
+	OK(!fl_roster_key_valid(line), "another type's name");
+	/* The same length, but the blob names another algorithm. */
+	OK(!fl_roster_key_valid("ssh-ed25519 AAAAC3NzaC1lZDI1NTE4AAAAIFafxFukGx9L1ZsV5Qn+uSFWnXbKc/X4lGz91Dz86FWm"),
+	   "a blob that is not ssh-ed25519's");
+	snprintf(line, sizeof(line), "%s a\nb", good);
+	OK(!fl_roster_key_valid(line), "a comment over two lines");
+	OK(!fl_roster_key_valid(NULL) && !fl_roster_key_valid(""), "nothing");
+
+	p = person("an.nguyen", "officer", "01", "an");
+	cJSON *keys = cJSON_AddArrayToObject(p, "keys");
+	cJSON_AddItemToArray(keys, cJSON_CreateString(good));
+	OK(fl_roster_person_validate(p) == 0, "a person with a key");
+	cJSON_AddItemToArray(keys, cJSON_CreateString(good));
+	IS_INT(fl_roster_person_validate(p), FL_EINVALID, "the same key twice is refused");
+	cJSON_DeleteItemFromArray(keys, 1);
+	cJSON_AddItemToArray(keys, cJSON_CreateString("ssh-ed25519 AAAAnot a key"));
+	IS_INT(fl_roster_person_validate(p), FL_EINVALID, "a malformed key line is refused");
+	OK(strstr(fl_last_error(), "person 'an.nguyen'") != NULL, "naming the person");
+	cJSON_DeleteItemFromArray(keys, 1);
+	cJSON_AddItemToObject(p, "removed_keys", cJSON_CreateString(good));
+	IS_INT(fl_roster_person_validate(p), FL_EINVALID, "removed_keys must be a list");
+	cJSON_Delete(p);
+
+	cJSON *r = fl_roster_new();
+	OK(!fl_roster_requires_signatures(r), "a roster without the flag does not require signatures");
+	cJSON_AddTrueToObject(r, "require_signatures");
+	OK(fl_roster_requires_signatures(r) && fl_roster_validate(r) == 0, "with it, it does");
+	cJSON_ReplaceItemInObject(r, "require_signatures", cJSON_CreateString("yes"));
+	IS_INT(fl_roster_validate(r), FL_EINVALID, "the flag must be true or false");
+	cJSON_Delete(r);
+}
+
 int main(void)
 {
 	cJSON *r = fl_roster_new(), *p;
+
+	test_keys();
 
 	OK(fl_roster_validate(r) == 0, "an empty roster is valid");
 	p = person("an.nguyen", "officer", "01", "an");

@@ -1,0 +1,96 @@
+/*
+ * test-sign.c: fl_sig_judge, the verdict on a commit's signature against
+ * the roster, on in-memory signatures: good by a key the roster gives
+ * someone, bad when the bytes changed, by a key nobody holds, by a
+ * removed key (naming its former holder), or malformed. Keys come from
+ * fixed seeds, so nothing here depends on ~/.ssh or on ssh-keygen.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "schema/base.h"
+#include "schema/json.h"
+#include "sync/sign.h"
+#include "tests/unit/tap.h"
+
+static void make_key(struct fl_ssh_seckey *k, unsigned char fill)
+{
+	unsigned char seed[32];
+	memset(seed, fill, sizeof(seed));
+	crypto_sign_seed_keypair(k->pub.key, k->sk, seed);
+}
+
+static char *key_line(const struct fl_ssh_seckey *k, const char *comment)
+{
+	struct strbuf sb = STRBUF_INIT;
+	fl_ssh_pubkey_format(&sb, &k->pub);
+	strbuf_addf(&sb, " %s", comment);
+	return strbuf_detach(&sb, NULL);
+}
+
+int main(void)
+{
+	static const char msg[] = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+		"author An <an@fieldlog> 1757296800 +0700\n"
+		"committer An <an@fieldlog> 1757296800 +0700\n\nissue X: new\n";
+	struct fl_ssh_seckey an, old, stranger;
+	struct fl_sig_verdict vd;
+	struct strbuf sig = STRBUF_INIT;
+	char fpr[FL_SSH_FINGERPRINT_SIZE];
+
+	if (sodium_init() < 0)
+		return 1;
+	make_key(&an, 1);
+	make_key(&old, 2);
+	make_key(&stranger, 3);
+	char *an_line = key_line(&an, "an@laptop"), *old_line = key_line(&old, "an@lost");
+	char *text = xstrfmt("{\"schema\": 1, \"people\": [{\"id\": \"an\", \"name\": \"An\","
+			     " \"role\": \"officer\", \"provinces\": [\"42\"], \"login\": \"an\","
+			     " \"keys\": [\"%s\"], \"removed_keys\": [\"%s\"]}]}", an_line, old_line);
+	cJSON *roster = NULL;
+	OK(fl_json_parse(&roster, text, strlen(text)) == 0, "a roster with a key and a removed key");
+
+	fl_sshsig_sign(&sig, &an, msg, strlen(msg));
+	fl_sig_judge(&vd, sig.buf, sig.len, msg, strlen(msg), roster);
+	fl_ssh_fingerprint(fpr, &an.pub);
+	IS_INT(vd.state, FL_COMMIT_GOOD, "a signature by a roster key is good");
+	IS(vd.signer, "an", "naming its holder");
+	IS(vd.fingerprint, fpr, "and the key's fingerprint");
+
+	fl_sig_judge(&vd, sig.buf, sig.len, msg, strlen(msg) - 1, roster);
+	IS_INT(vd.state, FL_COMMIT_BAD, "changed bytes: bad");
+	OK(strstr(vd.reason, "bad SSH signature") != NULL, "saying so");
+
+	fl_sig_judge(&vd, sig.buf, sig.len, msg, strlen(msg), NULL);
+	IS_INT(vd.state, FL_COMMIT_BAD, "no roster: nobody holds the key");
+
+	strbuf_reset(&sig);
+	fl_sshsig_sign(&sig, &old, msg, strlen(msg));
+	fl_sig_judge(&vd, sig.buf, sig.len, msg, strlen(msg), roster);
+	IS_INT(vd.state, FL_COMMIT_BAD, "a removed key's signature is bad");
+	OK(vd.key_removed && !strcmp(vd.signer, "an"), "marked removed, naming its former holder");
+
+	strbuf_reset(&sig);
+	fl_sshsig_sign(&sig, &stranger, msg, strlen(msg));
+	fl_sig_judge(&vd, sig.buf, sig.len, msg, strlen(msg), roster);
+	IS_INT(vd.state, FL_COMMIT_BAD, "a stranger's key: bad");
+	OK(!vd.key_removed && !*vd.signer && strstr(vd.reason, "nobody in the roster"),
+	   "naming no one");
+
+	fl_sig_judge(&vd, "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----", 62,
+		     msg, strlen(msg), roster);
+	IS_INT(vd.state, FL_COMMIT_BAD, "a malformed block: bad");
+	OK(strstr(vd.reason, "malformed") != NULL, "saying so");
+
+	fl_ssh_seckey_clear(&an);
+	fl_ssh_seckey_clear(&old);
+	fl_ssh_seckey_clear(&stranger);
+	strbuf_release(&sig);
+	cJSON_Delete(roster);
+	free(text);
+	free(an_line);
+	free(old_line);
+	return tap_done();
+}
