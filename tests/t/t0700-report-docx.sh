@@ -83,7 +83,7 @@ texts () {
 
 test_expect_success 'a central repository, two officers and a reviewer' '
 	mkdir -p srv ws out &&
-	fieldlog server init "$CENTRAL" >out/server-init &&
+	fieldlog server init --allow-unsigned "$CENTRAL" >out/server-init &&
 	fieldlog roster add --repo "$CENTRAL" --id an --name "Nguyễn Văn An" --role officer \
 		--province 42 --login an &&
 	fieldlog roster add --repo "$CENTRAL" --id binh --name "Trần Thị Bình" --role officer \
