@@ -17,7 +17,7 @@ BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/fieldlog
 PYTHON ?= python3
 
-PKGS = sqlite3 libgit2 libcjson libutf8proc zlib libsodium xlsxwriter
+PKGS = sqlite3 libgit2 libcjson libutf8proc zlib libsodium xlsxwriter libzip
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wvla
 CFLAGS ?= -O2 -g

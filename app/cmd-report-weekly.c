@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/records.h"
+#include "app/report-doc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,8 @@
 /* Called from cmd-report.c's subcommand table. */
 int report_weekly(int argc, const char **argv, struct ws *ws);
 
-static const char weekly_usage[] = "fieldlog report weekly [--week W] [--json]";
+static const char weekly_usage[] =
+	"fieldlog report weekly [--week W] [--json]   (--format docx|html: the document)";
 
 struct officer {
 	char *id, *name, *province;
@@ -425,6 +427,8 @@ int report_weekly(int argc, const char **argv, struct ws *ws)
 	char wbuf[9];
 	cJSON *out;
 
+	if (report_doc_wanted(argc, argv))
+		return report_doc_weekly(argc, argv, ws);
 	parse_opts(argc, argv, opts, weekly_usage, &pos, &npos);
 	if (npos)
 		return usage_error(weekly_usage, "unexpected argument '%s'", pos[0]);

@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/records.h"
+#include "app/report-doc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -201,7 +202,7 @@ static cJSON *week_json(struct ws *ws, const struct week_data *d)
 
 static int report_week(int argc, const char **argv, struct ws *ws)
 {
-	static const char usage[] = "fieldlog report week [--week W] [--json]";
+	static const char usage[] = "fieldlog report week [WEEK] [--json] [--format md|json|docx|html]";
 	const char *week = NULL, *format = NULL, **pos;
 	int json = 0, npos;
 	struct opt opts[] = {
@@ -213,11 +214,15 @@ static int report_week(int argc, const char **argv, struct ws *ws)
 	struct week_data d;
 	char wbuf[9];
 
+	if (report_doc_wanted(argc, argv))
+		return report_doc_week(argc, argv, ws);
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
-	if (npos)
+	if (npos == 1 && !week)
+		week = pos[0];
+	else if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
 	if (format && strcmp(format, "md") && strcmp(format, "json"))
-		return error_exit("unknown format '%s' (md, json)", format);
+		return error_exit("unknown format '%s' (md, json, docx, html)", format);
 	if (format && !strcmp(format, "json"))
 		json = 1;
 	if (week && !fl_week_valid(week))
@@ -290,6 +295,7 @@ static int report_submit(int argc, const char **argv, struct ws *ws)
 		fl_json_set_str(rec, "summary", summary);
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "figures", cJSON_Duplicate(d.figures, 1));
 	fl_json_set_str(rec, "submitted_at", now);
+	report_doc_fill(ws, rec, week, summary);
 	msg = xstrfmt("report %s: %s %s", fl_json_str(rec, "id"), week,
 		      again ? "submitted again" : "submitted");
 	rc = save_record(ws, rec, msg, json, "report for %s submitted (%s)%s\n", week,
@@ -308,6 +314,8 @@ static int report_list(int argc, const char **argv, struct ws *ws)
 
 static int report_show(int argc, const char **argv, struct ws *ws)
 {
+	if (report_doc_wanted(argc, argv))
+		return report_doc_show(argc, argv, ws);
 	return show_command(argc, argv, ws, "report");
 }
 
@@ -319,8 +327,9 @@ int cmd_report(int argc, const char **argv, struct ws *ws)
 		{ "list", report_list, WS_INDEX_ONLY, NULL },
 		{ "show", report_show, WS_INDEX_ONLY, NULL },
 		{ "weekly", report_weekly, WS_INDEX_ONLY, NULL },
+		{ "unit", report_unit, WS_WRITE | WS_INDEX_ONLY, NULL },
 	};
 	(void)ws;   /* each subcommand declares its own setup */
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),
-			"fieldlog report week|submit|list|show|weekly ...");
+			"fieldlog report week|submit|list|show|weekly|unit ...");
 }

@@ -38,6 +38,15 @@ enum ftype {
 	T_AUTHOR,
 };
 
+/*
+ * `required`: REQUIRED must be present and not empty; OPTIONAL must be
+ * present, empty allowed; MAY_BE_ABSENT is left out when empty and, when
+ * present, not empty. Fields added to a kind after records of it were
+ * written are MAY_BE_ABSENT: older records stay valid, and each value has
+ * one canonical form (absent, never an empty value).
+ */
+enum { OPTIONAL = 0, REQUIRED = 1, MAY_BE_ABSENT = 2 };
+
 struct field {
 	const char *name;
 	enum ftype type;
@@ -120,6 +129,12 @@ static const struct field report_fields[] = {
 	{ "summary", T_TEXT, 0, NULL, NULL },
 	{ "figures", T_COUNTS, 0, NULL, NULL },
 	{ "submitted_at", T_TIME, 0, NULL, NULL },
+	/* The document as submitted (app/report-doc.c): the reviewer's copy. */
+	{ "unit", T_SHORT, MAY_BE_ABSENT, NULL, NULL },
+	{ "place", T_SHORT, MAY_BE_ABSENT, NULL, NULL },
+	{ "subject", T_SHORT, MAY_BE_ABSENT, NULL, NULL },
+	{ "signer", T_SHORT, MAY_BE_ABSENT, NULL, NULL },
+	{ "sections", T_TEXTS, MAY_BE_ABSENT, NULL, NULL },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -186,7 +201,8 @@ cJSON *fl_record_new(enum fl_kind kind, const char *id, const char *author,
 	cJSON_AddStringToObject(r, "updated_at", now);
 	cJSON_AddFalseToObject(r, "deleted");
 	for (const struct field *f = kind_fields[kind]; f->name; f++)
-		cJSON_AddItemToObject(r, f->name, default_value(f));
+		if (f->required != MAY_BE_ABSENT)
+			cJSON_AddItemToObject(r, f->name, default_value(f));
 	return r;
 }
 
@@ -297,16 +313,16 @@ static int check_value(const char *prefix, const struct field *f, const cJSON *v
 	switch (f->type) {
 	case T_SHORT:
 	case T_AUTHOR:
-		if ((e = check_string(prefix, f->name, v, FL_SHORT_MAX, f->required, 1)) < 0)
+		if ((e = check_string(prefix, f->name, v, FL_SHORT_MAX, f->required != 0, 1)) < 0)
 			return e;
 		if (f->type == T_AUTHOR && !fl_author_valid(v->valuestring))
 			return bad(prefix, f->name, "'%s' is not a valid author id", v->valuestring);
 		return 0;
 	case T_TEXT:
-		return check_string(prefix, f->name, v, FL_TEXT_MAX, f->required, 0);
+		return check_string(prefix, f->name, v, FL_TEXT_MAX, f->required != 0, 0);
 	case T_DATE: case T_WEEK: case T_TIME: case T_ENUM:
 	case T_COMMUNE: case T_DOMAIN: case T_ID:
-		if ((e = check_string(prefix, f->name, v, FL_SHORT_MAX, f->required, 1)) < 0)
+		if ((e = check_string(prefix, f->name, v, FL_SHORT_MAX, f->required != 0, 1)) < 0)
 			return e;
 		s = v->valuestring;
 		if (!*s)
@@ -352,7 +368,9 @@ static int check_value(const char *prefix, const struct field *f, const cJSON *v
 				return e;
 		}
 		if (f->required && n == 0)
-			return bad(prefix, f->name, "%srequired", "");
+			return f->required == MAY_BE_ABSENT ?
+				bad(prefix, f->name, "%sempty: leave it out", "") :
+				bad(prefix, f->name, "%srequired", "");
 		/* Sets and id lists hold no duplicates. */
 		if (f->type != T_TEXTS) {
 			const cJSON *a, *b;
@@ -403,7 +421,9 @@ static int check_fields_from(const char *prefix, const cJSON *first,
 	const struct field *f;
 	int e;
 
-	for (f = fields; f->name; f++, it = it->next) {
+	for (f = fields; f->name; f++) {
+		if (f->required == MAY_BE_ABSENT && (!it || strcmp(it->string, f->name)))
+			continue;   /* absent: the same item meets the next field */
 		if (!it || strcmp(it->string, f->name)) {
 			const cJSON *have = first;
 			while (have && strcmp(have->string, f->name))
@@ -415,6 +435,7 @@ static int check_fields_from(const char *prefix, const cJSON *first,
 		}
 		if ((e = check_value(prefix, f, it)) < 0)
 			return e;
+		it = it->next;
 	}
 	if (it)
 		return fl_error(FL_EINVALID, "unknown field '%s%s'", prefix, it->string);

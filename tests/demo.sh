@@ -7,7 +7,9 @@
 #
 # When the binary has `server`, `roster` and `sync`, the session ends with a
 # central repository in the same temporary directory, a sync, and a reviewer
-# who sees the escalated issue; otherwise that part is left out.
+# who sees the escalated issue; otherwise that part is left out. Last, the
+# week's report is written as a .docx beside the temporary directory, and
+# kept: the demo says where.
 
 set -eu
 
@@ -204,5 +206,15 @@ if "$FIELDLOG" server init -h >/dev/null 2>&1 &&
 	run fieldlog sync
 	run fieldlog issue show "$(short "$I2")"
 fi
+
+# The week as the document an officer sends (kept: it is outside $DEMO).
+day 2025-09-11T10:00:00+07:00 "Thursday: the weekly report as a document to send"
+DOCX=$(cd "${TMPDIR:-/tmp}" && pwd -P)/bao-cao-2025-W37-nguyen.van.an.docx
+note "once: the unit line under BỘ NỘI VỤ in the header"
+run fieldlog report unit "TỔ CÔNG TÁC CỦA BỘ TẠI TỈNH HÀ TĨNH"
+run fieldlog report week 2025-W37 --format docx -o "$DOCX"
+note "the weekly report, in the form of Nghị định 30/2020/NĐ-CP, is in $DOCX"
+note "(open it in Word or LibreOffice; --format html writes the same as a web page)"
+echo
 
 printf '%sThat was fieldlog.%s The temporary directory is removed now. Next: make check\n' "$B" "$N"

@@ -20,6 +20,11 @@ test_expect_success 'the week as commits; the escalation reached the reviewer, t
 	grep "response (answered) by Lê Thị Hoa" out
 '
 
+test_expect_success 'it ends with the week'"'"'s report as a .docx, and says where' '
+	grep "is in $TEST_SCRATCH/bao-cao-2025-W37-nguyen.van.an.docx$" out &&
+	test -s "$TEST_SCRATCH/bao-cao-2025-W37-nguyen.van.an.docx"
+'
+
 test_expect_success 'it leaves nothing behind' '
 	test -z "$(ls "$TEST_SCRATCH" | grep fieldlog-demo)"
 '

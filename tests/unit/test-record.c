@@ -119,6 +119,46 @@ static void test_validation(void)
 	cJSON_Delete(r);
 }
 
+/* A report's document fields may be absent (older records), never empty. */
+static const char *report_check(const char *json)
+{
+	static char buf[256];
+	cJSON *r = NULL;
+	if (fl_json_parse(&r, json, strlen(json)) < 0)
+		return "unparsed";
+	int e = fl_record_validate(r);
+	snprintf(buf, sizeof(buf), "%s", e ? fl_last_error() : "ok");
+	cJSON_Delete(r);
+	return buf;
+}
+
+#define REPORT_HEAD "{\"schema\":1,\"kind\":\"report\",\"id\":\"01JC8Z5Q3H2M4N6P8R0T2V4X6Y\"," \
+	"\"author\":\"an\",\"created_at\":\"2025-09-11T08:00:00+07:00\"," \
+	"\"updated_at\":\"2025-09-11T08:00:00+07:00\",\"deleted\":false,\"week\":\"2025-W37\"," \
+	"\"summary\":\"\",\"figures\":{},\"submitted_at\":\"\""
+
+static void test_report_document(void)
+{
+	cJSON *r = fl_record_new(FL_REPORT, "01JC8Z5Q3H2M4N6P8R0T2V4X6Y", "an",
+				 "2025-09-11T08:00:00+07:00");
+	fl_json_set_str(r, "week", "2025-W37");
+	OK(!cJSON_GetObjectItemCaseSensitive(r, "sections"), "a new report leaves the document out");
+	OK(fl_record_validate(r) == 0, "and is valid");
+	cJSON_Delete(r);
+
+	IS(report_check(REPORT_HEAD "}"), "ok", "a report written before the document fields");
+	IS(report_check(REPORT_HEAD ",\"unit\":\"TỔ CÔNG TÁC\",\"place\":\"Hà Tĩnh\","
+			"\"subject\":\"Kết quả công tác tuần 37\",\"signer\":\"Nguyễn Văn An\","
+			"\"sections\":[\"a\",\"b\",\"c\",\"d\"]}"), "ok", "with every document field");
+	IS(report_check(REPORT_HEAD ",\"signer\":\"An\"}"), "ok", "with some of them");
+	IS(report_check(REPORT_HEAD ",\"unit\":\"\"}"), "field 'unit': required",
+	   "an empty unit is left out, not written empty");
+	IS(report_check(REPORT_HEAD ",\"sections\":[]}"), "field 'sections': empty: leave it out",
+	   "no sections: left out");
+	IS(report_check(REPORT_HEAD ",\"sections\":[\"a\"],\"unit\":\"X\"}"),
+	   "unknown field 'unit'", "out of canonical order");
+}
+
 static void test_ids(void)
 {
 	char a[FL_ID_LEN + 1], b[FL_ID_LEN + 1];
@@ -208,6 +248,7 @@ int main(void)
 {
 	fl_json_init();
 	test_validation();
+	test_report_document();
 	test_ids();
 	test_calendar();
 	test_transitions();
