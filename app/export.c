@@ -64,7 +64,9 @@ static const struct export_column issue_cols[] = {
 };
 static const struct export_column report_cols[] = {
 	ENVELOPE({ "week", EX_CODE, 10 }, { "summary", EX_TEXT, 60 },
-		 { "figures", EX_LIST, 40 }, { "submitted_at", EX_TIME, 20 })
+		 { "figures", EX_LIST, 40 }, { "submitted_at", EX_TIME, 20 },
+		 { "unit", EX_TEXT, 30 }, { "place", EX_TEXT, 16 }, { "subject", EX_TEXT, 50 },
+		 { "signer", EX_TEXT, 24 }, { "sections", EX_LIST, 60 })
 };
 static const struct export_column response_cols[] = {
 	ENVELOPE({ "target", EX_CODE, 28 }, { "target_kind", EX_CODE, 10 },
