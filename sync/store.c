@@ -404,8 +404,21 @@ int fl_store_batch_end(struct fl_store *s, int keep)
 	git_repository_set_odb(s->repo, s->saved_odb);   /* frees c with the batch's odb */
 	if (e == 0 && pack.len) {
 		memset(&st, 0, sizeof(st));
-		if (git_odb_write_pack(&wp, s->saved_odb, batch_progress, NULL) < 0 ||
-		    wp->append(wp, pack.buf, pack.len, &st) < 0 || wp->commit(wp, &st) < 0)
+		/*
+		 * In pieces, as a fetch hands it over: libgit2 1.5's indexer,
+		 * given a pack of a few hundred MB in one append, can report
+		 * "unexpected data at the end of the pack" for a sound one.
+		 */
+		size_t at = 0, piece = (size_t)1 << 20;
+		if (git_odb_write_pack(&wp, s->saved_odb, batch_progress, NULL) < 0)
+			e = -1;
+		for (; e == 0 && at < pack.len; at += piece)
+			if (wp->append(wp, pack.buf + at, pack.len - at < piece ? pack.len - at : piece,
+				       &st) < 0)
+				e = -1;
+		if (e == 0 && wp->commit(wp, &st) < 0)
+			e = -1;
+		if (e < 0)
 			e = fl_error(FL_ERROR, "cannot write objects: %s", fl_git_error());
 		if (wp)
 			wp->free(wp);

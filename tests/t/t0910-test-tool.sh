@@ -99,4 +99,14 @@ test_expect_success 'a layout that does not match the repository is refused' '
 	grep "^error: .*has the single layout, not the authors one" err
 '
 
+# The bench's 100k profile, seed 1: one pack of a few hundred MB, which
+# libgit2's indexer refused when it was handed over in a single append.
+test_lazy_prereq PLAIN_BUILD '! nm -D "$FIELDLOG_BIN" 2>/dev/null | grep -q __asan_init'
+test_expect_success PLAIN_BUILD 'the 100k profile is written as one sound pack' '
+	test_tool generate --repo big.git --profile 100k --seed 1 >out 2>err &&
+	grep "^100k: 95312 records" out &&
+	git -C big.git fsck --connectivity-only --no-progress &&
+	rm -rf big.git
+'
+
 test_done
