@@ -33,24 +33,6 @@ enum {
 	R_BOLD = 1, R_ITALIC = 2, R_UNDERLINE = 4,
 };
 
-static void xml_text(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&': strbuf_addstr(sb, "&amp;"); break;
-		case '<': strbuf_addstr(sb, "&lt;"); break;
-		case '>': strbuf_addstr(sb, "&gt;"); break;
-		case '"': strbuf_addstr(sb, "&quot;"); break;
-		default:
-			if (c >= 0x20)
-				strbuf_addch(sb, c);
-			else if (c == '\t' || c == '\n')
-				strbuf_addch(sb, ' ');
-		}
-	}
-}
-
 /* A run of text; size in half-points (28 = 14 pt). */
 static void run(struct strbuf *sb, const char *text, unsigned flags, int size)
 {
@@ -63,7 +45,7 @@ static void run(struct strbuf *sb, const char *text, unsigned flags, int size)
 		strbuf_addstr(sb, "<w:u w:val=\"single\"/>");
 	strbuf_addf(sb, "<w:sz w:val=\"%d\"/><w:szCs w:val=\"%d\"/></w:rPr>"
 		    "<w:t xml:space=\"preserve\">", size, size);
-	xml_text(sb, text);
+	doc_escape(sb, text);
 	strbuf_addstr(sb, "</w:t></w:r>");
 }
 
@@ -269,11 +251,11 @@ static char *core_xml(const struct doc *d)
 		      "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/"
 		      "metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
 		      "<dc:title>");
-	xml_text(&sb, d->title);
+	doc_escape(&sb, d->title);
 	strbuf_addstr(&sb, " ");
-	xml_text(&sb, d->subject);
+	doc_escape(&sb, d->subject);
 	strbuf_addstr(&sb, "</dc:title><dc:creator>");
-	xml_text(&sb, d->signer);
+	doc_escape(&sb, d->signer);
 	strbuf_addstr(&sb, "</dc:creator><dc:language>vi-VN</dc:language></cp:coreProperties>");
 	return strbuf_detach(&sb, NULL);
 }

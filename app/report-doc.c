@@ -788,3 +788,21 @@ int report_unit(int argc, const char **argv, struct ws *ws)
 	}
 	return rc;
 }
+
+void doc_escape(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '&': strbuf_addstr(sb, "&amp;"); break;
+		case '<': strbuf_addstr(sb, "&lt;"); break;
+		case '>': strbuf_addstr(sb, "&gt;"); break;
+		case '"': strbuf_addstr(sb, "&quot;"); break;
+		default:
+			if (c >= 0x20)
+				strbuf_addch(sb, c);
+			else if (c == '\t' || c == '\n')
+				strbuf_addch(sb, ' ');
+		}
+	}
+}

@@ -39,6 +39,13 @@ struct doc {
 	char *signer_title, *signer;
 };
 
+/*
+ * Appends s escaped for XML and HTML text and attributes (& < > "); tabs
+ * and newlines become spaces, other control characters are dropped (a
+ * record's text is valid UTF-8 without them, schema/record.c).
+ */
+void doc_escape(struct strbuf *sb, const char *s);
+
 void doc_init(struct doc *d);
 void doc_release(struct doc *d);
 /* Appends a block; the text is made one line (newlines and tabs to spaces). */

@@ -14,31 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void html_text(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&': strbuf_addstr(sb, "&amp;"); break;
-		case '<': strbuf_addstr(sb, "&lt;"); break;
-		case '>': strbuf_addstr(sb, "&gt;"); break;
-		case '"': strbuf_addstr(sb, "&quot;"); break;
-		default:
-			if (c >= 0x20)
-				strbuf_addch(sb, c);
-			else if (c == '\t' || c == '\n')
-				strbuf_addch(sb, ' ');
-		}
-	}
-}
-
 static void element(struct strbuf *sb, const char *tag, const char *cls, const char *text)
 {
 	if (cls)
 		strbuf_addf(sb, "<%s class=\"%s\">", tag, cls);
 	else
 		strbuf_addf(sb, "<%s>", tag);
-	html_text(sb, text);
+	doc_escape(sb, text);
 	strbuf_addf(sb, "</%s>\n", tag);
 }
 
@@ -76,7 +58,7 @@ static void row(struct strbuf *sb, const char *cells, const char *tag)
 		size_t len = tab ? (size_t)(tab - p) : strlen(p);
 		char *cell = xstrndup(p, len);
 		strbuf_addf(sb, "<%s>", tag);
-		html_text(sb, cell);
+		doc_escape(sb, cell);
 		strbuf_addf(sb, "</%s>", tag);
 		free(cell);
 		if (!tab)
@@ -90,9 +72,9 @@ void html_write(struct strbuf *sb, const struct doc *d)
 {
 	strbuf_addstr(sb, "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\"/>\n");
 	strbuf_addstr(sb, "<title>");
-	html_text(sb, d->title);
+	doc_escape(sb, d->title);
 	strbuf_addstr(sb, " ");
-	html_text(sb, d->subject);
+	doc_escape(sb, d->subject);
 	strbuf_addf(sb, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
 
 	strbuf_addstr(sb, "<table class=\"head\"><tr><td class=\"left\">\n");
