@@ -229,7 +229,8 @@ class Bench:
         self.seed = a.seed
         self.srv = os.path.join(a.work, "srv")
         self.tmp = os.path.join(a.work, "tmp")
-        self.data = os.path.join(a.work, "data")
+        self.data = a.data or os.path.join(a.work, "data")
+        self.only_scenarios = set(x for x in a.scenarios.split(",") if x)
         self.results = []
         self.hook = run([self.bin, "server", "-h"], check=False).returncode == 0
         self.fmt = run([self.tool, "generate", "--version"]).stdout.strip()
@@ -431,6 +432,10 @@ class Bench:
             self.scenario(self.fetch_volume, ctx)
 
     def scenario(self, fn, ctx):
+        # The first clone always runs: the other scenarios start from it.
+        name = fn.__name__.replace("_", "-")
+        if self.only_scenarios and name != "clone" and name not in self.only_scenarios:
+            return None
         try:
             return fn(ctx)
         except Failed as e:
@@ -825,6 +830,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--results", required=True)
     ap.add_argument("--only", default="", help="comma-separated profiles (debugging)")
+    ap.add_argument("--scenarios", default="", help="comma-separated scenarios (debugging)")
+    ap.add_argument("--data", default="", help="the generated data's cache (default WORK/data)")
     a = ap.parse_args()
     b = Bench(a)
     t0 = time.perf_counter()

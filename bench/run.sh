@@ -13,8 +13,11 @@
 # the data (default: .build/plain/tests/helper/test-tool, `make test-tool`);
 # BENCH_SEED the generator's seed (default 1);
 # BENCH_RUNS scales the number of repetitions (default 1 = the defaults);
-# BENCH_ONLY=pilot runs one profile and BENCH_RESULTS=FILE writes its
-# results elsewhere (for trying a change; not for the committed results).
+# BENCH_ONLY=pilot runs one profile, BENCH_SCENARIOS=sync-small,pull only
+# those scenarios (and the first clone they start from), BENCH_DATA=DIR keeps
+# the generated data elsewhere (to share it between checkouts) and
+# BENCH_RESULTS=FILE writes the results elsewhere (for trying a change; not
+# for the committed results).
 # Needs git, git daemon and python3.
 
 set -u
@@ -85,4 +88,5 @@ while True:
 
 "$PYTHON" "$root/bench/bench.py" --bin "$FIELDLOG_BIN" --tool "$TEST_TOOL" --work "$work" \
 	--port "$port" --scale "$scale" --seed "$BENCH_SEED" \
-	--only "${BENCH_ONLY-}" --results "${BENCH_RESULTS:-$root/bench/results.json}"
+	--only "${BENCH_ONLY-}" --scenarios "${BENCH_SCENARIOS-}" --data "${BENCH_DATA-}" \
+	--results "${BENCH_RESULTS:-$root/bench/results.json}"
