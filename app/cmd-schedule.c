@@ -40,8 +40,8 @@ static cJSON *schedule_of_week(struct ws *ws, const char *week)
 static int schedule_add(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
-		"fieldlog schedule add --date YYYY-MM-DD --commune CODE|NAME|--place TEXT --activity TEXT"
-		" [--note TEXT] [--json]";
+		"fieldlog schedule add --date YYYY-MM-DD {--commune CODE|NAME | --place TEXT}..."
+		" --activity TEXT [--note TEXT] [--json]";
 	const char *date = NULL, *commune = NULL, *activity = NULL, *note = NULL, *place = NULL;
 	const char **pos;
 	int json = 0, npos, rc;
@@ -61,7 +61,7 @@ static int schedule_add(int argc, const char **argv, struct ws *ws)
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (!date || !(commune || place) || !activity)
+	if (!date || !(commune || (place && *place)) || !activity)
 		return usage_error(usage, "--date, --commune (or --place) and --activity are required");
 	if ((rc = date_arg(date, "--date", 1)) ||
 	    (commune && (rc = commune_arg(&commune, commune, ws->province))))

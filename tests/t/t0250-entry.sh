@@ -173,8 +173,9 @@ test_expect_success 'a place with a commune; schedule edit --place; neither is r
 	e = [e for e in json.load(open("s3.json"))["entries"] if e["id"] == sys.argv[1]][0]
 	assert "place" not in e and e["commune"] == "11557", e
 	EOF
-	test_must_fail fl schedule add --date 2025-09-12 --activity x 2>err &&
-	grep "^error: --date, --commune (or --place) and --activity are required" err
+	test_must_fail --exit=2 fl schedule add --date 2025-09-12 --activity x 2>err &&
+	grep "^error: --date, --commune (or --place) and --activity are required" err &&
+	test_must_fail --exit=2 fl schedule add --date 2025-09-12 --place "" --activity x
 '
 
 test_expect_success 'old schedule entries (a commune, no place) stay valid' '
