@@ -5,23 +5,13 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/entry.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "schema/refdata.h"
 #include "schema/text.h"
-
-/* Whether some word of `text` starts with `word` (both folded). */
-static int word_prefix(const char *text, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = text; (p = strstr(p, word)); p++)
-		if (p == text || p[-1] == ' ' || p[-1] == '-' || p[-1] == '\'')
-			return 1;
-	(void)n;
-	return 0;
-}
 
 int cmd_communes(int argc, const char **argv, struct ws *ws)
 {
@@ -64,7 +54,7 @@ int cmd_communes(int argc, const char **argv, struct ws *ws)
 		char *fn = fl_text_fold(c->name);
 		size_t w;
 		for (w = 0; w < words.n; w++)
-			if (!word_prefix(fn, words.v[w]) && strcmp(c->code, words.v[w]))
+			if (!fold_word_prefix(fn, words.v[w]) && strcmp(c->code, words.v[w]))
 				break;
 		free(fn);
 		if (w < words.n)
@@ -87,8 +77,11 @@ int cmd_communes(int argc, const char **argv, struct ws *ws)
 		print_json(arr);
 	else if (n)
 		table_print(&t, stdout);
-	if (!json && out_is_tty())
-		printf("%zu communes\n", n);
+	/* An empty result says so, on stdout as `search` does, and is no error (exit 0). */
+	if (!json && !n && q.len)
+		printf(_("no commune matches '%s'\n"), q.buf);
+	else if (!json && (out_is_tty() || !n))
+		printf(_("%zu communes\n"), n);
 	cJSON_Delete(arr);
 	table_release(&t);
 	strlist_release(&words);

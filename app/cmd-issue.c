@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/entry.h"
 #include "app/records.h"
 
 #include <stdlib.h>
@@ -42,17 +43,18 @@ static void set_communes(cJSON *rec, const struct strlist *communes)
 static int issue_add(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
-		"fieldlog issue add --title T --domain ID --commune CODE --severity low|medium|high|urgent"
-		" [--description TEXT] [--actions TEXT] [--status S] [--json]";
+		"fieldlog issue add --title T --domain ID --commune CODE|NAME --severity low|medium|high|urgent"
+		" [--date YYYY-MM-DD] [--description TEXT] [--actions TEXT] [--status S] [--json]";
 	const char *title = NULL, *domain = NULL, *severity = NULL, *description = NULL;
-	const char *actions = NULL, *status = NULL, *escalation = NULL, **pos;
+	const char *actions = NULL, *status = NULL, *escalation = NULL, *date = NULL, **pos;
 	struct strlist communes = { NULL, 0, 0 };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
 		{ "title", OPT_STR, &title, "T", "a one-line title" },
 		{ "domain", OPT_STR, &domain, "ID", "the domain (see 'fieldlog domains')" },
-		{ "commune", OPT_LIST, &communes, "CODE", "commune code (repeatable)" },
+		{ "commune", OPT_LIST, &communes, "CODE|NAME", "commune code or name (repeatable)" },
 		{ "severity", OPT_STR, &severity, "S", "low, medium, high or urgent" },
+		{ "date", OPT_STR, &date, "DATE", "when the obstacle was found (default today)" },
 		{ "description", OPT_STR, &description, "TEXT", "details (- stdin, @file)" },
 		{ "actions", OPT_STR, &actions, "TEXT", "what was done so far" },
 		{ "status", OPT_STR, &status, "S", "initial status (default open)" },
@@ -62,7 +64,7 @@ static int issue_add(int argc, const char **argv, struct ws *ws)
 	};
 	cJSON *rec = NULL;
 	char *msg = NULL;
-	char id[FL_ID_LEN + 1], now[32];
+	char id[FL_ID_LEN + 1], now[32], today[11];
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos) {
@@ -73,6 +75,9 @@ static int issue_add(int argc, const char **argv, struct ws *ws)
 		rc = usage_error(usage, "--title, --domain, --commune and --severity are required");
 		goto out;
 	}
+	if ((date && (rc = date_arg(date, "--date", 0))) ||
+	    (rc = communes_arg(&communes, ws->province)))
+		goto out;
 	if (read_text(&description, description, "description", 0) < 0 ||
 	    read_text(&actions, actions, "actions", 0) < 0 ||
 	    read_text(&escalation, escalation, "escalation", 0) < 0) {
@@ -91,6 +96,11 @@ static int issue_add(int argc, const char **argv, struct ws *ws)
 	fl_json_set_str(rec, "title", title);
 	fl_json_set_str(rec, "domain", domain);
 	fl_json_set_str(rec, "severity", severity);
+	if (!date) {
+		snprintf(today, sizeof(today), "%.10s", now);   /* in Vietnam time */
+		date = today;
+	}
+	fl_json_set_str(rec, "date", date);
 	if (description)
 		fl_json_set_str(rec, "description", description);
 	if (actions)
@@ -150,9 +160,19 @@ static int check_transition(const cJSON *rec, const char *status)
 	if (fl_enum_index(fl_statuses, status) < 0)
 		return error_exit("unknown status '%s' (open, in_progress, resolved, escalated, closed)",
 				  status);
-	if (!fl_issue_transition_ok(old, status))
-		return error_exit("an issue cannot go from '%s' to '%s'%s", old, status,
-				  !strcmp(status, "answered") ? " (reviewers answer with 'fieldlog respond')" : "");
+	if (!fl_issue_transition_ok(old, status)) {
+		struct strbuf ok = STRBUF_INIT;
+		int rc;
+		allowed_moves(&ok, old);
+		if (!strcmp(status, "answered"))
+			rc = error_exit("an issue cannot go from '%s' to '%s' (reviewers answer with "
+					"'fieldlog respond'); allowed: %s", old, status, ok.buf);
+		else
+			rc = error_exit("an issue cannot go from '%s' to '%s'; allowed: %s", old,
+					status, ok.buf);
+		strbuf_release(&ok);
+		return rc;
+	}
 	return EXIT_OK;
 }
 
@@ -160,9 +180,11 @@ static int issue_edit(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog issue edit ID [--status S] [--severity S] [--title T] [--description TEXT]"
-		" [--domain ID] [--commune CODE] [--actions TEXT] [--resolution TEXT] [--escalation TEXT]";
+		" [--domain ID] [--commune CODE|NAME] [--date D] [--actions TEXT] [--resolution TEXT]"
+		" [--escalation TEXT]";
 	const char *title = NULL, *domain = NULL, *severity = NULL, *description = NULL;
 	const char *actions = NULL, *status = NULL, *escalation = NULL, *resolution = NULL, **pos;
+	const char *date = NULL;
 	struct strlist communes = { NULL, 0, 0 };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
@@ -171,7 +193,8 @@ static int issue_edit(int argc, const char **argv, struct ws *ws)
 		{ "title", OPT_STR, &title, "T", "new title" },
 		{ "description", OPT_STR, &description, "TEXT", "new description (- stdin, @file)" },
 		{ "domain", OPT_STR, &domain, "ID", "new domain" },
-		{ "commune", OPT_LIST, &communes, "CODE", "replace the communes (repeatable)" },
+		{ "commune", OPT_LIST, &communes, "CODE|NAME", "replace the communes (repeatable)" },
+		{ "date", OPT_STR, &date, "DATE", "when the obstacle was found" },
 		{ "actions", OPT_STR, &actions, "TEXT", "what was done" },
 		{ "resolution", OPT_STR, &resolution, "TEXT", "how it was settled" },
 		{ "escalation", OPT_STR, &escalation, "TEXT", "what the Ministry must decide" },
@@ -194,14 +217,16 @@ static int issue_edit(int argc, const char **argv, struct ws *ws)
 		rc = fail();
 		goto out;
 	}
-	if ((rc = own_issue(&rec, ws, pos[0], 0)) ||
+	if ((date && (rc = date_arg(date, "--date", 0))) ||
+	    (rc = communes_arg(&communes, ws->province)) ||
+	    (rc = own_issue(&rec, ws, pos[0], 0)) ||
 	    (status && (rc = check_transition(rec, status))))
 		goto out;
 
 	/* The message says what changed, field by field. */
 	const char *fields[][2] = { { "status", status }, { "severity", severity },
 				    { "title", title }, { "domain", domain },
-				    { "description", description }, { "actions", actions },
+				    { "date", date }, { "description", description }, { "actions", actions },
 				    { "resolution", resolution }, { "escalation", escalation } };
 	for (size_t i = 0; i < FL_ARRAY_SIZE(fields); i++)
 		note_change(&msg, fields[i][0], fl_json_str(rec, fields[i][0]), fields[i][1]);

@@ -486,7 +486,7 @@ static void print_value(const cJSON *v)
 }
 
 /* One change for people: a long text as a line diff, an element added or removed field by field. */
-static void print_change(const struct fl_change *c)
+void print_change(const struct fl_change *c)
 {
 	if ((is_long_text(c->old_value) || is_long_text(c->new_value)) &&
 	    (!c->old_value || cJSON_IsString(c->old_value)) &&

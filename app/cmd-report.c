@@ -6,11 +6,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/records.h"
+#include "app/entry.h"
 #include "app/report-doc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "sync/diff.h"
 #include "schema/json.h"
 #include "schema/record.h"
 #include "schema/refdata.h"
@@ -156,7 +158,7 @@ static void print_markdown(struct ws *ws, const struct week_data *d, const char 
 		printf("|---|---|---|---|\n");
 		cJSON_ArrayForEach(e, d->schedule)
 			printf("| %s | %s | %s | %s |\n", fl_json_str(e, "date"),
-			       commune_label(fl_json_str(e, "commune")), fl_json_str(e, "activity"),
+			       entry_where(e), fl_json_str(e, "activity"),
 			       fl_json_str(e, "state"));
 	}
 	printf("\n## Chuyến thăm / Visits\n\n");
@@ -261,19 +263,43 @@ static cJSON *report_of_week(struct ws *ws, const char *week, const char *now, i
 	return rec;
 }
 
+/*
+ * The refusal of a second submission without --replace: the error, then
+ * on stdout what --replace would change (as `fieldlog diff` shows it).
+ */
+static int refuse_resubmit(const cJSON *before, const cJSON *after, const char *week)
+{
+	struct fl_changes ch = FL_CHANGES_INIT;
+	int rc;
+
+	fl_record_diff(&ch, before, after);
+	rc = error_exit("the report for %s was submitted at %s; 'fieldlog report submit --replace' "
+			"replaces it", week, fl_json_str(before, "submitted_at"));
+	if (!ch.n)
+		printf(_("--replace would change nothing but the time of submission\n"));
+	else
+		printf(_("--replace would change:\n"));
+	for (size_t i = 0; i < ch.n; i++)
+		print_change(&ch.v[i]);
+	fl_changes_release(&ch);
+	return rc;
+}
+
 static int report_submit(int argc, const char **argv, struct ws *ws)
 {
-	static const char usage[] = "fieldlog report submit [--week W] [--summary TEXT] [--json]";
+	static const char usage[] =
+		"fieldlog report submit [--week W] [--summary TEXT] [--replace] [--json]";
 	const char *week = NULL, *summary = NULL, **pos;
-	int json = 0, npos, again;
+	int json = 0, replace = 0, npos, again;
 	struct opt opts[] = {
 		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
 		{ "summary", OPT_STR, &summary, "TEXT", "the week in a few lines (- stdin, @file)" },
+		{ "replace", OPT_BOOL, &replace, NULL, "replace the report already submitted" },
 		{ "json", OPT_BOOL, &json, NULL, "print the saved record as JSON" },
 		OPT_END
 	};
 	struct week_data d;
-	cJSON *rec;
+	cJSON *rec, *before = NULL;
 	char *msg;
 	char wbuf[9], now[32];
 	int rc;
@@ -289,19 +315,30 @@ static int report_submit(int argc, const char **argv, struct ws *ws)
 	week = week_or_this(wbuf, week);
 	week_gather(&d, ws, week);
 
-	/* One report per officer and week: submitting again updates it. */
+	/*
+	 * One report per officer and week: submitting again replaces it, which
+	 * loses the summary a reviewer may have read, so only with --replace.
+	 */
 	rec = report_of_week(ws, week, now, &again);
+	if (again && *fl_json_str(rec, "submitted_at") && !replace)
+		before = cJSON_Duplicate(rec, 1);
 	if (summary)
 		fl_json_set_str(rec, "summary", summary);
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "figures", cJSON_Duplicate(d.figures, 1));
-	fl_json_set_str(rec, "submitted_at", now);
 	report_doc_fill(ws, rec, week, summary);
+	if (before) {
+		rc = refuse_resubmit(before, rec, week);
+		goto out;
+	}
+	fl_json_set_str(rec, "submitted_at", now);
 	msg = xstrfmt("report %s: %s %s", fl_json_str(rec, "id"), week,
 		      again ? "submitted again" : "submitted");
 	rc = save_record(ws, rec, msg, json, "report for %s submitted (%s)%s\n", week,
 			 fl_json_str(rec, "id"),
 			 strncmp(now, d.thursday, 10) > 0 ? "; it was due on Thursday" : "");
 	free(msg);
+out:
+	cJSON_Delete(before);
 	cJSON_Delete(rec);
 	week_data_release(&d);
 	return rc;

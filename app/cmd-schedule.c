@@ -1,12 +1,14 @@
 /*
  * cmd-schedule.c: `fieldlog schedule add|edit|list|show`: an officer's
  * plan for an ISO week, one record per officer and week, with one entry
- * per planned activity (date, commune, activity), later marked done or
- * cancelled. Entries carry their own ids, so two devices editing
+ * per planned activity (date, commune or place, activity), later marked
+ * done or cancelled. Schedules look ahead, so their dates may lie in the
+ * future. Entries carry their own ids, so two devices editing
  * different entries merge cleanly.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/entry.h"
 #include "app/records.h"
 
 #include <stdlib.h>
@@ -38,12 +40,15 @@ static cJSON *schedule_of_week(struct ws *ws, const char *week)
 static int schedule_add(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
-		"fieldlog schedule add --date YYYY-MM-DD --commune CODE --activity TEXT [--note TEXT] [--json]";
-	const char *date = NULL, *commune = NULL, *activity = NULL, *note = NULL, **pos;
+		"fieldlog schedule add --date YYYY-MM-DD {--commune CODE|NAME | --place TEXT}..."
+		" --activity TEXT [--note TEXT] [--json]";
+	const char *date = NULL, *commune = NULL, *activity = NULL, *note = NULL, *place = NULL;
+	const char **pos;
 	int json = 0, npos, rc;
 	struct opt opts[] = {
 		{ "date", OPT_STR, &date, "DATE", "the planned day" },
-		{ "commune", OPT_STR, &commune, "CODE", "the commune (see 'fieldlog communes')" },
+		{ "commune", OPT_STR, &commune, "CODE|NAME", "the commune (see 'fieldlog communes')" },
+		{ "place", OPT_STR, &place, "TEXT", "a place, with or instead of a commune" },
 		{ "activity", OPT_STR, &activity, "TEXT", "what is planned" },
 		{ "note", OPT_STR, &note, "TEXT", "a note" },
 		{ "json", OPT_BOOL, &json, NULL, "print the saved schedule as JSON" },
@@ -56,12 +61,11 @@ static int schedule_add(int argc, const char **argv, struct ws *ws)
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (!date || !commune || !activity)
-		return usage_error(usage, "--date, --commune and --activity are required");
-	if (!fl_date_valid(date))
-		return error_exit("'%s' is not a real date (YYYY-MM-DD)", date);
-	if (!fl_commune_find(commune))
-		return error_exit("unknown commune code '%s' (see 'fieldlog communes')", commune);
+	if (!date || !(commune || (place && *place)) || !activity)
+		return usage_error(usage, "--date, --commune (or --place) and --activity are required");
+	if ((rc = date_arg(date, "--date", 1)) ||
+	    (commune && (rc = commune_arg(&commune, commune, ws->province))))
+		return rc;
 	if (read_text(&note, note, "note", 0) < 0)
 		return fail();
 	fl_week_of_date(week, date);
@@ -77,14 +81,16 @@ static int schedule_add(int argc, const char **argv, struct ws *ws)
 	cJSON *en = cJSON_CreateObject();
 	cJSON_AddStringToObject(en, "id", eid);
 	cJSON_AddStringToObject(en, "date", date);
-	cJSON_AddStringToObject(en, "commune", commune);
+	cJSON_AddStringToObject(en, "commune", commune ? commune : "");
+	if (place && *place)
+		cJSON_AddStringToObject(en, "place", place);
 	cJSON_AddStringToObject(en, "activity", activity);
 	cJSON_AddStringToObject(en, "state", "planned");
 	cJSON_AddStringToObject(en, "note", note ? note : "");
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(rec, "entries"), en);
 
 	msg = xstrfmt("schedule %s: %s planned %s, %s", fl_json_str(rec, "id"), week, date,
-		      fl_commune_find(commune)->name);
+		      entry_where_vi(en));
 	rc = save_record(ws, rec, msg, json, "schedule %s (%s): entry %s planned\n",
 			 short_id(fl_json_str(rec, "id")), week, eid);
 	free(msg);
@@ -134,14 +140,15 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
 		"fieldlog schedule edit ENTRY-ID [--state planned|done|cancelled] [--date D]"
-		" [--commune CODE] [--activity TEXT] [--note TEXT]";
+		" [--commune CODE|NAME] [--place TEXT] [--activity TEXT] [--note TEXT]";
 	const char *state = NULL, *date = NULL, *commune = NULL, *activity = NULL, *note = NULL;
-	const char **pos;
+	const char *place = NULL, **pos;
 	int npos, rc;
 	struct opt opts[] = {
 		{ "state", OPT_STR, &state, "S", "planned, done or cancelled" },
 		{ "date", OPT_STR, &date, "DATE", "move to another day of the same week" },
-		{ "commune", OPT_STR, &commune, "CODE", "another commune" },
+		{ "commune", OPT_STR, &commune, "CODE|NAME", "another commune" },
+		{ "place", OPT_STR, &place, "TEXT", "another place (\"\" for none)" },
 		{ "activity", OPT_STR, &activity, "TEXT", "new activity" },
 		{ "note", OPT_STR, &note, "TEXT", "a note (why cancelled, what was done)" },
 		OPT_END
@@ -154,20 +161,19 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 		return usage_error(usage, "give one entry id (see 'fieldlog schedule show')");
 	if (state && fl_enum_index(fl_entry_states, state) < 0)
 		return error_exit("unknown state '%s' (planned, done, cancelled)", state);
-	if (date && !fl_date_valid(date))
-		return error_exit("'%s' is not a real date (YYYY-MM-DD)", date);
-	if (commune && !fl_commune_find(commune))
-		return error_exit("unknown commune code '%s' (see 'fieldlog communes')", commune);
+	if ((date && (rc = date_arg(date, "--date", 1))) ||
+	    (commune && (rc = commune_arg(&commune, commune, ws->province))))
+		return rc;
 	if (read_text(&note, note, "note", 0) < 0)
 		return fail();
-	if (!state && !date && !commune && !activity && !note)
+	if (!state && !date && !commune && !place && !activity && !note)
 		return usage_error(usage, "nothing to change");
 	if (find_entry(&rec, &en, ws, pos[0]) < 0) {
 		rc = fail();
 		goto out;
 	}
 	const char *fields[][2] = { { "state", state }, { "date", date }, { "commune", commune },
-				    { "activity", activity }, { "note", note } };
+				    { "place", place }, { "activity", activity }, { "note", note } };
 	for (size_t i = 0; i < FL_ARRAY_SIZE(fields); i++) {
 		const char *old = fl_json_str(en, fields[i][0]);
 		if (!fields[i][1] || !strcmp(old ? old : "", fields[i][1]))
@@ -178,7 +184,10 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 			strbuf_addf(&what, "%s %s → %s", fields[i][0], old, fields[i][1]);
 		else
 			strbuf_addf(&what, "%s changed", fields[i][0]);
-		fl_json_set_str(en, fields[i][0], fields[i][1]);
+		if (!*fields[i][1])   /* an optional field left out, never empty */
+			cJSON_DeleteItemFromObjectCaseSensitive(en, fields[i][0]);
+		else
+			fl_json_set_str(en, fields[i][0], fields[i][1]);
 	}
 	if (!what.len) {
 		rc = error_exit("nothing to change: entry %s already says so", fl_json_str(en, "id"));
@@ -221,12 +230,23 @@ static int show_week(int argc, const char **argv, struct ws *ws)
 	return EXIT_OK;
 }
 
+/* The first argument that is not an option (options come in any order). */
+static const char *first_operand(int argc, const char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-' || !strcmp(argv[i], "-"))
+			return argv[i];
+		else if (!strcmp(argv[i], "--"))
+			return i + 1 < argc ? argv[i + 1] : NULL;
+	return NULL;
+}
+
 static int schedule_show(int argc, const char **argv, struct ws *ws)
 {
-	if (argc >= 2 && strlen(argv[1]) == 8 && argv[1][4] == '-' && argv[1][5] == 'W' &&
-	    !fl_week_valid(argv[1]))
-		return error_exit("'%s' is not an ISO week (YYYY-Www)", argv[1]);
-	if (argc >= 2 && fl_week_valid(argv[1]))
+	const char *a = first_operand(argc, argv);
+	if (a && strlen(a) == 8 && a[4] == '-' && a[5] == 'W' && !fl_week_valid(a))
+		return error_exit("'%s' is not an ISO week (YYYY-Www)", a);
+	if (a && fl_week_valid(a))
 		return show_week(argc, argv, ws);
 	return show_command(argc, argv, ws, "schedule");
 }

@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/entry.h"
 #include "app/records.h"
 
 #include <stdlib.h>
@@ -48,9 +49,14 @@ struct visit_args {
 	struct strlist findings, issues;
 };
 
-/* Reads the long texts and checks the values given; prints why not. */
-static int visit_check(struct visit_args *a, int edit, const char *usage)
+/*
+ * Reads the long texts and checks the values given (a visit has happened:
+ * not in the future; a commune name becomes its code); prints why not.
+ */
+static int visit_check(struct visit_args *a, int edit, const char *usage, const char *home)
 {
+	int rc;
+
 	if (!edit && (!a->date || !a->commune))
 		return usage_error(usage, "--date and --commune are required");
 	if (read_text(&a->summary, a->summary, "summary", !edit) < 0 ||
@@ -58,10 +64,9 @@ static int visit_check(struct visit_args *a, int edit, const char *usage)
 		return fail();
 	if (!edit && (!a->summary || !*a->summary))
 		return usage_error(usage, "--summary is required");
-	if (a->date && !fl_date_valid(a->date))
-		return error_exit("'%s' is not a real date (YYYY-MM-DD)", a->date);
-	if (a->commune && !fl_commune_find(a->commune))
-		return error_exit("unknown commune code '%s' (see 'fieldlog communes')", a->commune);
+	if ((a->date && (rc = date_arg(a->date, "--date", 0))) ||
+	    (a->commune && (rc = commune_arg(&a->commune, a->commune, home))))
+		return rc;
 	for (size_t i = 0; i < a->findings.n; i++) {
 		const char *t;
 		if (read_text(&t, a->findings.v[i], "finding", 0) < 0)
@@ -125,17 +130,17 @@ static void visit_apply(cJSON *rec, const struct visit_args *a, cJSON *ids, stru
 static int visit_write(int argc, const char **argv, struct ws *ws, int edit)
 {
 	static const char add_usage[] =
-		"fieldlog visit add --date YYYY-MM-DD --commune CODE --summary TEXT [--met TEXT]"
+		"fieldlog visit add --date YYYY-MM-DD --commune CODE|NAME --summary TEXT [--met TEXT]"
 		" [--finding TEXT]... [--issue ID]... [--json]";
 	static const char edit_usage[] =
-		"fieldlog visit edit ID [--date D] [--commune CODE] [--summary TEXT] [--met TEXT]"
+		"fieldlog visit edit ID [--date D] [--commune CODE|NAME] [--summary TEXT] [--met TEXT]"
 		" [--finding TEXT]... [--issue ID]... [--json]";
 	const char *usage = edit ? edit_usage : add_usage, **pos;
 	struct visit_args a = { NULL, NULL, NULL, NULL, { NULL, 0, 0 }, { NULL, 0, 0 } };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
 		{ "date", OPT_STR, &a.date, "DATE", "the day of the visit" },
-		{ "commune", OPT_STR, &a.commune, "CODE", "the commune visited" },
+		{ "commune", OPT_STR, &a.commune, "CODE|NAME", "the commune visited" },
 		{ "summary", OPT_STR, &a.summary, "TEXT", "what was done (- stdin, @file)" },
 		{ "met", OPT_STR, &a.met, "TEXT", "who was met" },
 		{ "finding", OPT_LIST, &a.findings, "TEXT", "a finding (repeatable)" },
@@ -152,7 +157,7 @@ static int visit_write(int argc, const char **argv, struct ws *ws, int edit)
 		rc = usage_error(usage, edit ? "give one visit id" : "unexpected argument");
 		goto out;
 	}
-	if ((rc = visit_check(&a, edit, usage)))
+	if ((rc = visit_check(&a, edit, usage, ws->province)))
 		goto out;
 	if (a.issues.n && issue_ids(&ids, ws, &a.issues) < 0) {
 		rc = fail();

@@ -54,7 +54,7 @@ static const struct export_column visit_cols[] = {
 		 { "met", EX_TEXT, 40 }, { "findings", EX_LIST, 60 }, { "issues", EX_LIST, 30 })
 };
 static const struct export_column issue_cols[] = {
-	ENVELOPE({ "title", EX_TEXT, 50 }, { "description", EX_TEXT, 60 },
+	ENVELOPE({ "title", EX_TEXT, 50 }, { "date", EX_DATE, 11 }, { "description", EX_TEXT, 60 },
 		 { "domain", EX_CODE, 16 }, { "domain_label", EX_TEXT, 30 },
 		 { "communes", EX_LIST, 18 }, { "commune_names", EX_LIST, 30 },
 		 { "severity", EX_CODE, 9 }, { "status", EX_CODE, 11 },

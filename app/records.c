@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/records.h"
+#include "app/entry.h"
 #include "app/export.h"
 
 #include <limits.h>
@@ -81,9 +82,10 @@ int filters_check(struct filters *f)
 	if (f->province && !fl_province_find(f->province))
 		return fl_error(FL_EINVALID, "unknown province code '%s' (see 'fieldlog provinces')",
 				f->province);
-	if (f->commune && !fl_commune_find(f->commune))
-		return fl_error(FL_EINVALID, "unknown commune code '%s' (see 'fieldlog communes')",
-				f->commune);
+	/* A name is looked for in the province asked for first, else the officer's. */
+	if (f->commune && commune_resolve(&f->commune, f->commune, "--commune",
+					  f->province ? f->province : entry_home()) < 0)
+		return FL_EINVALID;
 	if (f->domain && !fl_domain_find(f->domain))
 		return fl_error(FL_EINVALID, "unknown domain '%s' (see 'fieldlog domains')", f->domain);
 	if (f->status && fl_enum_index(fl_statuses, f->status) < 0 &&
@@ -167,11 +169,10 @@ static void filters_where(struct strbuf *sql, const struct filters *f, const cha
 		strbuf_addstr(sql, " AND r.date <= :until");
 	if (f->week)
 		strbuf_addstr(sql, " AND r.week = :week");
+	/* Waiting for the Ministry: escalated as everyone sees it, nothing else. */
 	if (f->escalated)
-		strbuf_addstr(sql, " AND r.kind = 'issue' AND (r.status IN ('escalated', 'answered')"
-				   " OR json_extract(r.json, '$.escalation') <> ''"
-				   " OR EXISTS (SELECT 1 FROM records x WHERE x.target = r.id"
-				   " AND x.kind = 'response'))");
+		strbuf_addf(sql, " AND r.kind = 'issue' AND r.status = 'escalated'"
+			    " AND (%s) = 'escalated'", effective_status_sql);
 	if (f->mine)
 		strbuf_addstr(sql, " AND r.author = :me");
 }
@@ -311,7 +312,9 @@ static void list_row(struct table *t, enum fl_kind k, struct ws *ws, const cJSON
 	const char *author = officer_name(ws, fl_json_str(rec, "author"));
 	char date[11];
 
-	snprintf(date, sizeof(date), "%.10s", fl_json_str(rec, "created_at"));
+	/* Issues are dated by when the obstacle was found, else when written. */
+	snprintf(date, sizeof(date), "%.10s", fl_json_str(rec, "date") ? fl_json_str(rec, "date")
+								       : fl_json_str(rec, "created_at"));
 	switch (k) {
 	case FL_ISSUE: {
 		const struct fl_domain *d = fl_domain_find(fl_json_str(rec, "domain"));
@@ -452,7 +455,7 @@ static void flatten(struct strbuf *sb, const cJSON *v)
 			first = 0;
 			if (cJSON_IsObject(e)) {
 				/* comments and entries: their readable parts */
-				const char *parts[] = { "date", "commune", "activity", "state",
+				const char *parts[] = { "date", "commune", "place", "activity", "state",
 							"author", "at", "text", "note" };
 				int f2 = 1;
 				for (size_t i = 0; i < FL_ARRAY_SIZE(parts); i++) {
@@ -551,7 +554,7 @@ void show_record(struct ws *ws, const cJSON *rec)
 		field("week", fl_json_str(rec, "week"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries")) {
 			printf("  %s  %-9s %s — %s [%s]\n", fl_json_str(e, "date"),
-			       fl_json_str(e, "state"), commune_label(fl_json_str(e, "commune")),
+			       fl_json_str(e, "state"), entry_where(e),
 			       fl_json_str(e, "activity"), short_id(fl_json_str(e, "id")));
 			if (*fl_json_str(e, "note"))
 				printf("      %s\n", fl_json_str(e, "note"));
@@ -571,6 +574,8 @@ void show_record(struct ws *ws, const cJSON *rec)
 		cJSON *resp = responses_to(ws, fl_json_str(rec, "id"));
 		const struct fl_domain *d = fl_domain_find(fl_json_str(rec, "domain"));
 		field("title", fl_json_str(rec, "title"));
+		if (fl_json_str(rec, "date"))
+			field("date", fl_json_str(rec, "date"));
 		const char *eff = effective_status(rec, resp), *own = fl_json_str(rec, "status");
 		if (strcmp(eff, own))
 			printf("%-12s %s (officer: %s)\n", "status", eff, own);

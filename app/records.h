@@ -18,7 +18,7 @@ struct filters {
 /* The filter options, to splice into a command's option table. */
 #define FILTER_OPTS(f) \
 	{ "province", OPT_STR, &(f).province, "CODE", "records in this province" }, \
-	{ "commune", OPT_STR, &(f).commune, "CODE", "records about this commune" }, \
+	{ "commune", OPT_STR, &(f).commune, "CODE|NAME", "records about this commune" }, \
 	{ "officer", OPT_STR, &(f).officer, "ID", "records written by this officer" }, \
 	{ "domain", OPT_STR, &(f).domain, "ID", "issues in this domain" }, \
 	{ "status", OPT_STR, &(f).status, "S", "issues with this status (as answered)" }, \
@@ -26,7 +26,7 @@ struct filters {
 	{ "since", OPT_STR, &(f).since, "DATE", "dated on or after DATE" }, \
 	{ "until", OPT_STR, &(f).until, "DATE", "dated on or before DATE" }, \
 	{ "week", OPT_STR, &(f).week, "W", "in ISO week W (2025-W37)" }, \
-	{ "escalated", OPT_BOOL, &(f).escalated, NULL, "issues escalated to the Ministry" }, \
+	{ "escalated", OPT_BOOL, &(f).escalated, NULL, "issues waiting for the Ministry (status escalated)" }, \
 	{ "sort", OPT_STR, &(f).sort, "KEY", "date|updated|severity|status|officer|commune" }, \
 	{ "limit", OPT_STR, &(f).limit, "N", "at most N records" }, \
 	{ "deleted", OPT_BOOL, &(f).deleted, NULL, "include deleted records" }, \
@@ -60,6 +60,13 @@ const char *effective_status(const cJSON *issue, const cJSON *responses);
 
 /* Writes records (all of one kind, or mixed) as CSV with a BOM. */
 void write_csv(FILE *f, const cJSON *records);
+
+/*
+ * Prints one change on stdout as `fieldlog diff` does: a long text as a
+ * line diff, an element added or removed field by field (cmd-log.c).
+ */
+struct fl_change;
+void print_change(const struct fl_change *c);
 
 /* Prints one record for people (not JSON). */
 void show_record(struct ws *ws, const cJSON *rec);

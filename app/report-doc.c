@@ -20,6 +20,7 @@
  * after such a prefix, so a user's text never starts a line.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "app/entry.h"
 #include "app/report-doc.h"
 #include "app/records.h"
 
@@ -303,7 +304,7 @@ static void section_done(struct strbuf *sb, struct ws *ws, const char *week,
 		const char *what = !strcmp(state, "done") ? "đã thực hiện" :
 				   !strcmp(state, "cancelled") ? "không thực hiện" : "chưa thực hiện";
 		line(sb, "- ", "%s %s, %s: %s — %s%s%s.", vi_weekday(fl_json_str(e, "date")), d,
-		     vi_commune(fl_json_str(e, "commune")), fl_json_str(e, "activity"), what,
+		     entry_where_vi(e), fl_json_str(e, "activity"), what,
 		     *note ? (!strcmp(state, "cancelled") ? "; lý do: " : "; ghi chú: ") : "", note);
 	}
 	line(sb, "## ", "2. Làm việc tại cơ sở");
@@ -425,7 +426,7 @@ static void section_plan(struct strbuf *sb, struct ws *ws, const char *week)
 			continue;
 		vi_day_month(d, fl_json_str(e, "date"), 0);
 		line(sb, "- ", "%s %s, %s: %s.", vi_weekday(fl_json_str(e, "date")), d,
-		     vi_commune(fl_json_str(e, "commune")), fl_json_str(e, "activity"));
+		     entry_where_vi(e), fl_json_str(e, "activity"));
 	}
 	cJSON_Delete(entries);
 }

@@ -5,6 +5,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "app/fieldlog.h"
+#include "app/entry.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -474,6 +475,7 @@ int run_command(const struct cmd *c, int argc, const char **argv, const char *wh
 	}
 	if (ws_open(&open_ws, (int)(need & (WS_WRITE | WS_INDEX_ONLY))) < 0)
 		return fail();
+	entry_set_home(open_ws->province);
 	if ((need & NEED_OFFICER) && strcmp(open_ws->role, "officer"))
 		rc = error_exit("only officers run 'fieldlog %s' (the role of this workspace is '%s')",
 				what, *open_ws->role ? open_ws->role : "none");

@@ -381,6 +381,7 @@ void fl_db_put_record_folded(struct fl_db *db, const char *path, const cJSON *re
 		title = str(rec, "summary");
 		break;
 	case FL_ISSUE:
+		date = str(rec, "date");   /* when found; absent in older issues */
 		status = str(rec, "status");
 		title = str(rec, "title");
 		break;

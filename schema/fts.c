@@ -223,6 +223,7 @@ void fl_db_texts(const cJSON *rec, fl_text_fn fn, void *payload)
 				} else if (cJSON_IsObject(e)) {
 					TEXT(*f, str(e, "text"));
 					TEXT(*f, str(e, "activity"));
+					TEXT(*f, str(e, "place"));
 					TEXT(*f, str(e, "note"));
 				}
 			}

@@ -68,7 +68,9 @@ static const char *const target_kinds[] = { "issue", "report", NULL };
 static const struct field entry_fields[] = {
 	{ "id", T_ID, 1, NULL, NULL },
 	{ "date", T_DATE, 1, NULL, NULL },
-	{ "commune", T_COMMUNE, 1, NULL, NULL },
+	/* A commune, or "" when the entry names a place instead (below). */
+	{ "commune", T_COMMUNE, OPTIONAL, NULL, NULL },
+	{ "place", T_SHORT, MAY_BE_ABSENT, NULL, NULL },
 	{ "activity", T_SHORT, 1, NULL, NULL },
 	{ "state", T_ENUM, 1, fl_entry_states, NULL },
 	{ "note", T_TEXT, 0, NULL, NULL },
@@ -112,6 +114,8 @@ static const struct field visit_fields[] = {
 
 static const struct field issue_fields[] = {
 	{ "title", T_SHORT, 1, NULL, NULL },
+	/* When the obstacle was found; issues written before it had none. */
+	{ "date", T_DATE, MAY_BE_ABSENT, NULL, NULL },
 	{ "description", T_TEXT, 0, NULL, NULL },
 	{ "domain", T_DOMAIN, 1, NULL, NULL },
 	{ "communes", T_COMMUNES, 1, NULL, NULL },
@@ -483,7 +487,12 @@ int fl_record_validate(const cJSON *rec)
 		const cJSON *en;
 		cJSON_ArrayForEach(en, cJSON_GetObjectItemCaseSensitive(rec, "entries")) {
 			const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(en, "date"));
+			const cJSON *place = cJSON_GetObjectItemCaseSensitive(en, "place");
 			char w[9];
+			if (!*cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(en, "commune")) &&
+			    !place)
+				return fl_error(FL_EINVALID, "field 'entries': an entry names neither a "
+						"commune nor a place");
 			fl_week_of_date(w, d);
 			if (strcmp(w, week))
 				return fl_error(FL_EINVALID, "field 'entries': date '%s' is not in week %s",

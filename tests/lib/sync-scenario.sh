@@ -88,6 +88,17 @@ scn_fl () {
 	env $(scn_env "$_scn_who") "$FIELDLOG_BIN" -C "$SCN_WS/$_scn_who" "$@"
 }
 
+# scn_fl_on DAY ID ARGS...: scn_fl with the clock at 18:00 on DAY (YYYY-MM-DD):
+# a visit is logged on its day, since one in the future or more than a year
+# back is refused (DESIGN "Entry rules") whatever the real clock says.
+scn_fl_on () {
+	_scn_day=$1 _scn_who=$2
+	shift 2
+	# shellcheck disable=SC2046 # scn_env prints words on purpose
+	env FIELDLOG_NOW="${_scn_day}T18:00:00+07:00" $(scn_env "$_scn_who") \
+		"$FIELDLOG_BIN" -C "$SCN_WS/$_scn_who" "$@"
+}
+
 # scn_central: creates srv/central.git with `fieldlog server init` and puts
 # the four people in its roster with `fieldlog roster add`.
 scn_central () {
@@ -152,7 +163,7 @@ scn_add_issue () {
 # scn_add_visit ID DATE SUMMARY: a visit to ID's second commune.
 scn_add_visit () {
 	scn_person "$1" &&
-	scn_fl "$1" visit add --date "$2" --commune "$scn_c2" --summary "$3" \
+	scn_fl_on "$2" "$1" visit add --date "$2" --commune "$scn_c2" --summary "$3" \
 		--json >"$TEST_SCRATCH/out/added" &&
 	scn_last=$(json_get id <"$TEST_SCRATCH/out/added") &&
 	test -n "$scn_last" &&

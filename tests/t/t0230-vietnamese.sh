@@ -11,7 +11,7 @@ test_expect_success 'LANG=vi_VN.UTF-8: errors in Vietnamese, one line' '
 	test_must_fail env LC_ALL= LANG=vi_VN.UTF-8 "$FIELDLOG_BIN" issue add --title "Thiếu máy tính" \
 		--domain land --commune 99999 --severity high 2>err &&
 	test_line_count = 1 err &&
-	grep "^lỗi: trường .communes.: không có mã xã .99999." err
+	grep "^lỗi: tùy chọn .--commune.: không có xã nào có mã hoặc tên .99999." err
 '
 
 test_expect_success 'LANGUAGE comes first, as in gettext' '
@@ -32,7 +32,7 @@ test_expect_success 'other output in Vietnamese too' '
 test_expect_success 'C locale: English' '
 	test_must_fail fieldlog issue add --title x --domain land --commune 99999 \
 		--severity high 2>err &&
-	grep "^error: field .communes.: unknown commune code .99999." err
+	grep "^error: option .--commune.: no commune has the code or name .99999." err
 '
 
 test_expect_success 'every translation keeps the conversions of its message' '

@@ -63,11 +63,11 @@ test_expect_success 'device B joins with the same id and adopts the history' '
 test_expect_success 'offline, each device edits different fields (and comments)' '
 	scn_fl A issue edit "$ISSUE" --severity urgent >/dev/null &&
 	scn_fl A issue comment "$ISSUE" --text "Bình luận từ máy A" >/dev/null &&
-	scn_fl A visit add --date 2025-09-08 --commune 18073 --summary "Máy A" >/dev/null &&
+	scn_fl_on 2025-09-08 A visit add --date 2025-09-08 --commune 18073 --summary "Máy A" >/dev/null &&
 	scn_fl B issue edit "$ISSUE" --title "Lấn chiếm đất công (đã xác minh)" >/dev/null &&
 	scn_fl B issue edit "$ISSUE" --status in_progress >/dev/null &&
 	scn_fl B issue comment "$ISSUE" --text "Bình luận từ máy B" >/dev/null &&
-	scn_fl B visit add --date 2025-09-09 --commune 18100 --summary "Máy B" >/dev/null
+	scn_fl_on 2025-09-09 B visit add --date 2025-09-09 --commune 18100 --summary "Máy B" >/dev/null
 '
 
 test_expect_success 'sync A, B, A: conflicts 0 each time' '

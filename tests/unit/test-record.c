@@ -104,6 +104,34 @@ static void test_validation(void)
 	   "entry outside its week refused");
 	fl_json_set_str(e, "date", "2025-09-14");
 	OK(fl_record_validate(r) == 0, "Sunday is still in the week");
+
+	/* An entry names a commune, a place, or both; never neither. */
+	fl_json_set_str(e, "commune", "");
+	OK(fl_record_validate(r) == FL_EINVALID &&
+	   strstr(fl_last_error(), "names neither a commune nor a place"), "an entry without a commune");
+	cJSON_AddStringToObject(e, "place", "Sở Nội vụ tỉnh Hà Tĩnh");
+	fl_record_order(r);
+	OK(fl_record_validate(r) == 0, "a place instead of a commune");
+	char *canon = fl_json_canonical(r);
+	OK(strstr(canon, "\"commune\": \"\",\n      \"place\"") != NULL,
+	   "the place follows the commune");
+	free(canon);
+	fl_json_set_str(e, "commune", "18073");
+	OK(fl_record_validate(r) == 0, "a place and a commune");
+	fl_json_set_str(e, "place", "");
+	OK(fl_record_validate(r) == FL_EINVALID && strstr(fl_last_error(), "'entries[0].place'"),
+	   "an empty place is left out, not written empty");
+	cJSON_Delete(r);
+
+	/* An issue's date: absent in older issues, a real date when present. */
+	IS(with("date", NULL), "ok", "an issue without a date (older issues)");
+	r = issue();
+	cJSON_AddStringToObject(r, "date", "2025-09-05");
+	fl_record_order(r);
+	OK(fl_record_validate(r) == 0, "an issue with the date its obstacle was found");
+	fl_json_set_str(r, "date", "2025-09-31");
+	OK(fl_record_validate(r) == FL_EINVALID && strstr(fl_last_error(), "field 'date'"),
+	   "an issue date that is not on the calendar");
 	cJSON_Delete(r);
 
 	/* A response's state must fit its target kind. */
