@@ -295,7 +295,10 @@ static void list_table_init(struct table *t, enum fl_kind k)
 	static const char *resp_hdr[] = { "ID", "DATE", "TARGET", "STATE", "REVIEWER", "TEXT" };
 
 	switch (k) {
-	case FL_ISSUE: table_init(t, 8, issue_hdr); break;
+	case FL_ISSUE:
+		table_init(t, 8, issue_hdr);
+		t->colored = 1u << 2 | 1u << 3;   /* STATUS, SEVERITY */
+		break;
 	case FL_VISIT: table_init(t, 5, visit_hdr); break;
 	case FL_SCHEDULE: table_init(t, 6, sched_hdr); break;
 	case FL_REPORT: table_init(t, 5, report_hdr); break;
