@@ -54,21 +54,40 @@ void complete_subcommands(const struct cmd *sub, size_t n)
 	done();
 }
 
-/* Commune codes for digits; otherwise names, diacritics and case optional. */
+/* Whether every word of `want` starts a word of `name` (both folded), as `communes` matches. */
+static int words_match(const char *name, char *want)
+{
+	char *save = NULL;
+
+	for (char *w = strtok_r(want, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		const char *p = name;
+		while ((p = strstr(p, w)) && !(p == name || p[-1] == ' ' || p[-1] == '-'))
+			p++;
+		if (!p)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Commune codes for digits; otherwise the names (with their marks) whose
+ * words start with the words typed, marks and case optional: "thien h"
+ * offers "Xã Thiên Hương".
+ */
 static void communes(void)
 {
 	const struct fl_refdata *rd = fl_refdata();
 	char *want = fl_text_fold(cur);
-	size_t len = strlen(want);
 
 	for (size_t i = 0; i < rd->ncommunes; i++) {
 		const struct fl_commune *c = &rd->communes[i];
 		if (*cur >= '0' && *cur <= '9') {
 			answer_if_prefix(c->code);
 		} else {
-			char *name = fl_text_fold(c->name);
-			if (!strncmp(name, want, len))
+			char *name = fl_text_fold(c->name), *w = xstrdup(want);
+			if (words_match(name, w))
 				answer(c->name);
+			free(w);
 			free(name);
 		}
 	}
