@@ -8,7 +8,7 @@
 
 # The names a help list shows: lines "  NAME   description".
 names () {
-	sed -n 's/^  \([a-z_-]*\)  *[^ ].*/\1/p' "$1"
+	sed -n 's/^  \([a-z_][a-z_-]*\)  *[^ ].*/\1/p' "$1"
 }
 
 test_expect_success 'fieldlog help and fieldlog -h: every command, one line each' '
