@@ -11,7 +11,8 @@
  * The nearest name is git's (help.c): a Damerau-Levenshtein distance
  * weighted so that a swap of two letters costs nothing, an extra letter 1,
  * a wrong one 2 and a missing one 3, and a typed prefix of a name counts
- * as exact; a name 7 or more away is no typo and gets no suggestion.
+ * as exact; a name 7 or more away, or further than half the length of
+ * the word typed, is no typo and gets no suggestion.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/term.h"
@@ -77,6 +78,9 @@ const char *help_nearest(const char *word, const char *(*next)(const void *set, 
 		if (!c)
 			continue;
 		d = !strncmp(c, word, strlen(word)) ? 0 : distance(word, c);
+		/* Short words are near everything: "wide" is 5 from "since". */
+		if (d > (int)strlen(word) / 2 + 1)
+			continue;
 		if (d < best_d) {
 			best_d = d;
 			best = c;

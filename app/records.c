@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/records.h"
+#include "app/term.h"
 #include "app/export.h"
 
 #include <limits.h>
@@ -410,9 +411,14 @@ int list_command(int argc, const char **argv, struct ws *ws, const char *kind)
 	const char **pos;
 	int npos;
 	memset(&f, 0, sizeof(f));
-	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
+	struct opt opts[] = {
+		FILTER_OPTS(f),
+		{ "wide", OPT_BOOL, &opt_wide, NULL, "every column whole, whatever the terminal's width" },
+		OPT_END
+	};
 
-	snprintf(usage, sizeof(usage), "fieldlog %s list [filters] [--json | --format csv]", kind);
+	snprintf(usage, sizeof(usage), "fieldlog %s list [filters] [--json | --format csv] [--wide]",
+		 kind);
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);

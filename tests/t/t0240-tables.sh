@@ -74,7 +74,9 @@ test_expect_success 'a pipe gets every column whole; so does --wide' '
 	check_table out 0 &&
 	COLUMNS=80 fieldlog --wide issue list >out &&
 	grep "cần sửa chữa gấp" out &&
-	! grep "…" out
+	! grep "…" out &&
+	COLUMNS=80 fieldlog visit list --wide >out &&
+	grep "北京市 ỵ̣ và xã làm việc về hồ sơ hộ tịch" out
 '
 
 test_expect_success 'CJK and combining marks stay aligned when cut and when whole' '

@@ -82,7 +82,10 @@ test_expect_success 'a mistyped subcommand and option: the nearest one' '
 	grep "^error: unknown option .--comune." err &&
 	grep "did you mean .--commune.?" err &&
 	test_must_fail --exit=2 fieldlog issue add --severty high 2>err &&
-	grep "did you mean .--severity.?" err
+	grep "did you mean .--severity.?" err &&
+	test_must_fail --exit=2 fieldlog issue add --wide 2>err &&
+	grep "^error: unknown option .--wide." err &&
+	! grep "did you mean" err
 '
 
 test_expect_success 'Vietnamese: the lists and the hint' '
