@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/term.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,12 +90,21 @@ const char *help_nearest(const char *word, const char *(*next)(const void *set, 
 	return best;
 }
 
+/* A translated line: fmt (from _()) and a newline. */
+static void FL_PRINTF(2, 3) say(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
 static void suggest(const char *prefix, const char *name)
 {
-	if (!name)
-		return;
-	fprintf(stderr, _("hint: did you mean '%s%s'?"), prefix, name);
-	fputc('\n', stderr);
+	if (name)
+		say(stderr, _("hint: did you mean '%s%s'?"), prefix, name);
 }
 
 static const char *command_at(const void *set, size_t i)
@@ -127,6 +137,14 @@ void help_suggest_option(const char *name, const struct opt *opts)
 	suggest("--", help_nearest(name, option_at, opts, n));
 }
 
+int help_unknown_command(const char *word)
+{
+	fputs(_("error: "), stderr);
+	say(stderr, _("unknown command '%s' (see 'fieldlog help')"), word);
+	help_suggest_command(word);
+	return EXIT_USAGE;
+}
+
 static void list(FILE *f, const struct cmd *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -154,8 +172,7 @@ void help_subcommands(FILE *f, const char *cmd, const struct cmd *sub, size_t n)
 	fputc('\n', f);
 	list(f, sub, n);
 	fputc('\n', f);
-	fprintf(f, _("'fieldlog help %s SUBCOMMAND' describes each one."), cmd);
-	fputc('\n', f);
+	say(f, _("'fieldlog help %s SUBCOMMAND' describes each one."), cmd);
 }
 
 const struct cmd *help_find_command(const char *name)
@@ -181,11 +198,7 @@ int cmd_help(int argc, const char **argv, struct ws *ws)
 		return usage_error("fieldlog help [COMMAND [SUBCOMMAND]]",
 				   "unexpected argument '%s'", argv[3]);
 	if (!(c = help_find_command(argv[1])) || (c->setup & HIDDEN)) {
-		fprintf(stderr, "%s", _("error: "));
-		fprintf(stderr, _("unknown command '%s' (see 'fieldlog help')"), argv[1]);
-		fputc('\n', stderr);
-		help_suggest_command(argv[1]);
-		return EXIT_USAGE;
+		return help_unknown_command(argv[1]);
 	}
 	/* `help issue add` is `issue add -h`: the usage lives with the command. */
 	sub_argv[n++] = argv[1];

@@ -114,9 +114,5 @@ int main(int argc, const char **argv)
 			return rc;
 		}
 	}
-	fprintf(stderr, "%s", _("error: "));
-	fprintf(stderr, _("unknown command '%s' (see 'fieldlog help')"), argv[i]);
-	fputc('\n', stderr);
-	help_suggest_command(argv[i]);
-	return EXIT_USAGE;
+	return help_unknown_command(argv[i]);
 }

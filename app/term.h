@@ -77,6 +77,8 @@ const char *help_nearest(const char *word, const char *(*next)(const void *set, 
  * subcommand or option (`name` without dashes) is near a known one.
  */
 void help_suggest_command(const char *word);
+/* "error: unknown command 'word'" and the suggestion; returns EXIT_USAGE. */
+int help_unknown_command(const char *word);
 void help_suggest_subcommand(const char *word, const struct cmd *sub, size_t n);
 void help_suggest_option(const char *name, const struct opt *opts);
 
