@@ -9,12 +9,15 @@
 #   make bench [SCALE=1m]
 #   make test-tool       build the tests' helper (the data generator) alone
 #   make install PREFIX=/usr/local DESTDIR=
+#                        (the man pages go to MANDIR, the bash completion to BASHCOMPDIR)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/fieldlog
+MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 PYTHON ?= python3
 
 PKGS = sqlite3 libgit2 libcjson libutf8proc zlib libsodium xlsxwriter libzip
@@ -138,14 +141,21 @@ bench: fieldlog
 	@sh .ci/bootstrap test
 	@FIELDLOG_BIN=$(CURDIR)/fieldlog sh bench/run.sh $(SCALE)
 
-install: fieldlog
+install: fieldlog install-docs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 755 fieldlog $(DESTDIR)$(BINDIR)/fieldlog
 	install -m 644 schema/provinces.csv schema/communes.csv schema/domains.csv \
 		schema/SOURCE.md $(DESTDIR)$(DATADIR)/
 
+# The man pages (English, Vietnamese) and the bash completion: no build needed.
+install-docs:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/vi/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 docs/man/fieldlog.1 $(DESTDIR)$(MANDIR)/man1/fieldlog.1
+	install -m 644 docs/man/vi/fieldlog.1 $(DESTDIR)$(MANDIR)/vi/man1/fieldlog.1
+	install -m 644 contrib/completion/fieldlog.bash $(DESTDIR)$(BASHCOMPDIR)/fieldlog
+
 clean:
 	rm -rf .build fieldlog
 
 .PRECIOUS: $(B)/libfl-%.objs
-.PHONY: FORCE all check check-layers demo bench install clean fieldlog test-tool
+.PHONY: FORCE all check check-layers demo bench install install-docs clean fieldlog test-tool

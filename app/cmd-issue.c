@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/entry.h"
+#include "app/term.h"
 #include "app/records.h"
 
 #include <stdlib.h>
@@ -344,11 +345,16 @@ static int issue_show(int argc, const char **argv, struct ws *ws)
 int cmd_issue(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
-		{ "add", issue_add, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
-		{ "edit", issue_edit, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
-		{ "comment", issue_comment, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
-		{ "list", issue_list, WS_INDEX_ONLY, NULL },
-		{ "show", issue_show, WS_INDEX_ONLY, NULL },
+		{ "add", issue_add, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER,
+		  N_("record an obstacle found in a commune") },
+		{ "edit", issue_edit, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER,
+		  N_("change an issue: status, severity, text") },
+		{ "comment", issue_comment, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER,
+		  N_("add a comment to an issue") },
+		{ "list", issue_list, WS_INDEX_ONLY | USE_PAGER,
+		  N_("list issues, filtered and sorted") },
+		{ "show", issue_show, WS_INDEX_ONLY | USE_PAGER,
+		  N_("show one issue with its comments and answers") },
 	};
 	(void)ws;   /* each subcommand declares its own setup */
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),

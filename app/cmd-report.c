@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/term.h"
 #include "app/records.h"
 #include "app/entry.h"
 #include "app/report-doc.h"
@@ -359,12 +360,18 @@ static int report_show(int argc, const char **argv, struct ws *ws)
 int cmd_report(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
-		{ "week", report_week, WS_INDEX_ONLY, NULL },
-		{ "submit", report_submit, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
-		{ "list", report_list, WS_INDEX_ONLY, NULL },
-		{ "show", report_show, WS_INDEX_ONLY, NULL },
-		{ "weekly", report_weekly, WS_INDEX_ONLY, NULL },
-		{ "unit", report_unit, WS_WRITE | WS_INDEX_ONLY, NULL },
+		{ "week", report_week, WS_INDEX_ONLY,
+		  N_("a week's report, drafted from its records") },
+		{ "submit", report_submit, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER,
+		  N_("submit the weekly report") },
+		{ "list", report_list, WS_INDEX_ONLY | USE_PAGER,
+		  N_("list weekly reports") },
+		{ "show", report_show, WS_INDEX_ONLY | USE_PAGER,
+		  N_("show one weekly report") },
+		{ "weekly", report_weekly, WS_INDEX_ONLY,
+		  N_("the roll-up of every officer's week, for the Ministry") },
+		{ "unit", report_unit, WS_WRITE | WS_INDEX_ONLY,
+		  N_("set the unit and signer printed on reports") },
 	};
 	(void)ws;   /* each subcommand declares its own setup */
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),

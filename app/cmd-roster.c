@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/term.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -540,9 +541,14 @@ static int roster_allowed_signers(int argc, const char **argv, struct ws *ws)
 int cmd_roster(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
-		{ "add", roster_add, 0, NULL }, { "list", roster_list, 0, NULL },
-		{ "key", roster_key, 0, NULL },
-		{ "allowed-signers", roster_allowed_signers, 0, NULL },
+		{ "add", roster_add, 0,
+		  N_("add an officer or a reviewer") },
+		{ "list", roster_list, USE_PAGER,
+		  N_("list officers and reviewers") },
+		{ "key", roster_key, 0,
+		  N_("set a person's signing key") },
+		{ "allowed-signers", roster_allowed_signers, 0,
+		  N_("print the allowed signers file") },
 	};
 	(void)ws;
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),

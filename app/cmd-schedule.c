@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/entry.h"
+#include "app/term.h"
 #include "app/records.h"
 
 #include <stdlib.h>
@@ -254,10 +255,14 @@ static int schedule_show(int argc, const char **argv, struct ws *ws)
 int cmd_schedule(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
-		{ "add", schedule_add, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
-		{ "edit", schedule_edit, WS_WRITE | WS_INDEX_ONLY, NULL },
-		{ "list", schedule_list, WS_INDEX_ONLY, NULL },
-		{ "show", schedule_show, WS_INDEX_ONLY, NULL },
+		{ "add", schedule_add, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER,
+		  N_("plan a visit in a week") },
+		{ "edit", schedule_edit, WS_WRITE | WS_INDEX_ONLY,
+		  N_("mark a planned visit done or cancelled, or change it") },
+		{ "list", schedule_list, WS_INDEX_ONLY | USE_PAGER,
+		  N_("list weekly schedules") },
+		{ "show", schedule_show, WS_INDEX_ONLY | USE_PAGER,
+		  N_("show a week's schedule") },
 	};
 	(void)ws;   /* each subcommand declares its own setup */
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/term.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -319,9 +320,14 @@ out:
 int cmd_server(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
-		{ "init", server_init, 0, NULL }, { "check", server_check, 0, NULL },
-		{ "http-backend", cmd_server_http_backend, 0, NULL },
-		{ "ssh-serve", cmd_server_ssh_serve, 0, NULL },
+		{ "init", server_init, 0,
+		  N_("create a central repository") },
+		{ "check", server_check, 0,
+		  N_("check pushed records (pre-receive hook)") },
+		{ "http-backend", cmd_server_http_backend, 0,
+		  N_("serve the repository over HTTP (CGI)") },
+		{ "ssh-serve", cmd_server_ssh_serve, 0,
+		  N_("serve the repository over SSH (forced command)") },
 	};
 	(void)ws;
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub),

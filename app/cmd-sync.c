@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/term.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -257,10 +258,14 @@ out:
 int cmd_remote(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
-		{ "show", remote_show, WS_READ, NULL },
-		{ "set", remote_set, WS_WRITE, NULL },
-		{ "set-token", remote_set_token, WS_WRITE, NULL },
-		{ "timeout", remote_timeout, WS_WRITE, NULL },
+		{ "show", remote_show, WS_READ,
+		  N_("show the central repository URL and settings") },
+		{ "set", remote_set, WS_WRITE,
+		  N_("set the central repository URL") },
+		{ "set-token", remote_set_token, WS_WRITE,
+		  N_("set the access token for HTTPS") },
+		{ "timeout", remote_timeout, WS_WRITE,
+		  N_("set the network timeout in seconds") },
 	};
 	const char *show[] = { "remote", "show", NULL };
 

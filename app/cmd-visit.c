@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/entry.h"
+#include "app/term.h"
 #include "app/records.h"
 
 #include <stdlib.h>
@@ -216,10 +217,14 @@ static int visit_show(int argc, const char **argv, struct ws *ws)
 int cmd_visit(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
-		{ "add", visit_add, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
-		{ "edit", visit_edit, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER, NULL },
-		{ "list", visit_list, WS_INDEX_ONLY, NULL },
-		{ "show", visit_show, WS_INDEX_ONLY, NULL },
+		{ "add", visit_add, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER,
+		  N_("log a visit to a commune") },
+		{ "edit", visit_edit, WS_WRITE | WS_INDEX_ONLY | NEED_OFFICER,
+		  N_("change a visit") },
+		{ "list", visit_list, WS_INDEX_ONLY | USE_PAGER,
+		  N_("list visits, filtered and sorted") },
+		{ "show", visit_show, WS_INDEX_ONLY | USE_PAGER,
+		  N_("show one visit") },
 	};
 	(void)ws;   /* each subcommand declares its own setup */
 	return dispatch(argc, argv, sub, FL_ARRAY_SIZE(sub), "fieldlog visit add|edit|list|show ...");

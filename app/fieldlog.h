@@ -162,14 +162,20 @@ void sync_opts_from_config(struct fl_sync_opts *o, cJSON *cfg);
 /* Prints v in canonical JSON form on stdout. */
 void print_json(const cJSON *v);
 
+/* Tables (app/table.c): columns aligned in display columns, fitted to the terminal. */
 struct table {
 	size_t ncols;
 	const char **headers;
 	struct strlist cells;    /* row-major */
+	unsigned colored;        /* bit c: colour column c's statuses and severities */
 };
 void table_init(struct table *t, size_t ncols, const char **headers);
 void table_add(struct table *t, ...);  /* ncols const char * */
-/* Prints aligned columns, shortening the widest to the terminal width. */
+/*
+ * Prints aligned columns fitted to term_width(): the first column (the
+ * id) and one-word columns (dates, statuses) are never cut; the widest
+ * text columns shrink and end in "…".
+ */
 void table_print(struct table *t, FILE *f);
 void table_release(struct table *t);
 
@@ -191,6 +197,7 @@ int out_is_tty(void);
 #define NEED_OFFICER 8     /* refused unless this is an officer's workspace */
 #define NEED_REVIEWER 16   /* refused unless this is a reviewer's workspace */
 #define HIDDEN 32          /* not listed by 'fieldlog -h' */
+#define USE_PAGER 64       /* long output: through the pager on a terminal (app/pager.c) */
 
 /*
  * A command or subcommand: one line of the table in main.c, or of the

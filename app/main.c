@@ -12,54 +12,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/fieldlog.h"
+#include "app/term.h"
 #include "schema/json.h"
 
 #define FIELDLOG_VERSION "0.1.0"
 
 static const struct cmd commands[] = {
 	/* setting up */
-	{ "init", cmd_init, 0, "create a workspace (officer or reviewer)" },
-	{ "whoami", cmd_whoami, WS_INDEX_ONLY, "show who and where this workspace is" },
-	{ "remote", cmd_remote, 0, "show or set the central repository URL" },
+	{ "init", cmd_init, 0, N_("create a workspace (officer or reviewer)") },
+	{ "whoami", cmd_whoami, WS_INDEX_ONLY, N_("show who and where this workspace is") },
+	{ "remote", cmd_remote, 0, N_("show or set the central repository URL") },
 	/* reference data */
-	{ "communes", cmd_communes, 0, "find communes (diacritics optional)" },
-	{ "provinces", cmd_provinces, 0, "list the 34 provinces" },
-	{ "domains", cmd_domains, 0, "list the domains of state management" },
+	{ "communes", cmd_communes, USE_PAGER, N_("find communes (diacritics optional)") },
+	{ "provinces", cmd_provinces, USE_PAGER, N_("list the 34 provinces") },
+	{ "domains", cmd_domains, USE_PAGER, N_("list the domains of state management") },
 	/* an officer's log */
-	{ "schedule", cmd_schedule, 0, "plan a week: add, edit, list, show" },
-	{ "visit", cmd_visit, 0, "log commune visits: add, edit, list, show" },
-	{ "issue", cmd_issue, 0, "record obstacles: add, edit, comment, list, show" },
-	{ "report", cmd_report, 0, "weekly report: week, submit, list, show, weekly" },
-	{ "delete", cmd_delete, WS_WRITE | WS_INDEX_ONLY, "delete a record (kept in history)" },
+	{ "schedule", cmd_schedule, 0, N_("plan a week: add, edit, list, show") },
+	{ "visit", cmd_visit, 0, N_("log commune visits: add, edit, list, show") },
+	{ "issue", cmd_issue, 0, N_("record obstacles: add, edit, comment, list, show") },
+	{ "report", cmd_report, 0, N_("weekly report: week, submit, list, show, weekly") },
+	{ "delete", cmd_delete, WS_WRITE | WS_INDEX_ONLY, N_("delete a record (kept in history)") },
 	/* the central repository */
-	{ "sync", cmd_sync, WS_WRITE, "send and receive with the central repository" },
-	{ "status", cmd_status, WS_READ, "what is waiting to be sent, last sync, skipped records" },
+	{ "sync", cmd_sync, WS_WRITE, N_("send and receive with the central repository") },
+	{ "status", cmd_status, WS_READ, N_("what is waiting to be sent, last sync, skipped records") },
 	/* review */
 	{ "respond", cmd_respond, WS_WRITE | WS_INDEX_ONLY | NEED_REVIEWER,
-	  "answer an issue or a weekly report (reviewers)" },
-	{ "search", cmd_search, WS_INDEX_ONLY, "full-text search, diacritic-insensitive" },
-	{ "log", cmd_log, WS_READ, "every version of a record" },
-	{ "diff", cmd_diff, WS_READ, "field-by-field differences between versions" },
-	{ "stats", cmd_stats, WS_INDEX_ONLY, "counts by province, domain, status, severity" },
-	{ "export", cmd_export, WS_INDEX_ONLY, "export records as CSV, JSON or an Excel workbook" },
+	  N_("answer an issue or a weekly report (reviewers)") },
+	{ "search", cmd_search, WS_INDEX_ONLY | USE_PAGER, N_("full-text search, diacritic-insensitive") },
+	{ "log", cmd_log, WS_READ | USE_PAGER, N_("every version of a record") },
+	{ "diff", cmd_diff, WS_READ | USE_PAGER, N_("field-by-field differences between versions") },
+	{ "stats", cmd_stats, WS_INDEX_ONLY | USE_PAGER, N_("counts by province, domain, status, severity") },
+	{ "export", cmd_export, WS_INDEX_ONLY, N_("export records as CSV, JSON or an Excel workbook") },
 	/* administration (a central repository named by --repo, or no index) */
-	{ "server", cmd_server, 0, "central repository: init, check (pre-receive hook)" },
-	{ "roster", cmd_roster, 0, "officers and reviewers of a central repository" },
-	{ "reindex", cmd_reindex, 0, "rebuild index.db from repo.git" },
+	{ "server", cmd_server, 0, N_("central repository: init, check (pre-receive hook)") },
+	{ "roster", cmd_roster, 0, N_("officers and reviewers of a central repository") },
+	{ "reindex", cmd_reindex, 0, N_("rebuild index.db from repo.git") },
+	/* help */
+	{ "help", cmd_help, 0, N_("describe a command: help [COMMAND [SUBCOMMAND]]") },
+	{ "__complete", cmd_complete, HIDDEN, NULL },
 };
-
-static void usage(FILE *f)
-{
-	fputs("usage: fieldlog [-C DIR] COMMAND [ARGS]\n\n"
-	      "Plan, log and report field work on commune-level government, offline;\n"
-	      "share it through a central git repository with `fieldlog sync`.\n\n", f);
-	for (size_t i = 0; i < FL_ARRAY_SIZE(commands); i++)
-		if (!(commands[i].setup & HIDDEN))
-			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fputs("\n'fieldlog COMMAND -h' describes a command. The workspace is -C DIR,\n"
-	      "$FIELDLOG_HOME, or ~/.local/share/fieldlog.\n", f);
-}
 
 int main(int argc, const char **argv)
 {
@@ -67,6 +58,8 @@ int main(int argc, const char **argv)
 
 	fl_json_init();
 	i18n_init();
+	term_init();
+	help_set_commands(commands, FL_ARRAY_SIZE(commands));
 	while (i < argc && argv[i][0] == '-') {
 		if (!strncmp(argv[i], "-C", 2) && (argv[i][2] || i + 1 < argc)) {
 			const char *dir = argv[i][2] ? argv[i] + 2 : argv[++i];
@@ -83,26 +76,35 @@ int main(int argc, const char **argv)
 			}
 			opt_workspace = dir;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
+			help_usage(stdout);
 			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--no-pager")) {
+			opt_no_pager = 1;
+			i++;
+		} else if (!strcmp(argv[i], "--no-color")) {
+			opt_no_color = 1;
+			i++;
+		} else if (!strcmp(argv[i], "--wide")) {
+			opt_wide = 1;
+			i++;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("fieldlog %s\n", FIELDLOG_VERSION);
 			return EXIT_OK;
 		} else {
 			fprintf(stderr, "error: unknown option '%s'\n", argv[i]);
-			usage(stderr);
+			help_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (i >= argc) {
-		usage(stderr);
+		help_usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (size_t c = 0; c < FL_ARRAY_SIZE(commands); c++) {
-		if (!strcmp(commands[c].name, argv[i])) {
+	for (size_t c = 0; c < fl_ncommands; c++) {
+		if (!strcmp(fl_commands[c].name, argv[i])) {
 			int rc;
 			fl_trace("%s: start", argv[i]);
-			rc = run_command(&commands[c], argc - i, argv + i, argv[i]);
+			rc = run_command(&fl_commands[c], argc - i, argv + i, argv[i]);
 			fl_trace("%s: done, exit %d", argv[i], rc);
 			fflush(stdout);
 			if (ferror(stdout)) {
@@ -112,6 +114,5 @@ int main(int argc, const char **argv)
 			return rc;
 		}
 	}
-	fprintf(stderr, "error: unknown command '%s' (see 'fieldlog -h')\n", argv[i]);
-	return EXIT_USAGE;
+	return help_unknown_command(argv[i]);
 }

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/records.h"
 #include "app/entry.h"
+#include "app/term.h"
 #include "app/export.h"
 
 #include <limits.h>
@@ -296,7 +297,10 @@ static void list_table_init(struct table *t, enum fl_kind k)
 	static const char *resp_hdr[] = { "ID", "DATE", "TARGET", "STATE", "REVIEWER", "TEXT" };
 
 	switch (k) {
-	case FL_ISSUE: table_init(t, 8, issue_hdr); break;
+	case FL_ISSUE:
+		table_init(t, 8, issue_hdr);
+		t->colored = 1u << 2 | 1u << 3;   /* STATUS, SEVERITY */
+		break;
 	case FL_VISIT: table_init(t, 5, visit_hdr); break;
 	case FL_SCHEDULE: table_init(t, 6, sched_hdr); break;
 	case FL_REPORT: table_init(t, 5, report_hdr); break;
@@ -410,9 +414,14 @@ int list_command(int argc, const char **argv, struct ws *ws, const char *kind)
 	const char **pos;
 	int npos;
 	memset(&f, 0, sizeof(f));
-	struct opt opts[] = { FILTER_OPTS(f), OPT_END };
+	struct opt opts[] = {
+		FILTER_OPTS(f),
+		{ "wide", OPT_BOOL, &opt_wide, NULL, "every column whole, whatever the terminal's width" },
+		OPT_END
+	};
 
-	snprintf(usage, sizeof(usage), "fieldlog %s list [filters] [--json | --format csv]", kind);
+	snprintf(usage, sizeof(usage), "fieldlog %s list [filters] [--json | --format csv] [--wide]",
+		 kind);
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);

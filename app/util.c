@@ -1,17 +1,17 @@
 /*
- * util.c: option parsing, long-text input, tables and JSON output for the
+ * util.c: option parsing, long-text input and JSON output for the
  * commands. Text from argv, stdin and files is checked here (valid UTF-8)
  * and normalised to NFC, so nothing past this point sees anything else.
  */
 #define _DEFAULT_SOURCE
 #include "app/fieldlog.h"
 #include "app/entry.h"
+#include "app/term.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,6 +124,8 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 
 	for (const struct opt *o = opts; o && o->name; o++)
 		nopts++;
+	if (completing)
+		complete_options(argc, argv, opts);
 	given = xcalloc(nopts + 1, 1);
 	keep((char *)p);
 	keep((char *)given);
@@ -151,6 +153,7 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 				break;
 		if (!o || !o->name) {
 			usage_error(usage, "unknown option '--%.*s'", (int)len, name);
+			help_suggest_option(keep(xstrndup(name, len)), opts);
 			exit(EXIT_USAGE);
 		}
 		/* A value given twice is a mistake, not "the last one wins". */
@@ -313,119 +316,6 @@ void print_json(const cJSON *v)
 	strbuf_release(&sb);
 }
 
-int out_is_tty(void)
-{
-	return isatty(1);
-}
-
-void table_init(struct table *t, size_t ncols, const char **headers)
-{
-	t->ncols = ncols;
-	t->headers = headers;
-	memset(&t->cells, 0, sizeof(t->cells));
-}
-
-void table_add(struct table *t, ...)
-{
-	va_list ap;
-	va_start(ap, t);
-	for (size_t i = 0; i < t->ncols; i++) {
-		const char *s = va_arg(ap, const char *);
-		strlist_add(&t->cells, s ? s : "");
-	}
-	va_end(ap);
-}
-
-static size_t term_width(void)
-{
-	struct winsize w;
-	const char *c = getenv("COLUMNS");
-	if (c && atoi(c) > 20)
-		return (size_t)atoi(c);
-	if (isatty(1) && ioctl(1, TIOCGWINSZ, &w) == 0 && w.ws_col > 20)
-		return w.ws_col;
-	return 0;   /* not a terminal: never truncate */
-}
-
-static void put_cell(FILE *f, const char *s, size_t width, int last)
-{
-	size_t w = fl_utf8_width(s);
-	const char *nl = strchr(s, '\n');
-	size_t bytes = strlen(s);
-	int cut = 0;
-
-	if (nl) {
-		bytes = (size_t)(nl - s);
-		cut = 1;
-	}
-	if (w > width || cut) {
-		char *tmp = xstrndup(s, bytes);
-		size_t b = fl_utf8_prefix_for_width(tmp, width ? width - 1 : 0);
-		tmp[b] = '\0';
-		fputs(tmp, f);
-		fputs("…", f);
-		w = fl_utf8_width(tmp) + 1;
-		free(tmp);
-	} else {
-		fputs(s, f);
-	}
-	if (!last)
-		for (; w < width + 2; w++)
-			fputc(' ', f);
-}
-
-void table_print(struct table *t, FILE *f)
-{
-	size_t rows = t->cells.n / t->ncols, r, c;
-	size_t *width = xcalloc(t->ncols, sizeof(size_t));
-	size_t total = 0, tw = term_width();
-
-	for (c = 0; c < t->ncols; c++)
-		width[c] = fl_utf8_width(t->headers[c]);
-	for (r = 0; r < rows; r++)
-		for (c = 0; c < t->ncols; c++) {
-			const char *s = t->cells.v[r * t->ncols + c];
-			const char *nl = strchr(s, '\n');
-			size_t w;
-			if (nl) {
-				char *tmp = xstrndup(s, (size_t)(nl - s));
-				w = fl_utf8_width(tmp) + 1;
-				free(tmp);
-			} else {
-				w = fl_utf8_width(s);
-			}
-			if (w > width[c])
-				width[c] = w;
-		}
-	for (c = 0; c < t->ncols; c++)
-		total += width[c] + 2;
-	/* Shrink the widest column until the table fits the terminal. */
-	while (tw && total > tw) {
-		size_t widest = 0;
-		for (c = 1; c < t->ncols; c++)
-			if (width[c] > width[widest])
-				widest = c;
-		if (width[widest] <= 8)
-			break;
-		width[widest]--;
-		total--;
-	}
-	for (c = 0; c < t->ncols; c++)
-		put_cell(f, t->headers[c], width[c], c + 1 == t->ncols);
-	fputc('\n', f);
-	for (r = 0; r < rows; r++) {
-		for (c = 0; c < t->ncols; c++)
-			put_cell(f, t->cells.v[r * t->ncols + c], width[c], c + 1 == t->ncols);
-		fputc('\n', f);
-	}
-	free(width);
-}
-
-void table_release(struct table *t)
-{
-	strlist_release(&t->cells);
-}
-
 const char *commune_label(const char *code)
 {
 	static char buf[512];
@@ -463,6 +353,8 @@ int run_command(const struct cmd *c, int argc, const char **argv, const char *wh
 	unsigned need = c->setup;
 	int rc;
 
+	if ((need & USE_PAGER) && !completing)
+		pager_start();
 	if (!(need & (WS_READ | WS_WRITE | WS_INDEX_ONLY)))
 		return c->fn(argc, argv, NULL);
 	if (wants_help(argc, argv)) {
@@ -493,8 +385,12 @@ int dispatch(int argc, const char **argv, const struct cmd *sub, size_t n,
 {
 	int rc;
 
+	if (completing && argc == 2)
+		complete_subcommands(sub, n);
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: %s\n", usage);
+		FILE *f = argc < 2 ? stderr : stdout;
+		fprintf(f, "%s%s\n", _("usage: "), usage);
+		help_subcommands(f, argv[0], sub, n);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -505,5 +401,7 @@ int dispatch(int argc, const char **argv, const struct cmd *sub, size_t n,
 		free(what);
 		return rc;
 	}
-	return usage_error(usage, "unknown subcommand '%s'", argv[1]);
+	rc = usage_error(usage, "unknown subcommand '%s'", argv[1]);
+	help_suggest_subcommand(argv[1], sub, n);
+	return rc;
 }
