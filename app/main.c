@@ -19,46 +19,47 @@
 
 static const struct cmd commands[] = {
 	/* setting up */
-	{ "init", cmd_init, 0, "create a workspace (officer or reviewer)" },
-	{ "whoami", cmd_whoami, WS_INDEX_ONLY, "show who and where this workspace is" },
-	{ "remote", cmd_remote, 0, "show or set the central repository URL" },
+	{ "init", cmd_init, 0, N_("create a workspace (officer or reviewer)") },
+	{ "whoami", cmd_whoami, WS_INDEX_ONLY, N_("show who and where this workspace is") },
+	{ "remote", cmd_remote, 0, N_("show or set the central repository URL") },
 	/* reference data */
-	{ "communes", cmd_communes, 0, "find communes (diacritics optional)" },
-	{ "provinces", cmd_provinces, 0, "list the 34 provinces" },
-	{ "domains", cmd_domains, 0, "list the domains of state management" },
+	{ "communes", cmd_communes, 0, N_("find communes (diacritics optional)") },
+	{ "provinces", cmd_provinces, 0, N_("list the 34 provinces") },
+	{ "domains", cmd_domains, 0, N_("list the domains of state management") },
 	/* an officer's log */
-	{ "schedule", cmd_schedule, 0, "plan a week: add, edit, list, show" },
-	{ "visit", cmd_visit, 0, "log commune visits: add, edit, list, show" },
-	{ "issue", cmd_issue, 0, "record obstacles: add, edit, comment, list, show" },
-	{ "report", cmd_report, 0, "weekly report: week, submit, list, show, weekly" },
-	{ "delete", cmd_delete, WS_WRITE | WS_INDEX_ONLY, "delete a record (kept in history)" },
+	{ "schedule", cmd_schedule, 0, N_("plan a week: add, edit, list, show") },
+	{ "visit", cmd_visit, 0, N_("log commune visits: add, edit, list, show") },
+	{ "issue", cmd_issue, 0, N_("record obstacles: add, edit, comment, list, show") },
+	{ "report", cmd_report, 0, N_("weekly report: week, submit, list, show, weekly") },
+	{ "delete", cmd_delete, WS_WRITE | WS_INDEX_ONLY, N_("delete a record (kept in history)") },
 	/* the central repository */
-	{ "sync", cmd_sync, WS_WRITE, "send and receive with the central repository" },
-	{ "status", cmd_status, WS_READ, "what is waiting to be sent, last sync, skipped records" },
+	{ "sync", cmd_sync, WS_WRITE, N_("send and receive with the central repository") },
+	{ "status", cmd_status, WS_READ, N_("what is waiting to be sent, last sync, skipped records") },
 	/* review */
 	{ "respond", cmd_respond, WS_WRITE | WS_INDEX_ONLY | NEED_REVIEWER,
-	  "answer an issue or a weekly report (reviewers)" },
-	{ "search", cmd_search, WS_INDEX_ONLY, "full-text search, diacritic-insensitive" },
-	{ "log", cmd_log, WS_READ, "every version of a record" },
-	{ "diff", cmd_diff, WS_READ, "field-by-field differences between versions" },
-	{ "stats", cmd_stats, WS_INDEX_ONLY, "counts by province, domain, status, severity" },
-	{ "export", cmd_export, WS_INDEX_ONLY, "export records as CSV, JSON or an Excel workbook" },
+	  N_("answer an issue or a weekly report (reviewers)") },
+	{ "search", cmd_search, WS_INDEX_ONLY, N_("full-text search, diacritic-insensitive") },
+	{ "log", cmd_log, WS_READ, N_("every version of a record") },
+	{ "diff", cmd_diff, WS_READ, N_("field-by-field differences between versions") },
+	{ "stats", cmd_stats, WS_INDEX_ONLY, N_("counts by province, domain, status, severity") },
+	{ "export", cmd_export, WS_INDEX_ONLY, N_("export records as CSV, JSON or an Excel workbook") },
 	/* administration (a central repository named by --repo, or no index) */
-	{ "server", cmd_server, 0, "central repository: init, check (pre-receive hook)" },
-	{ "roster", cmd_roster, 0, "officers and reviewers of a central repository" },
-	{ "reindex", cmd_reindex, 0, "rebuild index.db from repo.git" },
+	{ "server", cmd_server, 0, N_("central repository: init, check (pre-receive hook)") },
+	{ "roster", cmd_roster, 0, N_("officers and reviewers of a central repository") },
+	{ "reindex", cmd_reindex, 0, N_("rebuild index.db from repo.git") },
+	{ "config", cmd_config, 0, N_("workspace settings: lang (vi or en)") },
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: fieldlog [-C DIR] COMMAND [ARGS]\n\n"
-	      "Plan, log and report field work on commune-level government, offline;\n"
-	      "share it through a central git repository with `fieldlog sync`.\n\n", f);
+	fprintf(f, _("%sfieldlog [-C DIR] COMMAND [ARGS]\n\n"), _("usage: "));
+	fputs(_("Plan, log and report field work on commune-level government, offline;\n"
+		"share it through a central git repository with `fieldlog sync`.\n\n"), f);
 	for (size_t i = 0; i < FL_ARRAY_SIZE(commands); i++)
 		if (!(commands[i].setup & HIDDEN))
-			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fputs("\n'fieldlog COMMAND -h' describes a command. The workspace is -C DIR,\n"
-	      "$FIELDLOG_HOME, or ~/.local/share/fieldlog.\n", f);
+			fprintf(f, "  %-10s %s\n", commands[i].name, _(commands[i].help));
+	fputs(_("\n'fieldlog COMMAND -h' describes a command. The workspace is -C DIR,\n"
+		"$FIELDLOG_HOME, or ~/.local/share/fieldlog.\n"), f);
 }
 
 int main(int argc, const char **argv)
@@ -86,14 +87,19 @@ int main(int argc, const char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("fieldlog %s\n", FIELDLOG_VERSION);
+			printf(_("fieldlog %s\n"), FIELDLOG_VERSION);
 			return EXIT_OK;
 		} else {
-			fprintf(stderr, "error: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, "%s", _("error: "));
+			fprintf(stderr, _("unknown option '%s'"), argv[i]);
+			fputc('\n', stderr);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
+	/* -C may name a workspace whose "lang" differs from the default one's. */
+	if (opt_workspace)
+		i18n_init();
 	if (i >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -106,12 +112,14 @@ int main(int argc, const char **argv)
 			fl_trace("%s: done, exit %d", argv[i], rc);
 			fflush(stdout);
 			if (ferror(stdout)) {
-				fprintf(stderr, "error: cannot write output\n");
+				fprintf(stderr, "%s%s\n", _("error: "), _("cannot write output"));
 				return EXIT_ERROR;
 			}
 			return rc;
 		}
 	}
-	fprintf(stderr, "error: unknown command '%s' (see 'fieldlog -h')\n", argv[i]);
+	fputs(_("error: "), stderr);
+	fprintf(stderr, _("unknown command '%s' (see 'fieldlog -h')"), argv[i]);
+	fputc('\n', stderr);
 	return EXIT_USAGE;
 }
