@@ -125,7 +125,8 @@ static int own_issue(cJSON **out, struct ws *ws, const char *prefix, int comment
 		goto out;
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted"))) {
-		rc = error_exit("%s %s is deleted", fl_json_str(rec, "kind"), fl_json_str(rec, "id"));
+		rc = error_exit("%s %s is deleted", label(fl_json_str(rec, "kind")),
+				fl_json_str(rec, "id"));
 		goto out;
 	}
 	if (strcmp(fl_json_str(rec, "author"), ws->id)) {

@@ -523,13 +523,13 @@ static int roster_allowed_signers(int argc, const char **argv, struct ws *ws)
 	 */
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(roster, "people"))
 		cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(p, "keys"))
-			printf(_("%s@fieldlog namespaces=\"git\" %s\n"), fl_json_str(p, "id"),
+			printf("%s@fieldlog namespaces=\"git\" %s\n", fl_json_str(p, "id"),
 			       cJSON_GetStringValue(k));
 	set_admin_signer(s);
 	if (fl_store_signer(s) && fl_signer_load(fl_store_signer(s)) == 0) {
 		struct strbuf sb = STRBUF_INIT;
 		fl_ssh_pubkey_format(&sb, fl_signer_pubkey(fl_store_signer(s)));
-		printf(_("admin@fieldlog namespaces=\"git\" %s\n"), sb.buf);
+		printf("admin@fieldlog namespaces=\"git\" %s\n", sb.buf);
 		strbuf_release(&sb);
 	}
 	fl_clear_error();

@@ -83,7 +83,8 @@ static int own_visit(cJSON **out, struct ws *ws, const char *prefix)
 	if (ws_find(&rec, ws, prefix, "visit") < 0)
 		rc = fail();
 	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted")))
-		rc = error_exit("%s %s is deleted", fl_json_str(rec, "kind"), fl_json_str(rec, "id"));
+		rc = error_exit("%s %s is deleted", label(fl_json_str(rec, "kind")),
+				fl_json_str(rec, "id"));
 	else if (strcmp(fl_json_str(rec, "author"), ws->id))
 		rc = error_exit("visit %s belongs to %s", prefix, fl_json_str(rec, "author"));
 	else

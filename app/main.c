@@ -87,7 +87,7 @@ int main(int argc, const char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf(_("fieldlog %s\n"), FIELDLOG_VERSION);
+			printf("fieldlog %s\n", FIELDLOG_VERSION);
 			return EXIT_OK;
 		} else {
 			fprintf(stderr, "%s", _("error: "));
