@@ -129,6 +129,17 @@ test_expect_success 'report week: labels, statuses, figures and dates in each la
 	! grep "issues_opened\|(none)\|in_progress" vi
 '
 
+test_expect_success 'log: versions dated as people read them' '
+	id=$(fieldlog issue list --json | json_get 0.id) &&
+	fieldlog log $id >en &&
+	grep "^v1  [0-9a-f]\{8\}  Fri 12 Sep 2025 10:00  Nguyễn Văn An$" en &&
+	grep "^    unsigned$" en &&
+	FIELDLOG_LANG=vi fieldlog log $id >vi &&
+	grep "^v1  [0-9a-f]\{8\}  thứ Sáu, 12/9/2025 10:00  Nguyễn Văn An$" vi &&
+	grep "^    tạo mới: Trụ sở xuống cấp$" vi &&
+	grep "^    chưa ký$" vi
+'
+
 test_expect_success 'help: the command table in each language' '
 	fieldlog -h >en &&
 	grep "^  config  *workspace settings: lang (vi or en)$" en &&
