@@ -13,16 +13,24 @@
 #include "schema/record.h"
 #include "schema/refdata.h"
 
-/* Appends "field old → new" to a message when they differ. */
-static void note_change(struct strbuf *msg, const char *field, const char *old, const char *new)
+/*
+ * Appends "field old → new" to a message when they differ: in English to
+ * msg (the commit message, shared history) and as people read it to shown.
+ */
+static void note_change(struct strbuf *msg, struct strbuf *shown, const char *field,
+			const char *old, const char *new)
 {
 	if (!new || !strcmp(old ? old : "", new))
 		return;
 	strbuf_addf(msg, "%s%s", msg->len ? ", " : "", field);
-	if (strlen(new) <= 40 && !strchr(new, '\n') && (!old || strlen(old) <= 40))
+	strbuf_addf(shown, "%s%s", shown->len ? ", " : "", _(field));
+	if (strlen(new) <= 40 && !strchr(new, '\n') && (!old || strlen(old) <= 40)) {
 		strbuf_addf(msg, " %s → %s", old && *old ? old : "(none)", new);
-	else
+		strbuf_addf(shown, " %s → %s", old && *old ? label(old) : _("(none)"), label(new));
+	} else {
 		strbuf_addstr(msg, " changed");
+		strbuf_addf(shown, " %s", _("changed"));
+	}
 }
 
 static void set_communes(cJSON *rec, const struct strlist *communes)
@@ -180,7 +188,7 @@ static int issue_edit(int argc, const char **argv, struct ws *ws)
 		OPT_END
 	};
 	cJSON *rec = NULL;
-	struct strbuf msg = STRBUF_INIT;
+	struct strbuf msg = STRBUF_INIT, shown = STRBUF_INIT;
 	char *full = NULL;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
@@ -205,23 +213,25 @@ static int issue_edit(int argc, const char **argv, struct ws *ws)
 				    { "description", description }, { "actions", actions },
 				    { "resolution", resolution }, { "escalation", escalation } };
 	for (size_t i = 0; i < FL_ARRAY_SIZE(fields); i++)
-		note_change(&msg, fields[i][0], fl_json_str(rec, fields[i][0]), fields[i][1]);
+		note_change(&msg, &shown, fields[i][0], fl_json_str(rec, fields[i][0]), fields[i][1]);
 	for (size_t i = 0; i < FL_ARRAY_SIZE(fields); i++)
 		if (fields[i][1])
 			fl_json_set_str(rec, fields[i][0], fields[i][1]);
 	if (communes.n) {
 		set_communes(rec, &communes);
 		strbuf_addf(&msg, "%scommunes changed", msg.len ? ", " : "");
+		strbuf_addf(&shown, "%s%s", shown.len ? ", " : "", _("communes changed"));
 	}
 	if (!msg.len) {
 		rc = error_exit("nothing to change (see 'fieldlog issue edit -h')");
 		goto out;
 	}
 	full = xstrfmt("issue %s: %s", fl_json_str(rec, "id"), msg.buf);
-	rc = save_record(ws, rec, full, json, "%s\n", full);
+	rc = save_record(ws, rec, full, json, "issue %s: %s\n", fl_json_str(rec, "id"), shown.buf);
 out:
 	free(full);
 	strbuf_release(&msg);
+	strbuf_release(&shown);
 	strlist_release(&communes);
 	cJSON_Delete(rec);
 	return rc;

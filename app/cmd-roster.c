@@ -483,8 +483,12 @@ static int roster_key(int argc, const char **argv, struct ws *ws)
 		e = EXIT_OK;
 	} else if (e == 0) {
 		git_oid_tostr(hex, sizeof(hex), &commit);
-		printf(_("%s key %s %s %s: commit %s\n"), add ? _("added") : _("removed"), a.fpr,
-		       add ? _("to") : _("from"), a.id, hex);
+		/*
+		 * fprintf, not printf: gcc -O1 with the sanitizers merges a printf
+		 * here with the one above, then warns of a null format.
+		 */
+		fprintf(stdout, _("%s key %s %s %s: commit %s\n"), add ? _("added") : _("removed"),
+			a.fpr, add ? _("to") : _("from"), a.id, hex);
 		if (!add)
 			printf(_("commits signed with it now show as 'signed by %s (key removed)' and"
 			       " count as badly signed\n"), a.id);

@@ -147,7 +147,7 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 		OPT_END
 	};
 	cJSON *rec = NULL, *en = NULL;
-	struct strbuf msg = STRBUF_INIT, what = STRBUF_INIT;
+	struct strbuf msg = STRBUF_INIT, what = STRBUF_INIT, shown = STRBUF_INIT;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos != 1)
@@ -172,12 +172,19 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 		const char *old = fl_json_str(en, fields[i][0]);
 		if (!fields[i][1] || !strcmp(old ? old : "", fields[i][1]))
 			continue;
-		if (what.len)
+		if (what.len) {
 			strbuf_addstr(&what, ", ");
-		if (i < 2)
+			strbuf_addstr(&shown, ", ");
+		}
+		if (i < 2) {
 			strbuf_addf(&what, "%s %s → %s", fields[i][0], old, fields[i][1]);
-		else
+			strbuf_addf(&shown, "%s %s → %s", label(fields[i][0]),
+				    i ? human_date(old) : label(old),
+				    i ? human_date(fields[i][1]) : label(fields[i][1]));
+		} else {
 			strbuf_addf(&what, "%s changed", fields[i][0]);
+			strbuf_addf(&shown, "%s %s", label(fields[i][0]), _("changed"));
+		}
 		fl_json_set_str(en, fields[i][0], fields[i][1]);
 	}
 	if (!what.len) {
@@ -186,9 +193,11 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 	}
 	strbuf_addf(&msg, "schedule %s: entry %s %s", fl_json_str(rec, "id"), fl_json_str(en, "id"),
 		    what.buf);
-	rc = save_record(ws, rec, msg.buf, 0, "%s\n", msg.buf + strlen("schedule "));
+	rc = save_record(ws, rec, msg.buf, 0, "%s: entry %s %s\n", fl_json_str(rec, "id"),
+			 fl_json_str(en, "id"), shown.buf);
 out:
 	strbuf_release(&what);
+	strbuf_release(&shown);
 	strbuf_release(&msg);
 	cJSON_Delete(rec);
 	return rc;

@@ -597,7 +597,7 @@ static void print_hit(struct ws *ws, const cJSON *rec, const struct nth *want,
 	printf("%s %s  %s — %s\n", padded(label(fl_json_str(rec, "kind")), 8),
 	       short_id(fl_json_str(rec, "id")),
 	       officer_name(ws, fl_json_str(rec, "author")), head);
-	printf("         %s: %s\n", want->field, snip);
+	printf("         %s: %s\n", label(want->field), snip);
 	free(head);
 	free(snip);
 	free(folded);

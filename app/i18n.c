@@ -227,6 +227,15 @@ static const struct {
 	{ "issues_resolved", N_("issues resolved") },
 	/* a report's state in the roll-up */
 	{ "missing", N_("missing") }, { "late", N_("late") }, { "on_time", N_("on time") },
+	/* fields named in messages that no other string marks */
+	{ "note", N_("note") }, { "activity", N_("activity") }, { "findings", N_("findings") },
+	{ "comments", N_("comments") }, { "entries", N_("entries") }, { "title", N_("title") },
+	{ "description", N_("description") }, { "actions", N_("actions") },
+	{ "resolution", N_("resolution") }, { "escalation", N_("escalation") },
+	{ "summary", N_("summary") }, { "met", N_("met") }, { "text", N_("text") },
+	{ "state", N_("state") }, { "status", N_("status") }, { "severity", N_("severity") },
+	{ "date", N_("date") }, { "commune", N_("commune") }, { "domain", N_("domain") },
+	{ "week", N_("week") },
 };
 
 const char *label(const char *value)

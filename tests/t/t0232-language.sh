@@ -129,6 +129,26 @@ test_expect_success 'report week: labels, statuses, figures and dates in each la
 	! grep "issues_opened\|(none)\|in_progress" vi
 '
 
+test_expect_success 'edits confirmed in the language; the commit message stays English' '
+	id=$(fieldlog issue list --json | json_get 1.id) &&
+	FIELDLOG_LANG=vi fieldlog issue edit $id --severity high --actions "Đã làm việc với xã" >out &&
+	echo "vấn đề $id: mức độ khẩn cấp → cao, việc đã làm (không có) → Đã làm việc với xã" >expect &&
+	test_cmp expect out &&
+	fieldlog log $id --json | json_get 1.summary >actual &&
+	echo "severity: urgent → high; actions: set to \"Đã làm việc với xã\"" >expect &&
+	test_cmp expect actual &&
+	FIELDLOG_LANG=vi fieldlog issue edit $id --status resolved >out &&
+	grep ": trạng thái đang xử lý → đã giải quyết$" out &&
+	e=$(fieldlog schedule show 2025-W37 --json | json_get entries.0.id) &&
+	FIELDLOG_LANG=vi fieldlog schedule edit $e --date 2025-09-10 >out &&
+	grep ": mục $e ngày thứ Năm, 11/9/2025 → thứ Tư, 10/9/2025$" out &&
+	fieldlog schedule edit $e --date 2025-09-11 >out &&
+	grep ": entry $e date Wed 10 Sep 2025 → Thu 11 Sep 2025$" out &&
+	fieldlog status >/dev/null &&   # commits what the outbox holds
+	git -C "$HOME/.local/share/fieldlog/repo.git" log --format=%s >subjects &&
+	grep "^issue $id: status in_progress → resolved$" subjects
+'
+
 test_expect_success 'log: versions dated as people read them' '
 	id=$(fieldlog issue list --json | json_get 0.id) &&
 	fieldlog log $id >en &&
