@@ -29,8 +29,8 @@ int cmd_communes(int argc, const char **argv, struct ws *ws)
 	const char *province = NULL, **pos;
 	int json = 0, npos;
 	struct opt opts[] = {
-		{ "province", OPT_STR, &province, "CODE", N_("only this province")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print JSON")},
+		{ "province", OPT_STR, &province, "CODE", N_("only this province") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print JSON") },
 		OPT_END
 	};
 	const struct fl_refdata *r = fl_refdata();
@@ -102,7 +102,7 @@ int cmd_provinces(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog provinces [--json]";
 	const char **pos;
 	int json = 0, npos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON")}, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	const struct fl_refdata *r = fl_refdata();
 	static const char *hdr[] = { N_("CODE"), N_("NAME"), N_("COMMUNES") };
 	struct table t;
@@ -144,7 +144,7 @@ int cmd_domains(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog domains [--json]";
 	const char **pos;
 	int json = 0, npos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON")}, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	const struct fl_refdata *r = fl_refdata();
 	static const char *hdr[] = { N_("ID"), N_("LABEL"), N_("ENGLISH") };
 	struct table t;

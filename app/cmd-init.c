@@ -309,13 +309,13 @@ int cmd_init(int argc, const char **argv, struct ws *ws)
 	char *key = NULL;
 	int npos, lock_fd = -1, existed = 1, rc;
 	struct opt opts[] = {
-		{ "id", OPT_STR, &a.id, "ID", N_("your id, e.g. nguyen.van.an (a-z, 0-9, . _ -)")},
-		{ "name", OPT_STR, &a.name, "NAME", N_("your full name")},
-		{ "role", OPT_STR, &a.role, "ROLE", N_("officer or reviewer")},
-		{ "province", OPT_STR, &a.province, "CODE", N_("your province's code (officers)")},
-		{ "remote", OPT_STR, &a.remote, "URL", N_("the central repository")},
+		{ "id", OPT_STR, &a.id, "ID", N_("your id, e.g. nguyen.van.an (a-z, 0-9, . _ -)") },
+		{ "name", OPT_STR, &a.name, "NAME", N_("your full name") },
+		{ "role", OPT_STR, &a.role, "ROLE", N_("officer or reviewer") },
+		{ "province", OPT_STR, &a.province, "CODE", N_("your province's code (officers)") },
+		{ "remote", OPT_STR, &a.remote, "URL", N_("the central repository") },
 		{ "key", OPT_STR, &keyopt, "PATH", N_("SSH Ed25519 key to sign commits with"
-		  " (default ~/.ssh/id_ed25519)")},
+		  " (default ~/.ssh/id_ed25519)") },
 		OPT_END
 	};
 	char *dir = NULL, *cfgpath = NULL, *dbpath = NULL;
@@ -415,7 +415,7 @@ int cmd_whoami(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog whoami [--json]";
 	int json = 0, npos;
 	const char **pos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON")}, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)

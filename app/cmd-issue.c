@@ -57,15 +57,15 @@ static int issue_add(int argc, const char **argv, struct ws *ws)
 	struct strlist communes = { NULL, 0, 0 };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "title", OPT_STR, &title, "T", N_("a one-line title")},
-		{ "domain", OPT_STR, &domain, "ID", N_("the domain (see 'fieldlog domains')")},
-		{ "commune", OPT_LIST, &communes, "CODE", N_("commune code (repeatable)")},
-		{ "severity", OPT_STR, &severity, "S", N_("low, medium, high or urgent")},
-		{ "description", OPT_STR, &description, "TEXT", N_("details (- stdin, @file)")},
-		{ "actions", OPT_STR, &actions, "TEXT", N_("what was done so far")},
-		{ "status", OPT_STR, &status, "S", N_("initial status (default open)")},
-		{ "escalation", OPT_STR, &escalation, "TEXT", N_("what the Ministry must decide")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON")},
+		{ "title", OPT_STR, &title, "T", N_("a one-line title") },
+		{ "domain", OPT_STR, &domain, "ID", N_("the domain (see 'fieldlog domains')") },
+		{ "commune", OPT_LIST, &communes, "CODE", N_("commune code (repeatable)") },
+		{ "severity", OPT_STR, &severity, "S", N_("low, medium, high or urgent") },
+		{ "description", OPT_STR, &description, "TEXT", N_("details (- stdin, @file)") },
+		{ "actions", OPT_STR, &actions, "TEXT", N_("what was done so far") },
+		{ "status", OPT_STR, &status, "S", N_("initial status (default open)") },
+		{ "escalation", OPT_STR, &escalation, "TEXT", N_("what the Ministry must decide") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON") },
 		OPT_END
 	};
 	cJSON *rec = NULL;
@@ -175,16 +175,16 @@ static int issue_edit(int argc, const char **argv, struct ws *ws)
 	struct strlist communes = { NULL, 0, 0 };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "status", OPT_STR, &status, "S", N_("new status")},
-		{ "severity", OPT_STR, &severity, "S", N_("low, medium, high or urgent")},
-		{ "title", OPT_STR, &title, "T", N_("new title")},
-		{ "description", OPT_STR, &description, "TEXT", N_("new description (- stdin, @file)")},
-		{ "domain", OPT_STR, &domain, "ID", N_("new domain")},
-		{ "commune", OPT_LIST, &communes, "CODE", N_("replace the communes (repeatable)")},
-		{ "actions", OPT_STR, &actions, "TEXT", N_("what was done")},
-		{ "resolution", OPT_STR, &resolution, "TEXT", N_("how it was settled")},
-		{ "escalation", OPT_STR, &escalation, "TEXT", N_("what the Ministry must decide")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON")},
+		{ "status", OPT_STR, &status, "S", N_("new status") },
+		{ "severity", OPT_STR, &severity, "S", N_("low, medium, high or urgent") },
+		{ "title", OPT_STR, &title, "T", N_("new title") },
+		{ "description", OPT_STR, &description, "TEXT", N_("new description (- stdin, @file)") },
+		{ "domain", OPT_STR, &domain, "ID", N_("new domain") },
+		{ "commune", OPT_LIST, &communes, "CODE", N_("replace the communes (repeatable)") },
+		{ "actions", OPT_STR, &actions, "TEXT", N_("what was done") },
+		{ "resolution", OPT_STR, &resolution, "TEXT", N_("how it was settled") },
+		{ "escalation", OPT_STR, &escalation, "TEXT", N_("what the Ministry must decide") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON") },
 		OPT_END
 	};
 	cJSON *rec = NULL;
@@ -242,7 +242,7 @@ static int issue_comment(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog issue comment ID --text TEXT";
 	const char *text = NULL, **pos;
 	int npos, rc;
-	struct opt opts[] = { { "text", OPT_STR, &text, "TEXT", N_("the comment (- stdin, @file)")},
+	struct opt opts[] = { { "text", OPT_STR, &text, "TEXT", N_("the comment (- stdin, @file)") },
 			      OPT_END };
 	cJSON *rec = NULL;
 	char *msg = NULL;
@@ -290,7 +290,7 @@ int show_command(int argc, const char **argv, struct ws *ws, const char *kind)
 	char usage[64];
 	const char **pos;
 	int json = 0, npos, rc;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON")}, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	cJSON *rec = NULL;
 
 	snprintf(usage, sizeof(usage), "fieldlog %s show ID [--json]", kind ? kind : "record");

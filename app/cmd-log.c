@@ -279,7 +279,7 @@ int cmd_log(int argc, const char **argv, struct ws *ws)
 {
 	const char **pos;
 	int json = 0, npos, e = EXIT_OK;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON")}, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	struct fl_history h;
 	cJSON *resp = NULL, *out = NULL, *roster = NULL;
 
@@ -529,7 +529,7 @@ int cmd_diff(int argc, const char **argv, struct ws *ws)
 {
 	const char **pos;
 	int json = 0, npos, e = EXIT_OK;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON: [{path, old, new}]")},
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON: [{path, old, new}]") },
 			      OPT_END };
 	struct fl_history h;
 	struct side a, b;

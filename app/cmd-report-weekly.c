@@ -418,8 +418,8 @@ int report_weekly(int argc, const char **argv, struct ws *ws)
 	const char *week = NULL, **pos;
 	int json = 0, npos;
 	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", N_("ISO week, e.g. 2025-W37 (default: this week)")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print JSON instead of Markdown")},
+		{ "week", OPT_STR, &week, "W", N_("ISO week, e.g. 2025-W37 (default: this week)") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print JSON instead of Markdown") },
 		OPT_END
 	};
 	struct officers off = { NULL, 0, 0 };

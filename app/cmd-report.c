@@ -164,7 +164,8 @@ static void print_markdown(struct ws *ws, const struct week_data *d, const char 
 		printf(_("(none)\n"));
 	cJSON_ArrayForEach(e, d->visits) {
 		const cJSON *f;
-		printf("- %s, %s: %s\n", human_date(fl_json_str(e, "date")), commune_label(fl_json_str(e, "commune")),
+		printf("- %s, %s: %s\n", human_date(fl_json_str(e, "date")),
+		       commune_label(fl_json_str(e, "commune")),
 		       fl_json_str(e, "summary"));
 		if (*fl_json_str(e, "met"))
 			printf("  - Làm việc với / met: %s\n", fl_json_str(e, "met"));
@@ -206,9 +207,9 @@ static int report_week(int argc, const char **argv, struct ws *ws)
 	const char *week = NULL, *format = NULL, **pos;
 	int json = 0, npos;
 	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", N_("ISO week (default: this week)")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print JSON")},
-		{ "format", OPT_STR, &format, "FMT", N_("md or json")},
+		{ "week", OPT_STR, &week, "W", N_("ISO week (default: this week)") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print JSON") },
+		{ "format", OPT_STR, &format, "FMT", N_("md or json") },
 		OPT_END
 	};
 	struct week_data d;
@@ -267,9 +268,9 @@ static int report_submit(int argc, const char **argv, struct ws *ws)
 	const char *week = NULL, *summary = NULL, **pos;
 	int json = 0, npos, again;
 	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", N_("ISO week (default: this week)")},
-		{ "summary", OPT_STR, &summary, "TEXT", N_("the week in a few lines (- stdin, @file)")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON")},
+		{ "week", OPT_STR, &week, "W", N_("ISO week (default: this week)") },
+		{ "summary", OPT_STR, &summary, "TEXT", N_("the week in a few lines (- stdin, @file)") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON") },
 		OPT_END
 	};
 	struct week_data d;

@@ -108,10 +108,10 @@ int cmd_respond(int argc, const char **argv, struct ws *ws)
 	const char *text = NULL, *status = NULL, *state = NULL, **pos;
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "text", OPT_STR, &text, "TEXT", N_("the answer (- stdin, @file)")},
-		{ "status", OPT_STR, &status, "S", N_("for an issue: answered or closed")},
-		{ "state", OPT_STR, &state, "S", N_("for a weekly report: approved or has_issues")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print the saved response as JSON")},
+		{ "text", OPT_STR, &text, "TEXT", N_("the answer (- stdin, @file)") },
+		{ "status", OPT_STR, &status, "S", N_("for an issue: answered or closed") },
+		{ "state", OPT_STR, &state, "S", N_("for a weekly report: approved or has_issues") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved response as JSON") },
 		OPT_END
 	};
 	cJSON *target = NULL, *rec = NULL;

@@ -272,14 +272,15 @@ static int roster_add(int argc, const char **argv, struct ws *ws)
 	struct strlist provinces = { NULL, 0, 0 }, keys = { NULL, 0, 0 };
 	int npos, e = EXIT_ERROR;
 	struct opt opts[] = {
-		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository (made by 'server init')")},
-		{ "id", OPT_STR, &id, "ID", N_("author id, e.g. an.nguyen (their records' directory)")},
-		{ "name", OPT_STR, &name, "NAME", N_("full name")},
-		{ "role", OPT_STR, &role, "ROLE", N_("officer or reviewer")},
-		{ "province", OPT_LIST, &provinces, "CODE", N_("province code (repeatable; officers need one)")},
-		{ "login", OPT_STR, &login, "LOGIN", N_("the git server's user name (default: the id)")},
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository (made by 'server init')") },
+		{ "id", OPT_STR, &id, "ID", N_("author id, e.g. an.nguyen (their records' directory)") },
+		{ "name", OPT_STR, &name, "NAME", N_("full name") },
+		{ "role", OPT_STR, &role, "ROLE", N_("officer or reviewer") },
+		{ "province", OPT_LIST, &provinces, "CODE",
+		  N_("province code (repeatable; officers need one)") },
+		{ "login", OPT_STR, &login, "LOGIN", N_("the git server's user name (default: the id)") },
 		{ "key", OPT_LIST, &keys, "KEY", N_("their SSH public key: the line, or a .pub file"
-		  " (repeatable)")},
+		  " (repeatable)") },
 		OPT_END
 	};
 	cJSON *person = NULL;
@@ -345,8 +346,8 @@ static int roster_list(int argc, const char **argv, struct ws *ws)
 	const char *repo = NULL, **pos;
 	int json = 0, npos, e;
 	struct opt opts[] = {
-		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print roster.json itself")},
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print roster.json itself") },
 		OPT_END
 	};
 	static const char *hdr[] = { N_("ID"), N_("NAME"), N_("ROLE"), N_("PROVINCES"), N_("LOGIN") };
@@ -447,7 +448,7 @@ static int roster_key(int argc, const char **argv, struct ws *ws)
 		"   or: fieldlog roster key remove --repo DIR ID FINGERPRINT|KEY";
 	const char *repo = NULL, **pos;
 	struct opt opts[] = {
-		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository")},
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository") },
 		OPT_END
 	};
 	struct key_args a;
@@ -503,7 +504,7 @@ static int roster_allowed_signers(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog roster allowed-signers --repo DIR";
 	const char *repo = NULL, **pos;
 	struct opt opts[] = {
-		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository")},
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository") },
 		OPT_END
 	};
 	struct fl_store *s = NULL;

@@ -42,11 +42,11 @@ static int schedule_add(int argc, const char **argv, struct ws *ws)
 	const char *date = NULL, *commune = NULL, *activity = NULL, *note = NULL, **pos;
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "date", OPT_STR, &date, "DATE", N_("the planned day")},
-		{ "commune", OPT_STR, &commune, "CODE", N_("the commune (see 'fieldlog communes')")},
-		{ "activity", OPT_STR, &activity, "TEXT", N_("what is planned")},
-		{ "note", OPT_STR, &note, "TEXT", N_("a note")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print the saved schedule as JSON")},
+		{ "date", OPT_STR, &date, "DATE", N_("the planned day") },
+		{ "commune", OPT_STR, &commune, "CODE", N_("the commune (see 'fieldlog communes')") },
+		{ "activity", OPT_STR, &activity, "TEXT", N_("what is planned") },
+		{ "note", OPT_STR, &note, "TEXT", N_("a note") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved schedule as JSON") },
 		OPT_END
 	};
 	char week[9], eid[FL_ID_LEN + 1], now[32];
@@ -115,7 +115,8 @@ static int find_entry(cJSON **rec_out, cJSON **entry_out, struct ws *ws, const c
 	}
 	if (n != 1) {
 		rc = fl_error(n ? FL_EAMBIGUOUS : FL_ENOTFOUND,
-			      n ? N_("entry prefix '%s' is ambiguous") : N_("no schedule entry '%s' of yours"),
+			      n ? N_("entry prefix '%s' is ambiguous")
+				: N_("no schedule entry '%s' of yours"),
 			      prefix);
 		goto out;
 	}
@@ -139,11 +140,11 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 	const char **pos;
 	int npos, rc;
 	struct opt opts[] = {
-		{ "state", OPT_STR, &state, "S", N_("planned, done or cancelled")},
-		{ "date", OPT_STR, &date, "DATE", N_("move to another day of the same week")},
-		{ "commune", OPT_STR, &commune, "CODE", N_("another commune")},
-		{ "activity", OPT_STR, &activity, "TEXT", N_("new activity")},
-		{ "note", OPT_STR, &note, "TEXT", N_("a note (why cancelled, what was done)")},
+		{ "state", OPT_STR, &state, "S", N_("planned, done or cancelled") },
+		{ "date", OPT_STR, &date, "DATE", N_("move to another day of the same week") },
+		{ "commune", OPT_STR, &commune, "CODE", N_("another commune") },
+		{ "activity", OPT_STR, &activity, "TEXT", N_("new activity") },
+		{ "note", OPT_STR, &note, "TEXT", N_("a note (why cancelled, what was done)") },
 		OPT_END
 	};
 	cJSON *rec = NULL, *en = NULL;
@@ -214,7 +215,7 @@ static int show_week(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog schedule show WEEK|ID [--json]";
 	const char **pos;
 	int json = 0, npos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON")}, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	cJSON *rec;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);

@@ -644,7 +644,7 @@ int cmd_search(int argc, const char **argv, struct ws *ws)
 	int npos, rc;
 	memset(&f, 0, sizeof(f));
 	struct opt opts[] = {
-		{ "kind", OPT_STR, &f.kind, "K", N_("only records of this kind")},
+		{ "kind", OPT_STR, &f.kind, "K", N_("only records of this kind") },
 		FILTER_OPTS(f),
 		OPT_END
 	};

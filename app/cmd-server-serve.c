@@ -284,8 +284,8 @@ int cmd_server_ssh_serve(int argc, const char **argv, struct ws *ws)
 					     "git-receive-pack ", "git receive-pack " };
 	const char *login = NULL, *repo = NULL, **pos;
 	struct opt opts[] = {
-		{ "user", OPT_STR, &login, "LOGIN", N_("who this key is (the roster's login)")},
-		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository, the only one served")},
+		{ "user", OPT_STR, &login, "LOGIN", N_("who this key is (the roster's login)") },
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository, the only one served") },
 		OPT_END
 	};
 	const char *cmd = getenv("SSH_ORIGINAL_COMMAND"), *quoted = NULL;

@@ -135,8 +135,8 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	int npos, e, allow_unsigned = 0;
 	struct opt opts[] = {
 		{ "allow-unsigned", OPT_BOOL, &allow_unsigned, NULL,
-		  N_("accept unsigned commits (for officers whose fieldlog predates signing)")},
-		{ "key", OPT_STR, &key, "PATH", N_("the admin's SSH key, to sign roster commits")},
+		  N_("accept unsigned commits (for officers whose fieldlog predates signing)") },
+		{ "key", OPT_STR, &key, "PATH", N_("the admin's SSH key, to sign roster commits") },
 		OPT_END
 	};
 	char *keypath = NULL;

@@ -189,8 +189,8 @@ int cmd_export(int argc, const char **argv, struct ws *ws)
 	int npos;
 	memset(&f, 0, sizeof(f));
 	struct opt opts[] = {
-		{ "kind", OPT_STR, &f.kind, "K", N_("schedule, visit, issue, report or response")},
-		{ "output", OPT_STR, &output, "FILE", N_("write to FILE (also -o FILE)")},
+		{ "kind", OPT_STR, &f.kind, "K", N_("schedule, visit, issue, report or response") },
+		{ "output", OPT_STR, &output, "FILE", N_("write to FILE (also -o FILE)") },
 		FILTER_OPTS(f),
 		OPT_END
 	};

@@ -67,8 +67,8 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	int quiet = 0, npos, e;
 	long long secs = 0;
 	struct opt opts[] = {
-		{ "timeout", OPT_STR, &timeout, "S", N_("give up after S seconds without progress (60)")},
-		{ "quiet", OPT_BOOL, &quiet, NULL, N_("no progress output")},
+		{ "timeout", OPT_STR, &timeout, "S", N_("give up after S seconds without progress (60)") },
+		{ "quiet", OPT_BOOL, &quiet, NULL, N_("no progress output") },
 		OPT_END
 	};
 	struct fl_sync_opts o;
@@ -130,7 +130,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog status [--json]";
 	const char **pos;
 	int json = 0, npos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON")}, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)

@@ -135,13 +135,13 @@ static int visit_write(int argc, const char **argv, struct ws *ws, int edit)
 	struct visit_args a = { NULL, NULL, NULL, NULL, { NULL, 0, 0 }, { NULL, 0, 0 } };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "date", OPT_STR, &a.date, "DATE", N_("the day of the visit")},
-		{ "commune", OPT_STR, &a.commune, "CODE", N_("the commune visited")},
-		{ "summary", OPT_STR, &a.summary, "TEXT", N_("what was done (- stdin, @file)")},
-		{ "met", OPT_STR, &a.met, "TEXT", N_("who was met")},
-		{ "finding", OPT_LIST, &a.findings, "TEXT", N_("a finding (repeatable)")},
-		{ "issue", OPT_LIST, &a.issues, "ID", N_("a related issue (repeatable)")},
-		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON")},
+		{ "date", OPT_STR, &a.date, "DATE", N_("the day of the visit") },
+		{ "commune", OPT_STR, &a.commune, "CODE", N_("the commune visited") },
+		{ "summary", OPT_STR, &a.summary, "TEXT", N_("what was done (- stdin, @file)") },
+		{ "met", OPT_STR, &a.met, "TEXT", N_("who was met") },
+		{ "finding", OPT_LIST, &a.findings, "TEXT", N_("a finding (repeatable)") },
+		{ "issue", OPT_LIST, &a.issues, "ID", N_("a related issue (repeatable)") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON") },
 		OPT_END
 	};
 	cJSON *rec = NULL, *ids = NULL;

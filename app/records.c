@@ -286,13 +286,16 @@ static const char *first_commune(const cJSON *rec)
 /* Headers of the table `KIND list` prints, per kind. */
 static void list_table_init(struct table *t, enum fl_kind k)
 {
-	static const char *issue_hdr[] = { N_("ID"), N_("DATE"), N_("STATUS"), N_("SEVERITY"), N_("DOMAIN"),
-					   N_("COMMUNE"), N_("OFFICER"), N_("TITLE") };
-	static const char *visit_hdr[] = { N_("ID"), N_("DATE"), N_("COMMUNE"), N_("OFFICER"), N_("SUMMARY") };
-	static const char *sched_hdr[] = { N_("ID"), N_("WEEK"), N_("OFFICER"), N_("PLANNED"), N_("DONE"),
-					   N_("CANCELLED") };
-	static const char *report_hdr[] = { N_("ID"), N_("WEEK"), N_("OFFICER"), N_("SUBMITTED"), N_("SUMMARY") };
-	static const char *resp_hdr[] = { N_("ID"), N_("DATE"), N_("TARGET"), N_("STATE"), N_("REVIEWER"), N_("TEXT") };
+	static const char *issue_hdr[] = { N_("ID"), N_("DATE"), N_("STATUS"), N_("SEVERITY"),
+					   N_("DOMAIN"), N_("COMMUNE"), N_("OFFICER"), N_("TITLE") };
+	static const char *visit_hdr[] = { N_("ID"), N_("DATE"), N_("COMMUNE"), N_("OFFICER"),
+					   N_("SUMMARY") };
+	static const char *sched_hdr[] = { N_("ID"), N_("WEEK"), N_("OFFICER"), N_("PLANNED"),
+					   N_("DONE"), N_("CANCELLED") };
+	static const char *report_hdr[] = { N_("ID"), N_("WEEK"), N_("OFFICER"), N_("SUBMITTED"),
+					    N_("SUMMARY") };
+	static const char *resp_hdr[] = { N_("ID"), N_("DATE"), N_("TARGET"), N_("STATE"),
+					  N_("REVIEWER"), N_("TEXT") };
 
 	switch (k) {
 	case FL_ISSUE: table_init(t, 8, issue_hdr); break;
@@ -551,7 +554,8 @@ void show_record(struct ws *ws, const cJSON *rec)
 		field(_("week"), fl_json_str(rec, "week"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries")) {
 			printf("  %s  %s %s — %s [%s]\n", human_date(fl_json_str(e, "date")),
-			       padded(label(fl_json_str(e, "state")), 9), commune_label(fl_json_str(e, "commune")),
+			       padded(label(fl_json_str(e, "state")), 9),
+			       commune_label(fl_json_str(e, "commune")),
 			       fl_json_str(e, "activity"), short_id(fl_json_str(e, "id")));
 			if (*fl_json_str(e, "note"))
 				printf("      %s\n", fl_json_str(e, "note"));
