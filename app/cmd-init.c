@@ -284,7 +284,7 @@ static int init_report(const char *key)
 	n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	printf(_("Initialised fieldlog workspace in %s for %s (%s)%s\n"), ws->dir, ws->id,
-	       *ws->role ? ws->role : "?", *ws->remote ? "" : "; no central repository yet");
+	       *ws->role ? label(ws->role) : "?", *ws->remote ? "" : _("; no central repository yet"));
 	if (*ws->remote)
 		printf(_("central repository: %s; %lld records indexed\n"), ws->remote, n);
 	st = fl_db_stmt(ws->db, "SELECT count(*) FROM skipped");

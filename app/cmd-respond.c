@@ -79,9 +79,9 @@ static int answerable(cJSON **out, char **id_out, struct ws *ws, const char *pre
 	kind = fl_json_str(target, "kind");
 	if (strcmp(kind, "issue") && strcmp(kind, "report"))
 		rc = error_exit("%s is a %s; responses answer issues and weekly reports",
-				target_id, kind);
+				target_id, label(kind));
 	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(target, "deleted")))
-		rc = error_exit("%s %s was deleted by its author", kind, target_id);
+		rc = error_exit("%s %s was deleted by its author", label(kind), target_id);
 	else if (!strcmp(kind, "issue") && !status)
 		rc = error_exit("%s is an issue: answer it with --status answered|closed", target_id);
 	else if (!strcmp(kind, "report") && !state)
