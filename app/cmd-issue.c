@@ -161,7 +161,7 @@ static int check_transition(const cJSON *rec, const char *status)
 				  status);
 	if (!fl_issue_transition_ok(old, status))
 		return error_exit("an issue cannot go from '%s' to '%s'%s", old, status,
-				  !strcmp(status, "answered") ? " (reviewers answer with 'fieldlog respond')" : "");
+				  !strcmp(status, "answered") ? _(" (reviewers answer with 'fieldlog respond')") : "");
 	return EXIT_OK;
 }
 

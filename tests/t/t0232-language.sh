@@ -164,7 +164,7 @@ test_expect_success 'help: the command table in each language' '
 	fieldlog -h >en &&
 	grep "^  config  *workspace settings: lang (vi or en)$" en &&
 	FIELDLOG_LANG=vi fieldlog -h >vi &&
-	grep "^  init  *tạo không gian làm việc (cán bộ hoặc người rà soát)$" vi &&
+	grep "^  init  *tạo không gian làm việc (cán bộ hoặc tổ công tác của Bộ)$" vi &&
 	FIELDLOG_LANG=vi fieldlog issue add -h >vi &&
 	grep "^    --severity S  *low (thấp), medium (trung bình), high (cao) hoặc urgent (khẩn cấp)$" vi
 '
