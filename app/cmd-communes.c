@@ -19,14 +19,14 @@ int cmd_communes(int argc, const char **argv, struct ws *ws)
 	const char *province = NULL, **pos;
 	int json = 0, npos;
 	struct opt opts[] = {
-		{ "province", OPT_STR, &province, "CODE", "only this province" },
-		{ "json", OPT_BOOL, &json, NULL, "print JSON" },
+		{ "province", OPT_STR, &province, "CODE", N_("only this province") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print JSON") },
 		OPT_END
 	};
 	const struct fl_refdata *r = fl_refdata();
 	struct strbuf q = STRBUF_INIT;
 	struct table t;
-	static const char *hdr[] = { "CODE", "NAME", "PROVINCE" };
+	static const char *hdr[] = { N_("CODE"), N_("NAME"), N_("PROVINCE") };
 	cJSON *arr;
 	size_t n = 0;
 
@@ -95,9 +95,9 @@ int cmd_provinces(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog provinces [--json]";
 	const char **pos;
 	int json = 0, npos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	const struct fl_refdata *r = fl_refdata();
-	static const char *hdr[] = { "CODE", "NAME", "COMMUNES" };
+	static const char *hdr[] = { N_("CODE"), N_("NAME"), N_("COMMUNES") };
 	struct table t;
 	cJSON *arr = cJSON_CreateArray();
 
@@ -124,7 +124,7 @@ int cmd_provinces(int argc, const char **argv, struct ws *ws)
 	} else {
 		table_print(&t, stdout);
 		if (out_is_tty())
-			printf("%zu provinces, %zu communes (in force from %s)\n", r->nprovinces,
+			printf(_("%zu provinces, %zu communes (in force from %s)\n"), r->nprovinces,
 			       r->ncommunes, r->date);
 	}
 	cJSON_Delete(arr);
@@ -137,9 +137,9 @@ int cmd_domains(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog domains [--json]";
 	const char **pos;
 	int json = 0, npos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	const struct fl_refdata *r = fl_refdata();
-	static const char *hdr[] = { "ID", "LABEL", "ENGLISH" };
+	static const char *hdr[] = { N_("ID"), N_("LABEL"), N_("ENGLISH") };
 	struct table t;
 	cJSON *arr = cJSON_CreateArray();
 

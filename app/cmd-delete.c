@@ -28,11 +28,12 @@ int cmd_delete(int argc, const char **argv, struct ws *ws)
 	}
 	if (strcmp(fl_json_str(rec, "author"), ws->id)) {
 		e = error_exit("%s %s belongs to %s; only its author deletes it",
-			       fl_json_str(rec, "kind"), pos[0], fl_json_str(rec, "author"));
+			       label(fl_json_str(rec, "kind")), pos[0], fl_json_str(rec, "author"));
 		goto out;
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted"))) {
-		e = error_exit("%s %s is already deleted", fl_json_str(rec, "kind"), fl_json_str(rec, "id"));
+		e = error_exit("%s %s is already deleted", label(fl_json_str(rec, "kind")),
+			       fl_json_str(rec, "id"));
 		goto out;
 	}
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "deleted", cJSON_CreateTrue());
@@ -42,7 +43,7 @@ int cmd_delete(int argc, const char **argv, struct ws *ws)
 	if (e < 0)
 		e = fail();
 	else
-		printf(_("%s %s deleted (kept in history)\n"), fl_json_str(rec, "kind"),
+		printf(_("%s %s deleted (kept in history)\n"), label(fl_json_str(rec, "kind")),
 		       fl_json_str(rec, "id"));
 out:
 	cJSON_Delete(rec);

@@ -102,7 +102,7 @@ static int find_key(char **out, const char *given)
 	fl_signer_free(sg);
 	if (e < 0 && !given) {
 		/* The default is a guess: an unusable one leaves commits unsigned. */
-		fprintf(stderr, "warning: not signing with %s: %s\n", path, fl_last_error());
+		fprintf(stderr, _("warning: not signing with %s: %s\n"), path, fl_last_error());
 		fl_clear_error();
 		free(path);
 		return 0;
@@ -123,9 +123,9 @@ static void print_key(const char *keyfile, const char *id)
 
 	if (fl_signer_load(sg) == 0) {
 		fl_ssh_pubkey_format(&sb, fl_signer_pubkey(sg));
-		printf("commits are signed with %s (%s)\n"
+		printf(_("commits are signed with %s (%s)\n"
 		       "give the admin this line for 'fieldlog roster add --key' or 'roster key add':\n"
-		       "  %s %s@fieldlog\n", keyfile, fl_signer_fingerprint(sg), sb.buf, id);
+		       "  %s %s@fieldlog\n"), keyfile, fl_signer_fingerprint(sg), sb.buf, id);
 	}
 	fl_clear_error();
 	strbuf_release(&sb);
@@ -134,8 +134,8 @@ static void print_key(const char *keyfile, const char *id)
 
 static void print_no_key(void)
 {
-	fprintf(stderr, "hint: no signing key, so your commits are unsigned; make one with"
-		" 'ssh-keygen -t ed25519' and run 'fieldlog init --key ~/.ssh/id_ed25519'\n");
+	fprintf(stderr, _("hint: no signing key, so your commits are unsigned; make one with"
+		" 'ssh-keygen -t ed25519' and run 'fieldlog init --key ~/.ssh/id_ed25519'\n"));
 }
 
 /* `init --key PATH` on an existing workspace: sign from now on. */
@@ -283,16 +283,16 @@ static int init_report(const char *key)
 	fl_step(st);
 	n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	printf("Initialised fieldlog workspace in %s for %s (%s)%s\n", ws->dir, ws->id,
-	       *ws->role ? ws->role : "?", *ws->remote ? "" : "; no central repository yet");
+	printf(_("Initialised fieldlog workspace in %s for %s (%s)%s\n"), ws->dir, ws->id,
+	       *ws->role ? label(ws->role) : "?", *ws->remote ? "" : _("; no central repository yet"));
 	if (*ws->remote)
-		printf("central repository: %s; %lld records indexed\n", ws->remote, n);
+		printf(_("central repository: %s; %lld records indexed\n"), ws->remote, n);
 	st = fl_db_stmt(ws->db, "SELECT count(*) FROM skipped");
 	fl_step(st);
 	n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (n)
-		fprintf(stderr, "warning: %lld invalid record%s skipped (see 'fieldlog status')\n",
+		fprintf(stderr, _("warning: %lld invalid record%s skipped (see 'fieldlog status')\n"),
 			n, n == 1 ? "" : "s");
 	if (key)
 		print_key(key, ws->id);
@@ -309,13 +309,13 @@ int cmd_init(int argc, const char **argv, struct ws *ws)
 	char *key = NULL;
 	int npos, lock_fd = -1, existed = 1, rc;
 	struct opt opts[] = {
-		{ "id", OPT_STR, &a.id, "ID", "your id, e.g. nguyen.van.an (a-z, 0-9, . _ -)" },
-		{ "name", OPT_STR, &a.name, "NAME", "your full name" },
-		{ "role", OPT_STR, &a.role, "ROLE", "officer or reviewer" },
-		{ "province", OPT_STR, &a.province, "CODE", "your province's code (officers)" },
-		{ "remote", OPT_STR, &a.remote, "URL", "the central repository" },
-		{ "key", OPT_STR, &keyopt, "PATH", "SSH Ed25519 key to sign commits with"
-		  " (default ~/.ssh/id_ed25519)" },
+		{ "id", OPT_STR, &a.id, "ID", N_("your id, e.g. nguyen.van.an (a-z, 0-9, . _ -)") },
+		{ "name", OPT_STR, &a.name, "NAME", N_("your full name") },
+		{ "role", OPT_STR, &a.role, "ROLE", N_("officer or reviewer") },
+		{ "province", OPT_STR, &a.province, "CODE", N_("your province's code (officers)") },
+		{ "remote", OPT_STR, &a.remote, "URL", N_("the central repository") },
+		{ "key", OPT_STR, &keyopt, "PATH", N_("SSH Ed25519 key to sign commits with"
+		  " (default ~/.ssh/id_ed25519)") },
 		OPT_END
 	};
 	char *dir = NULL, *cfgpath = NULL, *dbpath = NULL;
@@ -415,7 +415,7 @@ int cmd_whoami(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog whoami [--json]";
 	int json = 0, npos;
 	const char **pos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
@@ -432,10 +432,10 @@ int cmd_whoami(int argc, const char **argv, struct ws *ws)
 		cJSON_Delete(o);
 	} else {
 		const struct fl_province *p = fl_province_find(ws->province);
-		printf("%s <%s>, %s%s%s\n", ws->name, ws->id, ws->role, p ? ", " : "",
+		printf("%s <%s>, %s%s%s\n", ws->name, ws->id, label(ws->role), p ? ", " : "",
 		       p ? p->name : "");
-		printf("workspace: %s\n", ws->dir);
-		printf("central repository: %s\n", *ws->remote ? ws->remote : "(none)");
+		printf(_("workspace: %s\n"), ws->dir);
+		printf(_("central repository: %s\n"), *ws->remote ? ws->remote : _("(none)"));
 	}
 	return EXIT_OK;
 }

@@ -15,16 +15,24 @@
 #include "schema/record.h"
 #include "schema/refdata.h"
 
-/* Appends "field old → new" to a message when they differ. */
-static void note_change(struct strbuf *msg, const char *field, const char *old, const char *new)
+/*
+ * Appends "field old → new" to a message when they differ: in English to
+ * msg (the commit message, shared history) and as people read it to shown.
+ */
+static void note_change(struct strbuf *msg, struct strbuf *shown, const char *field,
+			const char *old, const char *new)
 {
 	if (!new || !strcmp(old ? old : "", new))
 		return;
 	strbuf_addf(msg, "%s%s", msg->len ? ", " : "", field);
-	if (strlen(new) <= 40 && !strchr(new, '\n') && (!old || strlen(old) <= 40))
+	strbuf_addf(shown, "%s%s", shown->len ? ", " : "", _(field));
+	if (strlen(new) <= 40 && !strchr(new, '\n') && (!old || strlen(old) <= 40)) {
 		strbuf_addf(msg, " %s → %s", old && *old ? old : "(none)", new);
-	else
+		strbuf_addf(shown, " %s → %s", old && *old ? label(old) : _("(none)"), label(new));
+	} else {
 		strbuf_addstr(msg, " changed");
+		strbuf_addf(shown, " %s", _("changed"));
+	}
 }
 
 static void set_communes(cJSON *rec, const struct strlist *communes)
@@ -51,16 +59,16 @@ static int issue_add(int argc, const char **argv, struct ws *ws)
 	struct strlist communes = { NULL, 0, 0 };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "title", OPT_STR, &title, "T", "a one-line title" },
-		{ "domain", OPT_STR, &domain, "ID", "the domain (see 'fieldlog domains')" },
-		{ "commune", OPT_LIST, &communes, "CODE|NAME", "commune code or name (repeatable)" },
-		{ "severity", OPT_STR, &severity, "S", "low, medium, high or urgent" },
-		{ "date", OPT_STR, &date, "DATE", "when the obstacle was found (default today)" },
-		{ "description", OPT_STR, &description, "TEXT", "details (- stdin, @file)" },
-		{ "actions", OPT_STR, &actions, "TEXT", "what was done so far" },
-		{ "status", OPT_STR, &status, "S", "initial status (default open)" },
-		{ "escalation", OPT_STR, &escalation, "TEXT", "what the Ministry must decide" },
-		{ "json", OPT_BOOL, &json, NULL, "print the saved record as JSON" },
+		{ "title", OPT_STR, &title, "T", N_("a one-line title") },
+		{ "domain", OPT_STR, &domain, "ID", N_("the domain (see 'fieldlog domains')") },
+		{ "commune", OPT_LIST, &communes, "CODE|NAME", N_("commune code or name (repeatable)") },
+		{ "severity", OPT_STR, &severity, "S", N_("low, medium, high or urgent") },
+		{ "date", OPT_STR, &date, "DATE", N_("when the obstacle was found (default today)") },
+		{ "description", OPT_STR, &description, "TEXT", N_("details (- stdin, @file)") },
+		{ "actions", OPT_STR, &actions, "TEXT", N_("what was done so far") },
+		{ "status", OPT_STR, &status, "S", N_("initial status (default open)") },
+		{ "escalation", OPT_STR, &escalation, "TEXT", N_("what the Ministry must decide") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON") },
 		OPT_END
 	};
 	cJSON *rec = NULL;
@@ -136,7 +144,8 @@ static int own_issue(cJSON **out, struct ws *ws, const char *prefix, int comment
 		goto out;
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted"))) {
-		rc = error_exit("%s %s is deleted", fl_json_str(rec, "kind"), fl_json_str(rec, "id"));
+		rc = error_exit("%s %s is deleted", label(fl_json_str(rec, "kind")),
+				fl_json_str(rec, "id"));
 		goto out;
 	}
 	if (strcmp(fl_json_str(rec, "author"), ws->id)) {
@@ -189,21 +198,21 @@ static int issue_edit(int argc, const char **argv, struct ws *ws)
 	struct strlist communes = { NULL, 0, 0 };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "status", OPT_STR, &status, "S", "new status" },
-		{ "severity", OPT_STR, &severity, "S", "low, medium, high or urgent" },
-		{ "title", OPT_STR, &title, "T", "new title" },
-		{ "description", OPT_STR, &description, "TEXT", "new description (- stdin, @file)" },
-		{ "domain", OPT_STR, &domain, "ID", "new domain" },
-		{ "commune", OPT_LIST, &communes, "CODE|NAME", "replace the communes (repeatable)" },
-		{ "date", OPT_STR, &date, "DATE", "when the obstacle was found" },
-		{ "actions", OPT_STR, &actions, "TEXT", "what was done" },
-		{ "resolution", OPT_STR, &resolution, "TEXT", "how it was settled" },
-		{ "escalation", OPT_STR, &escalation, "TEXT", "what the Ministry must decide" },
-		{ "json", OPT_BOOL, &json, NULL, "print the saved record as JSON" },
+		{ "status", OPT_STR, &status, "S", N_("new status") },
+		{ "severity", OPT_STR, &severity, "S", N_("low, medium, high or urgent") },
+		{ "title", OPT_STR, &title, "T", N_("new title") },
+		{ "description", OPT_STR, &description, "TEXT", N_("new description (- stdin, @file)") },
+		{ "domain", OPT_STR, &domain, "ID", N_("new domain") },
+		{ "commune", OPT_LIST, &communes, "CODE|NAME", N_("replace the communes (repeatable)") },
+		{ "date", OPT_STR, &date, "DATE", N_("when the obstacle was found") },
+		{ "actions", OPT_STR, &actions, "TEXT", N_("what was done") },
+		{ "resolution", OPT_STR, &resolution, "TEXT", N_("how it was settled") },
+		{ "escalation", OPT_STR, &escalation, "TEXT", N_("what the Ministry must decide") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON") },
 		OPT_END
 	};
 	cJSON *rec = NULL;
-	struct strbuf msg = STRBUF_INIT;
+	struct strbuf msg = STRBUF_INIT, shown = STRBUF_INIT;
 	char *full = NULL;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
@@ -230,23 +239,25 @@ static int issue_edit(int argc, const char **argv, struct ws *ws)
 				    { "date", date }, { "description", description }, { "actions", actions },
 				    { "resolution", resolution }, { "escalation", escalation } };
 	for (size_t i = 0; i < FL_ARRAY_SIZE(fields); i++)
-		note_change(&msg, fields[i][0], fl_json_str(rec, fields[i][0]), fields[i][1]);
+		note_change(&msg, &shown, fields[i][0], fl_json_str(rec, fields[i][0]), fields[i][1]);
 	for (size_t i = 0; i < FL_ARRAY_SIZE(fields); i++)
 		if (fields[i][1])
 			fl_json_set_str(rec, fields[i][0], fields[i][1]);
 	if (communes.n) {
 		set_communes(rec, &communes);
 		strbuf_addf(&msg, "%scommunes changed", msg.len ? ", " : "");
+		strbuf_addf(&shown, "%s%s", shown.len ? ", " : "", _("communes changed"));
 	}
 	if (!msg.len) {
 		rc = error_exit("nothing to change (see 'fieldlog issue edit -h')");
 		goto out;
 	}
 	full = xstrfmt("issue %s: %s", fl_json_str(rec, "id"), msg.buf);
-	rc = save_record(ws, rec, full, json, "%s\n", full);
+	rc = save_record(ws, rec, full, json, "issue %s: %s\n", fl_json_str(rec, "id"), shown.buf);
 out:
 	free(full);
 	strbuf_release(&msg);
+	strbuf_release(&shown);
 	strlist_release(&communes);
 	cJSON_Delete(rec);
 	return rc;
@@ -257,7 +268,7 @@ static int issue_comment(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog issue comment ID --text TEXT";
 	const char *text = NULL, **pos;
 	int npos, rc;
-	struct opt opts[] = { { "text", OPT_STR, &text, "TEXT", "the comment (- stdin, @file)" },
+	struct opt opts[] = { { "text", OPT_STR, &text, "TEXT", N_("the comment (- stdin, @file)") },
 			      OPT_END };
 	cJSON *rec = NULL;
 	char *msg = NULL;
@@ -305,7 +316,7 @@ int show_command(int argc, const char **argv, struct ws *ws, const char *kind)
 	char usage[64];
 	const char **pos;
 	int json = 0, npos, rc;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	cJSON *rec = NULL;
 
 	snprintf(usage, sizeof(usage), "fieldlog %s show ID [--json]", kind ? kind : "record");

@@ -104,10 +104,10 @@ static char *one_line(const char *s, size_t max)
 static const char *kept_label(const struct fl_history *h, const struct fl_version *m)
 {
 	static char buf[64];
-	snprintf(buf, sizeof(buf), "no new version");
+	snprintf(buf, sizeof(buf), "%s", _("no new version"));
 	for (size_t i = 0; m->has_blob && &h->v[i] < m; i++)
 		if (h->v[i].number && git_oid_equal(&h->v[i].blob, &m->blob))
-			snprintf(buf, sizeof(buf), "no new version: kept v%d", h->v[i].number);
+			snprintf(buf, sizeof(buf), _("no new version: kept v%d"), h->v[i].number);
 	return buf;
 }
 
@@ -123,13 +123,13 @@ static const char *kept_label(const struct fl_history *h, const struct fl_versio
 static void signature_text(struct strbuf *sb, const struct fl_sig_verdict *vd)
 {
 	if (vd->state == FL_COMMIT_GOOD)
-		strbuf_addf(sb, "signed by %s (%s)", vd->signer, vd->fingerprint);
+		strbuf_addf(sb, _("signed by %s (%s)"), vd->signer, vd->fingerprint);
 	else if (vd->state == FL_COMMIT_UNSIGNED)
-		strbuf_addstr(sb, "unsigned");
+		strbuf_addstr(sb, _("unsigned"));
 	else if (vd->key_removed)
-		strbuf_addf(sb, "signed by %s (key removed, %s)", vd->signer, vd->fingerprint);
+		strbuf_addf(sb, _("signed by %s (key removed, %s)"), vd->signer, vd->fingerprint);
 	else
-		strbuf_addf(sb, "BAD SIGNATURE: %s", vd->reason);
+		strbuf_addf(sb, _("BAD SIGNATURE: %s"), vd->reason);
 }
 
 static cJSON *signature_json(const struct fl_sig_verdict *vd, const char *text)
@@ -185,9 +185,10 @@ static void log_response(cJSON *out, struct ws *ws, const cJSON *r)
 		cJSON_AddItemToArray(out, o);
 	} else {
 		char *t = one_line(fl_json_str(r, "text"), 100);
-		printf("response %s  %s  %s\n    %s: %s\n", short_id(fl_json_str(r, "id")),
-		       fl_json_str(r, "created_at"), officer_name(ws, fl_json_str(r, "author")),
-		       fl_json_str(r, "state"), t);
+		const char *at = fl_json_str(r, "created_at");
+		printf(_("response %s  %s %.5s  %s\n    %s: %s\n"), short_id(fl_json_str(r, "id")),
+		       human_date(at), strlen(at) > 11 ? at + 11 : "",
+		       officer_name(ws, fl_json_str(r, "author")), label(fl_json_str(r, "state")), t);
 		free(t);
 	}
 }
@@ -214,10 +215,10 @@ static int version_summary(struct strbuf *sum, struct fl_changes *ch, struct ws 
 		fl_record_diff(ch, a, b);
 		fl_changes_summary(sum, ch, 4);
 		if (!sum->len)
-			strbuf_addstr(sum, "saved again, no field changed");
+			strbuf_addstr(sum, _("saved again, no field changed"));
 		goto out;
 	}
-	strbuf_addf(sum, "created");
+	strbuf_addstr(sum, _("created"));
 	for (size_t k = 0; k < FL_ARRAY_SIZE(heads); k++) {
 		const char *t = fl_json_str(b, heads[k]);
 		if (t && *t) {
@@ -264,20 +265,21 @@ static void log_version(cJSON *out, const struct fl_history *h, const struct fl_
 		return;
 	}
 	if (v->number)
-		printf("v%d  %.8s  %s  %s%s\n    %s\n", v->number, hex, when, v->author,
-		       v->merge ? "  (merge)" : "", sum);
+		printf("v%d  %.8s  %s %.5s  %s%s\n    %s\n", v->number, hex, human_date(when),
+		       when + 11, v->author, v->merge ? _("  (merge)") : "", sum);
 	else
-		printf("merge  %.8s  %s  %s\n    %s\n", hex, when, v->author, kept_label(h, v));
+		printf(_("merge  %.8s  %s %.5s  %s\n    %s\n"), hex, human_date(when), when + 11,
+		       v->author, kept_label(h, v));
 	printf("    %s\n", signed_by);
 	for (size_t k = 0; k < v->nconflicts; k++)
-		printf("    conflict: %s\n", v->conflicts[k]);
+		printf(_("    conflict: %s\n"), v->conflicts[k]);
 }
 
 int cmd_log(int argc, const char **argv, struct ws *ws)
 {
 	const char **pos;
 	int json = 0, npos, e = EXIT_OK;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	struct fl_history h;
 	cJSON *resp = NULL, *out = NULL, *roster = NULL;
 
@@ -296,7 +298,7 @@ int cmd_log(int argc, const char **argv, struct ws *ws)
 	if (json)
 		out = cJSON_CreateArray();
 	else
-		printf("%s %s: %d version%s, oldest first\n", h.kind, h.id, h.nversions,
+		printf(_("%s %s: %d version%s, oldest first\n"), label(h.kind), h.id, h.nversions,
 		       h.nversions == 1 ? "" : "s");
 
 	const cJSON *r = resp ? resp->child : NULL;
@@ -475,7 +477,7 @@ static int is_long_text(const cJSON *v)
 static void print_value(const cJSON *v)
 {
 	if (!v) {
-		fputs("(none)", stdout);
+		fputs(_("(none)"), stdout);
 	} else if (cJSON_IsString(v)) {
 		fputs(*v->valuestring ? v->valuestring : "\"\"", stdout);
 	} else {
@@ -508,7 +510,7 @@ void print_change(const struct fl_change *c)
 	    (!c->old_value || !c->new_value)) {
 		/* A whole element added or removed: its fields, one a line. */
 		const cJSON *obj = c->new_value ? c->new_value : c->old_value, *k;
-		printf("%s: %s\n", c->path, c->new_value ? "added" : "removed");
+		printf("%s: %s\n", c->path, c->new_value ? _("added") : _("removed"));
 		cJSON_ArrayForEach(k, obj) {
 			printf("    %c %s: ", c->new_value ? '+' : '-', k->string);
 			print_value(k);
@@ -527,7 +529,7 @@ int cmd_diff(int argc, const char **argv, struct ws *ws)
 {
 	const char **pos;
 	int json = 0, npos, e = EXIT_OK;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON: [{path, old, new}]" },
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON: [{path, old, new}]") },
 			      OPT_END };
 	struct fl_history h;
 	struct side a, b;
@@ -556,9 +558,9 @@ int cmd_diff(int argc, const char **argv, struct ws *ws)
 				if (h.v[i].number && git_oid_equal(&h.v[i].blob, &a.blob))
 					side_of_version(&a, &h.v[i]);
 			if (!a.label[0])
-				snprintf(a.label, sizeof(a.label), "parent of v%d", last->number);
+				snprintf(a.label, sizeof(a.label), _("parent of v%d"), last->number);
 		} else {
-			snprintf(a.label, sizeof(a.label), "(none)");
+			snprintf(a.label, sizeof(a.label), "%s", _("(none)"));
 		}
 	} else {
 		if (resolve_rev(&a, ws, &h, pos[1]) < 0) {
@@ -587,7 +589,7 @@ int cmd_diff(int argc, const char **argv, struct ws *ws)
 	}
 	printf("%s %s: %s → %s\n", h.kind, h.id, a.label, b.label);
 	if (!ch.n)
-		printf("no differences\n");
+		printf(_("no differences\n"));
 	for (size_t i = 0; i < ch.n; i++)
 		print_change(&ch.v[i]);
 out:

@@ -83,7 +83,7 @@ int cmd_reindex(int argc, const char **argv, struct ws *ws)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("indexed %zu records (%zu skipped) in %.2f s\n", st.added, st.skipped, secs);
+	printf(_("indexed %zu records (%zu skipped) in %.2f s\n"), st.added, st.skipped, secs);
 	e = EXIT_OK;
 unlock:
 	fl_store_free(s);

@@ -375,7 +375,7 @@ static void print_officer_list(struct ws *ws, const char *title, const cJSON *id
 
 	printf("\n## %s\n\n", title);
 	if (!cJSON_GetArraySize(ids))
-		printf("(none)\n");
+		printf(_("(none)\n"));
 	cJSON_ArrayForEach(o, ids)
 		printf("- %s (%s)\n", officer_name(ws, o->valuestring), o->valuestring);
 }
@@ -390,19 +390,19 @@ static void print_rollup(struct ws *ws, const cJSON *out, size_t nofficers,
 	printf("# Tổng hợp tuần %s / Weekly roll-up %s\n\n", w->week, w->week);
 	printf("- Tuần / Week: %s – %s\n", w->mon, w->sun);
 	printf("- Hạn nộp báo cáo / Reports due: thứ Năm / Thursday %s 23:59 (UTC+07:00)%s\n",
-	       w->thu, w->now_t > w->due_t ? "" : " — not yet due");
+	       w->thu, w->now_t > w->due_t ? "" : " — chưa đến hạn / not yet due");
 	printf("- Cán bộ / Officers: %zu\n", nofficers);
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(out, "provinces"))
 		print_province(p);
 	printf("\n## Tổng / Totals\n\n");
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(out, "totals"))
-		printf("- %s: %lld\n", o->string, (long long)o->valuedouble);
+		printf("- %s: %lld\n", label(o->string), (long long)o->valuedouble);
 	printf("\n## Kiến nghị chưa được trả lời / Escalated, not yet answered\n\n");
 	if (!cJSON_GetArraySize(unanswered))
-		printf("(none)\n");
+		printf(_("(none)\n"));
 	cJSON_ArrayForEach(o, unanswered)
-		printf("- %s — %s [%s], %s, %lld day%s — %s\n", fl_json_str(o, "title"),
-		       officer_name(ws, fl_json_str(o, "officer")), fl_json_str(o, "severity"),
+		printf(_("- %s — %s [%s], %s, %lld day%s — %s\n"), fl_json_str(o, "title"),
+		       officer_name(ws, fl_json_str(o, "officer")), label(fl_json_str(o, "severity")),
 		       fl_province_find(fl_json_str(o, "province")) ?
 		       fl_province_find(fl_json_str(o, "province"))->name : "?",
 		       fl_json_int(o, "age_days", 0), fl_json_int(o, "age_days", 0) == 1 ? "" : "s",
@@ -418,8 +418,8 @@ int report_weekly(int argc, const char **argv, struct ws *ws)
 	const char *week = NULL, **pos;
 	int json = 0, npos;
 	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", "ISO week, e.g. 2025-W37 (default: this week)" },
-		{ "json", OPT_BOOL, &json, NULL, "print JSON instead of Markdown" },
+		{ "week", OPT_STR, &week, "W", N_("ISO week, e.g. 2025-W37 (default: this week)") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print JSON instead of Markdown") },
 		OPT_END
 	};
 	struct officers off = { NULL, 0, 0 };

@@ -122,14 +122,14 @@ static void md_issue_list(struct ws *ws, const char *title, const cJSON *issues)
 	const cJSON *r;
 	printf("\n### %s\n\n", title);
 	if (!cJSON_GetArraySize(issues)) {
-		printf("(none)\n");
+		printf(_("(none)\n"));
 		return;
 	}
 	cJSON_ArrayForEach(r, issues) {
 		cJSON *resp = responses_to(ws, fl_json_str(r, "id"));
 		const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "communes"), 0);
 		printf("- **%s** [%s, %s] %s — %s\n", fl_json_str(r, "title"),
-		       fl_json_str(r, "severity"), effective_status(r, resp),
+		       label(fl_json_str(r, "severity")), label(effective_status(r, resp)),
 		       c ? commune_label(c->valuestring) : "", short_id(fl_json_str(r, "id")));
 		if (*fl_json_str(r, "escalation"))
 			printf("  - Kiến nghị / escalation: %s\n", fl_json_str(r, "escalation"));
@@ -146,28 +146,29 @@ static void print_markdown(struct ws *ws, const struct week_data *d, const char 
 	printf("- Cán bộ / Officer: %s (%s)\n", ws->name, ws->id);
 	if (p)
 		printf("- Tỉnh / Province: %s\n", p->name);
-	printf("- Tuần / Week: %s – %s; hạn nộp / due: thứ Năm %s\n", d->monday, d->sunday,
-	       d->thursday);
+	printf("- Tuần / Week: %s – %s; hạn nộp / due: %s\n", human_date(d->monday),
+	       human_date(d->sunday), human_date(d->thursday));
 	if (summary && *summary)
 		printf("\n## Tóm tắt / Summary\n\n%s\n", summary);
 
 	printf("\n## Lịch công tác / Schedule\n\n");
 	if (!cJSON_GetArraySize(d->schedule)) {
-		printf("(no plan recorded)\n");
+		printf(_("(no plan recorded)\n"));
 	} else {
 		printf("| Ngày / Date | Xã / Commune | Hoạt động / Activity | Trạng thái / State |\n");
 		printf("|---|---|---|---|\n");
 		cJSON_ArrayForEach(e, d->schedule)
-			printf("| %s | %s | %s | %s |\n", fl_json_str(e, "date"),
+			printf("| %s | %s | %s | %s |\n", human_date(fl_json_str(e, "date")),
 			       entry_where(e), fl_json_str(e, "activity"),
-			       fl_json_str(e, "state"));
+			       label(fl_json_str(e, "state")));
 	}
 	printf("\n## Chuyến thăm / Visits\n\n");
 	if (!cJSON_GetArraySize(d->visits))
-		printf("(none)\n");
+		printf(_("(none)\n"));
 	cJSON_ArrayForEach(e, d->visits) {
 		const cJSON *f;
-		printf("- %s, %s: %s\n", fl_json_str(e, "date"), commune_label(fl_json_str(e, "commune")),
+		printf("- %s, %s: %s\n", human_date(fl_json_str(e, "date")),
+		       commune_label(fl_json_str(e, "commune")),
 		       fl_json_str(e, "summary"));
 		if (*fl_json_str(e, "met"))
 			printf("  - Làm việc với / met: %s\n", fl_json_str(e, "met"));
@@ -180,7 +181,7 @@ static void print_markdown(struct ws *ws, const struct week_data *d, const char 
 	md_issue_list(ws, "Đã giải quyết / Resolved", d->resolved);
 	printf("\n## Số liệu / Figures\n\n");
 	cJSON_ArrayForEach(e, d->figures)
-		printf("- %s: %lld\n", e->string, (long long)e->valuedouble);
+		printf("- %s: %lld\n", label(e->string), (long long)e->valuedouble);
 }
 
 /* The week as `report week --json` prints it. A new object. */
@@ -209,9 +210,9 @@ static int report_week(int argc, const char **argv, struct ws *ws)
 	const char *week = NULL, *format = NULL, **pos;
 	int json = 0, npos;
 	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
-		{ "json", OPT_BOOL, &json, NULL, "print JSON" },
-		{ "format", OPT_STR, &format, "FMT", "md or json" },
+		{ "week", OPT_STR, &week, "W", N_("ISO week (default: this week)") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print JSON") },
+		{ "format", OPT_STR, &format, "FMT", N_("md or json") },
 		OPT_END
 	};
 	struct week_data d;
@@ -293,10 +294,10 @@ static int report_submit(int argc, const char **argv, struct ws *ws)
 	const char *week = NULL, *summary = NULL, **pos;
 	int json = 0, replace = 0, npos, again;
 	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
-		{ "summary", OPT_STR, &summary, "TEXT", "the week in a few lines (- stdin, @file)" },
-		{ "replace", OPT_BOOL, &replace, NULL, "replace the report already submitted" },
-		{ "json", OPT_BOOL, &json, NULL, "print the saved record as JSON" },
+		{ "week", OPT_STR, &week, "W", N_("ISO week (default: this week)") },
+		{ "summary", OPT_STR, &summary, "TEXT", N_("the week in a few lines (- stdin, @file)") },
+		{ "replace", OPT_BOOL, &replace, NULL, N_("replace the report already submitted") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON") },
 		OPT_END
 	};
 	struct week_data d;
@@ -336,7 +337,7 @@ static int report_submit(int argc, const char **argv, struct ws *ws)
 		      again ? "submitted again" : "submitted");
 	rc = save_record(ws, rec, msg, json, "report for %s submitted (%s)%s\n", week,
 			 fl_json_str(rec, "id"),
-			 strncmp(now, d.thursday, 10) > 0 ? "; it was due on Thursday" : "");
+			 strncmp(now, d.thursday, 10) > 0 ? _("; it was due on Thursday") : "");
 	free(msg);
 out:
 	cJSON_Delete(before);

@@ -79,9 +79,9 @@ static int answerable(cJSON **out, char **id_out, struct ws *ws, const char *pre
 	kind = fl_json_str(target, "kind");
 	if (strcmp(kind, "issue") && strcmp(kind, "report"))
 		rc = error_exit("%s is a %s; responses answer issues and weekly reports",
-				target_id, kind);
+				target_id, label(kind));
 	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(target, "deleted")))
-		rc = error_exit("%s %s was deleted by its author", kind, target_id);
+		rc = error_exit("%s %s was deleted by its author", label(kind), target_id);
 	else if (!strcmp(kind, "issue") && !status)
 		rc = error_exit("%s is an issue: answer it with --status answered|closed", target_id);
 	else if (!strcmp(kind, "report") && !state)
@@ -108,10 +108,10 @@ int cmd_respond(int argc, const char **argv, struct ws *ws)
 	const char *text = NULL, *status = NULL, *state = NULL, **pos;
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "text", OPT_STR, &text, "TEXT", "the answer (- stdin, @file)" },
-		{ "status", OPT_STR, &status, "S", "for an issue: answered or closed" },
-		{ "state", OPT_STR, &state, "S", "for a weekly report: approved or has_issues" },
-		{ "json", OPT_BOOL, &json, NULL, "print the saved response as JSON" },
+		{ "text", OPT_STR, &text, "TEXT", N_("the answer (- stdin, @file)") },
+		{ "status", OPT_STR, &status, "S", N_("for an issue: answered or closed") },
+		{ "state", OPT_STR, &state, "S", N_("for a weekly report: approved or has_issues") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved response as JSON") },
 		OPT_END
 	};
 	cJSON *target = NULL, *rec = NULL;
@@ -148,14 +148,14 @@ int cmd_respond(int argc, const char **argv, struct ws *ws)
 	fl_json_set_str(rec, "state", answer);
 
 	msg = xstrfmt("response %s: %s %s %s", id, kind, target_id, answer);
-	rc = save_record(ws, rec, msg, json, "response %s saved: %s %s %s\n", id, kind, target_id,
-			 answer);
+	rc = save_record(ws, rec, msg, json, "response %s saved: %s %s %s\n", id, label(kind),
+			 target_id, label(answer));
 	/* Answering an issue the officer has not escalated changes nothing yet. */
 	const char *own = fl_json_str(target, "status");
 	if (rc == EXIT_OK && !json && !strcmp(kind, "issue") && strcmp(own, "escalated") &&
 	    strcmp(own, "answered"))
-		printf("note: the officer has this issue '%s'; the answer takes effect"
-		       " while it is escalated\n", own);
+		printf(_("note: the officer has this issue '%s'; the answer takes effect"
+		       " while it is escalated\n"), label(own));
 out:
 	free(msg);
 	cJSON_Delete(rec);

@@ -273,14 +273,15 @@ static int roster_add(int argc, const char **argv, struct ws *ws)
 	struct strlist provinces = { NULL, 0, 0 }, keys = { NULL, 0, 0 };
 	int npos, e = EXIT_ERROR;
 	struct opt opts[] = {
-		{ "repo", OPT_STR, &repo, "DIR", "the central repository (made by 'server init')" },
-		{ "id", OPT_STR, &id, "ID", "author id, e.g. an.nguyen (their records' directory)" },
-		{ "name", OPT_STR, &name, "NAME", "full name" },
-		{ "role", OPT_STR, &role, "ROLE", "officer or reviewer" },
-		{ "province", OPT_LIST, &provinces, "CODE", "province code (repeatable; officers need one)" },
-		{ "login", OPT_STR, &login, "LOGIN", "the git server's user name (default: the id)" },
-		{ "key", OPT_LIST, &keys, "KEY", "their SSH public key: the line, or a .pub file"
-		  " (repeatable)" },
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository (made by 'server init')") },
+		{ "id", OPT_STR, &id, "ID", N_("author id, e.g. an.nguyen (their records' directory)") },
+		{ "name", OPT_STR, &name, "NAME", N_("full name") },
+		{ "role", OPT_STR, &role, "ROLE", N_("officer or reviewer") },
+		{ "province", OPT_LIST, &provinces, "CODE",
+		  N_("province code (repeatable; officers need one)") },
+		{ "login", OPT_STR, &login, "LOGIN", N_("the git server's user name (default: the id)") },
+		{ "key", OPT_LIST, &keys, "KEY", N_("their SSH public key: the line, or a .pub file"
+		  " (repeatable)") },
 		OPT_END
 	};
 	cJSON *person = NULL;
@@ -316,7 +317,7 @@ static int roster_add(int argc, const char **argv, struct ws *ws)
 	int unchanged = 0;
 	e = change_roster(&commit, &unchanged, repo, &a.msg, add_change, &a);
 	if (e == 0 && unchanged) {
-		printf("%s is already in the roster as given; nothing to change\n", id);
+		printf(_("%s is already in the roster as given; nothing to change\n"), id);
 		e = EXIT_OK;
 		goto out;
 	}
@@ -325,10 +326,11 @@ static int roster_add(int argc, const char **argv, struct ws *ws)
 
 	char hex[8], *pv = provinces_text(person);
 	git_oid_tostr(hex, sizeof(hex), &commit);
-	printf("%s %s (%s%s%s, login %s%s) %s the roster: commit %s\n",
-	       a.replaced ? "updated" : "added", id, role,
-	       !provinces.n ? "" : provinces.n == 1 ? ", province " : ", provinces ", pv, login,
-	       keys.n == 1 ? ", 1 key" : keys.n ? ", keys" : "", a.replaced ? "in" : "to", hex);
+	printf(_("%s %s (%s%s%s, login %s%s) %s the roster: commit %s\n"),
+	       a.replaced ? _("updated") : _("added"), id, label(role),
+	       !provinces.n ? "" : provinces.n == 1 ? _(", province ") : _(", provinces "), pv, login,
+	       keys.n == 1 ? _(", 1 key") : keys.n ? _(", keys") : "", a.replaced ? _("in") : _("to"),
+	       hex);
 	free(pv);
 	e = EXIT_OK;
 out:
@@ -345,11 +347,11 @@ static int roster_list(int argc, const char **argv, struct ws *ws)
 	const char *repo = NULL, **pos;
 	int json = 0, npos, e;
 	struct opt opts[] = {
-		{ "repo", OPT_STR, &repo, "DIR", "the central repository" },
-		{ "json", OPT_BOOL, &json, NULL, "print roster.json itself" },
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print roster.json itself") },
 		OPT_END
 	};
-	static const char *hdr[] = { "ID", "NAME", "ROLE", "PROVINCES", "LOGIN" };
+	static const char *hdr[] = { N_("ID"), N_("NAME"), N_("ROLE"), N_("PROVINCES"), N_("LOGIN") };
 	struct fl_store *s = NULL;
 	cJSON *roster = NULL;
 	const cJSON *p;
@@ -378,7 +380,7 @@ static int roster_list(int argc, const char **argv, struct ws *ws)
 		if (n)
 			table_print(&t, stdout);
 		else
-			fprintf(stderr, "the roster is empty (see 'fieldlog roster add -h')\n");
+			fprintf(stderr, _("the roster is empty (see 'fieldlog roster add -h')\n"));
 		table_release(&t);
 	}
 	cJSON_Delete(roster);
@@ -447,7 +449,7 @@ static int roster_key(int argc, const char **argv, struct ws *ws)
 		"   or: fieldlog roster key remove --repo DIR ID FINGERPRINT|KEY";
 	const char *repo = NULL, **pos;
 	struct opt opts[] = {
-		{ "repo", OPT_STR, &repo, "DIR", "the central repository" },
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository") },
 		OPT_END
 	};
 	struct key_args a;
@@ -479,15 +481,19 @@ static int roster_key(int argc, const char **argv, struct ws *ws)
 	e = change_roster(&commit, &unchanged, repo, &a.msg,
 			  add ? key_add_change : key_remove_change, &a);
 	if (e == 0 && unchanged) {
-		printf("%s already holds %s; nothing to change\n", a.id, a.fpr);
+		printf(_("%s already holds %s; nothing to change\n"), a.id, a.fpr);
 		e = EXIT_OK;
 	} else if (e == 0) {
 		git_oid_tostr(hex, sizeof(hex), &commit);
-		printf("%s key %s %s %s: commit %s\n", add ? "added" : "removed", a.fpr,
-		       add ? "to" : "from", a.id, hex);
+		/*
+		 * fprintf, not printf: gcc -O1 with the sanitizers merges a printf
+		 * here with the one above, then warns of a null format.
+		 */
+		fprintf(stdout, _("%s key %s %s %s: commit %s\n"), add ? _("added") : _("removed"),
+			a.fpr, add ? _("to") : _("from"), a.id, hex);
 		if (!add)
-			printf("commits signed with it now show as 'signed by %s (key removed)' and"
-			       " count as badly signed\n", a.id);
+			printf(_("commits signed with it now show as 'signed by %s (key removed)' and"
+			       " count as badly signed\n"), a.id);
 	}
 	free(a.msg);
 	free(line);
@@ -499,7 +505,7 @@ static int roster_allowed_signers(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog roster allowed-signers --repo DIR";
 	const char *repo = NULL, **pos;
 	struct opt opts[] = {
-		{ "repo", OPT_STR, &repo, "DIR", "the central repository" },
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository") },
 		OPT_END
 	};
 	struct fl_store *s = NULL;

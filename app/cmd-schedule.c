@@ -47,12 +47,12 @@ static int schedule_add(int argc, const char **argv, struct ws *ws)
 	const char **pos;
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "date", OPT_STR, &date, "DATE", "the planned day" },
-		{ "commune", OPT_STR, &commune, "CODE|NAME", "the commune (see 'fieldlog communes')" },
-		{ "place", OPT_STR, &place, "TEXT", "a place, with or instead of a commune" },
-		{ "activity", OPT_STR, &activity, "TEXT", "what is planned" },
-		{ "note", OPT_STR, &note, "TEXT", "a note" },
-		{ "json", OPT_BOOL, &json, NULL, "print the saved schedule as JSON" },
+		{ "date", OPT_STR, &date, "DATE", N_("the planned day") },
+		{ "commune", OPT_STR, &commune, "CODE|NAME", N_("the commune (see 'fieldlog communes')") },
+		{ "place", OPT_STR, &place, "TEXT", N_("a place, with or instead of a commune") },
+		{ "activity", OPT_STR, &activity, "TEXT", N_("what is planned") },
+		{ "note", OPT_STR, &note, "TEXT", N_("a note") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved schedule as JSON") },
 		OPT_END
 	};
 	char week[9], eid[FL_ID_LEN + 1], now[32];
@@ -122,7 +122,8 @@ static int find_entry(cJSON **rec_out, cJSON **entry_out, struct ws *ws, const c
 	}
 	if (n != 1) {
 		rc = fl_error(n ? FL_EAMBIGUOUS : FL_ENOTFOUND,
-			      n ? "entry prefix '%s' is ambiguous" : "no schedule entry '%s' of yours",
+			      n ? N_("entry prefix '%s' is ambiguous")
+				: N_("no schedule entry '%s' of yours"),
 			      prefix);
 		goto out;
 	}
@@ -146,16 +147,16 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 	const char *place = NULL, **pos;
 	int npos, rc;
 	struct opt opts[] = {
-		{ "state", OPT_STR, &state, "S", "planned, done or cancelled" },
-		{ "date", OPT_STR, &date, "DATE", "move to another day of the same week" },
-		{ "commune", OPT_STR, &commune, "CODE|NAME", "another commune" },
-		{ "place", OPT_STR, &place, "TEXT", "another place (\"\" for none)" },
-		{ "activity", OPT_STR, &activity, "TEXT", "new activity" },
-		{ "note", OPT_STR, &note, "TEXT", "a note (why cancelled, what was done)" },
+		{ "state", OPT_STR, &state, "S", N_("planned, done or cancelled") },
+		{ "date", OPT_STR, &date, "DATE", N_("move to another day of the same week") },
+		{ "commune", OPT_STR, &commune, "CODE|NAME", N_("another commune") },
+		{ "place", OPT_STR, &place, "TEXT", N_("another place (\"\" for none)") },
+		{ "activity", OPT_STR, &activity, "TEXT", N_("new activity") },
+		{ "note", OPT_STR, &note, "TEXT", N_("a note (why cancelled, what was done)") },
 		OPT_END
 	};
 	cJSON *rec = NULL, *en = NULL;
-	struct strbuf msg = STRBUF_INIT, what = STRBUF_INIT;
+	struct strbuf msg = STRBUF_INIT, what = STRBUF_INIT, shown = STRBUF_INIT;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos != 1)
@@ -179,12 +180,19 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 		const char *old = fl_json_str(en, fields[i][0]);
 		if (!fields[i][1] || !strcmp(old ? old : "", fields[i][1]))
 			continue;
-		if (what.len)
+		if (what.len) {
 			strbuf_addstr(&what, ", ");
-		if (i < 2)
+			strbuf_addstr(&shown, ", ");
+		}
+		if (i < 2) {
 			strbuf_addf(&what, "%s %s → %s", fields[i][0], old, fields[i][1]);
-		else
+			strbuf_addf(&shown, "%s %s → %s", label(fields[i][0]),
+				    i ? human_date(old) : label(old),
+				    i ? human_date(fields[i][1]) : label(fields[i][1]));
+		} else {
 			strbuf_addf(&what, "%s changed", fields[i][0]);
+			strbuf_addf(&shown, "%s %s", label(fields[i][0]), _("changed"));
+		}
 		if (!*fields[i][1])   /* an optional field left out, never empty */
 			cJSON_DeleteItemFromObjectCaseSensitive(en, fields[i][0]);
 		else
@@ -196,9 +204,11 @@ static int schedule_edit(int argc, const char **argv, struct ws *ws)
 	}
 	strbuf_addf(&msg, "schedule %s: entry %s %s", fl_json_str(rec, "id"), fl_json_str(en, "id"),
 		    what.buf);
-	rc = save_record(ws, rec, msg.buf, 0, "%s\n", msg.buf + strlen("schedule "));
+	rc = save_record(ws, rec, msg.buf, 0, "%s: entry %s %s\n", fl_json_str(rec, "id"),
+			 fl_json_str(en, "id"), shown.buf);
 out:
 	strbuf_release(&what);
+	strbuf_release(&shown);
 	strbuf_release(&msg);
 	cJSON_Delete(rec);
 	return rc;
@@ -215,7 +225,7 @@ static int show_week(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog schedule show WEEK|ID [--json]";
 	const char **pos;
 	int json = 0, npos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 	cJSON *rec;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);

@@ -594,9 +594,10 @@ static void print_hit(struct ws *ws, const cJSON *rec, const struct nth *want,
 
 	if (nl)
 		*nl = '\0';
-	printf("%-8s %s  %s — %s\n", fl_json_str(rec, "kind"), short_id(fl_json_str(rec, "id")),
+	printf("%s %s  %s — %s\n", padded(label(fl_json_str(rec, "kind")), 8),
+	       short_id(fl_json_str(rec, "id")),
 	       officer_name(ws, fl_json_str(rec, "author")), head);
-	printf("         %s: %s\n", want->field, snip);
+	printf("         %s: %s\n", label(want->field), snip);
 	free(head);
 	free(snip);
 	free(folded);
@@ -643,7 +644,7 @@ int cmd_search(int argc, const char **argv, struct ws *ws)
 	int npos, rc;
 	memset(&f, 0, sizeof(f));
 	struct opt opts[] = {
-		{ "kind", OPT_STR, &f.kind, "K", "only records of this kind" },
+		{ "kind", OPT_STR, &f.kind, "K", N_("only records of this kind") },
 		FILTER_OPTS(f),
 		OPT_END
 	};
@@ -696,9 +697,9 @@ int cmd_search(int argc, const char **argv, struct ws *ws)
 	if (json)
 		print_json(json);
 	else if (total > shown)
-		printf("%zu of %zu records shown (--limit N for more)\n", shown, total);
+		printf(_("%zu of %zu records shown (--limit N for more)\n"), shown, total);
 	else if (out_is_tty() || !total)
-		printf("%zu record%s found\n", total, total == 1 ? "" : "s");
+		printf(_("%zu record%s found\n"), total, total == 1 ? "" : "s");
 	rc = EXIT_OK;
 out:
 	cJSON_Delete(json);

@@ -149,7 +149,7 @@ static int cgi_refuse(int status, const char *fmt, ...)
 	       "\r\n"
 	       "error: %s\n", status, text, why.buf);
 	fflush(stdout);
-	fprintf(stderr, "fieldlog server http-backend: error: %s\n", why.buf);
+	fprintf(stderr, _("fieldlog server http-backend: error: %s\n"), why.buf);
 	strbuf_release(&why);
 	return EXIT_ERROR;
 }
@@ -284,8 +284,8 @@ int cmd_server_ssh_serve(int argc, const char **argv, struct ws *ws)
 					     "git-receive-pack ", "git receive-pack " };
 	const char *login = NULL, *repo = NULL, **pos;
 	struct opt opts[] = {
-		{ "user", OPT_STR, &login, "LOGIN", "who this key is (the roster's login)" },
-		{ "repo", OPT_STR, &repo, "DIR", "the central repository, the only one served" },
+		{ "user", OPT_STR, &login, "LOGIN", N_("who this key is (the roster's login)") },
+		{ "repo", OPT_STR, &repo, "DIR", N_("the central repository, the only one served") },
 		OPT_END
 	};
 	const char *cmd = getenv("SSH_ORIGINAL_COMMAND"), *quoted = NULL;

@@ -136,8 +136,8 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	int npos, e, allow_unsigned = 0;
 	struct opt opts[] = {
 		{ "allow-unsigned", OPT_BOOL, &allow_unsigned, NULL,
-		  "accept unsigned commits (for officers whose fieldlog predates signing)" },
-		{ "key", OPT_STR, &key, "PATH", "the admin's SSH key, to sign roster commits" },
+		  N_("accept unsigned commits (for officers whose fieldlog predates signing)") },
+		{ "key", OPT_STR, &key, "PATH", N_("the admin's SSH key, to sign roster commits") },
 		OPT_END
 	};
 	char *keypath = NULL;
@@ -194,7 +194,7 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	if (e < 0)
 		goto out;
 	git_oid_tostr(hex, sizeof(hex), &commit);
-	printf("created the central repository %s\n"
+	printf(_("created the central repository %s\n"
 	       "  main    commit %s with an empty roster.json\n"
 	       "  config  receive.denyDeletes, receive.denyNonFastForwards,\n"
 	       "          receive.fsckObjects, http.receivepack = true\n"
@@ -211,9 +211,9 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	       "  2. serve %s with git-http-backend, gitolite, Gitea or GitLab, so the hook\n"
 	       "     learns who pushes (without that, commits are judged by their author).\n"
 	       "  3. each officer runs: fieldlog init --id ID --name NAME --role officer"
-	       " --province CODE --remote URL\n",
-	       dir, hex, allow_unsigned ? "signatures: not required (--allow-unsigned)" :
-	       "signatures: every new commit must be signed by its author's key (roster --key)",
+	       " --province CODE --remote URL\n"),
+	       dir, hex, allow_unsigned ? _("signatures: not required (--allow-unsigned)") :
+	       _("signatures: every new commit must be signed by its author's key (roster --key)"),
 	       exe, dir, dir, dir);
 out:
 	if (e < 0)
@@ -305,12 +305,12 @@ static int server_check(int argc, const char **argv, struct ws *ws)
 	if (e == 0)
 		e = add_alternates(s, getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"));
 	if (e < 0) {
-		fprintf(stderr, "fieldlog: refused push: %s\n", fl_last_error());
+		fprintf(stderr, _("fieldlog: refused push: %s\n"), fl_last_error());
 		goto out;
 	}
 	e = fl_server_check(s, stdin, login, &why);
 	if (e < 0)
-		fprintf(stderr, "fieldlog: %s\n", why.len ? why.buf : fl_last_error());
+		fprintf(stderr, _("fieldlog: %s\n"), why.len ? why.buf : fl_last_error());
 out:
 	strbuf_release(&why);
 	fl_store_free(s);

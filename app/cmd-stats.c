@@ -41,7 +41,7 @@ static void add_row(cJSON *rows, const char *dim, const char *key, const char *l
 static void print_section(const char *title, const char *header, const cJSON *rows,
 			  const char *dim)
 {
-	const char *hdr[] = { header, "ISSUES" };
+	const char *hdr[] = { header, N_("ISSUES") };
 	struct table t;
 	const cJSON *r;
 	char num[24];
@@ -51,7 +51,7 @@ static void print_section(const char *title, const char *header, const cJSON *ro
 		if (strcmp(fl_json_str(r, "dimension"), dim))
 			continue;
 		snprintf(num, sizeof(num), "%lld", fl_json_int(r, "count", 0));
-		table_add(&t, fl_json_str(r, "label"), num);
+		table_add(&t, label(fl_json_str(r, "label")), num);
 	}
 	printf("\n%s\n", title);
 	table_print(&t, stdout);
@@ -165,12 +165,12 @@ int cmd_stats(int argc, const char **argv, struct ws *ws)
 	} else if (f.format && !strcmp(f.format, "csv")) {
 		write_csv(stdout, rows);
 	} else {
-		printf("%d issue%s\n", total, total == 1 ? "" : "s");
+		printf(_("%d issue%s\n"), total, total == 1 ? "" : "s");
 		if (total) {
-			print_section("By province", "PROVINCE", rows, "province");
-			print_section("By domain", "DOMAIN", rows, "domain");
-			print_section("By status", "STATUS", rows, "status");
-			print_section("By severity", "SEVERITY", rows, "severity");
+			print_section(_("By province"), N_("PROVINCE"), rows, "province");
+			print_section(_("By domain"), N_("DOMAIN"), rows, "domain");
+			print_section(_("By status"), N_("STATUS"), rows, "status");
+			print_section(_("By severity"), N_("SEVERITY"), rows, "severity");
 		}
 	}
 	cJSON_Delete(rows);
@@ -189,8 +189,8 @@ int cmd_export(int argc, const char **argv, struct ws *ws)
 	int npos;
 	memset(&f, 0, sizeof(f));
 	struct opt opts[] = {
-		{ "kind", OPT_STR, &f.kind, "K", "schedule, visit, issue, report or response" },
-		{ "output", OPT_STR, &output, "FILE", "write to FILE (also -o FILE)" },
+		{ "kind", OPT_STR, &f.kind, "K", N_("schedule, visit, issue, report or response") },
+		{ "output", OPT_STR, &output, "FILE", N_("write to FILE (also -o FILE)") },
 		FILTER_OPTS(f),
 		OPT_END
 	};

@@ -68,8 +68,8 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	int quiet = 0, npos, e;
 	long long secs = 0;
 	struct opt opts[] = {
-		{ "timeout", OPT_STR, &timeout, "S", "give up after S seconds without progress (60)" },
-		{ "quiet", OPT_BOOL, &quiet, NULL, "no progress output" },
+		{ "timeout", OPT_STR, &timeout, "S", N_("give up after S seconds without progress (60)") },
+		{ "quiet", OPT_BOOL, &quiet, NULL, N_("no progress output") },
 		OPT_END
 	};
 	struct fl_sync_opts o;
@@ -108,7 +108,9 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 		const char *why = r.server_message ? r.server_message : fl_last_error();
 		error_exit("the central repository refused the push: %s", why);
 		/* A repository that requires signatures refuses unsigned work. */
-		if (ws_key_hint(ws) && strstr(why, "unsigned, and this repository requires"))
+		if (ws_key_hint(ws) && (strstr(why, "unsigned, and this repository requires") ||
+					strstr(why, _("unsigned, and this repository requires every commit"
+						      " signed by its author's key"))))
 			fprintf(stderr, "%s\n", ws_key_hint(ws));
 		e = EXIT_REJECTED;
 	} else if (e < 0) {
@@ -116,7 +118,7 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	} else {
 		printf(_("sent %zu, received %zu, conflicts %zu\n"), r.sent, r.received, r.conflicts);
 		if (r.skipped)
-			fprintf(stderr, "warning: %zu invalid record%s skipped (see 'fieldlog status')\n",
+			fprintf(stderr, _("warning: %zu invalid record%s skipped (see 'fieldlog status')\n"),
 				r.skipped, r.skipped == 1 ? "" : "s");
 		e = EXIT_OK;
 	}
@@ -129,7 +131,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 	static const char usage[] = "fieldlog status [--json]";
 	const char **pos;
 	int json = 0, npos;
-	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, "print JSON" }, OPT_END };
+	struct opt opts[] = { { "json", OPT_BOOL, &json, NULL, N_("print JSON") }, OPT_END };
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
@@ -166,18 +168,18 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_Delete(o);
 	} else {
 		const cJSON *s;
-		printf("%s <%s>, %s\n", ws->name, ws->id, ws->role);
-		printf("central repository: %s\n", *ws->remote ? ws->remote : "(none)");
-		printf("records: %lld\n", nrec);
-		printf("local versions not yet sent: %zu\n", pending);
-		printf("last successful sync: %s\n", last ? last : "never");
-		printf("records skipped as invalid: %d\n", cJSON_GetArraySize(skipped));
+		printf("%s <%s>, %s\n", ws->name, ws->id, label(ws->role));
+		printf(_("central repository: %s\n"), *ws->remote ? ws->remote : _("(none)"));
+		printf(_("records: %lld\n"), nrec);
+		printf(_("local versions not yet sent: %zu\n"), pending);
+		printf(_("last successful sync: %s\n"), last ? last : _("never"));
+		printf(_("records skipped as invalid: %d\n"), cJSON_GetArraySize(skipped));
 		cJSON_ArrayForEach(s, skipped)
 			printf("  %s: %s\n", fl_json_str(s, "path"), fl_json_str(s, "reason"));
 		if (ws_key_hint(ws))
-			printf("signing key: none (%s)\n", ws_key_hint(ws) + strlen("hint: "));
+			printf(_("signing key: none (%s)\n"), strstr(ws_key_hint(ws), ": ") + 2);
 		else
-			printf("signing key: %s\n", fl_json_str(ws->config, "key"));
+			printf(_("signing key: %s\n"), fl_json_str(ws->config, "key"));
 	}
 	cJSON_Delete(skipped);
 	free(last);
@@ -204,7 +206,7 @@ static const char **remote_args(int argc, const char **argv, int n)
 static int remote_show(int argc, const char **argv, struct ws *ws)
 {
 	remote_args(argc, argv, 0);
-	printf("%s\n", *ws->remote ? ws->remote : "(none)");
+	printf("%s\n", *ws->remote ? ws->remote : _("(none)"));
 	return EXIT_OK;
 }
 
@@ -215,7 +217,7 @@ static int remote_set(int argc, const char **argv, struct ws *ws)
 	fl_json_set_str(ws->config, "remote", pos[0]);
 	if (ws_save_config(ws) < 0)
 		return fail();
-	printf("central repository: %s\n", pos[0]);
+	printf(_("central repository: %s\n"), pos[0]);
 	return EXIT_OK;
 }
 
@@ -248,7 +250,7 @@ static int remote_set_token(int argc, const char **argv, struct ws *ws)
 		rc = fail();
 		goto out;
 	}
-	printf("token saved (config.json, mode 600)\n");
+	printf(_("token saved (config.json, mode 600)\n"));
 	rc = EXIT_OK;
 out:
 	strbuf_release(&sb);

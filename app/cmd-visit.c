@@ -89,7 +89,8 @@ static int own_visit(cJSON **out, struct ws *ws, const char *prefix)
 	if (ws_find(&rec, ws, prefix, "visit") < 0)
 		rc = fail();
 	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted")))
-		rc = error_exit("%s %s is deleted", fl_json_str(rec, "kind"), fl_json_str(rec, "id"));
+		rc = error_exit("%s %s is deleted", label(fl_json_str(rec, "kind")),
+				fl_json_str(rec, "id"));
 	else if (strcmp(fl_json_str(rec, "author"), ws->id))
 		rc = error_exit("visit %s belongs to %s", prefix, fl_json_str(rec, "author"));
 	else
@@ -140,13 +141,13 @@ static int visit_write(int argc, const char **argv, struct ws *ws, int edit)
 	struct visit_args a = { NULL, NULL, NULL, NULL, { NULL, 0, 0 }, { NULL, 0, 0 } };
 	int json = 0, npos, rc;
 	struct opt opts[] = {
-		{ "date", OPT_STR, &a.date, "DATE", "the day of the visit" },
-		{ "commune", OPT_STR, &a.commune, "CODE|NAME", "the commune visited" },
-		{ "summary", OPT_STR, &a.summary, "TEXT", "what was done (- stdin, @file)" },
-		{ "met", OPT_STR, &a.met, "TEXT", "who was met" },
-		{ "finding", OPT_LIST, &a.findings, "TEXT", "a finding (repeatable)" },
-		{ "issue", OPT_LIST, &a.issues, "ID", "a related issue (repeatable)" },
-		{ "json", OPT_BOOL, &json, NULL, "print the saved record as JSON" },
+		{ "date", OPT_STR, &a.date, "DATE", N_("the day of the visit") },
+		{ "commune", OPT_STR, &a.commune, "CODE|NAME", N_("the commune visited") },
+		{ "summary", OPT_STR, &a.summary, "TEXT", N_("what was done (- stdin, @file)") },
+		{ "met", OPT_STR, &a.met, "TEXT", N_("who was met") },
+		{ "finding", OPT_LIST, &a.findings, "TEXT", N_("a finding (repeatable)") },
+		{ "issue", OPT_LIST, &a.issues, "ID", N_("a related issue (repeatable)") },
+		{ "json", OPT_BOOL, &json, NULL, N_("print the saved record as JSON") },
 		OPT_END
 	};
 	cJSON *rec = NULL, *ids = NULL;

@@ -511,6 +511,6 @@ done:
 				  "characters) were cut short: %zu; the CSV and JSON exports hold "
 				  "them whole\n"), cut);
 	if (output)
-		fprintf(stderr, "%zu record%s exported to %s\n", n, n == 1 ? "" : "s", output);
+		fprintf(stderr, _("%zu record%s exported to %s\n"), n, n == 1 ? "" : "s", output);
 	return EXIT_OK;
 }

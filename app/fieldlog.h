@@ -23,10 +23,33 @@ enum {
 	EXIT_REJECTED = 4,   /* the central repository refused the push */
 };
 
-/* Messages: _("...") is the Vietnamese translation when the locale asks. */
-#define _(s) fl_tr(s)
-/* Installs the Vietnamese catalog when the locale is Vietnamese. */
+/*
+ * Messages: _("...") (schema/base.h) is the Vietnamese translation when
+ * Vietnamese is chosen. i18n_init chooses: FIELDLOG_LANG=vi|en, else the
+ * workspace's "lang" (`fieldlog config set lang`), else the locale. It
+ * may run again once -C has named another workspace.
+ */
 void i18n_init(void);
+/* Whether messages are in Vietnamese. */
+int i18n_vi(void);
+/*
+ * A value of a closed list (status, severity, state, kind, role) as people
+ * read it: Vietnamese when chosen, else the value itself. Never for
+ * machine formats, which keep the ASCII ids.
+ */
+const char *label(const char *value);
+/*
+ * A date (YYYY-MM-DD, or a timestamp starting with one) as people read
+ * it: "thứ Năm, 11/9/2025" or "Thu 11 Sep 2025"; anything else unchanged.
+ * Borrowed: one of a few static buffers, reused after eight calls.
+ */
+const char *human_date(const char *ymd);
+/*
+ * s followed by spaces up to `width` terminal columns (printf's %-12s
+ * counts bytes, and a Vietnamese label has 2 or 3 bytes to a letter).
+ * Borrowed: reused after four calls.
+ */
+const char *padded(const char *s, size_t width);
 
 /* --- options ------------------------------------------------------------- */
 
@@ -248,5 +271,6 @@ int cmd_log(int argc, const char **argv, struct ws *ws);
 int cmd_diff(int argc, const char **argv, struct ws *ws);
 int cmd_stats(int argc, const char **argv, struct ws *ws);
 int cmd_export(int argc, const char **argv, struct ws *ws);
+int cmd_config(int argc, const char **argv, struct ws *ws);
 
 #endif

@@ -47,6 +47,7 @@ static const struct cmd commands[] = {
 	{ "server", cmd_server, 0, N_("central repository: init, check (pre-receive hook)") },
 	{ "roster", cmd_roster, 0, N_("officers and reviewers of a central repository") },
 	{ "reindex", cmd_reindex, 0, N_("rebuild index.db from repo.git") },
+	{ "config", cmd_config, 0, N_("workspace settings: lang (vi or en)") },
 	/* help */
 	{ "help", cmd_help, 0, N_("describe a command: help [COMMAND [SUBCOMMAND]]") },
 	{ "__complete", cmd_complete, HIDDEN, NULL },
@@ -91,11 +92,16 @@ int main(int argc, const char **argv)
 			printf("fieldlog %s\n", FIELDLOG_VERSION);
 			return EXIT_OK;
 		} else {
-			fprintf(stderr, "error: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, "%s", _("error: "));
+			fprintf(stderr, _("unknown option '%s'"), argv[i]);
+			fputc('\n', stderr);
 			help_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
+	/* -C may name a workspace whose "lang" differs from the default one's. */
+	if (opt_workspace)
+		i18n_init();
 	if (i >= argc) {
 		help_usage(stderr);
 		return EXIT_USAGE;
@@ -108,7 +114,7 @@ int main(int argc, const char **argv)
 			fl_trace("%s: done, exit %d", argv[i], rc);
 			fflush(stdout);
 			if (ferror(stdout)) {
-				fprintf(stderr, "error: cannot write output\n");
+				fprintf(stderr, "%s%s\n", _("error: "), _("cannot write output"));
 				return EXIT_ERROR;
 			}
 			return rc;

@@ -288,13 +288,16 @@ static const char *first_commune(const cJSON *rec)
 /* Headers of the table `KIND list` prints, per kind. */
 static void list_table_init(struct table *t, enum fl_kind k)
 {
-	static const char *issue_hdr[] = { "ID", "DATE", "STATUS", "SEVERITY", "DOMAIN",
-					   "COMMUNE", "OFFICER", "TITLE" };
-	static const char *visit_hdr[] = { "ID", "DATE", "COMMUNE", "OFFICER", "SUMMARY" };
-	static const char *sched_hdr[] = { "ID", "WEEK", "OFFICER", "PLANNED", "DONE",
-					   "CANCELLED" };
-	static const char *report_hdr[] = { "ID", "WEEK", "OFFICER", "SUBMITTED", "SUMMARY" };
-	static const char *resp_hdr[] = { "ID", "DATE", "TARGET", "STATE", "REVIEWER", "TEXT" };
+	static const char *issue_hdr[] = { N_("ID"), N_("DATE"), N_("STATUS"), N_("SEVERITY"),
+					   N_("DOMAIN"), N_("COMMUNE"), N_("OFFICER"), N_("TITLE") };
+	static const char *visit_hdr[] = { N_("ID"), N_("DATE"), N_("COMMUNE"), N_("OFFICER"),
+					   N_("SUMMARY") };
+	static const char *sched_hdr[] = { N_("ID"), N_("WEEK"), N_("OFFICER"), N_("PLANNED"),
+					   N_("DONE"), N_("CANCELLED") };
+	static const char *report_hdr[] = { N_("ID"), N_("WEEK"), N_("OFFICER"), N_("SUBMITTED"),
+					    N_("SUMMARY") };
+	static const char *resp_hdr[] = { N_("ID"), N_("DATE"), N_("TARGET"), N_("STATE"),
+					  N_("REVIEWER"), N_("TEXT") };
 
 	switch (k) {
 	case FL_ISSUE:
@@ -322,7 +325,7 @@ static void list_row(struct table *t, enum fl_kind k, struct ws *ws, const cJSON
 	switch (k) {
 	case FL_ISSUE: {
 		const struct fl_domain *d = fl_domain_find(fl_json_str(rec, "domain"));
-		table_add(t, id, date, eff, fl_json_str(rec, "severity"), d ? d->label : "",
+		table_add(t, id, date, label(eff), label(fl_json_str(rec, "severity")), d ? d->label : "",
 			  first_commune(rec), author, fl_json_str(rec, "title"));
 		break;
 	}
@@ -346,13 +349,13 @@ static void list_row(struct table *t, enum fl_kind k, struct ws *ws, const cJSON
 	}
 	case FL_REPORT: {
 		const char *sub = fl_json_str(rec, "submitted_at");
-		table_add(t, id, fl_json_str(rec, "week"), author, sub && *sub ? sub : "draft",
+		table_add(t, id, fl_json_str(rec, "week"), author, sub && *sub ? sub : label("draft"),
 			  fl_json_str(rec, "summary"));
 		break;
 	}
 	default:
 		table_add(t, id, date, short_id(fl_json_str(rec, "target")),
-			  fl_json_str(rec, "state"), author, fl_json_str(rec, "text"));
+			  label(fl_json_str(rec, "state")), author, fl_json_str(rec, "text"));
 		break;
 	}
 }
@@ -400,7 +403,7 @@ int list_records(struct ws *ws, const char *kind, struct filters *f)
 		if (n)
 			table_print(&t, stdout);
 		if (out_is_tty() || !n)
-			printf("%zu %s%s\n", n, kind, n == 1 ? "" : "s");
+			printf(_("%zu %s%s\n"), n, label(kind), n == 1 || i18n_vi() ? "" : "s");
 	}
 	table_release(&t);
 	cJSON_Delete(all);
@@ -529,12 +532,12 @@ void write_csv(FILE *f, const cJSON *records)
 
 /* --- one record ------------------------------------------------------------ */
 
-static void field(const char *label, const char *v)
+static void field(const char *name, const char *v)
 {
 	if (!v || !*v)
 		return;
 	if (strchr(v, '\n')) {
-		printf("%s:\n", label);
+		printf("%s:\n", name);
 		for (const char *p = v; *p;) {
 			const char *nl = strchr(p, '\n');
 			size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -542,7 +545,7 @@ static void field(const char *label, const char *v)
 			p += len + (nl ? 1 : 0);
 		}
 	} else {
-		printf("%-12s %s\n", label, v);
+		printf("%s %s\n", padded(name, 12), v);
 	}
 }
 
@@ -552,58 +555,59 @@ void show_record(struct ws *ws, const cJSON *rec)
 	const cJSON *e;
 	enum fl_kind k = fl_kind_parse(kind);
 
-	printf("%s %s%s\n", kind, fl_json_str(rec, "id"),
-	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted")) ? " (deleted)" : "");
-	printf("%-12s %s <%s>\n", "author", officer_name(ws, fl_json_str(rec, "author")),
+	printf("%s %s%s\n", label(kind), fl_json_str(rec, "id"),
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "deleted")) ? _(" (deleted)") : "");
+	printf("%s %s <%s>\n", padded(_("author"), 12), officer_name(ws, fl_json_str(rec, "author")),
 	       fl_json_str(rec, "author"));
-	printf("%-12s %s\n", "created", fl_json_str(rec, "created_at"));
-	printf("%-12s %s\n", "updated", fl_json_str(rec, "updated_at"));
+	printf("%s %s\n", padded(_("created"), 12), fl_json_str(rec, "created_at"));
+	printf("%s %s\n", padded(_("updated"), 12), fl_json_str(rec, "updated_at"));
 	switch (k) {
 	case FL_SCHEDULE:
-		field("week", fl_json_str(rec, "week"));
+		field(_("week"), fl_json_str(rec, "week"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "entries")) {
-			printf("  %s  %-9s %s — %s [%s]\n", fl_json_str(e, "date"),
-			       fl_json_str(e, "state"), entry_where(e),
+			printf("  %s  %s %s — %s [%s]\n", human_date(fl_json_str(e, "date")),
+			       padded(label(fl_json_str(e, "state")), 9), entry_where(e),
 			       fl_json_str(e, "activity"), short_id(fl_json_str(e, "id")));
 			if (*fl_json_str(e, "note"))
 				printf("      %s\n", fl_json_str(e, "note"));
 		}
 		break;
 	case FL_VISIT:
-		field("date", fl_json_str(rec, "date"));
-		field("commune", commune_label(fl_json_str(rec, "commune")));
-		field("summary", fl_json_str(rec, "summary"));
-		field("met", fl_json_str(rec, "met"));
+		field(_("date"), fl_json_str(rec, "date"));
+		field(_("commune"), commune_label(fl_json_str(rec, "commune")));
+		field(_("summary"), fl_json_str(rec, "summary"));
+		field(_("met"), fl_json_str(rec, "met"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "findings"))
-			field("finding", e->valuestring);
+			field(_("finding"), e->valuestring);
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "issues"))
-			field("issue", e->valuestring);
+			field(_("issue"), e->valuestring);
 		break;
 	case FL_ISSUE: {
 		cJSON *resp = responses_to(ws, fl_json_str(rec, "id"));
 		const struct fl_domain *d = fl_domain_find(fl_json_str(rec, "domain"));
-		field("title", fl_json_str(rec, "title"));
+		field(_("title"), fl_json_str(rec, "title"));
 		if (fl_json_str(rec, "date"))
-			field("date", fl_json_str(rec, "date"));
+			field(_("date"), fl_json_str(rec, "date"));
 		const char *eff = effective_status(rec, resp), *own = fl_json_str(rec, "status");
 		if (strcmp(eff, own))
-			printf("%-12s %s (officer: %s)\n", "status", eff, own);
+			printf(_("%s %s (officer: %s)\n"), padded(_("status"), 12), label(eff),
+			       label(own));
 		else
-			field("status", own);
-		field("severity", fl_json_str(rec, "severity"));
-		field("domain", d ? d->label : fl_json_str(rec, "domain"));
+			field(_("status"), label(own));
+		field(_("severity"), label(fl_json_str(rec, "severity")));
+		field(_("domain"), d ? d->label : fl_json_str(rec, "domain"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "communes"))
-			field("commune", commune_label(e->valuestring));
-		field("description", fl_json_str(rec, "description"));
-		field("actions", fl_json_str(rec, "actions"));
-		field("resolution", fl_json_str(rec, "resolution"));
-		field("escalation", fl_json_str(rec, "escalation"));
+			field(_("commune"), commune_label(e->valuestring));
+		field(_("description"), fl_json_str(rec, "description"));
+		field(_("actions"), fl_json_str(rec, "actions"));
+		field(_("resolution"), fl_json_str(rec, "resolution"));
+		field(_("escalation"), fl_json_str(rec, "escalation"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "comments"))
-			printf("\n  comment by %s at %s:\n    %s\n",
+			printf(_("\n  comment by %s at %s:\n    %s\n"),
 			       officer_name(ws, fl_json_str(e, "author")), fl_json_str(e, "at"),
 			       fl_json_str(e, "text"));
 		cJSON_ArrayForEach(e, resp)
-			printf("\n  response (%s) by %s at %s:\n    %s\n", fl_json_str(e, "state"),
+			printf(_("\n  response (%s) by %s at %s:\n    %s\n"), label(fl_json_str(e, "state")),
 			       officer_name(ws, fl_json_str(e, "author")),
 			       fl_json_str(e, "created_at"), fl_json_str(e, "text"));
 		cJSON_Delete(resp);
@@ -611,23 +615,23 @@ void show_record(struct ws *ws, const cJSON *rec)
 	}
 	case FL_REPORT: {
 		cJSON *resp = responses_to(ws, fl_json_str(rec, "id"));
-		field("week", fl_json_str(rec, "week"));
-		field("submitted", *fl_json_str(rec, "submitted_at") ?
-			  fl_json_str(rec, "submitted_at") : "draft");
+		field(_("week"), fl_json_str(rec, "week"));
+		field(_("submitted"), *fl_json_str(rec, "submitted_at") ?
+			  fl_json_str(rec, "submitted_at") : label("draft"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "figures"))
-			printf("  %-20s %lld\n", e->string, (long long)e->valuedouble);
-		field("summary", fl_json_str(rec, "summary"));
+			printf("  %s %lld\n", padded(label(e->string), 20), (long long)e->valuedouble);
+		field(_("summary"), fl_json_str(rec, "summary"));
 		cJSON_ArrayForEach(e, resp)
-			printf("\n  review (%s) by %s at %s:\n    %s\n", fl_json_str(e, "state"),
+			printf(_("\n  review (%s) by %s at %s:\n    %s\n"), label(fl_json_str(e, "state")),
 			       officer_name(ws, fl_json_str(e, "author")),
 			       fl_json_str(e, "created_at"), fl_json_str(e, "text"));
 		cJSON_Delete(resp);
 		break;
 	}
 	default:
-		field("target", fl_json_str(rec, "target"));
-		field("state", fl_json_str(rec, "state"));
-		field("text", fl_json_str(rec, "text"));
+		field(_("target"), fl_json_str(rec, "target"));
+		field(_("state"), label(fl_json_str(rec, "state")));
+		field(_("text"), fl_json_str(rec, "text"));
 		break;
 	}
 }

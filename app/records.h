@@ -17,21 +17,21 @@ struct filters {
 
 /* The filter options, to splice into a command's option table. */
 #define FILTER_OPTS(f) \
-	{ "province", OPT_STR, &(f).province, "CODE", "records in this province" }, \
-	{ "commune", OPT_STR, &(f).commune, "CODE|NAME", "records about this commune" }, \
-	{ "officer", OPT_STR, &(f).officer, "ID", "records written by this officer" }, \
-	{ "domain", OPT_STR, &(f).domain, "ID", "issues in this domain" }, \
-	{ "status", OPT_STR, &(f).status, "S", "issues with this status (as answered)" }, \
-	{ "severity", OPT_STR, &(f).severity, "S", "issues of this severity" }, \
-	{ "since", OPT_STR, &(f).since, "DATE", "dated on or after DATE" }, \
-	{ "until", OPT_STR, &(f).until, "DATE", "dated on or before DATE" }, \
-	{ "week", OPT_STR, &(f).week, "W", "in ISO week W (2025-W37)" }, \
-	{ "escalated", OPT_BOOL, &(f).escalated, NULL, "issues waiting for the Ministry (status escalated)" }, \
-	{ "sort", OPT_STR, &(f).sort, "KEY", "date|updated|severity|status|officer|commune" }, \
-	{ "limit", OPT_STR, &(f).limit, "N", "at most N records" }, \
-	{ "deleted", OPT_BOOL, &(f).deleted, NULL, "include deleted records" }, \
-	{ "json", OPT_BOOL, &(f).json, NULL, "print JSON" }, \
-	{ "format", OPT_STR, &(f).format, "FMT", "table|json|csv" }
+	{ "province", OPT_STR, &(f).province, "CODE", N_("records in this province") }, \
+	{ "commune", OPT_STR, &(f).commune, "CODE|NAME", N_("records about this commune") }, \
+	{ "officer", OPT_STR, &(f).officer, "ID", N_("records written by this officer") }, \
+	{ "domain", OPT_STR, &(f).domain, "ID", N_("issues in this domain") }, \
+	{ "status", OPT_STR, &(f).status, "S", N_("issues with this status (as answered)") }, \
+	{ "severity", OPT_STR, &(f).severity, "S", N_("issues of this severity") }, \
+	{ "since", OPT_STR, &(f).since, "DATE", N_("dated on or after DATE") }, \
+	{ "until", OPT_STR, &(f).until, "DATE", N_("dated on or before DATE") }, \
+	{ "week", OPT_STR, &(f).week, "W", N_("in ISO week W (2025-W37)") }, \
+	{ "escalated", OPT_BOOL, &(f).escalated, NULL, N_("issues waiting for the Ministry (status escalated)") }, \
+	{ "sort", OPT_STR, &(f).sort, "KEY", N_("date|updated|severity|status|officer|commune") }, \
+	{ "limit", OPT_STR, &(f).limit, "N", N_("at most N records") }, \
+	{ "deleted", OPT_BOOL, &(f).deleted, NULL, N_("include deleted records") }, \
+	{ "json", OPT_BOOL, &(f).json, NULL, N_("print JSON") }, \
+	{ "format", OPT_STR, &(f).format, "FMT", N_("table|json|csv") }
 
 /* Checks every value given (known province, domain, status, dates…); reads --limit. */
 int filters_check(struct filters *f);

@@ -633,10 +633,12 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 	const char *week = NULL, *format = NULL, *output = NULL, *summary = NULL, **pos;
 	int npos, rc;
 	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
-		{ "format", OPT_STR, &format, "FMT", "docx or html" },
-		{ "output", OPT_STR, &output, "FILE", "write to FILE (also -o FILE; '-' for html: stdout)" },
-		{ "summary", OPT_STR, &summary, "TEXT", "a paragraph opening section I (- stdin, @file)" },
+		{ "week", OPT_STR, &week, "W", N_("ISO week (default: this week)") },
+		{ "format", OPT_STR, &format, "FMT", N_("docx or html") },
+		{ "output", OPT_STR, &output, "FILE",
+		  N_("write to FILE (also -o FILE; '-' for html: stdout)") },
+		{ "summary", OPT_STR, &summary, "TEXT",
+		  N_("a paragraph opening section I (- stdin, @file)") },
 		OPT_END
 	};
 	const char **args = doc_argv(argc, argv);
@@ -697,8 +699,9 @@ int report_doc_show(int argc, const char **argv, struct ws *ws)
 	const char *format = NULL, *output = NULL, **pos;
 	int npos, rc;
 	struct opt opts[] = {
-		{ "format", OPT_STR, &format, "FMT", "docx or html" },
-		{ "output", OPT_STR, &output, "FILE", "write to FILE (also -o FILE; '-' for html: stdout)" },
+		{ "format", OPT_STR, &format, "FMT", N_("docx or html") },
+		{ "output", OPT_STR, &output, "FILE",
+		  N_("write to FILE (also -o FILE; '-' for html: stdout)") },
 		OPT_END
 	};
 	const char **args = doc_argv(argc, argv);

@@ -236,9 +236,10 @@ int report_doc_weekly(int argc, const char **argv, struct ws *ws)
 	const char *week = NULL, *format = NULL, *output = NULL, **pos;
 	int npos, rc;
 	struct opt opts[] = {
-		{ "week", OPT_STR, &week, "W", "ISO week (default: this week)" },
-		{ "format", OPT_STR, &format, "FMT", "docx or html" },
-		{ "output", OPT_STR, &output, "FILE", "write to FILE (also -o FILE; '-' for html: stdout)" },
+		{ "week", OPT_STR, &week, "W", N_("ISO week (default: this week)") },
+		{ "format", OPT_STR, &format, "FMT", N_("docx or html") },
+		{ "output", OPT_STR, &output, "FILE",
+		  N_("write to FILE (also -o FILE; '-' for html: stdout)") },
 		OPT_END
 	};
 	const char **args = doc_argv(argc, argv);

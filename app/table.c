@@ -29,8 +29,12 @@
 
 void table_init(struct table *t, size_t ncols, const char **headers)
 {
+	/* Headers come marked N_() in static tables: translated here, once. */
+	const char **h = xcalloc(ncols, sizeof(*h));
+	for (size_t i = 0; i < ncols; i++)
+		h[i] = _(headers[i]);
 	t->ncols = ncols;
-	t->headers = headers;
+	t->headers = h;
 	t->colored = 0;
 	memset(&t->cells, 0, sizeof(t->cells));
 }
@@ -48,6 +52,8 @@ void table_add(struct table *t, ...)
 
 void table_release(struct table *t)
 {
+	free((void *)t->headers);
+	t->headers = NULL;
 	strlist_release(&t->cells);
 }
 

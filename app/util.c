@@ -75,20 +75,20 @@ int error_exit(const char *fmt, ...)
 
 int fail(void)
 {
-	return error_exit("%s", *fl_last_error() ? fl_last_error() : "failed");
+	return error_exit("%s", *fl_last_error() ? fl_last_error() : _("failed"));
 }
 
 void usage_exit(const char *usage, const struct opt *opts, int code)
 {
 	FILE *f = code ? stderr : stdout;
-	fprintf(f, "usage: %s\n", usage);
+	fprintf(f, _("usage: %s\n"), usage);
 	if (opts && opts[0].name)
 		fputc('\n', f);
 	for (const struct opt *o = opts; o && o->name; o++) {
 		char left[64];
 		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
 			 o->arg ? o->arg : "");
-		fprintf(f, "    %-24s %s\n", left, o->help ? o->help : "");
+		fprintf(f, "    %-24s %s\n", left, o->help ? _(o->help) : "");
 	}
 	exit(code);
 }
@@ -132,7 +132,7 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
-			p[n++] = nfc_arg(a, "an argument");
+			p[n++] = nfc_arg(a, _("an argument"));
 			continue;
 		}
 		if (!strcmp(a, "--")) {
@@ -233,7 +233,7 @@ static int from_editor(struct strbuf *sb, const char *what)
 		editor = "vi";
 	if ((fd = mkstemps(tmpl, 4)) < 0)
 		return fl_error(FL_ERROR, "cannot create a temporary file");
-	dprintf(fd, "\n# Write the %s above. Lines starting with '#' are ignored.\n", what);
+	dprintf(fd, _("\n# Write the %s above. Lines starting with '#' are ignored.\n"), what);
 	close(fd);
 	cmd = xstrfmt("%s '%s'", editor, tmpl);
 	ws_unlock(open_ws);
@@ -370,10 +370,10 @@ int run_command(const struct cmd *c, int argc, const char **argv, const char *wh
 	entry_set_home(open_ws->province);
 	if ((need & NEED_OFFICER) && strcmp(open_ws->role, "officer"))
 		rc = error_exit("only officers run 'fieldlog %s' (the role of this workspace is '%s')",
-				what, *open_ws->role ? open_ws->role : "none");
+				what, *open_ws->role ? label(open_ws->role) : _("none"));
 	else if ((need & NEED_REVIEWER) && strcmp(open_ws->role, "reviewer"))
 		rc = error_exit("only reviewers run 'fieldlog %s' (the role of this workspace is '%s')",
-				what, *open_ws->role ? open_ws->role : "none");
+				what, *open_ws->role ? label(open_ws->role) : _("none"));
 	else
 		rc = c->fn(argc, argv, open_ws);
 	close_open_ws();

@@ -107,7 +107,7 @@ static void restore_head(const char *gitdir)
 	struct stat st;
 	if (lstat(path, &st) < 0 && errno == ENOENT && stat(objects, &st) == 0 &&
 	    S_ISDIR(st.st_mode) && fl_write_file_atomic(path, head, sizeof(head) - 1) == 0)
-		fprintf(stderr, "%s'%s' was missing; wrote it back\n", _("warning: "), path);
+		fprintf(stderr, _("%s'%s' was missing; wrote it back\n"), _("warning: "), path);
 	fl_clear_error();
 	free(path);
 	free(objects);
@@ -569,8 +569,8 @@ const char *ws_key_hint(const struct ws *ws)
 	const char *k = fl_json_str(ws->config, "key");
 	if (k && *k)
 		return NULL;
-	return "hint: your commits are unsigned; make a key with 'ssh-keygen -t ed25519'"
-	       " and run 'fieldlog init --key ~/.ssh/id_ed25519'";
+	return _("hint: your commits are unsigned; make a key with 'ssh-keygen -t ed25519'"
+		 " and run 'fieldlog init --key ~/.ssh/id_ed25519'");
 }
 
 void ws_close(struct ws *ws)

@@ -93,6 +93,15 @@ int fl_error(int code, const char *fmt, ...) FL_PRINTF(2, 3);
 typedef const char *(*fl_translator)(const char *msgid);
 void fl_set_translator(fl_translator t);
 const char *fl_tr(const char *msgid) FL_FORMAT_ARG(1);
+/*
+ * The gettext spellings, for every layer: _("...") translates a message
+ * where it is used; N_("...") only marks a string kept in a table (option
+ * help, headers, labels) for xgettext, and _() translates it when printed.
+ * The catalogue (app/vi.po) holds what xgettext extracts with these and
+ * the formats of fl_error, error_exit, usage_error (tests/t/t0231).
+ */
+#define _(s) fl_tr(s)
+#define N_(s) (s)
 
 /* The last recorded message (borrowed; "" when none). */
 const char *fl_last_error(void);

@@ -573,7 +573,8 @@ int fl_db_resolve(char **out_id, struct fl_db *db, const char *prefix,
 	*out_id = NULL;
 	if (!found) {
 		strbuf_release(&cands);
-		return fl_error(FL_ENOTFOUND, "no %s '%s'", kind ? kind : "record", prefix);
+		/* The kind as people read it: app/i18n.c marks the kinds. */
+		return fl_error(FL_ENOTFOUND, "no %s '%s'", kind ? _(kind) : _("record"), prefix);
 	}
 	int e = fl_error(FL_EAMBIGUOUS, "id prefix '%s' is ambiguous: %s%s", prefix,
 			 cands.buf, found > 5 ? ", ..." : "");

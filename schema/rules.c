@@ -22,9 +22,9 @@ static int refuse_branch(const struct fl_rules *r, struct strbuf *why, const cha
 	va_list ap;
 
 	strbuf_reset(why);
-	strbuf_addf(why, "refused %s: ", r->branch);
+	strbuf_addf(why, _("refused %s: "), r->branch);
 	va_start(ap, fmt);
-	strbuf_vaddf(why, fmt, ap);
+	strbuf_vaddf(why, _(fmt), ap);
 	va_end(ap);
 	return fl_error(FL_EREJECTED, "%s", why->buf);
 }
@@ -37,11 +37,11 @@ static int refuse(const struct fl_rules_commit *c, const char *path, struct strb
 	va_list ap;
 
 	strbuf_reset(why);
-	strbuf_addf(why, "refused commit %s: ", c->id ? c->id : "?");
+	strbuf_addf(why, _("refused commit %s: "), c->id ? c->id : "?");
 	if (path)
 		strbuf_addf(why, "%s: ", path);
 	va_start(ap, fmt);
-	strbuf_vaddf(why, fmt, ap);
+	strbuf_vaddf(why, _(fmt), ap);
 	va_end(ap);
 	return fl_error(FL_EREJECTED, "%s", why->buf);
 }

@@ -434,7 +434,7 @@ int fl_db_commit(struct fl_db *db)
 	if (db->failed) {
 		fl_db_rollback(db);
 		return fl_error(db->failed, "%s", db->failed_msg ? db->failed_msg
-							    : "the index could not be written");
+							    : _("the index could not be written"));
 	}
 	rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {

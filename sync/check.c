@@ -310,11 +310,11 @@ static int refuse(struct judge *j, const char *path, const char *fmt, ...)
 	va_list ap;
 
 	strbuf_reset(j->why);
-	strbuf_addf(j->why, "refused commit %s: ", j->short_id);
+	strbuf_addf(j->why, _("refused commit %s: "), j->short_id);
 	if (path)
 		strbuf_addf(j->why, "%s: ", path);
 	va_start(ap, fmt);
-	strbuf_vaddf(j->why, fmt, ap);
+	strbuf_vaddf(j->why, _(fmt), ap);
 	va_end(ap);
 	j->refused = 1;
 	return fl_error(FL_EREJECTED, "%s", j->why->buf);
@@ -640,7 +640,7 @@ static int refuse_push(struct strbuf *why, int code, const char *fmt, ...)
 
 	strbuf_reset(why);
 	va_start(ap, fmt);
-	strbuf_vaddf(why, fmt, ap);
+	strbuf_vaddf(why, _(fmt), ap);
 	va_end(ap);
 	return fl_error(code, "%s", why->buf);
 }

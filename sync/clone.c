@@ -47,7 +47,7 @@ static void remove_tree(const char *path)
 		closedir(d);
 	}
 	if ((S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path)) < 0)
-		fprintf(stderr, "warning: could not remove '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, _("warning: could not remove '%s': %s\n"), path, strerror(errno));
 }
 
 /*

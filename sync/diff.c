@@ -253,13 +253,13 @@ static void put_scalar(struct strbuf *sb, const cJSON *v)
 static void put_counts(struct strbuf *sb, size_t added, size_t removed)
 {
 	if (added)
-		strbuf_addf(sb, "%zu added", added);
+		strbuf_addf(sb, _("%zu added"), added);
 	if (added && removed)
 		strbuf_addstr(sb, ", ");
 	if (removed)
-		strbuf_addf(sb, "%zu removed", removed);
+		strbuf_addf(sb, _("%zu removed"), removed);
 	if (!added && !removed)
-		strbuf_addstr(sb, "reordered");
+		strbuf_addstr(sb, _("reordered"));
 }
 
 static size_t count_missing(const cJSON *from, const cJSON *in)
@@ -283,7 +283,7 @@ static void describe(struct strbuf *sb, const struct fl_change *c)
 
 	strbuf_addf(sb, "%s: ", c->path);
 	if (!n) {
-		strbuf_addstr(sb, "removed");
+		strbuf_addstr(sb, _("removed"));
 	} else if (!o || cJSON_IsNull(o) ||
 		   (cJSON_IsString(o) && !*o->valuestring)) {
 		if (cJSON_IsString(n)) {
@@ -295,15 +295,15 @@ static void describe(struct strbuf *sb, const struct fl_change *c)
 			if (cut < len || nl)
 				while (cut && s[cut - 1] == ' ')
 					cut--; /* "word…", not "word …" */
-			strbuf_addstr(sb, "set to \"");
+			strbuf_addstr(sb, _("set to \""));
 			strbuf_add(sb, s, cut);
 			strbuf_addstr(sb, cut < len || nl ? "…\"" : "\"");
 		} else if (cJSON_IsArray(n)) {
 			put_counts(sb, (size_t)cJSON_GetArraySize(n), 0);
 		} else if (cJSON_IsObject(n)) {
-			strbuf_addstr(sb, "added");
+			strbuf_addstr(sb, _("added"));
 		} else {
-			strbuf_addstr(sb, "set to ");
+			strbuf_addstr(sb, _("set to "));
 			put_scalar(sb, n);
 		}
 	} else if (is_short(o) && is_short(n)) {
@@ -312,11 +312,11 @@ static void describe(struct strbuf *sb, const struct fl_change *c)
 		put_scalar(sb, n);
 	} else if (cJSON_IsString(o) && cJSON_IsString(n)) {
 		size_t k = fl_text_lines_changed(o->valuestring, n->valuestring);
-		strbuf_addf(sb, "%zu line%s changed", k, k == 1 ? "" : "s");
+		strbuf_addf(sb, _("%zu line%s changed"), k, k == 1 ? "" : "s");
 	} else if (cJSON_IsArray(o) && cJSON_IsArray(n)) {
 		put_counts(sb, count_missing(n, o), count_missing(o, n));
 	} else {
-		strbuf_addstr(sb, "changed");
+		strbuf_addstr(sb, _("changed"));
 	}
 }
 
@@ -368,7 +368,7 @@ void fl_changes_summary(struct strbuf *sb, const struct fl_changes *c,
 		}
 	}
 	if (i < n)
-		strbuf_addf(sb, "%s…and %zu more", i ? "; " : "", n - i);
+		strbuf_addf(sb, _("%s…and %zu more"), i ? "; " : "", n - i);
 
 	for (i = 0; i < n; i++)
 		free(items[i].group);

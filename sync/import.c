@@ -264,10 +264,10 @@ static struct item *read_item(struct fl_store *s, const struct branch *b, const 
 		 * real record, which a hostile branch must not be able to hide.
 		 */
 		free(it->path);
-		it->path = xstrfmt("%s (on the branch of %s)", path, b->author);
+		it->path = xstrfmt(_("%s (on the branch of %s)"), path, b->author);
 		it->type = new_blob ? ITEM_FOREIGN : ITEM_UNFOREIGN;
 		if (new_blob)
-			it->reason = xstrfmt("not under the directory of '%s', whose branch it is on",
+			it->reason = xstrfmt(_("not under the directory of '%s', whose branch it is on"),
 					     b->author);
 	} else if (!new_blob) {
 		it->type = ITEM_REMOVE;
@@ -281,9 +281,9 @@ static struct item *read_item(struct fl_store *s, const struct branch *b, const 
 		}
 	} else if (mode != GIT_FILEMODE_BLOB) {
 		it->type = ITEM_SKIP;
-		it->reason = xstrdup(mode == GIT_FILEMODE_LINK ? "a symbolic link" :
-				     mode == GIT_FILEMODE_COMMIT ? "a submodule" :
-				     "not a regular file");
+		it->reason = xstrdup(mode == GIT_FILEMODE_LINK ? _("a symbolic link") :
+				     mode == GIT_FILEMODE_COMMIT ? _("a submodule") :
+				     _("not a regular file"));
 	} else if (b->judged && tainted(b->judged, path)) {
 		it->type = ITEM_SKIP;
 		it->reason = xstrdup(tainted(b->judged, path));
@@ -622,7 +622,7 @@ static void skip_answers_to_nothing(struct fl_db *db, struct trust *t,
 		paths = xrealloc(paths, (n + 1) * sizeof(*paths));
 		why = xrealloc(why, (n + 1) * sizeof(*why));
 		paths[n] = xstrdup((const char *)sqlite3_column_text(q, 0));
-		why[n] = xstrfmt("answers %s %s, which does not exist",
+		why[n] = xstrfmt(_("answers %s %s, which does not exist"),
 				 sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1) : "?",
 				 (const char *)sqlite3_column_text(q, 2));
 		n++;

@@ -865,7 +865,7 @@ int fl_outbox_flush(const char *dir, struct fl_db *db, struct fl_store *s, size_
 	if (n)
 		*n = nv;
 	if (p.from_text || p.from_index)
-		fprintf(stderr, fl_tr("note: '%s' was damaged: %zu confirmed saves recovered "
+		fprintf(stderr, _("note: '%s' was damaged: %zu confirmed saves recovered "
 				      "(%zu from index.db, %zu from their intact text) and committed\n"),
 			file, p.from_text + p.from_index, p.from_index, p.from_text);
 	if ((e = recover(dir, s)) == 0 && db)

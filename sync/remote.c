@@ -170,8 +170,11 @@ static int cb_transfer(const git_indexer_progress *p, void *payload)
 	struct cb *c = payload;
 	if (progressed() < 0)
 		return GIT_EUSER;
-	if (c->o->progress && p->total_objects)
-		fprintf(stderr, "\rreceiving objects: %u/%u", p->received_objects, p->total_objects);
+	if (c->o->progress && p->total_objects) {
+		fputc('\r', stderr);
+		fprintf(stderr, _("receiving objects: %u/%u"), p->received_objects,
+			p->total_objects);
+	}
 	return 0;
 }
 
@@ -182,8 +185,10 @@ static int cb_push_transfer(unsigned int current, unsigned int total, size_t byt
 	(void)bytes;
 	if (progressed() < 0)
 		return GIT_EUSER;
-	if (c->o->progress && total)
-		fprintf(stderr, "\rsending objects: %u/%u", current, total);
+	if (c->o->progress && total) {
+		fputc('\r', stderr);
+		fprintf(stderr, _("sending objects: %u/%u"), current, total);
+	}
 	return 0;
 }
 

@@ -223,12 +223,12 @@ void fl_sig_judge(struct fl_sig_verdict *out, const char *sig, size_t siglen,
 	} else if ((p = holder(roster, "removed_keys", &k))) {
 		out->key_removed = 1;
 		set_signer(out, p);
-		snprintf(out->reason, sizeof(out->reason), "signed with %s, a key removed from '%s'",
+		snprintf(out->reason, sizeof(out->reason), _("signed with %s, a key removed from '%s'"),
 			 out->fingerprint, out->signer);
 	} else {
 		out->unknown_key = 1;
-		snprintf(out->reason, sizeof(out->reason), "signed with %s, a key nobody in the"
-			 " roster holds", out->fingerprint);
+		snprintf(out->reason, sizeof(out->reason), _("signed with %s, a key nobody in the"
+			 " roster holds"), out->fingerprint);
 	}
 }
 

@@ -307,7 +307,7 @@ int fl_sync_mend_main(struct fl_store *s, struct fl_db *db, char **note)
 		if (!have_main || (!git_oid_equal(&main, &logged) &&
 				   git_graph_descendant_of(repo, &logged, &main) == 1)) {
 			git_oid_cpy(&target, &logged);
-			from = "its log";
+			from = _("its log");
 		} else if (!git_oid_equal(&main, &logged) &&
 			   git_graph_descendant_of(repo, &main, &logged) != 1) {
 			char hex[GIT_OID_HEXSZ + 1];
@@ -329,7 +329,7 @@ int fl_sync_mend_main(struct fl_store *s, struct fl_db *db, char **note)
 		if (!have_main || (!git_oid_equal(&main, &indexed) &&
 				   git_graph_descendant_of(repo, &indexed, &main) == 1)) {
 			git_oid_cpy(&target, &indexed);
-			from = "the index";
+			from = _("the index");
 		}
 	}
 	git_error_clear();
@@ -351,10 +351,10 @@ int fl_sync_mend_main(struct fl_store *s, struct fl_db *db, char **note)
 			goto done;
 		}
 		*note = have_main ?
-			xstrfmt("branch 'main' of '%s' was behind (%.7s); moved it on to %.7s, "
-				"its last commit, from %s", where, git_oid_tostr_s(&main), hex, from) :
-			xstrfmt("branch 'main' of '%s' was missing; restored it at %.7s, its last "
-				"commit, from %s", where, hex, from);
+			xstrfmt(_("branch 'main' of '%s' was behind (%.7s); moved it on to %.7s, "
+				  "its last commit, from %s"), where, git_oid_tostr_s(&main), hex, from) :
+			xstrfmt(_("branch 'main' of '%s' was missing; restored it at %.7s, its last "
+				  "commit, from %s"), where, hex, from);
 		e = 1;
 	}
 done:

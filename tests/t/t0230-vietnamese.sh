@@ -40,7 +40,9 @@ test_expect_success 'every translation keeps the conversions of its message' '
 	import re, sys
 	text = open(sys.argv[1], encoding="utf-8").read()
 	pairs = re.findall(r"msgid ((?:\"(?:[^\"\\\\]|\\\\.)*\"\s*)+)msgstr ((?:\"(?:[^\"\\\\]|\\\\.)*\"\s*)+)", text)
-	conv = re.compile(r"%[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?[diouxXcsp%]")
+	# Flags, width and precision may differ ("%.0s" prints nothing: the
+	# English plural "s" has no Vietnamese), the types and their order not.
+	conv = re.compile(r"%[-+ #0]*(?:\d+|\*)?(?:\.\d*|\.\*)?((?:hh|h|ll|l|z|j|t)?[diouxXcsp%])")
 	bad = 0
 	for mid, mstr in pairs:
 	    a = "".join(re.findall(r"\"((?:[^\"\\\\]|\\\\.)*)\"", mid))
@@ -48,7 +50,7 @@ test_expect_success 'every translation keeps the conversions of its message' '
 	    if a and conv.findall(a) != conv.findall(b):
 	        print("conversions differ:", a, "->", b)
 	        bad += 1
-	assert len(pairs) > 40, len(pairs)
+	assert len(pairs) > 600, len(pairs)
 	sys.exit(bad)
 	PY
 '

@@ -150,9 +150,9 @@ test_expect_success 'schedule add --place: no commune needed; shown and reported
 	assert list(e) == ["id", "date", "commune", "place", "activity", "state", "note"], list(e)
 	EOF
 	fl schedule show 2025-W37 >out &&
-	grep "2025-09-12  planned   Sở Nội vụ tỉnh Hà Tĩnh — Họp giao ban" out &&
+	grep "Fri 12 Sep 2025  planned   Sở Nội vụ tỉnh Hà Tĩnh — Họp giao ban" out &&
 	fl report week 2025-W37 >out &&
-	grep "| 2025-09-12 | Sở Nội vụ tỉnh Hà Tĩnh | Họp giao ban | planned |" out &&
+	grep "| Fri 12 Sep 2025 | Sở Nội vụ tỉnh Hà Tĩnh | Họp giao ban | planned |" out &&
 	fl report week 2025-W37 --format html -o out.html 2>/dev/null &&
 	grep "Thứ Sáu 12/9, Sở Nội vụ tỉnh Hà Tĩnh: Họp giao ban — chưa thực hiện." out.html
 '
