@@ -218,7 +218,7 @@ static void lookup(struct lookup *out, const char *host, int port, const unsigne
 		   size_t len, int bit)
 {
 	char *path = known_hosts_path();
-	struct strbuf text = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, one = STRBUF_INIT;
 	LIBSSH2_SESSION *sess;
 	const char nonsense = '\0';
 	char *line, *next;
@@ -237,7 +237,12 @@ static void lookup(struct lookup *out, const char *host, int port, const unsigne
 		n++;
 		if (!l || line[0] == '#' || line[0] == '@' || !(kh = libssh2_knownhost_init(sess)))
 			continue;
-		if (libssh2_knownhost_readline(kh, line, l, LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 0) {
+		/* libssh2 takes the line's last byte for its newline: give it one */
+		strbuf_reset(&one);
+		strbuf_add(&one, line, l);
+		strbuf_addch(&one, '\n');
+		if (libssh2_knownhost_readline(kh, one.buf, one.len,
+					       LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 0) {
 			int any = libssh2_knownhost_checkp(kh, host, port, &nonsense, 1,
 							   LIBSSH2_KNOWNHOST_TYPE_PLAIN |
 							   LIBSSH2_KNOWNHOST_KEYENC_RAW, &found);
@@ -261,6 +266,7 @@ static void lookup(struct lookup *out, const char *host, int port, const unsigne
 	}
 	libssh2_session_free(sess);
 done:
+	strbuf_release(&one);
 	strbuf_release(&text);
 	free(path);
 }
