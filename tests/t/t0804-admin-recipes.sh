@@ -78,6 +78,71 @@ test_expect_success SSHD 'a key whose login the roster lacks is refused, reads t
 	grep "stranger" out/stranger
 '
 
+test_lazy_prereq NGINX 'test -x /usr/sbin/nginx && test -x /usr/sbin/fcgiwrap'
+
+# start_nginx: nginx + fcgiwrap on 127.0.0.1 with the guide's location
+# block (paths of this scratch directory), the htpasswd of start_http.
+# Sets NGINX_URL.
+start_nginx () {
+	nd=$TEST_SCRATCH/nginx
+	mkdir -p "$nd/logs" "$nd/tmp" &&
+	printf '#!/bin/sh\nexec "%s" server http-backend\n' "$FIELDLOG_BIN" >"$nd/http-backend" &&
+	chmod +x "$nd/http-backend" || return 1
+	/usr/sbin/fcgiwrap -s "unix:$nd/fcgiwrap.sock" </dev/null >"$nd/fcgiwrap.log" 2>&1 &
+	echo $! >"$nd/fcgiwrap.pid" &&
+	test_cleanup_add "_srv_stop '$nd/fcgiwrap.pid'" &&
+	port=$(free_port) &&
+	cat >"$nd/nginx.conf" <<-EOF &&
+	user root;
+	daemon on;
+	pid $nd/nginx.pid;
+	error_log $nd/logs/error.log;
+	events { worker_connections 64; }
+	http {
+	    access_log $nd/logs/access.log;
+	    client_body_temp_path $nd/tmp/body;
+	    fastcgi_temp_path $nd/tmp/fastcgi;
+	    proxy_temp_path $nd/tmp/proxy;
+	    uwsgi_temp_path $nd/tmp/uwsgi;
+	    scgi_temp_path $nd/tmp/scgi;
+	    server {
+	        listen 127.0.0.1:$port;
+	        location ~ ^/git(/.*)\$ {
+	            auth_basic "fieldlog";
+	            auth_basic_user_file $HTTP_HTPASSWD;
+	            client_max_body_size 0;
+	            include /etc/nginx/fastcgi_params;
+	            fastcgi_param SCRIPT_FILENAME $nd/http-backend;
+	            fastcgi_param PATH_INFO \$1;
+	            fastcgi_param GIT_PROJECT_ROOT $SCN_SRV;
+	            fastcgi_param GIT_HTTP_EXPORT_ALL 1;
+	            fastcgi_param REMOTE_USER \$remote_user;
+	            fastcgi_pass unix:$nd/fcgiwrap.sock;
+	        }
+	    }
+	}
+	EOF
+	test_cleanup_add "_srv_stop '$nd/nginx.pid'" &&
+	/usr/sbin/nginx -p "$nd" -c "$nd/nginx.conf" &&
+	_srv_ready "$nd/nginx.pid" "$port" &&
+	NGINX_URL=http://127.0.0.1:$port/git
+}
+
+test_expect_success SSHD,LIGHTTPD,NGINX 'recipe: nginx + fcgiwrap in front of http-backend' '
+	start_nginx &&
+	scn_fl an.nguyen remote set "$NGINX_URL/central.git" >/dev/null &&
+	scn_add_issue an.nguyen "Qua nginx" &&
+	scn_sync an.nguyen &&
+	git --git-dir="$SCN_CENTRAL" log --format=%s authors/an.nguyen >out/log &&
+	http=$(echo "$NGINX_URL" | sed "s|://|://an-login:an-secret-1@|") &&
+	git ls-remote "$http/central.git" >out/nginx.ls &&
+	refs_seen out/nginx.ls >seen.nginx &&
+	printf "%s\n" refs/heads/authors/an.nguyen refs/heads/main >expect &&
+	test_cmp expect seen.nginx &&
+	test_must_fail git ls-remote "$NGINX_URL/central.git" 2>out/anon &&
+	scn_fl an.nguyen remote set "$HTTP_URL/central.git" >/dev/null
+'
+
 test_expect_success 'recipe: backups, a mirror clone and a bundle of every ref' '
 	git clone -q --mirror "$SCN_CENTRAL" backup/central.git &&
 	git --git-dir=backup/central.git remote update &&
