@@ -142,8 +142,8 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 		size_t n = fl_sync_pending(ws->store);
 		e = error_exit("%s", why);
 		if (n)
-			fprintf(stderr, _("%zu local version%s kept; they go out at the first sync after"
-					  " this is mended\n"), n, n == 1 ? "" : "s");
+			fprintf(stderr, _("local versions kept: %zu; they go out at the first sync"
+					  " after this is mended\n"), n);
 		free(why);
 	} else {
 		printf(_("sent %zu, received %zu, conflicts %zu\n"), r.sent, r.received, r.conflicts);

@@ -39,7 +39,7 @@ test_expect_success SSHD 'no such repository over ssh: exit 1, the URL to check'
 	sync_to "$SSH_URL/nothere.git" 1 &&
 	grep "no central repository at .*nothere.git" out/try.err &&
 	grep "fieldlog remote set URL" out/try.err &&
-	grep "1 local version kept" out/try.err
+	grep "local versions kept: 1;" out/try.err
 '
 
 test_expect_success SSHD 'status keeps saying what to mend' '
