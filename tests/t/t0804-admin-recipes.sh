@@ -143,6 +143,77 @@ test_expect_success SSHD,LIGHTTPD,NGINX 'recipe: nginx + fcgiwrap in front of ht
 	scn_fl an.nguyen remote set "$HTTP_URL/central.git" >/dev/null
 '
 
+test_lazy_prereq APACHE 'test -x /usr/sbin/apache2 && test -f /usr/lib/apache2/modules/mod_cgi.so && test "$(id -u)" = 0 && getent passwd www-data'
+
+# start_apache: Apache with the guide's configuration, serving a copy of
+# the central repository that belongs to www-data (the user its CGI runs
+# as, as the guide says) from a directory www-data can reach. Sets
+# APACHE_URL and APACHE_REPO.
+start_apache () {
+	ad=$(mktemp -d /tmp/fieldlog-apache.XXXXXX) &&
+	test_cleanup_add "rm -rf '$ad'" &&
+	chmod 755 "$ad" && mkdir "$ad/srv" "$ad/docroot" &&
+	printf '#!/bin/sh\nexec "%s" server http-backend\n' "$FIELDLOG_BIN" >"$ad/http-backend" &&
+	chmod 755 "$ad/http-backend" &&
+	cp "$HTTP_HTPASSWD" "$ad/htpasswd" && chmod 644 "$ad/htpasswd" &&
+	git clone -q --mirror "$SCN_CENTRAL" "$ad/srv/central.git" &&
+	cp -p "$SCN_CENTRAL/hooks/pre-receive" "$ad/srv/central.git/hooks/" &&
+	for k in receive.denyDeletes receive.denyNonFastForwards receive.fsckObjects http.receivepack; do
+		git --git-dir="$ad/srv/central.git" config $k true || return 1
+	done &&
+	chown -R www-data:www-data "$ad/srv" &&
+	port=$(free_port) &&
+	mods=/usr/lib/apache2/modules &&
+	{
+		echo "ServerRoot $ad"
+		echo "ServerName localhost"
+		echo "Listen 127.0.0.1:$port"
+		echo "PidFile $ad/apache.pid"
+		echo "ErrorLog $ad/error.log"
+		echo "User www-data"
+		echo "Group www-data"
+		echo "StartServers 1"
+		echo "DocumentRoot $ad/docroot"
+		for m in mpm_prefork authz_core authz_user authn_core authn_file auth_basic alias cgi env; do
+			echo "LoadModule ${m}_module $mods/mod_$m.so"
+		done
+		for v in PATH TZ LANG ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+			eval "test -n \"\${$v-}\"" && echo "PassEnv $v"
+		done
+		echo "SetEnv GIT_PROJECT_ROOT $ad/srv"
+		echo "SetEnv GIT_HTTP_EXPORT_ALL 1"
+		echo "ScriptAlias /git/ $ad/http-backend/"
+		echo "<Location /git/>"
+		echo "    AuthType Basic"
+		echo "    AuthName \"fieldlog\""
+		echo "    AuthUserFile $ad/htpasswd"
+		echo "    Require valid-user"
+		echo "</Location>"
+	} >"$ad/apache.conf" &&
+	test_cleanup_add "_srv_stop '$ad/apache.pid'" &&
+	/usr/sbin/apache2 -f "$ad/apache.conf" -k start &&
+	_srv_ready "$ad/apache.pid" "$port" &&
+	APACHE_URL=http://127.0.0.1:$port/git &&
+	APACHE_REPO=$ad/srv/central.git
+}
+
+test_expect_success SSHD,LIGHTTPD,APACHE 'recipe: Apache with mod_cgi in front of http-backend' '
+	start_apache &&
+	scn_fl an.nguyen remote set "$APACHE_URL/central.git" >/dev/null &&
+	scn_add_issue an.nguyen "Qua Apache" &&
+	scn_sync an.nguyen &&
+	find "$APACHE_REPO" ! -user www-data >not-www-data &&
+	test_line_count = 0 not-www-data &&
+	git --git-dir="$APACHE_REPO" rev-parse --verify authors/an.nguyen &&
+	http=$(echo "$APACHE_URL" | sed "s|://|://an-login:an-secret-1@|") &&
+	git ls-remote "$http/central.git" >out/apache.ls &&
+	refs_seen out/apache.ls >seen.apache &&
+	printf "%s\n" refs/heads/authors/an.nguyen refs/heads/main >expect &&
+	test_cmp expect seen.apache &&
+	test_must_fail git ls-remote "$APACHE_URL/central.git" 2>out/anon &&
+	scn_fl an.nguyen remote set "$HTTP_URL/central.git" >/dev/null
+'
+
 test_expect_success 'recipe: backups, a mirror clone and a bundle of every ref' '
 	git clone -q --mirror "$SCN_CENTRAL" backup/central.git &&
 	git --git-dir=backup/central.git remote update &&
