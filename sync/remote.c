@@ -217,11 +217,12 @@ static int cb_certificate(git_cert *cert, int valid, const char *host, void *pay
 	int e, was = atomic_exchange(&watching, 0);
 	(void)host;
 
-	if ((e = fl_hostkey_check(cert, valid, c->o->url)) < 0 && !c->hostkey)
+	e = fl_hostkey_check(cert, valid, c->o->url);   /* GIT_PASSTHROUGH: not ssh */
+	if (e < 0 && e != GIT_PASSTHROUGH && !c->hostkey)
 		c->hostkey = xstrdup(fl_last_error());
 	progressed();
 	atomic_store(&watching, was);
-	return e < 0 ? GIT_EUSER : e;
+	return e < 0 && e != GIT_PASSTHROUGH ? GIT_EUSER : e;
 }
 
 static void callbacks(git_remote_callbacks *rc, struct cb *c)
