@@ -140,10 +140,8 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	} else if (e < 0) {
 		char *why = xstrdup(fl_last_error());
 		size_t n = fl_sync_pending(ws->store);
-		e = error_exit("%s", why);
-		if (n)
-			fprintf(stderr, _("local versions kept: %zu; they go out at the first sync"
-					  " after this is mended\n"), n);
+		e = n ? error_exit("%s (local versions kept: %zu; they go out at the first sync after"
+				   " this is mended)", why, n) : error_exit("%s", why);
 		free(why);
 	} else {
 		printf(_("sent %zu, received %zu, conflicts %zu\n"), r.sent, r.received, r.conflicts);

@@ -39,7 +39,8 @@ test_expect_success SSHD 'no such repository over ssh: exit 1, the URL to check'
 	sync_to "$SSH_URL/nothere.git" 1 &&
 	grep "no central repository at .*nothere.git" out/try.err &&
 	grep "fieldlog remote set URL" out/try.err &&
-	grep "local versions kept: 1;" out/try.err
+	grep "(local versions kept: 1; they go out" out/try.err &&
+	test_line_count = 1 out/try.err
 '
 
 test_expect_success SSHD 'status keeps saying what to mend' '
