@@ -87,7 +87,11 @@ test_expect_success ROOT 'owned by another user: the owner named, and how to run
 	test_must_fail --exit=1 fieldlog roster add --repo theirs.git --id binh.tran --name B \
 		--role officer --province 75 --login binh 2>err &&
 	grep "sudo -u nobody fieldlog roster add" err &&
-	! grep "no repository at" err
+	! grep "no repository at" err &&
+	test_must_fail --exit=1 env SSH_ORIGINAL_COMMAND="git-upload-pack '\''$PWD/theirs.git'\''" \
+		"$FIELDLOG_BIN" server ssh-serve --user an --repo "$PWD/theirs.git" 2>err &&
+	cat err &&
+	grep "theirs.git. is owned by .nobody." err
 '
 
 test_done
