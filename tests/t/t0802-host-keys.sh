@@ -7,7 +7,9 @@
 # terminal the question is asked. An ssh-rsa line first in known_hosts
 # makes libgit2 1.5 offer only ssh-rsa, which OpenSSH refuses: exit 1 with
 # the line named, and trust-host mends it. A changed key is refused loudly,
-# by sync and by trust-host, and nothing is written.
+# by sync and by trust-host, and nothing is written. The first `init
+# --remote` gets the same refusal, and the command it shows needs no
+# workspace.
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
@@ -97,6 +99,22 @@ test_expect_success SSHD 'a changed host key: refused loudly, by sync and by tru
 	scn_fl an.nguyen status >out/status &&
 	grep "last sync failed, to be mended: HOST KEY CHANGED" out/status &&
 	grep "local versions not yet sent: 1" out/status
+'
+
+test_expect_success SSHD 'first contact by init --remote: refused, and the command works without a workspace' '
+	rm -f "$KH" &&
+	ssh_add_user chi-login &&
+	test_must_fail --exit=1 env FIELDLOG_SSH_KEY=$HOME/.ssh/id_ed25519_chi-login \
+		"$FIELDLOG_BIN" -C ws/chi.le init --id chi.le --remote "$SSH_URL/central.git" 2>out/init.err &&
+	cat out/init.err &&
+	test_line_count = 1 out/init.err &&
+	grep -F "run: fieldlog remote trust-host 127.0.0.1:$SSH_PORT" out/init.err &&
+	! test -e ws/chi.le/config.json &&
+	(cd / && "$FIELDLOG_BIN" remote trust-host "127.0.0.1:$SSH_PORT") >out/trust &&
+	grep -F "ED25519 $ed_fp" out/trust &&
+	FIELDLOG_SSH_KEY=$HOME/.ssh/id_ed25519_chi-login \
+		"$FIELDLOG_BIN" -C ws/chi.le init --id chi.le --remote "$SSH_URL/central.git" >out/init.out &&
+	test -f ws/chi.le/config.json
 '
 
 test_expect_success SSHD,PTY 'on a terminal the question is asked; yes records the key' '
