@@ -10,7 +10,8 @@
  * server's hook still returns 0 from libgit2 1.5: the refusal is read
  * from the push_update_reference callback, and the hook's words from the
  * sideband. Whether an error means "could not reach the server" (exit 3
- * in app/) or something else is decided here, from libgit2's message.
+ * in app/) or a configuration to mend is decided by netfail.c, from
+ * libgit2's message; an ssh host key is judged by hostkey.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sync/remote.h"
