@@ -20,12 +20,14 @@ MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 PYTHON ?= python3
 
-PKGS = sqlite3 libgit2 libcjson libutf8proc zlib libsodium xlsxwriter libzip
+PKGS = sqlite3 libgit2 libssh2 libcjson libutf8proc zlib libsodium xlsxwriter libzip
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wvla
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) -I. $(PKG_CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lpthread
+# mbedcrypto (libmbedtls-dev, which libgit2 uses for TLS): HMAC-SHA1 for the
+# hashed names of ~/.ssh/known_hosts; it has no pkg-config file.
+LDLIBS_ALL = $(PKG_LIBS) -lmbedcrypto -lpthread
 
 ifneq ($(SANITIZE),)
 VARIANT = san

@@ -15,16 +15,18 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/central.h"
 #include "sync/check.h"
 #include "sync/sign.h"
 
-static int open_repo(struct fl_store **s, const char *dir)
+/*
+ * The central repository, with an error naming the real cause (another
+ * user owns it, it is not bare, ...: sync/central.h). `write`: a change.
+ */
+static int open_repo(struct fl_store **s, const char *dir, int write)
 {
-	int e = fl_store_open(s, dir);
-	if (e == FL_ENOTFOUND)
-		return error_exit("no repository at '%s' (create one with 'fieldlog server init DIR')",
-				  dir);
-	return e < 0 ? fail() : 0;
+	return fl_central_open(s, dir, write, write ? "roster add …" : "roster list …") < 0 ?
+		fail() : 0;
 }
 
 /*
@@ -37,7 +39,7 @@ static int open_roster(struct fl_store **s, cJSON **roster, const char *repo)
 	int e;
 
 	*roster = NULL;
-	if ((e = open_repo(s, repo)))
+	if ((e = open_repo(s, repo, 0)))
 		return e;
 	if (fl_store_ref(&head, *s, FL_BRANCH) < 0 || fl_roster_read(roster, *s, &head) < 0) {
 		e = error_exit("cannot read the roster of '%s': %s", repo, fl_last_error());
@@ -113,7 +115,7 @@ static int change_roster(git_oid *commit, int *unchanged, const char *repo, char
 	git_oid head;
 	int e;
 
-	if ((e = open_repo(&s, repo)))
+	if ((e = open_repo(&s, repo, 1)))
 		return e;
 	set_admin_signer(s);
 	for (int attempt = 0;; attempt++) {

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "schema/hiderefs.h"
+#include "sync/central.h"
 #include "sync/check.h"
 
 /* --- shared ------------------------------------------------------------------ */
@@ -65,14 +66,17 @@ static enum refusal hidden_for(struct fl_hiderefs *h, cJSON **roster, char **git
 
 	*roster = NULL;
 	*gitdir = xstrdup(dir);
-	if ((e = fl_store_open(&s, *gitdir)) == FL_ENOTFOUND) {
+	/* sync/central.h: another user's repository says so, not "no repository" */
+	if ((e = fl_central_open(&s, *gitdir, 0, "server …")) == FL_ENOTFOUND) {
 		free(*gitdir);
 		*gitdir = xstrfmt("%s.git", dir);
-		e = fl_store_open(&s, *gitdir);
+		e = fl_central_open(&s, *gitdir, 0, "server …");
 	}
-	if (e < 0) {
+	if (e == FL_ENOTFOUND) {
 		fl_error(FL_ENOTFOUND, "no repository at '%s'", dir);
 		r = SERVE_NO_REPO;
+	} else if (e < 0) {
+		r = SERVE_BROKEN;
 	} else if (fl_store_ref(&main, s, FL_CENTRAL_MAIN) < 0 ||
 		   fl_roster_read(roster, s, &main) < 0) {
 		char *why = xstrdup(fl_last_error());

@@ -21,8 +21,9 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
-#include "sync/sign.h"
+#include "sync/central.h"
 #include "sync/check.h"
+#include "sync/sign.h"
 
 /* Whether path can become a new repository: absent, or an empty directory. */
 static int usable_dir(const char *path)
@@ -129,20 +130,111 @@ static int write_hook(const char *dir, const char *exe)
 	return e;
 }
 
+/* The key given with --key, checked and made absolute; NULL on error (printed). */
+static char *signing_key(const char *key)
+{
+	struct fl_signer *sg;
+	char *cwd = key[0] == '/' ? NULL : getcwd(NULL, 0);
+	char *path = cwd ? xstrfmt("%s/%s", cwd, key) : xstrdup(key);
+	int e;
+
+	free(cwd);
+	sg = fl_signer_new(path);
+	e = fl_signer_load(sg);
+	fl_signer_free(sg);
+	if (e < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/*
+ * The repository a git server made (gitolite, Gitea, a hosting panel):
+ * bare, without a ref, its hooks directory holding samples or the server's
+ * own update hook, which stays. HEAD is pointed at main; a pre-receive hook
+ * that is not ours is not overwritten. What changed goes to *changes.
+ */
+static int adopt(struct fl_store **s, const char *dir, struct strbuf *changes)
+{
+	git_reference *head = NULL;
+	const char *target;
+	char *hook = xstrfmt("%s/hooks/pre-receive", dir);
+	struct strbuf text = STRBUF_INIT;
+	int e;
+
+	if ((e = fl_central_open(s, dir, 1, "server init …")) == FL_ENOTFOUND) {
+		e = fl_error(FL_EEXISTS, "'%s' is not an empty directory and not a git repository", dir);
+		goto out;
+	}
+	if (e < 0)
+		goto out;
+	if ((e = fl_central_adoptable(*s)) < 0) {
+		e = fl_error(FL_EEXISTS, "cannot adopt '%s': %s", dir, fl_last_error());
+		goto out;
+	}
+	if (strbuf_read_file(&text, hook, 1 << 20) == 0 && !strstr(text.buf, " server check")) {
+		e = fl_error(FL_EEXISTS, "'%s' exists and is not fieldlog's: move it away, or have it"
+			     " run 'fieldlog server check' with the same input", hook);
+		goto out;
+	}
+	fl_clear_error();
+	if (git_reference_lookup(&head, fl_store_repo(*s), "HEAD") == 0 &&
+	    (target = git_reference_symbolic_target(head)) && !strcmp(target, FL_BRANCH))
+		goto out;
+	strbuf_addf(changes, "  HEAD    %s -> %s\n", head && git_reference_symbolic_target(head) ?
+		    git_reference_symbolic_target(head) : "(detached)", FL_BRANCH);
+	if (git_repository_set_head(fl_store_repo(*s), FL_BRANCH) < 0)
+		e = fl_error(FL_ERROR, "cannot point HEAD of '%s' at main: %s", dir, fl_git_error());
+out:
+	git_reference_free(head);
+	strbuf_release(&text);
+	free(hook);
+	return e;
+}
+
+static void init_report(const char *dir, int adopted, const char *changes, const char *hex,
+			int allow_unsigned, const char *exe)
+{
+	printf(adopted ? _("adopted the existing repository %s; what changed:\n") :
+			 _("created the central repository %s\n"), dir);
+	printf("%s", changes);
+	printf(_("  main    commit %s with an empty roster.json\n"
+		 "  config  receive.denyDeletes, receive.denyNonFastForwards,\n"
+		 "          receive.fsckObjects, http.receivepack = true\n"
+		 "  %s\n"
+		 "  hook    hooks/pre-receive runs %s server check\n"
+		 "          (if the binary moves, edit the path in that file)\n"), hex,
+	       allow_unsigned ? _("signatures: not required (--allow-unsigned)") :
+	       _("signatures: every new commit must be signed by its author's key (roster --key)"),
+	       exe);
+	printf(_("\nnext steps:\n"
+		 "  1. add officers and reviewers, here on the server (a push may not touch the roster):\n"
+		 "       fieldlog roster add --repo %s --id ID --name NAME --role officer"
+		 " --province CODE --login LOGIN\n"
+		 "       fieldlog roster add --repo %s --id ID --name NAME --role reviewer --login LOGIN\n"
+		 "     LOGIN is the name the git server authenticates (REMOTE_USER, GL_USER, ...).\n"
+		 "  2. serve %s with git-http-backend, gitolite, Gitea or GitLab, so the hook\n"
+		 "     learns who pushes (without that, commits are judged by their author).\n"
+		 "     docs/admin.md has a recipe for each.\n"
+		 "  3. each officer runs: fieldlog init --id ID --name NAME --role officer"
+		 " --province CODE --remote URL\n"), dir, dir, dir);
+}
+
 static int server_init(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog server init [--allow-unsigned] [--key PATH] DIR";
 	const char **pos, *key = NULL;
-	int npos, e, allow_unsigned = 0;
+	int npos, e, allow_unsigned = 0, adopted;
 	struct opt opts[] = {
 		{ "allow-unsigned", OPT_BOOL, &allow_unsigned, NULL,
 		  N_("accept unsigned commits (for officers whose fieldlog predates signing)") },
 		{ "key", OPT_STR, &key, "PATH", N_("the admin's SSH key, to sign roster commits") },
 		OPT_END
 	};
-	char *keypath = NULL;
+	char *keypath = NULL, *exe = NULL, *roster_text = NULL;
 	struct fl_store *s = NULL;
-	char *exe = NULL, *roster_text = NULL;
+	struct strbuf changes = STRBUF_INIT;
 	cJSON *roster = NULL;
 	git_oid commit;
 	char hex[8];
@@ -152,27 +244,12 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	if (npos != 1)
 		return usage_error(usage, "give the directory of the new repository");
 	const char *dir = pos[0];
-	if (!usable_dir(dir))
-		return error_exit("'%s' exists and is not an empty directory", dir);
-	if (key) {
-		struct fl_signer *sg;
-		char *cwd = key[0] == '/' ? NULL : getcwd(NULL, 0);
-		keypath = cwd ? xstrfmt("%s/%s", cwd, key) : xstrdup(key);
-		free(cwd);
-		sg = fl_signer_new(keypath);
-		e = fl_signer_load(sg);
-		fl_signer_free(sg);
-		if (e < 0) {
-			free(keypath);
-			return fail();
-		}
+	if ((key && !(keypath = signing_key(key))) || !(exe = self_path())) {
+		e = FL_ERROR;
+		goto out;
 	}
-	if (!(exe = self_path())) {
-		free(keypath);
-		return fail();
-	}
-
-	if ((e = fl_store_init(&s, dir)) < 0 ||
+	adopted = !usable_dir(dir);
+	if ((e = adopted ? adopt(&s, dir, &changes) : fl_store_init(&s, dir)) < 0 ||
 	    (e = set_config(fl_store_repo(s))) < 0 ||
 	    (keypath && (e = set_key(fl_store_repo(s), keypath)) < 0) ||
 	    (e = write_hook(dir, exe)) < 0)
@@ -194,30 +271,11 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	if (e < 0)
 		goto out;
 	git_oid_tostr(hex, sizeof(hex), &commit);
-	printf(_("created the central repository %s\n"
-	       "  main    commit %s with an empty roster.json\n"
-	       "  config  receive.denyDeletes, receive.denyNonFastForwards,\n"
-	       "          receive.fsckObjects, http.receivepack = true\n"
-	       "  %s\n"
-	       "  hook    hooks/pre-receive runs %s server check\n"
-	       "          (if the binary moves, edit the path in that file)\n"
-	       "\n"
-	       "next steps:\n"
-	       "  1. add officers and reviewers, here on the server (a push may not touch the roster):\n"
-	       "       fieldlog roster add --repo %s --id ID --name NAME --role officer"
-	       " --province CODE --login LOGIN\n"
-	       "       fieldlog roster add --repo %s --id ID --name NAME --role reviewer --login LOGIN\n"
-	       "     LOGIN is the name the git server authenticates (REMOTE_USER, GL_USER, ...).\n"
-	       "  2. serve %s with git-http-backend, gitolite, Gitea or GitLab, so the hook\n"
-	       "     learns who pushes (without that, commits are judged by their author).\n"
-	       "  3. each officer runs: fieldlog init --id ID --name NAME --role officer"
-	       " --province CODE --remote URL\n"),
-	       dir, hex, allow_unsigned ? _("signatures: not required (--allow-unsigned)") :
-	       _("signatures: every new commit must be signed by its author's key (roster --key)"),
-	       exe, dir, dir, dir);
+	init_report(dir, adopted, changes.buf, hex, allow_unsigned, exe);
 out:
 	if (e < 0)
 		e = fail();
+	strbuf_release(&changes);
 	cJSON_Delete(roster);
 	free(roster_text);
 	free(exe);

@@ -15,6 +15,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/hostkey.h"
 #include "sync/import.h"
 #include "sync/outbox.h"
 #include "sync/sync.h"
@@ -44,6 +45,22 @@ static void on_timeout(void)
 	_exit(EXIT_OFFLINE);
 }
 
+/*
+ * Asks on the terminal whether to trust a host key (sync/hostkey.h). Only
+ * when stdin and stderr are a terminal: a cron job or a script gets the
+ * refusal with the command to run instead of a question nobody answers.
+ */
+static int ask_tty(const char *question)
+{
+	char line[16];
+	fputs(question, stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y' || !strncmp(line, "c\xc3\xb3", 3) ||
+	       !strncmp(line, "C\xc3\xb3", 3);   /* "có" */
+}
+
 void sync_opts_from_config(struct fl_sync_opts *o, cJSON *cfg)
 {
 	const char *t = getenv("FIELDLOG_TOKEN");
@@ -57,6 +74,7 @@ void sync_opts_from_config(struct fl_sync_opts *o, cJSON *cfg)
 	o->everyone = !strcmp(fl_json_str(cfg, "role") ? fl_json_str(cfg, "role") : "", "reviewer");
 	o->progress = isatty(2);
 	o->on_timeout = on_timeout;
+	fl_hostkey_set_prompt(isatty(0) && isatty(2) ? ask_tty : NULL);
 	if (timeout && atoi(timeout) > 0 && !getenv("FIELDLOG_SYNC_TIMEOUT"))
 		o->deadline = atoi(timeout);
 }
@@ -97,6 +115,15 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 			fl_db_meta_set(ws->db, "last_sync", now);
 		fl_db_meta_set(ws->db, "last_sync_attempt", now);
 	}
+	/*
+	 * What to mend stays in `status` until a sync succeeds; a sync that
+	 * could not reach the server leaves it (nothing was learnt).
+	 */
+	if (e == 0)
+		fl_db_meta_set(ws->db, "last_sync_error", "");
+	else if (e != FL_EOFFLINE)
+		fl_db_meta_set(ws->db, "last_sync_error", e == FL_EREJECTED && r.server_message ?
+			       r.server_message : fl_last_error());
 	if (e == FL_EOFFLINE) {
 		char *why = xstrdup(fl_last_error());   /* fl_sync_pending clears it */
 		size_t n = fl_sync_pending(ws->store);
@@ -114,7 +141,11 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 			fprintf(stderr, "%s\n", ws_key_hint(ws));
 		e = EXIT_REJECTED;
 	} else if (e < 0) {
-		e = fail();
+		char *why = xstrdup(fl_last_error());
+		size_t n = fl_sync_pending(ws->store);
+		e = n ? error_exit("%s (local versions kept: %zu; they go out at the first sync after"
+				   " this is mended)", why, n) : error_exit("%s", why);
+		free(why);
 	} else {
 		printf(_("sent %zu, received %zu, conflicts %zu\n"), r.sent, r.received, r.conflicts);
 		if (r.skipped)
@@ -139,6 +170,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 	/* Saves another fieldlog kept this one from committing count too. */
 	size_t pending = fl_sync_pending(ws->store) + fl_outbox_count(ws->dir);
 	char *last = fl_db_meta_get(ws->db, "last_sync");
+	char *failed = fl_db_meta_get(ws->db, "last_sync_error");
 	sqlite3_stmt *st = fl_db_stmt(ws->db, "SELECT path, reason FROM skipped ORDER BY path");
 	cJSON *skipped = cJSON_CreateArray();
 	while (fl_step(st)) {
@@ -159,6 +191,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_AddStringToObject(o, "remote", ws->remote);
 		cJSON_AddNumberToObject(o, "pending", (double)pending);
 		cJSON_AddStringToObject(o, "last_sync", last ? last : "");
+		cJSON_AddStringToObject(o, "last_sync_error", failed ? failed : "");
 		cJSON_AddNumberToObject(o, "records", (double)nrec);
 		cJSON_AddStringToObject(o, "key", fl_json_str(ws->config, "key") ?
 					fl_json_str(ws->config, "key") : "");
@@ -173,6 +206,8 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		printf(_("records: %lld\n"), nrec);
 		printf(_("local versions not yet sent: %zu\n"), pending);
 		printf(_("last successful sync: %s\n"), last ? last : _("never"));
+		if (failed && *failed)
+			printf(_("last sync failed, to be mended: %s\n"), failed);
 		printf(_("records skipped as invalid: %d\n"), cJSON_GetArraySize(skipped));
 		cJSON_ArrayForEach(s, skipped)
 			printf("  %s: %s\n", fl_json_str(s, "path"), fl_json_str(s, "reason"));
@@ -182,11 +217,13 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 			printf(_("signing key: %s\n"), fl_json_str(ws->config, "key"));
 	}
 	cJSON_Delete(skipped);
+	free(failed);
 	free(last);
 	return EXIT_OK;
 }
 
-static const char remote_usage[] = "fieldlog remote [set URL | set-token | timeout SECONDS]";
+static const char remote_usage[] =
+	"fieldlog remote [set URL | set-token | timeout SECONDS | trust-host [HOST[:PORT]]]";
 
 /* The arguments after the subcommand: exactly n of them, or a usage error. */
 static const char **remote_args(int argc, const char **argv, int n)
@@ -257,6 +294,50 @@ out:
 	return rc;
 }
 
+/*
+ * `remote trust-host [HOST[:PORT]]`: records the ssh server's host key in
+ * ~/.ssh/known_hosts, as `ssh -o StrictHostKeyChecking=accept-new` would
+ * (sync/hostkey.h). Without an argument, the host of this workspace's
+ * central repository; with one, no workspace is needed (the first
+ * `init --remote` has none yet).
+ */
+static int remote_trust_host(int argc, const char **argv, struct ws *unused)
+{
+	static const char usage[] = "fieldlog remote trust-host [HOST[:PORT]]";
+	struct opt opts[] = { OPT_END };
+	const char **pos;
+	struct ws *ws = NULL;
+	char *host = NULL, *fp = NULL, *name = NULL;
+	int npos, port, already, rc;
+
+	(void)unused;
+	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	if (npos > 1)
+		return usage_error(usage, "unexpected argument '%s'", pos[1]);
+	if (npos == 0 && ws_open(&ws, 0) < 0)
+		return fail();
+	if (npos == 0 && !*ws->remote) {
+		rc = error_exit("no central repository set (fieldlog remote set URL)");
+		goto out;
+	}
+	if ((npos ? fl_hostkey_parse(&host, &port, pos[0]) :
+		    fl_hostkey_url(&host, &port, ws->remote)) < 0 ||
+	    fl_hostkey_trust(&fp, &already, host, port) < 0) {
+		rc = fail();
+		goto out;
+	}
+	name = fl_hostkey_name(host, port);
+	printf(already ? _("'%s' is already trusted: %s\n") :
+		 _("trusted '%s': %s (recorded in ~/.ssh/known_hosts)\n"), name, fp);
+	rc = EXIT_OK;
+out:
+	free(name);
+	free(fp);
+	free(host);
+	ws_close(ws);
+	return rc;
+}
+
 int cmd_remote(int argc, const char **argv, struct ws *ws)
 {
 	static const struct cmd sub[] = {
@@ -268,6 +349,8 @@ int cmd_remote(int argc, const char **argv, struct ws *ws)
 		  N_("set the access token for HTTPS") },
 		{ "timeout", remote_timeout, WS_WRITE,
 		  N_("set the network timeout in seconds") },
+		{ "trust-host", remote_trust_host, 0,
+		  N_("trust the ssh server's host key, as ssh's accept-new does") },
 	};
 	const char *show[] = { "remote", "show", NULL };
 

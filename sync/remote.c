@@ -10,7 +10,8 @@
  * server's hook still returns 0 from libgit2 1.5: the refusal is read
  * from the push_update_reference callback, and the hook's words from the
  * sideband. Whether an error means "could not reach the server" (exit 3
- * in app/) or something else is decided here, from libgit2's message.
+ * in app/) or a configuration to mend is decided by netfail.c, from
+ * libgit2's message; an ssh host key is judged by hostkey.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sync/remote.h"
@@ -26,6 +27,8 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "sync/check.h"
+#include "sync/hostkey.h"
+#include "sync/netfail.h"
 #include "sync/push.h"
 #include "sync/tls.h"
 
@@ -115,6 +118,7 @@ struct cb {
 	int cred_attempts;
 	struct strbuf sideband;
 	char *rejected;        /* status of our ref from the server, if refused */
+	char *hostkey;         /* why the server's host key was refused */
 };
 
 static int cb_credentials(git_credential **out, const char *url, const char *user_from_url,
@@ -212,6 +216,21 @@ static int cb_update_ref(const char *refname, const char *status, void *payload)
 	return 0;
 }
 
+/* The host key, judged in hostkey.c; a person answering is not the network stalling. */
+static int cb_certificate(git_cert *cert, int valid, const char *host, void *payload)
+{
+	struct cb *c = payload;
+	int e, was = atomic_exchange(&watching, 0);
+	(void)host;
+
+	e = fl_hostkey_check(cert, valid, c->o->url);   /* GIT_PASSTHROUGH: not ssh */
+	if (e < 0 && e != GIT_PASSTHROUGH && !c->hostkey)
+		c->hostkey = xstrdup(fl_last_error());
+	progressed();
+	atomic_store(&watching, was);
+	return e < 0 && e != GIT_PASSTHROUGH ? GIT_EUSER : e;
+}
+
 static void callbacks(git_remote_callbacks *rc, struct cb *c)
 {
 	git_remote_init_callbacks(rc, GIT_REMOTE_CALLBACKS_VERSION);
@@ -220,32 +239,15 @@ static void callbacks(git_remote_callbacks *rc, struct cb *c)
 	rc->push_transfer_progress = cb_push_transfer;
 	rc->sideband_progress = cb_sideband;
 	rc->push_update_reference = cb_update_ref;
+	rc->certificate_check = cb_certificate;
 	rc->payload = c;
 }
 
-/* Whether libgit2's last error means "could not reach the server". */
-static int is_offline_error(int code)
+static int net_error(int code, const char *what, const struct cb *c)
 {
-	const git_error *e = git_error_last();
-	const char *m = e && e->message ? e->message : "";
-	if (code == GIT_EAUTH || strstr(m, "authentication") || strstr(m, "401") ||
-	    strstr(m, "403") || strstr(m, "ertificate") || strstr(m, "hostkey") ||
-	    strstr(m, "host key"))
-		return 0;
-	if (e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_OS))
-		return 1;
-	return strstr(m, "connect") || strstr(m, "resolve") || strstr(m, "timed out") ||
-	       strstr(m, "early EOF") || strstr(m, "unexpected") || strstr(m, "closed") ||
-	       strstr(m, "reset by peer") || strstr(m, "No route") || strstr(m, "refused") ||
-	       strstr(m, "SSH") || strstr(m, "socket") || strstr(m, "Broken pipe");
-}
-
-static int net_error(int code, const char *what)
-{
-	if (is_offline_error(code))
-		return fl_error(FL_EOFFLINE, "cannot reach the central repository (%s: %s)", what,
-				fl_git_error());
-	return fl_error(FL_ERROR, "%s failed: %s", what, fl_git_error());
+	if (c->hostkey)
+		return fl_error(FL_ERROR, "%s", c->hostkey);
+	return fl_netfail(code, what, c->o->url);
 }
 
 /* libgit2's own message after we stop offering credentials is unrelated noise. */
@@ -423,7 +425,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 {
 	git_remote *r = NULL;
 	git_fetch_options fo;
-	struct cb c = { o, 0, STRBUF_INIT, NULL };
+	struct cb c = { o, 0, STRBUF_INIT, NULL, NULL };
 	size_t n = 0, i, nu = 0;
 	struct fl_ref_update *u = NULL;
 	char **specs = xcalloc(3 + others->n, sizeof(*specs));
@@ -456,7 +458,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	if (e < 0 && atomic_load(&timed_out))
 		e = timeout_error(o);
 	else if (e < 0)
-		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch");
+		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "fetch", &c);
 	else
 		e = fetched_refs(&u, &nu, repo, r, specs, n);
 	if (e == 0 && announced)
@@ -484,6 +486,7 @@ done:
 	git_remote_free(r);
 	strbuf_release(&c.sideband);
 	free(c.rejected);
+	free(c.hostkey);
 	for (i = 0; i < nu; i++)
 		free((char *)u[i].name);
 	free(u);
@@ -663,7 +666,7 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 {
 	git_remote *r = NULL;
 	git_push_options po;
-	struct cb c = { o, 0, STRBUF_INIT, NULL };
+	struct cb c = { o, 0, STRBUF_INIT, NULL, NULL };
 	char *ours = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me);
 	char *spec = xstrfmt("%s:%s", FL_BRANCH, ours);
 	git_strarray refspecs = { &spec, 1 };
@@ -692,7 +695,7 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 	} else if (e < 0 && atomic_load(&timed_out)) {
 		e = timeout_error(o);
 	} else if (e < 0) {
-		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "push");
+		e = c.cred_attempts > 3 ? auth_error() : net_error(e, "push", &c);
 	} else if (c.rejected) {
 		/*
 		 * "cannot lock ref" / "failed to update ref": another push (our own
@@ -729,6 +732,7 @@ done:
 	git_remote_free(r);
 	strbuf_release(&c.sideband);
 	free(c.rejected);
+	free(c.hostkey);
 	free(ours);
 	free(spec);
 	return e;
