@@ -14,6 +14,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/bundle.h"
 #include "sync/import.h"
 #include "sync/outbox.h"
 #include "sync/sync.h"
@@ -113,14 +114,39 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	} else if (e < 0) {
 		e = fail();
 	} else {
+		if (r.relayed)
+			printf(_("relayed %zu colleague's branch%s (from bundles)\n"), r.relayed,
+			       r.relayed == 1 ? "" : "es");
 		printf(_("sent %zu, received %zu, conflicts %zu\n"), r.sent, r.received, r.conflicts);
 		if (r.skipped)
 			fprintf(stderr, "warning: %zu invalid record%s skipped (see 'fieldlog status')\n",
 				r.skipped, r.skipped == 1 ? "" : "s");
 		e = EXIT_OK;
 	}
+	if (r.relay_refused)
+		fprintf(stderr, _("warning: a branch from a bundle was not relayed: %s\n"),
+			r.relay_refused);
 	fl_sync_result_release(&r);
 	return e;
+}
+
+/* Colleagues' branches a bundle brought that no sync has relayed yet (sync/bundle.h). */
+static cJSON *relay_waiting(struct ws *ws)
+{
+	cJSON *a = cJSON_CreateArray();
+	struct fl_relay *v = NULL;
+	size_t n = 0;
+
+	if (ws->store && fl_relay_list(&v, &n, ws->store) < 0)
+		fl_clear_error();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "author", v[i].author);
+		cJSON_AddStringToObject(o, "tip", git_oid_tostr_s(&v[i].tip));
+		cJSON_AddItemToArray(a, o);
+	}
+	fl_relay_release(v, n);
+	return a;
 }
 
 int cmd_status(int argc, const char **argv, struct ws *ws)
@@ -144,6 +170,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_AddStringToObject(o, "reason", fl_col_text(st, 1));
 		cJSON_AddItemToArray(skipped, o);
 	}
+	cJSON *relay = relay_waiting(ws);
 	st = fl_db_stmt(ws->db, "SELECT count(*) FROM records WHERE deleted = 0");
 	fl_step(st);
 	long long nrec = sqlite3_column_int64(st, 0);
@@ -160,7 +187,8 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_AddStringToObject(o, "key", fl_json_str(ws->config, "key") ?
 					fl_json_str(ws->config, "key") : "");
 		cJSON_AddItemToObject(o, "skipped", skipped);
-		skipped = NULL;
+		cJSON_AddItemToObject(o, "relay", relay);
+		skipped = relay = NULL;
 		print_json(o);
 		cJSON_Delete(o);
 	} else {
@@ -170,6 +198,9 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		printf("records: %lld\n", nrec);
 		printf("local versions not yet sent: %zu\n", pending);
 		printf("last successful sync: %s\n", last ? last : "never");
+		printf(_("waiting to be relayed: %d\n"), cJSON_GetArraySize(relay));
+		cJSON_ArrayForEach(s, relay)
+			printf("  authors/%s (%s)\n", fl_json_str(s, "author"), fl_json_str(s, "tip"));
 		printf("records skipped as invalid: %d\n", cJSON_GetArraySize(skipped));
 		cJSON_ArrayForEach(s, skipped)
 			printf("  %s: %s\n", fl_json_str(s, "path"), fl_json_str(s, "reason"));
@@ -179,6 +210,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 			printf("signing key: %s\n", fl_json_str(ws->config, "key"));
 	}
 	cJSON_Delete(skipped);
+	cJSON_Delete(relay);
 	free(last);
 	return EXIT_OK;
 }
