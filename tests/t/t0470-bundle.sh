@@ -118,4 +118,126 @@ test_expect_success SSHKEYGEN 'importing the same bundle again changes nothing' 
 	unchanged bo
 '
 
+# refused WHO FILE PATTERN: the import fails with one line matching PATTERN
+# and leaves WHO's refs and packs as they were.
+refused () {
+	snapshot $1 &&
+	test_must_fail fl $1 bundle import "$2" 2>err &&
+	cat err &&
+	test_line_count = 1 err &&
+	grep "^error: .*$3" err &&
+	unchanged $1
+}
+
+test_expect_success SSHKEYGEN 'a second device of the reviewer, which has not seen the week' '
+	fl bo2 init --id bo --remote "$CENTRAL" --key keys/bo >/dev/null &&
+	git --git-dir="$CENTRAL" rev-list --max-parents=0 main >root &&
+	git --git-dir="$CENTRAL" rev-parse authors/an >sent
+'
+
+test_expect_success SSHKEYGEN 'refused: truncated, in the pack or in the header' '
+	size=$(wc -c <week.bundle) &&
+	head -c $((size - 40)) week.bundle >cut.bundle &&
+	refused bo2 cut.bundle "cut.bundle. is truncated or corrupted" &&
+	head -c 60 week.bundle >cut2.bundle &&
+	refused bo2 cut2.bundle "cut2.bundle. is truncated (it ends inside its header)"
+'
+
+test_expect_success SSHKEYGEN 'refused: one byte changed in the pack' '
+	"$PYTHON" -c "
+import sys
+b = bytearray(open(\"week.bundle\", \"rb\").read())
+at = b.index(b\"\\n\\nPACK\") + 2
+b[at + (len(b) - at) // 2] ^= 0x40
+open(\"bad.bundle\", \"wb\").write(b)
+" &&
+	refused bo2 bad.bundle "bad.bundle. is truncated or corrupted"
+'
+
+test_expect_success SSHKEYGEN 'refused: a bundle of another central repository' '
+	fieldlog server init --key keys/admin other.git >/dev/null &&
+	fieldlog roster add --repo other.git --id an --name "Nguyễn Văn An" --role officer \
+		--province 42 --key keys/an.pub &&
+	fl an-other init --id an --remote "$TEST_SCRATCH/other.git" --key keys/an >/dev/null &&
+	fl an-other issue add --title "Nơi khác" --domain land --commune 18073 --severity low &&
+	fl an-other bundle create --all "$TEST_SCRATCH/other.bundle" >/dev/null &&
+	refused bo2 other.bundle "other.bundle. is a bundle of another central repository"
+'
+
+test_expect_success SSHKEYGEN 'refused: plain git commits' '
+	git init -q plain &&
+	echo x >plain/x &&
+	git -C plain add x &&
+	commit_env git -C plain commit -q -m x &&
+	git -C plain branch authors/an &&
+	git -C plain bundle create -q ../plain.bundle --all &&
+	refused bo2 plain.bundle "plain.bundle. is not a bundle of fieldlog records: it holds .refs/heads/" &&
+	git -C plain bundle create -q ../plain2.bundle authors/an &&
+	refused bo2 plain2.bundle "plain2.bundle. is not a fieldlog bundle: it names no central repository"
+'
+
+test_expect_success SSHKEYGEN 'refused: an unsigned commit, and one signed by another member' '
+	cp -R ws/an/repo.git evil.git &&
+	(
+		GIT_DIR=evil.git && export GIT_DIR &&
+		c=$(commit_env git commit-tree -p main -m "không ký" "main^{tree}") &&
+		craft unsigned.bundle "$(cat root)" $c refs/heads/authors/an "$(cat sent)" &&
+		echo $c >unsigned.id &&
+		c=$(commit_env git -c gpg.format=ssh -c user.signingkey="$TEST_SCRATCH/keys/binh" \
+			commit-tree -S -p main -m "ký hộ" "main^{tree}") &&
+		craft binh.bundle "$(cat root)" $c refs/heads/authors/an "$(cat sent)" &&
+		echo $c >binh.id
+	) &&
+	git --git-dir=ws/bo2/repo.git bundle verify unsigned.bundle &&
+	refused bo2 unsigned.bundle "refused: authors/an: commit $(cut -c1-7 unsigned.id): unsigned" &&
+	refused bo2 binh.bundle "authors/an: commit $(cut -c1-7 binh.id): signed by the key of .binh., on the branch of .an." &&
+	fl bo2 issue list >out/bo2.list &&
+	! grep "Chậm chi trả" out/bo2.list
+'
+
+test_expect_success SSHKEYGEN 'refused: a roster change not signed by the admin' '
+	cp -R "$CENTRAL" evil-central.git &&
+	(
+		GIT_DIR=evil-central.git && export GIT_DIR &&
+		git show main:roster.json | sed "s/\"Trần Bình\"/\"Kẻ Giả\"/" >r.json &&
+		blob=$(git hash-object -w r.json) &&
+		tree=$(printf "100644 blob %s\troster.json\n" "$blob" | git mktree) &&
+		c=$(commit_env git -c gpg.format=ssh -c user.signingkey="$TEST_SCRATCH/keys/bo" \
+			commit-tree -S -p main -m "roster" "$tree") &&
+		craft roster.bundle "$(cat root)" $c refs/heads/main main
+	) &&
+	refused bo2 roster.bundle "refused: main: roster commit .* is not signed by the key that signed"
+'
+
+test_expect_success SSHKEYGEN 'the reviewer answers; the sync relays the officer'\''s week first' '
+	fl bo respond "$(cat id)" --status answered --text "Bộ đã nhận" >/dev/null &&
+	fl bo sync >out/bo.sync &&
+	cat out/bo.sync &&
+	grep "^relayed 1 colleague.s branch (from bundles)\$" out/bo.sync &&
+	test "$(git --git-dir="$CENTRAL" rev-parse authors/an)" = \
+		"$(git --git-dir=ws/an/repo.git rev-parse main)" &&
+	fl bo status --json >out/st2.json &&
+	test "$(json_get relay <out/st2.json)" = "[]"
+'
+
+test_expect_success SSHKEYGEN 'bundle create --for: the answers and the roster reach the officer offline' '
+	fieldlog roster add --repo "$CENTRAL" --id chi --name "Lê Chi" --role officer \
+		--province 42 --key keys/other.pub &&
+	fl bo sync >/dev/null &&
+	fl bo bundle create --for an "$TEST_SCRATCH/for-an.bundle" >out/for &&
+	cat out/for &&
+	grep "on main authors/bo\$" out/for &&
+	fieldlog bundle create --for an --repo "$CENTRAL" admin-for-an.bundle >out/admin-for &&
+	git --git-dir=ws/an/repo.git bundle verify for-an.bundle &&
+	fl an bundle import for-an.bundle >out/an.import &&
+	cat out/an.import &&
+	grep "^imported 2 commits from for-an.bundle: main (1) authors/bo (1)$" out/an.import &&
+	test "$(git --git-dir=ws/an/repo.git rev-parse origin/roster)" = \
+		"$(git --git-dir="$CENTRAL" rev-parse main)" &&
+	fl an issue show "$(cat id)" --json >out/an.issue &&
+	test "$(json_get effective_status <out/an.issue)" = answered &&
+	fl an bundle import admin-for-an.bundle >out/an.again &&
+	grep "^nothing new" out/an.again
+'
+
 test_done
