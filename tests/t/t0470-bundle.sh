@@ -235,7 +235,8 @@ test_expect_success SSHKEYGEN 'bundle create --for: the answers and the roster r
 	test "$(git --git-dir=ws/an/repo.git rev-parse origin/roster)" = \
 		"$(git --git-dir="$CENTRAL" rev-parse main)" &&
 	fl an issue show "$(cat id)" --json >out/an.issue &&
-	test "$(json_get effective_status <out/an.issue)" = answered &&
+	test "$(json_get responses.0.author responses.0.state <out/an.issue)" = "bo
+answered" &&
 	fl an bundle import admin-for-an.bundle >out/an.again &&
 	grep "^nothing new" out/an.again
 '
