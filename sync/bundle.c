@@ -689,6 +689,30 @@ static void commit_view(struct fl_rules_commit *rc, char *signer, char *short_id
 }
 
 /*
+ * Every object a new commit's tree names must be here before any ref
+ * points at it (the pack was indexed without libgit2's own check):
+ * fl_store_diff reads the trees, this the blobs' headers.
+ */
+static int blob_here(void *p, const char *path, const git_oid *old_blob,
+		     const git_oid *new_blob, unsigned mode)
+{
+	struct judging *j = p;
+	git_odb *odb = NULL;
+	size_t len;
+	git_object_t type;
+	int e = 0;
+
+	(void)old_blob;
+	if (!new_blob || mode == GIT_FILEMODE_COMMIT)
+		return 0;
+	if (git_repository_odb(&odb, fl_store_repo(j->q)) < 0 ||
+	    git_odb_read_header(&len, &type, odb, new_blob) < 0)
+		e = fl_error(FL_EINVALID, "%s: missing", path);
+	git_odb_free(odb);
+	return e;
+}
+
+/*
  * An author's branch: every new commit written by the owner and signed by
  * the owner's key in the roster (a bundle travels outside any server, so
  * this holds whatever the central repository requires); an officer's
@@ -725,6 +749,10 @@ static int judge_author(struct judging *j, struct fl_bundle_branch *b)
 		commit_view(&rc, signer, short_id, c, j->strict);
 		if (fl_rules_commit_header(&rules, &rc, &j->why) < 0)
 			e = refuse(j, b->name);
+		else if (fl_store_diff(j->q, git_commit_parentcount(c) ? git_commit_parent_id(c, 0) :
+				       NULL, &id, blob_here, j) < 0)
+			e = fl_error(FL_EINVALID, "'%s' is incomplete: commit %s: %s", j->path,
+				     short_id, fl_last_error());
 		git_commit_free(c);
 	}
 	git_revwalk_free(w);

@@ -154,6 +154,21 @@ open(\"bad.bundle\", \"wb\").write(b)
 	refused bo2 bad.bundle "bad.bundle. is truncated or corrupted"
 '
 
+test_expect_success SSHKEYGEN 'refused: a pack without an object its commits need' '
+	(
+		GIT_DIR=ws/an/repo.git && export GIT_DIR &&
+		blob=$(git rev-parse "main:$(git diff-tree -r --name-only main^ main | head -1)") &&
+		{
+			printf "# v2 git bundle\n-%s fieldlog central repository\n-%s x\n" \
+				"$(cat root)" "$(cat sent)" &&
+			printf "%s refs/heads/authors/an\n\n" "$(git rev-parse main)" &&
+			git rev-list --objects main ^"$(cat sent)" | grep -v "^$blob" |
+			git pack-objects -q --stdout
+		} >holed.bundle
+	) &&
+	refused bo2 holed.bundle "holed.bundle. is incomplete: commit .*: missing"
+'
+
 test_expect_success SSHKEYGEN 'refused: a bundle of another central repository' '
 	fieldlog server init --key keys/admin other.git >/dev/null &&
 	fieldlog roster add --repo other.git --id an --name "Nguyễn Văn An" --role officer \
