@@ -105,7 +105,7 @@ static int cmp_oid(const void *a, const void *b)
 
 static int in_set(const git_oid *v, size_t n, const git_oid *id)
 {
-	return bsearch(id, v, n, sizeof(*v), cmp_oid) != NULL;
+	return n && bsearch(id, v, n, sizeof(*v), cmp_oid) != NULL;
 }
 
 static int add_tree(void *p, const git_oid *tree)
