@@ -736,6 +736,12 @@ static int judge_author(struct judging *j, struct fl_bundle_branch *b)
 	fl_author_bucket(bucket, b->name + strlen(FL_CENTRAL_AUTHORS));
 	if (fl_rules_begin(&rules, bucket, &j->why) < 0)
 		return refuse(j, b->name);
+	/* A branch only grows: one that left ours behind would take records away. */
+	if (b->has_old && git_graph_descendant_of(repo, &b->new, &b->old) != 1) {
+		strbuf_addf(&j->why, "it does not continue this workspace's copy (%.7s); sync first",
+			    git_oid_tostr_s(&b->old));
+		return refuse(j, b->name);
+	}
 	if ((e = walk_new(&w, j, b->has_old ? &b->old : NULL, &b->new)) < 0)
 		return e;
 	while (e == 0 && (e = git_revwalk_next(&id, w)) == 0) {

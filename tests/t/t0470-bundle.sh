@@ -97,6 +97,18 @@ test_expect_success SSHKEYGEN 'offline, an bundles the week the central reposito
 	grep "refs/heads/authors/an" out/verify
 '
 
+test_expect_success SSHKEYGEN 'bundle create --since DATE and --all' '
+	fl an bundle create --since 2999-01-01 "$TEST_SCRATCH/none.bundle" >out/none &&
+	grep "^nothing to bundle" out/none &&
+	! test -e none.bundle &&
+	fl an bundle create --since 2000-01-01 "$TEST_SCRATCH/since.bundle" >out/since &&
+	grep "^  3 commits on authors/an\$" out/since &&
+	fl an bundle create --all "$TEST_SCRATCH/all.bundle" >out/all &&
+	grep "^  3 commits on authors/an\$" out/all &&
+	test_must_fail fl an bundle create --since 2026-13-01 x.bundle 2>err &&
+	grep "^error: option .--since. needs a date YYYY-MM-DD, not .2026-13-01.\$" err
+'
+
 test_expect_success SSHKEYGEN 'the reviewer imports it: issue list and log show the week' '
 	fl bo sync >/dev/null &&
 	fl bo bundle import week.bundle >out/import &&
