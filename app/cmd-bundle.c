@@ -230,6 +230,50 @@ static void print_imported(const char *file, const struct fl_bundle_import *r,
 			       r->v[i].name + strlen("refs/heads/"));
 }
 
+/*
+ * Indexes the branches the import moved, each from the commit the index
+ * reflects for it, as a sync's import would: planning over every branch
+ * (fl_import_refs) reads a ref and a meta row for each of a reviewer's
+ * 3,332. When another import is owed (a sync killed before its own),
+ * everything is brought up to date instead.
+ */
+static int index_moved(struct ws *ws, const struct fl_bundle_import *r,
+		       struct fl_import_stats *st)
+{
+	struct fl_import_step *steps = xcalloc(r->n ? r->n : 1, sizeof(*steps));
+	char *owed = fl_db_meta_get(ws->db, "refs_pending");
+	size_t n = 0;
+	int e;
+
+	fl_trace("bundle: index the records");
+	/* Until the index has it (workspace.c catches up after a crash). */
+	fl_db_meta_set(ws->db, "refs_pending", "1");
+	for (size_t i = 0; i < r->n && !owed; i++) {
+		const struct fl_bundle_branch *b = &r->v[i];
+		int roster = !strcmp(b->name, FL_CENTRAL_MAIN);
+		char *local, *hex;
+		if (!b->fresh)
+			continue;
+		local = roster ? xstrdup(FL_REMOTE_ROSTER) :
+			xstrfmt("%s%s", FL_REMOTE_AUTHORS, b->name + strlen(FL_CENTRAL_AUTHORS));
+		steps[n].key = xstrfmt("indexed %s", local);
+		steps[n].author = roster ? NULL : xstrdup(fl_import_branch_author(local, ws->id));
+		git_oid_cpy(&steps[n].to, &b->new);
+		hex = fl_db_meta_get(ws->db, steps[n].key);
+		steps[n].has_from = hex && git_oid_fromstr(&steps[n].from, hex) == 0;
+		free(hex);
+		free(local);
+		n++;
+	}
+	e = owed ? fl_import_refs(ws->db, ws->store, ws->id, 0, st) :
+		fl_import(ws->db, ws->store, steps, n, 0, st);
+	if (e == 0)
+		fl_db_exec(ws->db, "DELETE FROM meta WHERE key = 'refs_pending'");
+	fl_import_steps_release(steps, n);
+	free(owed);
+	return e;
+}
+
 static int bundle_import(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog bundle import FILE";
@@ -249,9 +293,7 @@ static int bundle_import(int argc, const char **argv, struct ws *ws)
 	} else if (!r.commits) {
 		printf(_("nothing new in %s\n"), pos[0]);
 	} else {
-		/* Until the index has it (workspace.c catches up after a crash). */
-		fl_db_meta_set(ws->db, "refs_pending", "1");
-		if (fl_import_refs(ws->db, ws->store, ws->id, 0, &st) < 0)
+		if (index_moved(ws, &r, &st) < 0)
 			rc = fail();
 		else
 			print_imported(pos[0], &r, &st);
