@@ -16,6 +16,7 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "sync/hostkey.h"
+#include "sync/bundle.h"
 #include "sync/import.h"
 #include "sync/outbox.h"
 #include "sync/sync.h"
@@ -147,14 +148,39 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 				   " this is mended)", why, n) : error_exit("%s", why);
 		free(why);
 	} else {
+		if (r.relayed)
+			printf(_("relayed %zu colleague's branch%s (from bundles)\n"), r.relayed,
+			       r.relayed == 1 ? "" : "es");
 		printf(_("sent %zu, received %zu, conflicts %zu\n"), r.sent, r.received, r.conflicts);
 		if (r.skipped)
 			fprintf(stderr, _("warning: %zu invalid record%s skipped (see 'fieldlog status')\n"),
 				r.skipped, r.skipped == 1 ? "" : "s");
 		e = EXIT_OK;
 	}
+	if (r.relay_refused)
+		fprintf(stderr, _("warning: a branch from a bundle was not relayed: %s\n"),
+			r.relay_refused);
 	fl_sync_result_release(&r);
 	return e;
+}
+
+/* Colleagues' branches a bundle brought that no sync has relayed yet (sync/bundle.h). */
+static cJSON *relay_waiting(struct ws *ws)
+{
+	cJSON *a = cJSON_CreateArray();
+	struct fl_relay *v = NULL;
+	size_t n = 0;
+
+	if (ws->store && fl_relay_list(&v, &n, ws->store) < 0)
+		fl_clear_error();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "author", v[i].author);
+		cJSON_AddStringToObject(o, "tip", git_oid_tostr_s(&v[i].tip));
+		cJSON_AddItemToArray(a, o);
+	}
+	fl_relay_release(v, n);
+	return a;
 }
 
 int cmd_status(int argc, const char **argv, struct ws *ws)
@@ -179,6 +205,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_AddStringToObject(o, "reason", fl_col_text(st, 1));
 		cJSON_AddItemToArray(skipped, o);
 	}
+	cJSON *relay = relay_waiting(ws);
 	st = fl_db_stmt(ws->db, "SELECT count(*) FROM records WHERE deleted = 0");
 	fl_step(st);
 	long long nrec = sqlite3_column_int64(st, 0);
@@ -196,7 +223,8 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		cJSON_AddStringToObject(o, "key", fl_json_str(ws->config, "key") ?
 					fl_json_str(ws->config, "key") : "");
 		cJSON_AddItemToObject(o, "skipped", skipped);
-		skipped = NULL;
+		cJSON_AddItemToObject(o, "relay", relay);
+		skipped = relay = NULL;
 		print_json(o);
 		cJSON_Delete(o);
 	} else {
@@ -208,6 +236,9 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 		printf(_("last successful sync: %s\n"), last ? last : _("never"));
 		if (failed && *failed)
 			printf(_("last sync failed, to be mended: %s\n"), failed);
+		printf(_("waiting to be relayed: %d\n"), cJSON_GetArraySize(relay));
+		cJSON_ArrayForEach(s, relay)
+			printf("  authors/%s (%s)\n", fl_json_str(s, "author"), fl_json_str(s, "tip"));
 		printf(_("records skipped as invalid: %d\n"), cJSON_GetArraySize(skipped));
 		cJSON_ArrayForEach(s, skipped)
 			printf("  %s: %s\n", fl_json_str(s, "path"), fl_json_str(s, "reason"));
@@ -218,6 +249,7 @@ int cmd_status(int argc, const char **argv, struct ws *ws)
 	}
 	cJSON_Delete(skipped);
 	free(failed);
+	cJSON_Delete(relay);
 	free(last);
 	return EXIT_OK;
 }

@@ -260,6 +260,7 @@ int cmd_delete(int argc, const char **argv, struct ws *ws);
 int cmd_reindex(int argc, const char **argv, struct ws *ws);
 int cmd_sync(int argc, const char **argv, struct ws *ws);
 int cmd_status(int argc, const char **argv, struct ws *ws);
+int cmd_bundle(int argc, const char **argv, struct ws *ws);   /* cmd-bundle.c */
 int cmd_remote(int argc, const char **argv, struct ws *ws);
 int cmd_server(int argc, const char **argv, struct ws *ws);
 int cmd_server_http_backend(int argc, const char **argv, struct ws *ws);   /* cmd-server-serve.c */

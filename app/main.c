@@ -35,6 +35,7 @@ static const struct cmd commands[] = {
 	/* the central repository */
 	{ "sync", cmd_sync, WS_WRITE, N_("send and receive with the central repository") },
 	{ "status", cmd_status, WS_READ, N_("what is waiting to be sent, last sync, skipped records") },
+	{ "bundle", cmd_bundle, 0, N_("records as a file, where there is no signal: create, import") },
 	/* review */
 	{ "respond", cmd_respond, WS_WRITE | WS_INDEX_ONLY | NEED_REVIEWER,
 	  N_("answer an issue or a weekly report (reviewers)") },

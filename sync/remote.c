@@ -661,14 +661,18 @@ done:
 	return e;
 }
 
-int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message,
-		   struct fl_adv *a)
+/*
+ * Pushes the local ref src to the central ref ours; `check`: judge it
+ * first as the hook would when the remote is a path (our main; a relayed
+ * branch was judged when its bundle was imported).
+ */
+static int push_ref(git_repository *repo, const struct fl_sync_opts *o, const char *src,
+		    char *ours, int check, char **server_message, struct fl_adv *a)
 {
 	git_remote *r = NULL;
 	git_push_options po;
 	struct cb c = { o, 0, STRBUF_INIT, NULL, NULL };
-	char *ours = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me);
-	char *spec = xstrfmt("%s:%s", FL_BRANCH, ours);
+	char *spec = xstrfmt("%s:%s", src, ours);
 	git_strarray refspecs = { &spec, 1 };
 	int e;
 
@@ -676,12 +680,13 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 	callbacks(&po.callbacks, &c);
 	if ((e = central_remote(&r, repo, o)) < 0)
 		goto done;
-	if (!fl_push_supported(o->url) && (e = local_check(repo, o, ours, server_message)) < 0)
+	if (check && !fl_push_supported(o->url) &&
+	    (e = local_check(repo, o, ours, server_message)) < 0)
 		goto done;
 	watch_start(o);
 	if (fl_push_supported(o->url)) {
 		git_oid main;
-		e = git_reference_name_to_id(&main, repo, FL_BRANCH);
+		e = git_reference_name_to_id(&main, repo, src);
 		if (e == 0)
 			e = fl_push(r, ours, &main, &po.callbacks, a ? adv_add : NULL, a);
 	} else {
@@ -736,4 +741,17 @@ done:
 	free(ours);
 	free(spec);
 	return e;
+}
+
+int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message,
+		   struct fl_adv *a)
+{
+	return push_ref(repo, o, FL_BRANCH, xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me), 1,
+			server_message, a);
+}
+
+int fl_remote_push_ref(git_repository *repo, const struct fl_sync_opts *o, const char *src,
+		       const char *dst, char **server_message, struct fl_adv *a)
+{
+	return push_ref(repo, o, src, xstrdup(dst), 0, server_message, a);
 }

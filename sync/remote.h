@@ -73,4 +73,12 @@ int fl_remote_fetch_needed(struct fl_store *s, struct fl_db *db, const struct fl
 int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message,
 		   struct fl_adv *a);
 
+/*
+ * The same for another branch: makes the central ref dst (refs/heads/...)
+ * point at what the local ref src points at (a relayed colleague's
+ * branch, sync/bundle.h). Same returns.
+ */
+int fl_remote_push_ref(git_repository *repo, const struct fl_sync_opts *o, const char *src,
+		       const char *dst, char **server_message, struct fl_adv *a);
+
 #endif

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sync/bundle.h"
 #include "sync/import.h"
 #include "sync/integrate.h"
 #include "sync/push.h"
@@ -38,7 +39,8 @@ void fl_sync_opts_init(struct fl_sync_opts *o)
 void fl_sync_result_release(struct fl_sync_result *r)
 {
 	free(r->server_message);
-	r->server_message = NULL;
+	free(r->relay_refused);
+	r->server_message = r->relay_refused = NULL;
 }
 
 /* Counts non-merge commits reachable from tip and not from hide. */
@@ -130,6 +132,21 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 
 	memset(out, 0, sizeof(*out));
 	fl_crash_point("sync:after-outbox");   /* ws_open flushed it */
+
+	/*
+	 * Colleagues' branches a bundle brought go first, before a fetch
+	 * (a reviewer's) could take their older central versions for ours.
+	 * A refusal holds back only that branch, not our own work.
+	 */
+	e = fl_relay_run(&out->relayed, s, o, &out->relay_refused);
+	if (e == FL_EREJECTED) {
+		if (!out->relay_refused)
+			out->relay_refused = xstrdup(fl_last_error());
+		fl_clear_error();
+		e = 0;
+	}
+	if (e < 0)
+		return e;
 
 	/*
 	 * Something to send: push first. The server's answer lists every

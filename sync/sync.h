@@ -40,6 +40,8 @@ struct fl_sync_result {
 	size_t conflicts;        /* fields decided by the conflict rule */
 	size_t skipped;          /* invalid records seen while importing */
 	char *server_message;    /* what the server said when it refused */
+	size_t relayed;          /* colleagues' branches relayed (sync/bundle.h) */
+	char *relay_refused;     /* why the central repository refused one, or NULL */
 };
 
 /* Fills defaults (deadline 60 s or $FIELDLOG_SYNC_TIMEOUT, 5 retries). */
