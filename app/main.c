@@ -43,6 +43,7 @@ static const struct cmd commands[] = {
 	{ "diff", cmd_diff, WS_READ, "field-by-field differences between versions" },
 	{ "stats", cmd_stats, WS_INDEX_ONLY, "counts by province, domain, status, severity" },
 	{ "export", cmd_export, WS_INDEX_ONLY, "export records as CSV, JSON or an Excel workbook" },
+	{ "dashboard", cmd_dashboard, WS_READ, "a week as a static web site to look at (charts, pages)" },
 	/* administration (a central repository named by --repo, or no index) */
 	{ "server", cmd_server, 0, "central repository: init, check (pre-receive hook)" },
 	{ "roster", cmd_roster, 0, "officers and reviewers of a central repository" },
