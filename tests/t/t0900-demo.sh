@@ -1,8 +1,9 @@
 #!/bin/sh
 # t0900-demo: `make demo`, the README's first command, runs to its end: an
-# officer's week offline, the history with stock git, a sync, and the
-# reviewer's view, then the week's .docx and dashboard. It broke once without any test noticing (saves stopped
-# being commits before the demo asked git for the history); now it cannot.
+# officer's week offline, the history with stock git, a sync, the
+# reviewer's view, then the week's .docx and dashboard. It broke once
+# without any test noticing (saves stopped being commits before the demo
+# asked git for the history); now it cannot.
 
 . "$(dirname "$0")/test-lib.sh"
 
