@@ -114,14 +114,18 @@ static void province_issues(struct strbuf *sb, sqlite3_stmt *st, const char *cod
 void dash_province_pages(struct dash *d)
 {
 	const struct fl_refdata *rd = fl_refdata();
-	/* Waiting first, then the most severe, then the oldest. */
+	/*
+	 * Waiting first, then the most severe, then the oldest. Driven from
+	 * the province's rows of record_communes (its index), not from the
+	 * week's issues: 34 scans of 15,000 issues took 0.6 s at 100k.
+	 */
 	sqlite3_stmt *st = fl_db_prepare(d->ws->db,
 		"SELECT i.id, i.title, i.domain, i.severity, i.status,"
 		" coalesce(nullif(p.name, ''), i.author), i.created_at, i.page,"
-		" (SELECT group_concat(c.name, ', ') FROM record_communes x"
-		"   JOIN communes c ON c.code = x.commune WHERE x.id = i.id AND x.province_code = :p)"
-		" FROM dash_issue i LEFT JOIN people p ON p.id = i.author"
-		" WHERE i.id IN (SELECT id FROM record_communes WHERE province_code = :p)"
+		" group_concat(c.name, ', ')"
+		" FROM record_communes rc JOIN dash_issue i ON i.id = rc.id"
+		" LEFT JOIN communes c ON c.code = rc.commune LEFT JOIN people p ON p.id = i.author"
+		" WHERE rc.province_code = :p GROUP BY i.id"
 		" ORDER BY i.status = 'escalated' DESC,"
 		" CASE i.severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,"
 		" i.created_at, i.id");
