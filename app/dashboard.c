@@ -99,13 +99,15 @@ void dash_page_write(struct dash *d, struct strbuf *sb, const char *relpath)
 		goto out;
 	/* Pages are rewritten in place: the site is made again from the index at will. */
 	f = fopen(path, "wb");
-	if (!f || fwrite(sb->buf, 1, sb->len, f) != sb->len || fclose(f) != 0) {
-		d->err = fl_error(FL_ERROR, "cannot write '%s': %s", path, strerror(errno));
-		if (f)
-			fclose(f);
-		goto out;
+	if (f) {
+		size_t n = fwrite(sb->buf, 1, sb->len, f);
+		int closed = fclose(f);
+		if (n == sb->len && closed == 0) {
+			d->pages++;
+			goto out;
+		}
 	}
-	d->pages++;
+	d->err = fl_error(FL_ERROR, "cannot write '%s': %s", path, strerror(errno));
 out:
 	free(path);
 }

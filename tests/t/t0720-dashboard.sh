@@ -263,10 +263,13 @@ test_expect_success 'in English with an English locale' '
 		"\"Week 37 (8/9/2025 – 14/9/2025)\" in text"
 '
 
-test_expect_success 'options: a bad week, a bad count, an extra argument' '
+test_expect_success 'a bad week, a bad count, an extra argument, a file in the way' '
 	test_must_fail fl bo dashboard --week 2025-37 2>err && grep "2025-37" err &&
 	test_must_fail fl bo dashboard --weeks 0 2>err && grep "weeks" err &&
-	test_must_fail fl bo dashboard extra 2>err && grep "extra" err
+	test_must_fail fl bo dashboard extra 2>err && grep "extra" err &&
+	echo not a directory >plain-file &&
+	test_must_fail fl bo dashboard -o plain-file 2>err &&
+	grep "^error: cannot create .plain-file/tinh." err
 '
 
 # chrome PAGE ARGS...: headless Chromium on file://PAGE, with its profile
