@@ -165,7 +165,7 @@ static const char *field_label(const char *path)
 /* A changed value as people read it: labels for codes, text as written. */
 static void value_text(struct strbuf *sb, const char *path, const cJSON *v)
 {
-	if (!v) {
+	if (!v || (cJSON_IsString(v) && !*v->valuestring)) {
 		strbuf_addstr(sb, "—");
 	} else if (cJSON_IsString(v)) {
 		const char *s = v->valuestring;

@@ -221,13 +221,18 @@ echo
 # The week as the working group looks at it (kept too, beside the .docx).
 if "$FIELDLOG" dashboard -h >/dev/null 2>&1; then
 	DASH=$(cd "${TMPDIR:-/tmp}" && pwd -P)/dashboard-2025-W37
+	# In Vietnamese, as on the Ministry's desktops (LANGUAGE decides first).
+	LANGUAGE=vi
+	export LANGUAGE
 	if [ -d "$DEMO/reviewer" ]; then
 		note "the reviewer's dashboard of the week: every officer's records, as a web site"
+		note "(LANGUAGE=vi: its labels in Vietnamese, as on the Ministry's desktops)"
 		run fieldlog -C reviewer dashboard --week 2025-W37 -o "$DASH"
 	else
-		note "the week's dashboard, as a web site"
+		note "the week's dashboard, as a web site (LANGUAGE=vi: in Vietnamese)"
 		run fieldlog dashboard --week 2025-W37 -o "$DASH"
 	fi
+	unset LANGUAGE
 	note "the dashboard (charts of the 34 provinces, a page per province and per issue) is in $DASH"
 	note "open $DASH/index.html in a browser: it needs no network"
 	echo

@@ -31,6 +31,7 @@ test_expect_success 'and with the week'"'"'s dashboard, the reviewer'"'"'s, and 
 	test -f "$TEST_SCRATCH/dashboard-2025-W37/index.html" &&
 	test -f "$TEST_SCRATCH/dashboard-2025-W37/tinh/42.html" &&
 	grep "Hà Tĩnh" "$TEST_SCRATCH/dashboard-2025-W37/index.html" &&
+	grep "Báo cáo tuần theo tỉnh, thành phố" "$TEST_SCRATCH/dashboard-2025-W37/index.html" &&
 	grep "Chậm giải quyết hồ sơ đất đai" "$TEST_SCRATCH/dashboard-2025-W37/tinh/42.html" &&
 	test "$(ls "$TEST_SCRATCH/dashboard-2025-W37/van-de" | wc -l)" -ge 1
 '
