@@ -615,6 +615,13 @@ int cmd_dashboard(int argc, const char **argv, struct ws *ws)
 	 */
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)256 << 20);
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)64 << 20);
+	/*
+	 * Each issue's history looks its path up in every commit of its
+	 * author's branch; libgit2 caches no tree over 4 kB, and the top
+	 * trees (a directory per bucket) are larger, so they were read and
+	 * parsed again for every issue.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
 	if (make_dirs(&d) < 0)
 		return fail();
 	load_officers(&d);
