@@ -273,5 +273,6 @@ int cmd_diff(int argc, const char **argv, struct ws *ws);
 int cmd_stats(int argc, const char **argv, struct ws *ws);
 int cmd_export(int argc, const char **argv, struct ws *ws);
 int cmd_config(int argc, const char **argv, struct ws *ws);
+int cmd_dashboard(int argc, const char **argv, struct ws *ws);   /* dashboard.c */
 
 #endif

@@ -44,6 +44,7 @@ static const struct cmd commands[] = {
 	{ "diff", cmd_diff, WS_READ | USE_PAGER, N_("field-by-field differences between versions") },
 	{ "stats", cmd_stats, WS_INDEX_ONLY | USE_PAGER, N_("counts by province, domain, status, severity") },
 	{ "export", cmd_export, WS_INDEX_ONLY, N_("export records as CSV, JSON or an Excel workbook") },
+	{ "dashboard", cmd_dashboard, WS_READ, N_("a week as a static web site to look at (charts, pages)") },
 	/* administration (a central repository named by --repo, or no index) */
 	{ "server", cmd_server, 0, N_("central repository: init, check (pre-receive hook)") },
 	{ "roster", cmd_roster, 0, N_("officers and reviewers of a central repository") },

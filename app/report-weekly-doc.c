@@ -55,7 +55,9 @@ static const char *province_name(const char *code)
 /*
  * Officers expected to report: the roster's officers, and the authors of
  * the week's records who are not reviewers. Rows (province, id, name),
- * ordered by province and id, in a new array of arrays.
+ * ordered by province and id, in a new array of arrays. Authors outside
+ * the roster are found on the (author, kind) index: testing the week's
+ * rows read every record of index.db (kind <> 'response' uses no index).
  */
 static cJSON *expected_officers(struct ws *ws, const char *week)
 {
@@ -65,8 +67,10 @@ static cJSON *expected_officers(struct ws *ws, const char *week)
 		" UNION SELECT coalesce((SELECT rc.province_code FROM records x"
 		"   JOIN record_communes rc ON rc.id = x.id WHERE x.author = r.author"
 		"   GROUP BY rc.province_code ORDER BY count(*) DESC, rc.province_code LIMIT 1), ''),"
-		"   r.author, r.author FROM records r WHERE r.week = :w AND r.kind <> 'response'"
-		"   AND r.deleted = 0 AND r.author NOT IN (SELECT id FROM people)"
+		"   r.author, r.author FROM (SELECT DISTINCT author FROM records"
+		"   WHERE author NOT IN (SELECT id FROM people)) r WHERE EXISTS (SELECT 1 FROM records y"
+		"   WHERE y.author = r.author AND y.kind IN ('schedule', 'visit', 'issue', 'report')"
+		"   AND y.week = :w AND y.deleted = 0)"
 		" ORDER BY 1, 2");
 	cJSON *out = cJSON_CreateArray();
 	fl_bind_text(st, ":w", week);

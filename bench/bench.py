@@ -34,15 +34,15 @@ import time
 
 RUNS = {  # repetitions per scenario and profile (at most; see BUDGET)
     "pilot": {"capture": 11, "sync": 7, "clone": 5, "pull": 7, "query": 11, "export": 5,
-              "bundle": 7},
+              "bundle": 7, "report": 5, "dashboard": 5},
     "100k": {"capture": 15, "sync": 7, "clone": 3, "pull": 5, "query": 11, "export": 3,
-             "bundle": 7},
+             "bundle": 7, "report": 5, "dashboard": 3},
 }
 # Seconds a scenario may take; slow runs are repeated fewer times (at least
 # once), so that `make bench` stays under 10 minutes on 2 cores whatever
 # the state of the code. The runs actually made are in each result.
 BUDGET = {"clone": 150, "sync": 90, "pull": 60, "capture": 40, "query": 30, "export": 60,
-          "bundle": 60}
+          "bundle": 60, "report": 30, "dashboard": 60}
 
 
 def fits(name, done, elapsed, limit):
@@ -432,6 +432,8 @@ class Bench:
         self.scenario(self.query, ctx)
         self.scenario(self.export, ctx)
         self.scenario(self.bundle, ctx)
+        self.scenario(self.report_docx, ctx)
+        self.scenario(self.dashboard, ctx)
         if profile == "100k":
             self.scenario(self.fetch_volume, ctx)
 
@@ -755,6 +757,67 @@ class Bench:
                  **{"pass": g <= 100}, runs=len(import_t))
         shutil.rmtree(tmp)
         shutil.rmtree(srv)
+
+    def last_week(self, ws):
+        """The last week the data has reports for (the generator's weeks are
+        not this week): read from the workspace's index."""
+        import sqlite3
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(ws, "index.db"), uri=True)
+        try:
+            return db.execute("SELECT max(week) FROM records WHERE kind = 'report'").fetchone()[0]
+        finally:
+            db.close()
+
+    def runs_of(self, name, c, cmd, before=None):
+        """Wall times of up to RUNS[name] runs of cmd (before() ahead of each,
+        untimed); fieldlog's last stdout."""
+        ts, out = [], ""
+        t0 = time.perf_counter()
+        for i in range(c["runs"][name]):
+            if not fits(name, i, time.perf_counter() - t0, c["runs"][name]):
+                break
+            if before:
+                before()
+            t, out = timed(cmd)
+            ts.append(t)
+        return ts, out
+
+    def report_docx(self, c):
+        """report-docx: the week as a Word document, for one officer
+        (`report week`, in the officer's full workspace) and for the working
+        group (`report weekly`, every officer, in the reviewer's)."""
+        week = self.last_week(c["r0"])
+        out = os.path.join(c["tmp"], "report.docx")
+        for rid, ws, cmd, what in (
+                ("report-docx", c["full"], ["report", "week", week], "one officer's week"),
+                ("report-docx-weekly", c["r0"], ["report", "weekly", week],
+                 "every officer's week (%d officers)" % c["nofficers"])):
+            ts, said = self.runs_of("report", c, self.fl(ws, *cmd, "--format", "docx", "-o", out))
+            size = os.path.getsize(out) / 1e3
+            os.unlink(out)
+            f = median(ts)
+            self.add(id=rid + suffix(c["profile"]),
+                     scenario="`%s --format docx -o FILE`: %s" % (" ".join(cmd[:2] + ["W"]), what),
+                     profile=c["profile"], figure=f, unit="s", target="<= 1 s",
+                     **{"pass": f <= 1}, runs=len(ts),
+                     note="week %s; %.0f kB document; %s" % (week, size, said.strip()))
+
+    def dashboard(self, c):
+        """dashboard: the reviewer writes the site of the last week (every
+        officer) into a new directory, as the first run of a week does."""
+        week = self.last_week(c["r0"])
+        site = os.path.join(c["tmp"], "dashboard")
+        ts, said = self.runs_of("dashboard", c, self.fl(c["r0"], "dashboard", "--week", week,
+                                                        "-o", site),
+                                before=lambda: shutil.rmtree(site, ignore_errors=True))
+        npages = sum(len(fs) for _, _, fs in os.walk(site))
+        mb = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(site) for f in fs) / 1e6
+        shutil.rmtree(site, ignore_errors=True)
+        f = median(ts)
+        self.add(id="dashboard" + suffix(c["profile"]),
+                 scenario="`dashboard --week W -o DIR`: every officer's week, into a new DIR",
+                 profile=c["profile"], figure=f, unit="s", target="<= 1 s", **{"pass": f <= 1},
+                 runs=len(ts), note="week %s; %d files, %.1f MB; %s" % (week, npages, mb, said.strip()))
 
     def day(self, c, layout):
         """The central repository of a layout plus a national day: every

@@ -9,7 +9,8 @@
 # central repository in the same temporary directory, a sync, and a reviewer
 # who sees the escalated issue; otherwise that part is left out. Last, the
 # week's report is written as a .docx beside the temporary directory, and
-# kept: the demo says where.
+# the week's dashboard (a static web site) beside it; both are kept, and
+# the demo says where.
 
 set -eu
 
@@ -216,5 +217,25 @@ run fieldlog report week 2025-W37 --format docx -o "$DOCX"
 note "the weekly report, in the form of Nghị định 30/2020/NĐ-CP, is in $DOCX"
 note "(open it in Word or LibreOffice; --format html writes the same as a web page)"
 echo
+
+# The week as the working group looks at it (kept too, beside the .docx).
+if "$FIELDLOG" dashboard -h >/dev/null 2>&1; then
+	DASH=$(cd "${TMPDIR:-/tmp}" && pwd -P)/dashboard-2025-W37
+	# In Vietnamese, as on the Ministry's desktops (LANGUAGE decides first).
+	LANGUAGE=vi
+	export LANGUAGE
+	if [ -d "$DEMO/reviewer" ]; then
+		note "the reviewer's dashboard of the week: every officer's records, as a web site"
+		note "(LANGUAGE=vi: its labels in Vietnamese, as on the Ministry's desktops)"
+		run fieldlog -C reviewer dashboard --week 2025-W37 -o "$DASH"
+	else
+		note "the week's dashboard, as a web site (LANGUAGE=vi: in Vietnamese)"
+		run fieldlog dashboard --week 2025-W37 -o "$DASH"
+	fi
+	unset LANGUAGE
+	note "the dashboard (charts of the 34 provinces, a page per province and per issue) is in $DASH"
+	note "open $DASH/index.html in a browser: it needs no network"
+	echo
+fi
 
 printf '%sThat was fieldlog.%s The temporary directory is removed now. Next: make check\n' "$B" "$N"
