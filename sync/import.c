@@ -89,6 +89,7 @@ struct judged {
 
 struct trust {
 	cJSON *roster;        /* NULL: no roster, nothing judged (no central yet) */
+	struct fl_keyring *keys;   /* the roster's keys, parsed once per import */
 	struct judged **v;
 	size_t n;
 };
@@ -140,6 +141,7 @@ static void trust_release(struct trust *t)
 		free(jd);
 	}
 	free(t->v);
+	fl_keyring_free(t->keys);
 	cJSON_Delete(t->roster);
 	memset(t, 0, sizeof(*t));
 }
@@ -168,6 +170,7 @@ static int trust_step(struct trust *t, struct fl_store *s, const struct fl_impor
 		fl_clear_error();
 		if (!t->roster)
 			return 0;
+		t->keys = fl_keyring_new(t->roster);
 	}
 	jd = xcalloc(1, sizeof(*jd));
 	strbuf_init(&jd->why);
@@ -196,7 +199,7 @@ static int trust_step(struct trust *t, struct fl_store *s, const struct fl_impor
 	 */
 	if (own)
 		return 0;
-	e = fl_check_import(s, t->roster, step->author, step->has_from ? &step->from : NULL,
+	e = fl_check_import(s, t->roster, t->keys, step->author, step->has_from ? &step->from : NULL,
 			    &step->to, add_taint, jd);
 	if (e == FL_EREJECTED) {
 		jd->refused = 1;
@@ -657,7 +660,7 @@ static int import_run(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	size_t nmore = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	int e, bulk = fresh ? fl_db_set_bulk(db, 1) : 0;
-	struct trust trust = { NULL, NULL, 0 };
+	struct trust trust = { NULL, NULL, NULL, 0 };
 	size_t i;
 
 	if ((e = fl_db_begin(db)) < 0)

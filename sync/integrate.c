@@ -19,6 +19,7 @@
 
 #include "schema/json.h"
 #include "schema/record.h"
+#include "sync/check.h"
 #include "sync/history.h"
 #include "sync/merge.h"
 
@@ -190,12 +191,59 @@ done:
 	return e;
 }
 
+/* --- what we sign over ---------------------------------------------------------- */
+
+static int first_refusal(void *p, const char *path, const char *why)
+{
+	struct strbuf *sb = p;
+	(void)path;
+	if (!sb->len)
+		strbuf_addstr(sb, why);
+	return 0;
+}
+
+/*
+ * Whether the commits of our central branch that main lacks (from base,
+ * NULL: all) pass the importer's author and signature rules. Our next
+ * signed commit reaches them, and a signature on a tip vouches for all it
+ * reaches (sync/check.h): so we never sign over a commit someone planted
+ * on our branch (a share's writer needs no hook). No roster: nothing is
+ * judged (no central yet). Returns 0, or FL_ERROR with the reason.
+ */
+static int own_history_ok(struct fl_store *s, const char *me, const git_oid *base,
+			  const git_oid *theirs)
+{
+	struct strbuf why = STRBUF_INIT;
+	cJSON *roster = NULL;
+	git_oid main;
+	char hex[8];
+	int e = 0;
+
+	if (!me || fl_store_ref(&main, s, FL_REMOTE_ROSTER) < 0 ||
+	    fl_roster_read(&roster, s, &main) < 0) {
+		fl_clear_error();
+		goto done;
+	}
+	e = fl_check_import(s, roster, NULL, me, base, theirs, first_refusal, &why);
+	if (e == 0 && why.len)
+		e = fl_error(FL_ERROR, "not merging 'authors/%s' (%s) from the central repository:"
+			     " %s", me, git_oid_tostr(hex, sizeof(hex), theirs), why.buf);
+	else if (e == FL_EREJECTED)
+		e = 0;   /* we are not in the roster: a push says why, not this */
+	if (e == 0)
+		fl_clear_error();
+done:
+	cJSON_Delete(roster);
+	strbuf_release(&why);
+	return e;
+}
+
 int fl_integrate(struct fl_store *s, const struct fl_sync_opts *o, size_t *conflicts)
 {
 	git_repository *repo = fl_store_repo(s);
 	git_oid ours, theirs, base, out;
 	git_reference *ref = NULL;
-	int e;
+	int e, has_base;
 
 	if (fl_store_ref(&theirs, s, FL_REMOTE_BRANCH) < 0) {
 		fl_clear_error();
@@ -203,15 +251,21 @@ int fl_integrate(struct fl_store *s, const struct fl_sync_opts *o, size_t *confl
 	}
 	if (fl_store_ref(&ours, s, FL_BRANCH) < 0) {
 		fl_clear_error();
+		if ((e = own_history_ok(s, o->me, NULL, &theirs)) < 0)
+			return e;
 		e = git_reference_create(&ref, repo, FL_BRANCH, &theirs, 0, "sync: first fetch");
 		git_reference_free(ref);
 		return e < 0 ? fl_error(FL_ERROR, "cannot update main: %s", fl_git_error()) : 0;
 	}
 	if (git_oid_equal(&ours, &theirs))
 		return 0;
-	if (git_merge_base(&base, repo, &ours, &theirs) == 0) {
-		if (git_oid_equal(&base, &theirs))
-			return 0;   /* we are ahead: nothing to merge */
+	has_base = git_merge_base(&base, repo, &ours, &theirs) == 0;
+	fl_clear_error();
+	if (has_base && git_oid_equal(&base, &theirs))
+		return 0;   /* we are ahead: nothing to merge */
+	if ((e = own_history_ok(s, o->me, has_base ? &base : NULL, &theirs)) < 0)
+		return e;
+	if (has_base) {
 		if (git_oid_equal(&base, &ours)) {
 			e = git_reference_create_matching(&ref, repo, FL_BRANCH, &theirs, 1, &ours,
 							  "sync: fast-forward");

@@ -495,9 +495,13 @@ void fl_sshsig_sign(struct strbuf *sb, const struct fl_ssh_seckey *key,
 	strbuf_release(&pub);
 }
 
-int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen,
-		     const void *msg, size_t msglen,
-		     const struct fl_ssh_pubkey *allowed, size_t nallowed)
+/*
+ * fl_sshsig_verify, and with msg NULL fl_sshsig_signer: every check but
+ * the signature arithmetic.
+ */
+static int sshsig_check(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen,
+			const void *msg, size_t msglen,
+			const struct fl_ssh_pubkey *allowed, size_t nallowed)
 {
 	struct strbuf bin = STRBUF_INIT, data = STRBUF_INIT;
 	struct reader r, s;
@@ -569,8 +573,9 @@ int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t sigle
 		e = fl_error(FL_ESSH_MALFORMED, "malformed SSH signature (not an Ed25519 signature)");
 		goto done;
 	}
-	signed_data(&data, hashalg, msg, msglen);
-	if (crypto_sign_verify_detached(sigbytes, (const unsigned char *)data.buf, data.len,
+	if (msg)
+		signed_data(&data, hashalg, msg, msglen);
+	if (msg && crypto_sign_verify_detached(sigbytes, (const unsigned char *)data.buf, data.len,
 					key.key) != 0) {
 		e = fl_error(FL_ESSH_BADSIG, "bad SSH signature");
 		goto done;
@@ -589,4 +594,16 @@ done:
 	strbuf_release(&bin);
 	strbuf_release(&data);
 	return e;
+}
+
+int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen,
+		     const void *msg, size_t msglen,
+		     const struct fl_ssh_pubkey *allowed, size_t nallowed)
+{
+	return sshsig_check(signer, sig, siglen, msg ? msg : "", msglen, allowed, nallowed);
+}
+
+int fl_sshsig_signer(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen)
+{
+	return sshsig_check(signer, sig, siglen, NULL, 0, NULL, 0);
 }
