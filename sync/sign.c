@@ -31,6 +31,16 @@ struct fl_signer *fl_signer_new(const char *keyfile)
 	return sg;
 }
 
+struct fl_signer *fl_signer_from_key(const struct fl_ssh_seckey *key)
+{
+	struct fl_signer *sg = fl_signer_new("(in memory)");
+	sg->sec = *key;
+	sg->pub = key->pub;
+	fl_ssh_fingerprint(sg->fpr, &sg->pub);
+	sg->loaded = 1;
+	return sg;
+}
+
 void fl_signer_free(struct fl_signer *sg)
 {
 	if (!sg)

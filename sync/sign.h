@@ -33,6 +33,8 @@ struct fl_signer;
  */
 struct fl_signer *fl_signer_new(const char *keyfile);
 void fl_signer_free(struct fl_signer *sg);
+/* A signer holding a copy of key, already loaded (synthetic data). */
+struct fl_signer *fl_signer_from_key(const struct fl_ssh_seckey *key);
 
 /*
  * Reads the key now (for `init --key`, which wants to say at once what is
