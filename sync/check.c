@@ -310,6 +310,8 @@ struct judge {
 	 * for the bytes of every commit it reaches (sign.h), or NULL.
 	 */
 	const char *vouch;
+	const char *branch_owner;        /* the importer: whose branch ("" elsewhere) */
+	int own;                         /* the owner's own sync (FL_CHECK_OWN) */
 };
 
 static int refuse(struct judge *j, const char *path, const char *fmt, ...) FL_PRINTF(3, 4);
@@ -398,7 +400,19 @@ static int verdict(struct fl_sig_verdict *vd, const struct judge *j, git_commit 
 		    (vd->state == FL_COMMIT_GOOD && !strcmp(vd->signer, j->vouch)))
 			return 0;
 	}
-	return fl_commit_verify_keys(vd, repo, git_commit_id(c), j->keys, 0);
+	if (fl_commit_verify_keys(vd, repo, git_commit_id(c), j->keys, 0) < 0)
+		return -1;
+	/*
+	 * A valid signature by a key the owner has since removed: the owner's
+	 * current key on the tip (or, in the owner's own sync, the owner
+	 * about to sign over it) takes it on. Anywhere else it stays BAD.
+	 */
+	if (vd->state == FL_COMMIT_BAD && vd->key_removed && !strcmp(vd->signer, j->branch_owner) &&
+	    (j->vouch || j->own)) {
+		vd->state = FL_COMMIT_GOOD;
+		vd->vouched = 1;
+	}
+	return 0;
 }
 
 /*
@@ -810,6 +824,7 @@ static void judge_init(struct judge *j, struct fl_store *s, struct strbuf *why)
 	j->why = why;
 	j->rules.exists = record_exists;
 	j->rules.exists_payload = j;
+	j->branch_owner = "";
 }
 
 static void judge_release(struct judge *j)
@@ -852,7 +867,7 @@ static int tip_vouches(struct judge *j, const git_oid *to, const char *author)
 }
 
 int fl_check_import(struct fl_store *s, const cJSON *roster, const struct fl_keyring *keys,
-		    const char *author, const git_oid *from, const git_oid *to,
+		    const char *author, const git_oid *from, const git_oid *to, unsigned flags,
 		    fl_check_taint_fn taint, void *payload)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -872,6 +887,8 @@ int fl_check_import(struct fl_store *s, const cJSON *roster, const struct fl_key
 	j.taint = taint;
 	j.taint_payload = payload;
 	j.keys = keys ? keys : (j.own_keys = fl_keyring_new(roster));
+	j.branch_owner = author;
+	j.own = !!(flags & FL_CHECK_OWN);
 	if (tip_vouches(&j, to, author))
 		j.vouch = author;
 	fl_author_bucket(bucket, author);

@@ -97,10 +97,16 @@ int fl_check_branch(struct fl_store *s, const cJSON *roster, const char *ref,
  * be there and name a key author holds (else it is judged in full, and
  * refused as without vouching). An unsigned commit stays unsigned, so a
  * repository that requires signatures still refuses it.
+ *
+ * A valid signature by a key author has since removed is taken under a
+ * vouching tip (the owner's current key took that history on), and with
+ * FL_CHECK_OWN (the owner's own sync, which is about to sign over it:
+ * a new laptop takes on what the lost one signed); otherwise it is BAD.
  */
+#define FL_CHECK_OWN 1u
 typedef int (*fl_check_taint_fn)(void *payload, const char *path, const char *why);
 int fl_check_import(struct fl_store *s, const cJSON *roster, const struct fl_keyring *keys,
-		    const char *author, const git_oid *from, const git_oid *to,
+		    const char *author, const git_oid *from, const git_oid *to, unsigned flags,
 		    fl_check_taint_fn taint, void *payload);
 
 #endif

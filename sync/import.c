@@ -200,7 +200,7 @@ static int trust_step(struct trust *t, struct fl_store *s, const struct fl_impor
 	if (own)
 		return 0;
 	e = fl_check_import(s, t->roster, t->keys, step->author, step->has_from ? &step->from : NULL,
-			    &step->to, add_taint, jd);
+			    &step->to, 0, add_taint, jd);
 	if (e == FL_EREJECTED) {
 		jd->refused = 1;
 		e = 0;

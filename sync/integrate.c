@@ -224,7 +224,8 @@ static int own_history_ok(struct fl_store *s, const char *me, const git_oid *bas
 		fl_clear_error();
 		goto done;
 	}
-	e = fl_check_import(s, roster, NULL, me, base, theirs, first_refusal, &why);
+	e = fl_check_import(s, roster, NULL, me, base, theirs, FL_CHECK_OWN, first_refusal,
+			    &why);
 	if (e == 0 && why.len)
 		e = fl_error(FL_ERROR, "not merging 'authors/%s' (%s) from the central repository:"
 			     " %s", me, git_oid_tostr(hex, sizeof(hex), theirs), why.buf);

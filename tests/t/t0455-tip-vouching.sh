@@ -11,6 +11,9 @@
 # - under a good tip, an unsigned commit and a commit signed by another
 #   person's key are skipped as before: vouching vouches for bytes, it
 #   signs nothing for anyone.
+# - a lost laptop: after its key is removed, what it signed is skipped by
+#   a new clone until the owner's new laptop (which takes that history
+#   on) signs a new tip; `log` still says "key removed" per version;
 # - an's own sync does not merge a commit planted on its branch: its next
 #   signed commit would vouch for it.
 # The central branches are rewritten with stock git (a share's writer
@@ -143,6 +146,25 @@ test_expect_success SSHKEYGEN 'an does not merge, and so never signs over, what 
 	test "$(git --git-dir=ws/an/repo.git rev-parse main)" = "$(cat an.main)" &&
 	sgit update-ref refs/heads/authors/an "$(cat tip)" &&
 	fl an sync
+'
+
+test_expect_success SSHKEYGEN 'a lost laptop: its key removed, what it signed is skipped until a new tip vouches' '
+	fp=$(ssh-keygen -lf keys/an.pub | cut -d" " -f2) &&
+	ssh-keygen -q -t ed25519 -N "" -C an-new -f keys/an-new &&
+	fieldlog roster key add --repo "$CENTRAL" an keys/an-new.pub >/dev/null &&
+	fieldlog roster key remove --repo "$CENTRAL" an "$fp" >/dev/null &&
+	join bo5 &&
+	grep "2 invalid records skipped" out/bo5.err &&
+	fl an-new init --id an --remote "$CENTRAL" --key keys/an-new >out/an-new.init 2>&1 &&
+	cat out/an-new.init &&
+	fl an-new issue add --title "Hồ sơ đất đai tồn đọng" --domain land --commune 18073 \
+		--severity low >/dev/null &&
+	fl an-new sync >out/an-new.sync &&
+	grep "sent 1" out/an-new.sync &&
+	join bo6 &&
+	! grep "skipped" out/bo6.err &&
+	fl bo6 log "$(cat id1)" >out/log6 &&
+	grep "^    signed by an (key removed, $fp)\$" out/log6
 '
 
 test_done
