@@ -149,6 +149,8 @@ def outbox(ws):
     saves = []
     with open(os.path.join(ws, "outbox"), encoding="utf-8") as f:
         for line in f:
+            if line.startswith("~"):   # a framed line: "~CRC LEN PAYLOAD"
+                line = line.split(" ", 2)[2]
             o = json.loads(line)
             saves.append((o["path"], o["text"]))
     return saves
