@@ -1,6 +1,6 @@
 /*
- * check.h: the central repository's own rules (DESIGN section 5) and the
- * roster they are judged against.
+ * check.h: the central repository's own rules (docs/design.md, "The
+ * central repository's check") and the roster they are judged against.
  *
  * The roster (who may write, and as what) is the pure model of
  * schema/roster.h; this file reads it from the central repository's main.

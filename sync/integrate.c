@@ -1,5 +1,5 @@
 /*
- * integrate.c: bringing what a fetch brought into main (DESIGN section 4).
+ * integrate.c: bringing what a fetch brought into main (docs/design.md, "Sync").
  *
  * Git's own merge is never used: it would merge JSON text line by line.
  * We diff the merge base against each side; a path changed on one side

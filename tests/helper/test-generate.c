@@ -20,7 +20,7 @@
  * issues and some reports. Text is Vietnamese administrative prose built
  * from word lists, with real commune codes and names.
  *
- * Two layouts of the central repository (DESIGN section 7):
+ * Two layouts of the central repository (docs/design.md, "Repository layout"):
  *
  *   authors (the default, what fieldlog's sync speaks): main holds only
  *     roster.json; refs/heads/authors/<id> (FL_CENTRAL_AUTHORS) holds one
