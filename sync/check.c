@@ -713,10 +713,7 @@ static int new_commits(git_oid **out, size_t *nout, int *ff, git_repository *rep
 	}
 	while ((e = git_revwalk_next(&id, walk)) == 0) {
 		git_commit *c = NULL;
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 16;
-			ids = xrealloc(ids, alloc * sizeof(*ids));
-		}
+		FL_ALLOC_GROW(ids, n + 1, alloc);
 		git_oid_cpy(&ids[n++], &id);
 		if (!*ff && git_commit_lookup(&c, repo, &id) == 0)
 			for (unsigned p = 0; p < git_commit_parentcount(c) && !*ff; p++)

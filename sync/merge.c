@@ -255,10 +255,7 @@ static void record_conflict(struct merge_ctx *ctx, const char *path,
 	struct fl_merge_result *r = ctx->out;
 	struct fl_merge_conflict *c;
 
-	if (r->nconflicts == ctx->alloc) {
-		ctx->alloc = ctx->alloc ? 2 * ctx->alloc : 4;
-		r->conflicts = xrealloc(r->conflicts, ctx->alloc * sizeof(*r->conflicts));
-	}
+	FL_ALLOC_GROW(r->conflicts, r->nconflicts + 1, ctx->alloc);
 	c = &r->conflicts[r->nconflicts++];
 	c->path = xstrdup(path);
 	c->ours = compact(o, 0);

@@ -118,10 +118,7 @@ static int build_pack(git_packbuilder *pb, git_repository *repo, const git_oid *
 	    (remote && (e = git_revwalk_hide(w, remote)) < 0))
 		goto done;
 	while ((e = git_revwalk_next(&id, w)) == 0) {
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 64;
-			v = xrealloc(v, alloc * sizeof(*v));
-		}
+		FL_ALLOC_GROW(v, n + 1, alloc);
 		git_oid_cpy(&v[n++], &id);
 	}
 	if (e != GIT_ITEROVER)
