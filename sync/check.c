@@ -886,7 +886,7 @@ int fl_check_import(struct fl_store *s, const cJSON *roster, const struct fl_key
 	j.keys = keys ? keys : (j.own_keys = fl_keyring_new(roster));
 	j.branch_owner = author;
 	j.own = !!(flags & FL_CHECK_OWN);
-	if (tip_vouches(&j, to, author))
+	if ((!from || !git_oid_equal(from, to)) && tip_vouches(&j, to, author))
 		j.vouch = author;
 	fl_author_bucket(bucket, author);
 	if ((e = fl_rules_begin(&j.rules, bucket, &why)) < 0)
