@@ -1,6 +1,6 @@
 /*
  * cmd-reindex.c: `fieldlog reindex` throws the index away and rebuilds it
- * from repo.git alone (the repository is the truth; DESIGN section 1).
+ * from repo.git alone (the repository is the truth; docs/design.md, "The index").
  * A fresh file is built next to the old one and renamed over it, so an
  * interrupted reindex leaves the old index in place (ws_rebuild_index,
  * which also mends a damaged index when a command meets one). Saves still

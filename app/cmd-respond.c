@@ -4,7 +4,7 @@
  *
  * A response is a record of its own under the reviewer's directory, never
  * an edit of the officer's file: each author writes only under their own
- * directory (DESIGN section 3), so answering can never conflict with the
+ * directory (docs/design.md, "Repository layout"), so answering can never conflict with the
  * officer's own edits. What the answer does to an issue's status is
  * computed when reading (records.c, effective_status): the latest
  * response decides while the officer has the issue escalated.

@@ -343,6 +343,23 @@ out:
 	return e;
 }
 
+/*
+ * What every roster subcommand but add does first: parse its options,
+ * refuse positional arguments unless `any_args`, and require --repo (the
+ * central repository: these commands run on the server, not in a
+ * workspace). Returns 0 or the usage error's exit code.
+ */
+static int repo_args(int argc, const char **argv, const struct opt *opts, const char *usage,
+		     const char *const *repo, const char ***pos, int *npos, int any_args)
+{
+	parse_opts(argc, argv, opts, usage, pos, npos);
+	if (*npos && !any_args)
+		return usage_error(usage, "unexpected argument '%s'", (*pos)[0]);
+	if (!*repo)
+		return usage_error(usage, "--repo is required");
+	return 0;
+}
+
 static int roster_list(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] = "fieldlog roster list --repo DIR [--json]";
@@ -360,13 +377,9 @@ static int roster_list(int argc, const char **argv, struct ws *ws)
 	struct table t;
 	size_t n = 0;
 
-	(void)ws;   /* the central repository named by --repo, not a workspace */
-	parse_opts(argc, argv, opts, usage, &pos, &npos);
-	if (npos)
-		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (!repo)
-		return usage_error(usage, "--repo is required");
-	if ((e = open_roster(&s, &roster, repo)))
+	(void)ws;
+	if ((e = repo_args(argc, argv, opts, usage, &repo, &pos, &npos, 0)) ||
+	    (e = open_roster(&s, &roster, repo)))
 		return e;
 	if (json) {
 		print_json(roster);
@@ -459,12 +472,11 @@ static int roster_key(int argc, const char **argv, struct ws *ws)
 	git_oid commit;
 	int npos, e, add;
 
-	(void)ws;   /* the central repository named by --repo, not a workspace */
-	parse_opts(argc, argv, opts, usage, &pos, &npos);
+	(void)ws;
+	if ((e = repo_args(argc, argv, opts, usage, &repo, &pos, &npos, 1)))
+		return e;
 	if (npos != 3 || (strcmp(pos[0], "add") && strcmp(pos[0], "remove")))
 		return usage_error(usage, "give add or remove, an id and a key");
-	if (!repo)
-		return usage_error(usage, "--repo is required");
 	add = !strcmp(pos[0], "add");
 	memset(&a, 0, sizeof(a));
 	a.id = pos[1];
@@ -515,13 +527,9 @@ static int roster_allowed_signers(int argc, const char **argv, struct ws *ws)
 	const cJSON *p, *k;
 	int npos, e;
 
-	(void)ws;   /* the central repository named by --repo, not a workspace */
-	parse_opts(argc, argv, opts, usage, &pos, &npos);
-	if (npos)
-		return usage_error(usage, "unexpected argument '%s'", pos[0]);
-	if (!repo)
-		return usage_error(usage, "--repo is required");
-	if ((e = open_roster(&s, &roster, repo)))
+	(void)ws;
+	if ((e = repo_args(argc, argv, opts, usage, &repo, &pos, &npos, 0)) ||
+	    (e = open_roster(&s, &roster, repo)))
 		return e;
 	/*
 	 * The principal is the committer's email (every fieldlog commit on

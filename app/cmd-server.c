@@ -1,6 +1,7 @@
 /*
  * cmd-server.c: `fieldlog server init DIR` creates the central repository
- * (DESIGN sections 3 and 5): a bare repository whose main branch starts
+ * (docs/design.md, "Repository layout" and "The central
+ * repository's check"): a bare repository whose main branch starts
  * with an empty roster.json, configured so that git itself refuses
  * deletions and rewinds, with `fieldlog server check` installed as its
  * pre-receive hook. `server check` is that hook: git runs it with the
@@ -114,7 +115,7 @@ static int write_hook(const char *dir, const char *exe)
 	char *q = sh_quote(exe);
 	char *text = xstrfmt("#!/bin/sh\n"
 			     "# Installed by 'fieldlog server init': every push is checked\n"
-			     "# against roster.json and the record rules (DESIGN section 5).\n"
+			     "# against roster.json and the record rules (docs/design.md, section 11).\n"
 			     "exec %s server check \"$@\"\n", q);
 	int e = 0;
 

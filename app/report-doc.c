@@ -626,6 +626,29 @@ int doc_write_and_say(const struct doc *d, const char *format, const char *outpu
 	return rc;
 }
 
+int doc_week_args(const char **week, char wbuf[9], char now[32], const char **pos, int npos,
+		  const char *format, const char *usage)
+{
+	int rc;
+
+	if (npos > 1 || (npos == 1 && *week))
+		return usage_error(usage, "unexpected argument '%s'", pos[npos - 1]);
+	if (npos == 1)
+		*week = pos[0];
+	if ((rc = doc_check_format(format)) != 0)
+		return rc;
+	if (*week && !fl_week_valid(*week))
+		return error_exit("'%s' is not an ISO week (YYYY-Www)", *week);
+	fl_time_now(now);
+	if (!*week) {
+		char day[11];
+		snprintf(day, sizeof(day), "%.10s", now);
+		fl_week_of_date(wbuf, day);
+		*week = wbuf;
+	}
+	return 0;
+}
+
 int report_doc_week(int argc, const char **argv, struct ws *ws)
 {
 	static const char usage[] =
@@ -646,23 +669,10 @@ int report_doc_week(int argc, const char **argv, struct ws *ws)
 
 	parse_opts(argc, args, opts, usage, &pos, &npos);
 	free(args);
-	if (npos > 1 || (npos == 1 && week))
-		return usage_error(usage, "unexpected argument '%s'", pos[npos - 1]);
-	if (npos == 1)
-		week = pos[0];
-	if ((rc = doc_check_format(format)) != 0)
+	if ((rc = doc_week_args(&week, wbuf, now, pos, npos, format, usage)) != 0)
 		return rc;
-	if (week && !fl_week_valid(week))
-		return error_exit("'%s' is not an ISO week (YYYY-Www)", week);
 	if (read_text(&summary, summary, "summary", 0) < 0)
 		return fail();
-	fl_time_now(now);
-	if (!week) {
-		now[10] = '\0';
-		fl_week_of_date(wbuf, now);
-		fl_time_now(now);
-		week = wbuf;
-	}
 
 	const struct fl_province *p = fl_province_find(ws->province);
 	struct report_parts parts;

@@ -78,6 +78,15 @@ void doc_frame(struct doc *d, const char *unit, const char *place, const char *d
 	       const char *subject, const char *signer);
 /* argv with -o FILE spelled --output FILE, for parse_opts. Caller frees the array. */
 const char **doc_argv(int argc, const char **argv);
+/*
+ * What `report week` and `report weekly` do after parsing: the week is
+ * the one positional argument or --week (*week; not both), --format is
+ * checked, and no week means the week of now. Fills now (the time,
+ * 32 bytes) and wbuf (the week when it is computed, 9 bytes). Returns 0
+ * or the exit code of the message printed.
+ */
+int doc_week_args(const char **week, char wbuf[9], char now[32], const char **pos, int npos,
+		  const char *format, const char *usage);
 
 /* Vietnamese labels for codes; borrowed. Unknown codes come back as they are. */
 const char *vi_severity(const char *s);

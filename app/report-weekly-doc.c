@@ -251,21 +251,8 @@ int report_doc_weekly(int argc, const char **argv, struct ws *ws)
 
 	parse_opts(argc, args, opts, usage, &pos, &npos);
 	free(args);
-	if (npos > 1 || (npos == 1 && week))
-		return usage_error(usage, "unexpected argument '%s'", pos[npos - 1]);
-	if (npos == 1)
-		week = pos[0];
-	if ((rc = doc_check_format(format)) != 0)
+	if ((rc = doc_week_args(&week, wbuf, now, pos, npos, format, usage)) != 0)
 		return rc;
-	if (week && !fl_week_valid(week))
-		return error_exit("'%s' is not an ISO week (YYYY-Www)", week);
-	fl_time_now(now);
-	if (!week) {
-		char day[11];
-		snprintf(day, sizeof(day), "%.10s", now);
-		fl_week_of_date(wbuf, day);
-		week = wbuf;
-	}
 
 	struct span w;
 	struct doc d;

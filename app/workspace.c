@@ -9,7 +9,7 @@
  * made and the process killed before its index transaction, or a sync
  * killed between its fetch and its import: meta.refs_pending), the next
  * ws_open imports the difference: the repository is the truth, the index
- * catches up (DESIGN section 1).
+ * catches up (docs/design.md, "The workspace on disk").
  *
  * Writers (saves, sync, reindex) hold an exclusive flock on DIR/lock.
  * Under it, any *.lock file libgit2 left in repo.git can only come from a

@@ -152,6 +152,8 @@ def outbox(ws):
     saves = []
     with open(os.path.join(ws, "outbox"), encoding="utf-8") as f:
         for line in f:
+            if line.startswith("~"):   # a framed line: "~CRC LEN PAYLOAD"
+                line = line.split(" ", 2)[2]
             o = json.loads(line)
             saves.append((o["path"], o["text"]))
     return saves
@@ -237,6 +239,9 @@ class Bench:
         self.results = []
         self.hook = run([self.bin, "server", "-h"], check=False).returncode == 0
         self.fmt = run([self.tool, "generate", "--version"]).stdout.strip()
+        # Signed data (issue 15): every person's key in the roster, which
+        # requires signatures, and each commit signed by its author.
+        self.sign = "--sign" in run([self.tool, "generate", "-h"], check=False).stdout
         os.makedirs(self.data, exist_ok=True)
 
     # --- helpers -------------------------------------------------------------
@@ -290,6 +295,8 @@ class Bench:
     def generate_append(self, repo, n, authors, seed, layout, exclude=None):
         cmd = [self.tool, "generate", "--repo", repo, "--append", str(n), "--authors",
                str(authors), "--seed", str(seed), "--layout", layout, "--json"]
+        if self.sign:
+            cmd.append("--sign")
         if exclude:
             cmd += ["--exclude", exclude]
         return json.loads(run(cmd).stdout)
@@ -323,11 +330,12 @@ class Bench:
 
     # --- data ------------------------------------------------------------------
 
-    def central(self, profile, layout="authors"):
+    def central(self, profile, layout="authors", signed=None):
         """The generated, gc'd central repository of a profile in a layout
-        (cached)."""
-        d = os.path.join(self.data, "%s-%s-s%d-f%s-r%d" % (profile, layout, self.seed, self.fmt,
-                                                           DATA_REV))
+        (cached), signed unless signed is False or the generator cannot."""
+        signed = self.sign if signed is None else signed and self.sign
+        d = os.path.join(self.data, "%s-%s-s%d-f%s-r%d%s" % (profile, layout, self.seed, self.fmt,
+                                                             DATA_REV, "-signed" if signed else ""))
         repo = os.path.join(d, "central.git")
         summ = os.path.join(d, "summary.json")
         if os.path.exists(summ):
@@ -340,7 +348,8 @@ class Bench:
         log("generating the %s profile (seed %d, %s layout) ..." % (profile, self.seed, layout))
         t0 = time.perf_counter()
         s = json.loads(run([self.tool, "generate", "--repo", tmp, "--profile", profile,
-                            "--seed", str(self.seed), "--layout", layout, "--json"]).stdout)
+                            "--seed", str(self.seed), "--layout", layout, "--json"]
+                           + (["--sign"] if signed else [])).stdout)
         s["generate_seconds"] = round(time.perf_counter() - t0, 2)
         # What a served repository looks like after `git gc`.
         t0 = time.perf_counter()
@@ -397,6 +406,7 @@ class Bench:
         if not r0:
             return
         ctx["r0"] = r0
+        self.scenario(self.clone_verify, ctx)
         # A full workspace for capture: the reviewer's clone (every record
         # indexed) under an officer's identity.
         full = self.copy_ws(r0, os.path.join(tmp, "officer-full"))
@@ -412,8 +422,16 @@ class Bench:
         # scenarios that sync.
         o0 = os.path.join(tmp, "officer0")
         shutil.rmtree(o0, ignore_errors=True)
+        key = []
+        if self.sign:
+            # The officer's key as the generator gave it, so its saves are signed.
+            kf = os.path.join(tmp, "officer.key")
+            with open(kf, "w") as f:
+                f.write(run([self.tool, "generate", "--print-key", officer["id"]]).stdout)
+            os.chmod(kf, 0o600)
+            key = ["--key", kf]
         try:
-            _, out = timed(self.fl(o0, "init", "--id", officer["id"], "--remote", url))
+            _, out = timed(self.fl(o0, "init", "--id", officer["id"], "--remote", url, *key))
             log("officer's init: %s" % (out.strip().splitlines() or [""])[-1])
             ctx["o0"] = o0
         except Failed as e:
@@ -483,6 +501,41 @@ class Bench:
                  **{"pass": f / b <= 2.5}, runs=len(fl_t),
                  note="%d records; pack %.0f MB" % (c["summ"]["records"], c["summ"]["pack_bytes"] / 1e6))
         return ws
+
+    def clone_verify(self, c):
+        """clone-verify: the reviewer's clone of the signed data (every
+        signature checked: each branch's tip in full, the commits it
+        reaches through tip-vouching) against the clone of the same data
+        unsigned (nothing to check)."""
+        if not self.sign:
+            raise Failed("the generator cannot sign (test-tool generate --sign)")
+        plain, _ = self.central(c["profile"], "authors", signed=False)
+        name = "base-unsigned-%s.git" % c["profile"]
+        self.copy_repo(plain, os.path.join(self.srv, name))
+        signed_t, plain_t = [], []
+        t0 = time.perf_counter()
+        for i in range(c["runs"]["clone"]):
+            if not fits("clone", i, time.perf_counter() - t0, c["runs"]["clone"]):
+                break
+            for which in (("plain", "signed") if i % 2 == 0 else ("signed", "plain")):
+                ws = os.path.join(c["tmp"], "clone-verify-%s" % which)
+                shutil.rmtree(ws, ignore_errors=True)
+                t, out = timed(self.fl(ws, "init", "--id", c["reviewer"]["id"], "--remote",
+                                       c["url"] if which == "signed" else self.url(name)))
+                (signed_t if which == "signed" else plain_t).append(t)
+                n = int(out.split("; ")[-1].split()[0]) if "records indexed" in out else -1
+                if n != c["summ"]["records"]:
+                    raise Failed("init (%s) indexed %d records, the repository holds %d"
+                                 % (which, n, c["summ"]["records"]))
+                shutil.rmtree(ws)
+        shutil.rmtree(os.path.join(self.srv, name))
+        f, b = median(signed_t), median(plain_t)
+        self.add(id="clone-verify" + suffix(c["profile"]),
+                 scenario="reviewer's init --remote of signed data (every signature checked)",
+                 profile=c["profile"], figure=f, unit="s", baseline=b,
+                 baseline_what="the same init --remote of the same data unsigned",
+                 target="ratio <= 1.10", **{"pass": f / b <= 1.10}, runs=len(signed_t),
+                 note="%d commits" % c["summ"]["commits"])
 
     def capture(self, c):
         """capture: one `issue add` as a whole process in a full workspace."""

@@ -251,10 +251,7 @@ static void fts_stage_text(void *p, int n, const char *field, const char *text)
 	} else {
 		folded = fl_text_fold(text);
 	}
-	if (st->n == st->alloc) {
-		st->alloc = st->alloc ? 2 * st->alloc : 1024;
-		st->v = xrealloc(st->v, st->alloc * sizeof(*st->v));
-	}
+	FL_ALLOC_GROW(st->v, st->n + 1, st->alloc);
 	if (n == 0)
 		*fl_llmap_at(&st->where, j->base / FTS_STRIDE) = st->n + 1;
 	st->v[st->n].rowid = j->base + n;

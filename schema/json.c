@@ -1,8 +1,8 @@
 /*
  * json.c: strict JSON parsing and the canonical serialisation of records.
  *
- * Records are stored in git as JSON in one canonical form (DESIGN section
- * 2): byte for byte what Python's json.dumps(obj, ensure_ascii=False,
+ * Records are stored in git as JSON in one canonical form (docs/design.md,
+ * "Canonical form"): byte for byte what Python's json.dumps(obj, ensure_ascii=False,
  * indent=2) prints, plus one "\n", with integers only. One form per record
  * is what keeps diffs readable and merges clean, and it lets any JSON tool
  * check our files.
@@ -583,7 +583,7 @@ int fl_json_is_canonical(const char *buf, size_t len)
 	cJSON_Delete(v);
 	strbuf_release(&sb);
 	/*
-	 * The canonical form is also NFC (DESIGN section 2). Checking the
+	 * The canonical form is also NFC (docs/design.md, "Canonical form"). Checking the
 	 * whole buffer is the same as checking each string: every string is
 	 * fenced by ASCII quotes, which no combining mark composes with.
 	 */

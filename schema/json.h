@@ -1,7 +1,7 @@
 /*
  * json.h: strict parsing and the canonical serialisation of records.
  *
- * The canonical form (DESIGN section 2) is byte for byte what Python prints
+ * The canonical form (docs/design.md, "Canonical form") is byte for byte what Python prints
  * with json.dumps(obj, ensure_ascii=False, indent=2) plus one "\n": two
  * spaces per level, "key": value, ", " never used (items end with ",\n"),
  * empty containers as {} and [], non-ASCII written raw, and only \" \\ \n

@@ -1,7 +1,7 @@
 /*
- * migrate.c: the index's schema as versioned SQL strings. migrate_N moves
- * user_version from N-1 to N; a database whose user_version is above what
- * this binary knows is refused rather than guessed at. The index can
+ * migrate.c: the index's schema as versioned SQL strings. migrations[N-1]
+ * moves user_version from N-1 to N; a database whose user_version is
+ * above what this binary knows is refused rather than guessed at. The index can
  * always be thrown away and rebuilt (`fieldlog reindex`), so migrations
  * may drop derived tables. Also what keeps derived contents current at
  * open: the fold of the full-text rows, and the reference data.
@@ -16,123 +16,96 @@
 
 /* --- schema and migrations ----------------------------------------------- */
 
-static void migrate_1(struct fl_db *db)
-{
-	fl_db_exec(db,
-		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-		"CREATE TABLE provinces(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
-		"  type TEXT NOT NULL, folded TEXT NOT NULL);"
-		"CREATE TABLE communes(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
-		"  type TEXT NOT NULL, province_code TEXT NOT NULL, folded TEXT NOT NULL);"
-		"CREATE INDEX communes_province ON communes(province_code);"
-		"CREATE TABLE domains(id TEXT PRIMARY KEY, label TEXT NOT NULL,"
-		"  label_en TEXT NOT NULL, position INTEGER NOT NULL);"
-		"CREATE TABLE records("
-		"  id TEXT PRIMARY KEY, kind TEXT NOT NULL, author TEXT NOT NULL,"
-		"  path TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,"
-		"  updated_at TEXT NOT NULL, deleted INTEGER NOT NULL,"
-		"  week TEXT, date TEXT, status TEXT, severity TEXT, domain TEXT,"
-		"  target TEXT, title TEXT, json TEXT NOT NULL);"
-		"CREATE INDEX records_kind ON records(kind, week);"
-		"CREATE INDEX records_author ON records(author, kind);"
-		"CREATE INDEX records_target ON records(target) WHERE target IS NOT NULL;"
-		"CREATE TABLE record_communes(id TEXT NOT NULL, commune TEXT NOT NULL,"
-		"  province_code TEXT NOT NULL, PRIMARY KEY(id, commune)) WITHOUT ROWID;"
-		"CREATE INDEX record_communes_commune ON record_communes(commune);"
-		"CREATE INDEX record_communes_province ON record_communes(province_code, id);"
-		"CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, field UNINDEXED,"
-		"  text, folded, tokenize = 'unicode61 remove_diacritics 0');"
-		"CREATE TABLE skipped(path TEXT PRIMARY KEY, reason TEXT NOT NULL);");
-}
-
 /*
- * 2: only the folded text is indexed. Indexing the text as written too
- * doubled the cost of every import; the ranking of exactly-marked words
- * is done on the hits instead (app/cmd-search.c). The table is rebuilt,
- * and forgetting the indexed commit makes the next open re-import.
+ * One step of the schema: the SQL that moves user_version from N-1 to N,
+ * and whether the next open must import everything again (the indexed
+ * commit is forgotten: the step emptied or reshaped derived rows).
  */
-static void migrate_2(struct fl_db *db)
-{
-	fl_db_exec(db,
-		"DROP TABLE search;"
-		"CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, field UNINDEXED,"
-		"  text UNINDEXED, folded, tokenize = 'unicode61 remove_diacritics 0');"
-		"DELETE FROM meta WHERE key = 'indexed_commit';");
-}
+struct migration {
+	const char *sql;
+	int reimport;
+};
 
-/* 3: filters by status and by commune start from an index. */
-static void migrate_3(struct fl_db *db)
-{
-	fl_db_exec(db, "CREATE INDEX records_status ON records(kind, status);");
-}
-
-/*
- * 4: the roster as a table. At national scale roster.json is over half a
- * megabyte; parsing it in every command that shows a name cost more than
- * the query. fl_db_set_roster fills it whenever roster.json changes.
- */
-static void migrate_4(struct fl_db *db)
-{
-	fl_db_exec(db,
-		"CREATE TABLE people(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-		"  role TEXT NOT NULL, provinces TEXT NOT NULL, login TEXT NOT NULL);"
-		"CREATE INDEX people_login ON people(login);"
-		"DELETE FROM meta WHERE key = 'indexed_commit';");
-}
-
-/*
- * 5: records.seq follows updated_at (time_seq) and keys the full-text
- * rows, so that search lists the latest first without ranking every hit.
- * (Not the rowid itself: a full import in that order inserts at random
- * places of the table and took twice as long.) Re-imported to number.
- */
-static void migrate_5(struct fl_db *db)
-{
-	fl_db_exec(db,
-		"ALTER TABLE records ADD COLUMN seq INTEGER;"
-		"CREATE UNIQUE INDEX records_seq ON records(seq);"
-		"DELETE FROM search;"
-		"DELETE FROM meta WHERE key = 'indexed_commit';");
-}
-
-/*
- * 6: a contentless full-text index. It stored every text twice more (as
- * written and folded) beside records.json, which holds them already: 77 %
- * of the full-text table (a third of index.db at 100k records) and a
- * quarter of a full import's time (28.5 s -> 20.8 s). The search
- * takes a hit's text from its record (fl_db_texts); rows are deleted by
- * giving back the text they were indexed with (unlink_record).
- */
-static void migrate_6(struct fl_db *db)
-{
-	fl_db_exec(db,
-		"DROP TABLE search;"
-		"CREATE VIRTUAL TABLE search USING fts5(folded, content = '',"
-		"  tokenize = 'unicode61 remove_diacritics 0');"
-		"DELETE FROM meta WHERE key = 'indexed_commit';");
-}
-
-/*
- * 7: the status index also covers severity, the tombstone mark and the id,
- * so that `issue list --status S --severity V --province P` tests its
- * filters in the index and reads only the rows it prints (100k records:
- * 55 ms -> 25 ms, with the province's subquery limited to the kind).
- */
-static void migrate_7(struct fl_db *db)
-{
-	fl_db_exec(db,
-		"DROP INDEX records_status;"
-		"CREATE INDEX records_status ON records(kind, status, severity, deleted, id);");
-}
-
-static void (*const migrations[])(struct fl_db *) = {
-	migrate_1,
-	migrate_2,
-	migrate_3,
-	migrate_4,
-	migrate_5,
-	migrate_6,
-	migrate_7,
+static const struct migration migrations[] = {
+	/* 1: the first schema. */
+	{ "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	  "CREATE TABLE provinces(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	  "  type TEXT NOT NULL, folded TEXT NOT NULL);"
+	  "CREATE TABLE communes(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	  "  type TEXT NOT NULL, province_code TEXT NOT NULL, folded TEXT NOT NULL);"
+	  "CREATE INDEX communes_province ON communes(province_code);"
+	  "CREATE TABLE domains(id TEXT PRIMARY KEY, label TEXT NOT NULL,"
+	  "  label_en TEXT NOT NULL, position INTEGER NOT NULL);"
+	  "CREATE TABLE records("
+	  "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, author TEXT NOT NULL,"
+	  "  path TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,"
+	  "  updated_at TEXT NOT NULL, deleted INTEGER NOT NULL,"
+	  "  week TEXT, date TEXT, status TEXT, severity TEXT, domain TEXT,"
+	  "  target TEXT, title TEXT, json TEXT NOT NULL);"
+	  "CREATE INDEX records_kind ON records(kind, week);"
+	  "CREATE INDEX records_author ON records(author, kind);"
+	  "CREATE INDEX records_target ON records(target) WHERE target IS NOT NULL;"
+	  "CREATE TABLE record_communes(id TEXT NOT NULL, commune TEXT NOT NULL,"
+	  "  province_code TEXT NOT NULL, PRIMARY KEY(id, commune)) WITHOUT ROWID;"
+	  "CREATE INDEX record_communes_commune ON record_communes(commune);"
+	  "CREATE INDEX record_communes_province ON record_communes(province_code, id);"
+	  "CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, field UNINDEXED,"
+	  "  text, folded, tokenize = 'unicode61 remove_diacritics 0');"
+	  "CREATE TABLE skipped(path TEXT PRIMARY KEY, reason TEXT NOT NULL);",
+	  0 },
+	/*
+	 * 2: only the folded text is indexed. Indexing the text as written too
+	 * doubled the cost of every import; the ranking of exactly-marked words
+	 * is done on the hits instead (app/cmd-search.c). The table is rebuilt,
+	 * and forgetting the indexed commit makes the next open re-import.
+	 */
+	{ "DROP TABLE search;"
+	  "CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, field UNINDEXED,"
+	  "  text UNINDEXED, folded, tokenize = 'unicode61 remove_diacritics 0');",
+	  1 },
+	/* 3: filters by status and by commune start from an index. */
+	{ "CREATE INDEX records_status ON records(kind, status);",
+	  0 },
+	/*
+	 * 4: the roster as a table. At national scale roster.json is over half a
+	 * megabyte; parsing it in every command that shows a name cost more than
+	 * the query. fl_db_set_roster fills it whenever roster.json changes.
+	 */
+	{ "CREATE TABLE people(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	  "  role TEXT NOT NULL, provinces TEXT NOT NULL, login TEXT NOT NULL);"
+	  "CREATE INDEX people_login ON people(login);",
+	  1 },
+	/*
+	 * 5: records.seq follows updated_at (time_seq) and keys the full-text
+	 * rows, so that search lists the latest first without ranking every hit.
+	 * (Not the rowid itself: a full import in that order inserts at random
+	 * places of the table and took twice as long.) Re-imported to number.
+	 */
+	{ "ALTER TABLE records ADD COLUMN seq INTEGER;"
+	  "CREATE UNIQUE INDEX records_seq ON records(seq);"
+	  "DELETE FROM search;",
+	  1 },
+	/*
+	 * 6: a contentless full-text index. It stored every text twice more (as
+	 * written and folded) beside records.json, which holds them already: 77 %
+	 * of the full-text table (a third of index.db at 100k records) and a
+	 * quarter of a full import's time (28.5 s -> 20.8 s). The search
+	 * takes a hit's text from its record (fl_db_texts); rows are deleted by
+	 * giving back the text they were indexed with (unlink_record).
+	 */
+	{ "DROP TABLE search;"
+	  "CREATE VIRTUAL TABLE search USING fts5(folded, content = '',"
+	  "  tokenize = 'unicode61 remove_diacritics 0');",
+	  1 },
+	/*
+	 * 7: the status index also covers severity, the tombstone mark and the id,
+	 * so that `issue list --status S --severity V --province P` tests its
+	 * filters in the index and reads only the rows it prints (100k records:
+	 * 55 ms -> 25 ms, with the province's subquery limited to the kind).
+	 */
+	{ "DROP INDEX records_status;"
+	  "CREATE INDEX records_status ON records(kind, status, severity, deleted, id);",
+	  0 },
 };
 
 int fl_db_migrate(struct fl_db *db)
@@ -145,14 +118,11 @@ int fl_db_migrate(struct fl_db *db)
 	if (fl_step(st))
 		have = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (have < 0)
-		return fl_error(FL_EDBCORRUPT, "the index '%s' is damaged; run 'fieldlog reindex'",
-				sqlite3_db_filename(db->h, "main"));
 	/*
-	 * Far above this binary's schema is a damaged header, not a newer
-	 * fieldlog (which adds a migration at a time).
+	 * Unreadable, or far above this binary's schema: a damaged header,
+	 * not a newer fieldlog (which adds a migration at a time).
 	 */
-	if (have > (long long)FL_ARRAY_SIZE(migrations) + 100)
+	if (have < 0 || have > (long long)FL_ARRAY_SIZE(migrations) + 100)
 		return fl_error(FL_EDBCORRUPT, "the index '%s' is damaged; run 'fieldlog reindex'",
 				sqlite3_db_filename(db->h, "main"));
 	if (have > (long long)FL_ARRAY_SIZE(migrations))
@@ -162,7 +132,9 @@ int fl_db_migrate(struct fl_db *db)
 		char *sql;
 		if ((e = fl_db_begin(db)) < 0)
 			return e;
-		migrations[v](db);
+		fl_db_exec(db, migrations[v].sql);
+		if (migrations[v].reimport)
+			fl_db_exec(db, "DELETE FROM meta WHERE key = 'indexed_commit';");
 		sql = xstrfmt("PRAGMA user_version = %zu", v + 1);
 		fl_db_exec(db, sql);
 		free(sql);

@@ -1,5 +1,5 @@
 /*
- * record.h: what a record is (DESIGN section 2): the kinds, their fields
+ * record.h: what a record is (docs/design.md, "Records"): the kinds, their fields
  * in canonical order, validation of every field, ids, and the calendar
  * (real dates, ISO weeks, RFC 3339 times in UTC+07:00).
  *
@@ -127,7 +127,7 @@ long fl_date_days(const char *date);
 
 /*
  * 1 when an officer may move an issue from status `from` to `to`
- * (DESIGN section 2: open → in_progress → resolved | escalated → answered
+ * (docs/design.md, "Records": open → in_progress → resolved | escalated → answered
  * → closed, plus reopening). "answered" is only ever set by a response.
  */
 int fl_issue_transition_ok(const char *from, const char *to);

@@ -66,10 +66,7 @@ static int csv_parse(struct csv *out, char *text, size_t ncols)
 			p++;
 		*w = '\0';
 		if (!header) {
-			if (n == alloc) {
-				alloc = alloc ? 2 * alloc : 4096;
-				out->cells = xrealloc(out->cells, alloc * sizeof(char *));
-			}
+			FL_ALLOC_GROW(out->cells, n + 1, alloc);
 			out->cells[n++] = cell;
 		}
 		col++;

@@ -270,10 +270,7 @@ sqlite3_stmt *fl_db_stmt(struct fl_db *db, const char *sql)
 			return db->cache[i].st;
 		}
 	}
-	if (db->ncache == db->acache) {
-		db->acache = db->acache ? 2 * db->acache : 32;
-		db->cache = xrealloc(db->cache, db->acache * sizeof(*db->cache));
-	}
+	FL_ALLOC_GROW(db->cache, db->ncache + 1, db->acache);
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
 	if (rc != SQLITE_OK) {

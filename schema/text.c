@@ -2,7 +2,7 @@
  * text.c: validation, NFC normalisation, search folding and display width
  * of UTF-8 text.
  *
- * fieldlog keeps one rule for text (DESIGN, STYLE 6): whatever crosses an
+ * fieldlog keeps one rule for text (docs/design.md, "Canonical form"; STYLE 6): whatever crosses an
  * edge (argv, stdin, files, blobs read from git) is checked here and
  * normalised to NFC, so everything inside is valid NFC UTF-8 without NUL
  * bytes. The validator is our own strict decoder rather than whatever a

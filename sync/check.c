@@ -302,6 +302,16 @@ struct judge {
 	fl_check_taint_fn taint;
 	void *taint_payload;
 	int any_base;        /* the client: the server judges fast-forwards itself */
+	/* the roster's keys parsed once (NULL: looked up in rules.roster each time) */
+	const struct fl_keyring *keys;
+	struct fl_keyring *own_keys;     /* keys, when this judge made it */
+	/*
+	 * The importer: the id whose verified signature on the tip vouches
+	 * for the bytes of every commit it reaches (sign.h), or NULL.
+	 */
+	const char *vouch;
+	const char *branch_owner;        /* the importer: whose branch ("" elsewhere) */
+	int own;                         /* the owner's own sync (FL_CHECK_OWN) */
 };
 
 static int refuse(struct judge *j, const char *path, const char *fmt, ...) FL_PRINTF(3, 4);
@@ -371,9 +381,40 @@ static int record_exists(void *p, const char *kind, const char *id)
 }
 
 /*
- * The signature verdict of commit c. Verification is not wired in yet:
- * every commit counts as unsigned, and the rules then require none.
+ * The verdict on commit c. Under a vouching tip (j->vouch), a block that
+ * names a key of the tip's signer is taken without the arithmetic: the
+ * tip's signature covers these bytes. Anything else (no block, another
+ * person's key, a removed one) is judged in full, so the refusal is the
+ * same as without vouching.
  */
+static int verdict(struct fl_sig_verdict *vd, const struct judge *j, git_commit *c)
+{
+	git_repository *repo = git_commit_owner(c);
+
+	if (!j->keys)
+		return fl_commit_verify(vd, repo, git_commit_id(c), j->rules.roster);
+	if (j->vouch) {
+		if (fl_commit_verify_keys(vd, repo, git_commit_id(c), j->keys, 1) < 0)
+			return -1;
+		if (vd->state == FL_COMMIT_UNSIGNED ||
+		    (vd->state == FL_COMMIT_GOOD && !strcmp(vd->signer, j->vouch)))
+			return 0;
+	}
+	if (fl_commit_verify_keys(vd, repo, git_commit_id(c), j->keys, 0) < 0)
+		return -1;
+	/*
+	 * A valid signature by a key the owner has since removed: the owner's
+	 * current key on the tip (or, in the owner's own sync, the owner
+	 * about to sign over it) takes it on. Anywhere else it stays BAD.
+	 */
+	if (vd->state == FL_COMMIT_BAD && vd->key_removed && !strcmp(vd->signer, j->branch_owner) &&
+	    (j->vouch || j->own)) {
+		vd->state = FL_COMMIT_GOOD;
+		vd->vouched = 1;
+	}
+	return 0;
+}
+
 /*
  * The signature of commit c judged against the roster the rules hold
  * (sync/sign.h), as the rules take it; `signer` (65 bytes, the caller's)
@@ -387,7 +428,7 @@ static void commit_verdict(const struct judge *j, struct fl_rules_commit *rc, ch
 	struct fl_sig_verdict vd;
 
 	rc->signer = NULL;
-	if (fl_commit_verify(&vd, git_commit_owner(c), git_commit_id(c), j->rules.roster) < 0) {
+	if (verdict(&vd, j, c) < 0) {
 		fl_clear_error();
 		rc->sig = FL_SIG_BAD;
 		return;
@@ -672,10 +713,7 @@ static int new_commits(git_oid **out, size_t *nout, int *ff, git_repository *rep
 	}
 	while ((e = git_revwalk_next(&id, walk)) == 0) {
 		git_commit *c = NULL;
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 16;
-			ids = xrealloc(ids, alloc * sizeof(*ids));
-		}
+		FL_ALLOC_GROW(ids, n + 1, alloc);
 		git_oid_cpy(&ids[n++], &id);
 		if (!*ff && git_commit_lookup(&c, repo, &id) == 0)
 			for (unsigned p = 0; p < git_commit_parentcount(c) && !*ff; p++)
@@ -783,10 +821,12 @@ static void judge_init(struct judge *j, struct fl_store *s, struct strbuf *why)
 	j->why = why;
 	j->rules.exists = record_exists;
 	j->rules.exists_payload = j;
+	j->branch_owner = "";
 }
 
 static void judge_release(struct judge *j)
 {
+	fl_keyring_free(j->own_keys);
 	strbuf_release(&j->oldb);
 	strbuf_release(&j->newb);
 }
@@ -803,14 +843,29 @@ int fl_check_branch(struct fl_store *s, const cJSON *roster, const char *ref,
 	j.authors_prefix = FL_REMOTE_AUTHORS;
 	j.me = me;
 	j.any_base = 1;
+	j.keys = j.own_keys = fl_keyring_new(roster);
 	e = judge_branch(&j, ref, old, new);
 	judge_release(&j);
 	return e;
 }
 
-int fl_check_import(struct fl_store *s, const cJSON *roster, const char *author,
-		    const git_oid *from, const git_oid *to, fl_check_taint_fn taint,
-		    void *payload)
+/*
+ * Whether `to`, the tip the importer reaches, carries a good signature by
+ * author: then it vouches for the bytes of every commit it reaches.
+ */
+static int tip_vouches(struct judge *j, const git_oid *to, const char *author)
+{
+	struct fl_sig_verdict vd;
+	int good = fl_commit_verify_keys(&vd, fl_store_repo(j->s), to, j->keys, 0) == 0 &&
+		   vd.state == FL_COMMIT_GOOD && !strcmp(vd.signer, author);
+
+	fl_clear_error();
+	return good;
+}
+
+int fl_check_import(struct fl_store *s, const cJSON *roster, const struct fl_keyring *keys,
+		    const char *author, const git_oid *from, const git_oid *to, unsigned flags,
+		    fl_check_taint_fn taint, void *payload)
 {
 	struct strbuf why = STRBUF_INIT;
 	char *ref = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, author);
@@ -828,6 +883,11 @@ int fl_check_import(struct fl_store *s, const cJSON *roster, const char *author,
 	j.rules.branch = ref;
 	j.taint = taint;
 	j.taint_payload = payload;
+	j.keys = keys ? keys : (j.own_keys = fl_keyring_new(roster));
+	j.branch_owner = author;
+	j.own = !!(flags & FL_CHECK_OWN);
+	if ((!from || !git_oid_equal(from, to)) && tip_vouches(&j, to, author))
+		j.vouch = author;
 	fl_author_bucket(bucket, author);
 	if ((e = fl_rules_begin(&j.rules, bucket, &why)) < 0)
 		goto done;

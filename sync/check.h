@@ -1,6 +1,6 @@
 /*
- * check.h: the central repository's own rules (DESIGN section 5) and the
- * roster they are judged against.
+ * check.h: the central repository's own rules (docs/design.md, "The
+ * central repository's check") and the roster they are judged against.
  *
  * The roster (who may write, and as what) is the pure model of
  * schema/roster.h; this file reads it from the central repository's main.
@@ -23,6 +23,7 @@
 #include "schema/base.h"
 #include "schema/roster.h"
 #include "schema/rules.h"
+#include "sync/sign.h"
 #include "sync/store.h"
 
 /* --- the roster on main (the model itself: schema/roster.h) ------------------ */
@@ -85,13 +86,27 @@ int fl_check_branch(struct fl_store *s, const cJSON *roster, const char *ref,
  * `from` (NULL: none) to `to` on author's branch, and for each commit the
  * rules refuse calls taint with every path that commit wrote and the
  * refusal's line (what the rules say about the paths themselves, the
- * importer judges on the final versions). Returns 0, FL_EREJECTED when
- * the branch itself is refused (author not in the roster), or the first
- * non-zero return of taint or FL_ERROR.
+ * importer judges on the final versions). `keys` is roster's keyring
+ * (sign.h; NULL: made here). Returns 0, FL_EREJECTED when the branch
+ * itself is refused (author not in the roster), or the first non-zero
+ * return of taint or FL_ERROR.
+ *
+ * Tip-vouching: when `to` carries a good signature by author, that one
+ * Ed25519 verification vouches for the bytes of every commit it reaches,
+ * and each other commit's signature block is only parsed: it must still
+ * be there and name a key author holds (else it is judged in full, and
+ * refused as without vouching). An unsigned commit stays unsigned, so a
+ * repository that requires signatures still refuses it.
+ *
+ * A valid signature by a key author has since removed is taken under a
+ * vouching tip (the owner's current key took that history on), and with
+ * FL_CHECK_OWN (the owner's own sync, which is about to sign over it:
+ * a new laptop takes on what the lost one signed); otherwise it is BAD.
  */
+#define FL_CHECK_OWN 1u
 typedef int (*fl_check_taint_fn)(void *payload, const char *path, const char *why);
-int fl_check_import(struct fl_store *s, const cJSON *roster, const char *author,
-		    const git_oid *from, const git_oid *to, fl_check_taint_fn taint,
-		    void *payload);
+int fl_check_import(struct fl_store *s, const cJSON *roster, const struct fl_keyring *keys,
+		    const char *author, const git_oid *from, const git_oid *to, unsigned flags,
+		    fl_check_taint_fn taint, void *payload);
 
 #endif

@@ -93,10 +93,7 @@ static void add_change(struct fl_changes *out, char *path, const cJSON *a,
 {
 	struct fl_change *c;
 
-	if (out->n == out->alloc) {
-		out->alloc = out->alloc ? 2 * out->alloc : 8;
-		out->v = xrealloc(out->v, out->alloc * sizeof(*out->v));
-	}
+	FL_ALLOC_GROW(out->v, out->n + 1, out->alloc);
 	c = &out->v[out->n++];
 	c->path = path;
 	c->old_value = a ? dup_json(a) : NULL;

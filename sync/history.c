@@ -100,10 +100,7 @@ int fl_history_blob_at(git_oid *out, const git_commit *c, const char *path)
 
 static struct fl_version *history_add(struct fl_history *h)
 {
-	if (h->n == h->alloc) {
-		h->alloc = h->alloc ? 2 * h->alloc : 16;
-		h->v = xrealloc(h->v, h->alloc * sizeof(*h->v));
-	}
+	FL_ALLOC_GROW(h->v, h->n + 1, h->alloc);
 	struct fl_version *v = &h->v[h->n++];
 	memset(v, 0, sizeof(*v));
 	return v;

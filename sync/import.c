@@ -89,8 +89,9 @@ struct judged {
 
 struct trust {
 	cJSON *roster;        /* NULL: no roster, nothing judged (no central yet) */
+	struct fl_keyring *keys;   /* the roster's keys, parsed once per import */
 	struct judged **v;
-	size_t n;
+	size_t n, alloc;
 };
 
 /*
@@ -106,10 +107,7 @@ static int add_taint(void *p, const char *path, const char *why)
 {
 	struct judged *jd = p;
 
-	if (jd->n == jd->alloc) {
-		jd->alloc = jd->alloc ? 2 * jd->alloc : 8;
-		jd->v = xrealloc(jd->v, jd->alloc * sizeof(*jd->v));
-	}
+	FL_ALLOC_GROW(jd->v, jd->n + 1, jd->alloc);
 	jd->v[jd->n].path = xstrdup(path);
 	jd->v[jd->n].why = xstrdup(!strncmp(why, "refused ", 8) ? why + 8 : why);
 	jd->n++;
@@ -140,6 +138,7 @@ static void trust_release(struct trust *t)
 		free(jd);
 	}
 	free(t->v);
+	fl_keyring_free(t->keys);
 	cJSON_Delete(t->roster);
 	memset(t, 0, sizeof(*t));
 }
@@ -168,6 +167,7 @@ static int trust_step(struct trust *t, struct fl_store *s, const struct fl_impor
 		fl_clear_error();
 		if (!t->roster)
 			return 0;
+		t->keys = fl_keyring_new(t->roster);
 	}
 	jd = xcalloc(1, sizeof(*jd));
 	strbuf_init(&jd->why);
@@ -177,7 +177,7 @@ static int trust_step(struct trust *t, struct fl_store *s, const struct fl_impor
 	jd->ref = xstrfmt("authors/%s", step->author);
 	jd->rules.roster = t->roster;
 	jd->rules.branch = jd->ref;
-	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	FL_ALLOC_GROW(t->v, t->n + 1, t->alloc);
 	t->v[t->n++] = jd;
 	*out = jd;
 	fl_author_bucket(bucket, step->author);
@@ -196,8 +196,8 @@ static int trust_step(struct trust *t, struct fl_store *s, const struct fl_impor
 	 */
 	if (own)
 		return 0;
-	e = fl_check_import(s, t->roster, step->author, step->has_from ? &step->from : NULL,
-			    &step->to, add_taint, jd);
+	e = fl_check_import(s, t->roster, t->keys, step->author, step->has_from ? &step->from : NULL,
+			    &step->to, 0, add_taint, jd);
 	if (e == FL_EREJECTED) {
 		jd->refused = 1;
 		e = 0;
@@ -605,7 +605,7 @@ static void skip_answers_to_nothing(struct fl_db *db, struct trust *t,
 	const char *me = NULL;
 	sqlite3_stmt *q;
 	char **paths = NULL, **why = NULL;
-	size_t n = 0;
+	size_t n = 0, apaths = 0, awhy = 0;
 
 	for (size_t i = 0; i < nsteps; i++)
 		if (!strcmp(steps[i].key, "indexed_commit"))
@@ -619,8 +619,8 @@ static void skip_answers_to_nothing(struct fl_db *db, struct trust *t,
 		       " AND NOT EXISTS (SELECT 1 FROM records t WHERE t.id = r.target)");
 	sqlite3_bind_text(q, 1, me, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		paths = xrealloc(paths, (n + 1) * sizeof(*paths));
-		why = xrealloc(why, (n + 1) * sizeof(*why));
+		FL_ALLOC_GROW(paths, n + 1, apaths);
+		FL_ALLOC_GROW(why, n + 1, awhy);
 		paths[n] = xstrdup((const char *)sqlite3_column_text(q, 0));
 		why[n] = xstrfmt(_("answers %s %s, which does not exist"),
 				 sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1) : "?",
@@ -657,7 +657,7 @@ static int import_run(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	size_t nmore = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	int e, bulk = fresh ? fl_db_set_bulk(db, 1) : 0;
-	struct trust trust = { NULL, NULL, 0 };
+	struct trust trust = { NULL, NULL, NULL, 0, 0 };
 	size_t i;
 
 	if ((e = fl_db_begin(db)) < 0)
@@ -756,10 +756,7 @@ static void add_step(struct fl_import_step **v, size_t *n, size_t *alloc, const 
 		     const char *author, const git_oid *to, char *indexed)
 {
 	struct fl_import_step *p;
-	if (*n == *alloc) {
-		*alloc = *alloc ? 2 * *alloc : 16;
-		*v = xrealloc(*v, *alloc * sizeof(**v));
-	}
+	FL_ALLOC_GROW(*v, *n + 1, *alloc);
 	p = &(*v)[(*n)++];
 	memset(p, 0, sizeof(*p));
 	p->key = xstrdup(key);

@@ -1,7 +1,7 @@
 /*
- * merge.c: the three-way merge of one record (DESIGN section 3), the only
- * way two versions of a record are ever combined; git's line merge never
- * touches a record. The same author editing the same record on two devices
+ * merge.c: the three-way merge of one record (docs/design.md, "Merging
+ * two versions of a record"), the only way two versions of a record are
+ * ever combined; git's line merge never touches a record. The same author editing the same record on two devices
  * is the one real conflict in the system, and every replica must settle it
  * the same way, so the whole merge is a pure, symmetric function: swapping
  * "ours" and "theirs" (with their edit counts and commit ids) gives the
@@ -22,10 +22,11 @@
  * larger canonical value wins, which is still the same on every replica.
  *
  * Arrays of objects with ids: an element removed on one side and modified
- * on the other stays removed (DESIGN: "an element removed on either side
- * stays removed"). The lost modification is still reported as a conflict,
- * with the removing side as the winner, so `sync` can count it and `log`
- * can show it; the modified element remains in that side's history.
+ * on the other stays removed (docs/design.md, "Merging two versions of a
+ * record": "an element removed on either side stays removed"). The lost
+ * modification is still reported as a conflict, with the removing side
+ * as the winner, so `sync` can count it and `log` can show it; the
+ * modified element remains in that side's history.
  */
 #include "sync/merge.h"
 
@@ -254,10 +255,7 @@ static void record_conflict(struct merge_ctx *ctx, const char *path,
 	struct fl_merge_result *r = ctx->out;
 	struct fl_merge_conflict *c;
 
-	if (r->nconflicts == ctx->alloc) {
-		ctx->alloc = ctx->alloc ? 2 * ctx->alloc : 4;
-		r->conflicts = xrealloc(r->conflicts, ctx->alloc * sizeof(*r->conflicts));
-	}
+	FL_ALLOC_GROW(r->conflicts, r->nconflicts + 1, ctx->alloc);
 	c = &r->conflicts[r->nconflicts++];
 	c->path = xstrdup(path);
 	c->ours = compact(o, 0);

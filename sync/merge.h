@@ -1,7 +1,7 @@
 /*
  * merge.h: the three-way merge of two versions of one record against their
- * common ancestor (DESIGN section 3). Pure: parsed cJSON trees in, a new
- * tree out; no git, no SQLite, no I/O.
+ * common ancestor (docs/design.md, "Merging two versions of a record").
+ * Pure: parsed cJSON trees in, a new tree out; no git, no SQLite, no I/O.
  *
  * Rules:
  *  - if ours equals base the result is theirs; if theirs equals base, or

@@ -302,10 +302,7 @@ static int scan_read(struct scan *sc, const char *dir)
 			l.kind = L_FRAMED;
 		else if (l.whole && len && *p == '{' && parse_payload(&l.s, p, len, 0) == 0)
 			l.kind = L_LEGACY;
-		if (sc->n == sc->alloc) {
-			sc->alloc = sc->alloc ? 2 * sc->alloc : 16;
-			sc->v = xrealloc(sc->v, sc->alloc * sizeof(*sc->v));
-		}
+		FL_ALLOC_GROW(sc->v, sc->n + 1, sc->alloc);
 		sc->v[sc->n++] = l;
 		pos += len + (nl != NULL);
 	}
@@ -519,10 +516,7 @@ struct plan {
 
 static void plan_add(struct plan *p, const struct save *s)
 {
-	if (p->n == p->alloc) {
-		p->alloc = p->alloc ? 2 * p->alloc : 16;
-		p->v = xrealloc(p->v, p->alloc * sizeof(*p->v));
-	}
+	FL_ALLOC_GROW(p->v, p->n + 1, p->alloc);
 	p->v[p->n++] = *s;
 }
 

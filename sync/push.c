@@ -118,10 +118,7 @@ static int build_pack(git_packbuilder *pb, git_repository *repo, const git_oid *
 	    (remote && (e = git_revwalk_hide(w, remote)) < 0))
 		goto done;
 	while ((e = git_revwalk_next(&id, w)) == 0) {
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 64;
-			v = xrealloc(v, alloc * sizeof(*v));
-		}
+		FL_ALLOC_GROW(v, n + 1, alloc);
 		git_oid_cpy(&v[n++], &id);
 	}
 	if (e != GIT_ITEROVER)
@@ -371,6 +368,90 @@ static __attribute__((noinline)) int push_connect(git_transport *t, const char *
 	return e < 0 ? e : t->ls(heads, nheads, t);
 }
 
+/*
+ * Hands each advertised ref to `advertised` and finds ref's tip among
+ * them: *have is 0 when the server has no such branch (or an empty one).
+ */
+static int remote_tip_of(git_oid *tip, int *have, const git_remote_head **heads, size_t nheads,
+			 const char *ref, fl_push_advertised_cb advertised, void *payload)
+{
+	*have = 0;
+	for (size_t i = 0; i < nheads; i++) {
+		int e;
+		if (advertised && (e = advertised(heads[i]->name, &heads[i]->oid, payload)) < 0)
+			return e;
+		if (!strcmp(heads[i]->name, ref) && !git_oid_is_zero(&heads[i]->oid)) {
+			git_oid_cpy(tip, &heads[i]->oid);
+			*have = 1;
+		}
+	}
+	return 0;
+}
+
+/* GIT_ENONFASTFORWARD unless local descends from the server's tip (which we must hold). */
+static int fast_forward_only(git_repository *repo, const git_oid *local, const git_oid *tip)
+{
+	git_odb *odb = NULL;
+	int known = git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, tip);
+
+	git_odb_free(odb);
+	if (!known || git_graph_descendant_of(repo, local, tip) != 1) {
+		git_error_set_str(GIT_ERROR_REFERENCE, "cannot push non-fastforwardable reference");
+		return GIT_ENONFASTFORWARD;
+	}
+	return 0;
+}
+
+/* The receive-pack command for ref, from old (NULL: creation) to new, and the flush. */
+static void update_command(struct strbuf *cmd, const char *ref, const git_oid *old,
+			   const git_oid *new)
+{
+	char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1], line[256];
+	int n;
+
+	memset(old_hex, '0', GIT_OID_HEXSZ);
+	old_hex[GIT_OID_HEXSZ] = '\0';
+	if (old)
+		git_oid_tostr(old_hex, sizeof(old_hex), old);
+	git_oid_tostr(new_hex, sizeof(new_hex), new);
+	n = snprintf(line, sizeof(line), "%s %s %s%c%s\n", old_hex, new_hex, ref, '\0',
+		     "report-status side-band-64k agent=fieldlog");
+	strbuf_addf(cmd, "%04x", n + 4);
+	strbuf_add(cmd, line, (size_t)n);
+	strbuf_addstr(cmd, "0000");
+}
+
+/*
+ * Sends the command and pb's pack over the receive-pack stream st, and
+ * reads the server's report (progress counts pb's objects).
+ */
+static int send_update(git_smart_subtransport_stream *st, const git_remote_callbacks *cb,
+		       const char *ref, const git_oid *old, const git_oid *new, git_packbuilder *pb)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	struct wire *w = xcalloc(1, sizeof(*w));
+	int e;
+
+	strbuf_init(&w->out);
+	w->st = st;
+	w->cb = cb;
+	w->objects = (unsigned)git_packbuilder_object_count(pb);
+	w->ref = ref;
+	update_command(&cmd, ref, old, new);
+	if ((e = wire_write(w, cmd.buf, cmd.len)) < 0 ||
+	    (e = git_packbuilder_foreach(pb, pack_chunk, w)) < 0 ||
+	    (e = wire_flush(w)) < 0)
+		goto done;
+	fl_trace("push: sent %zu bytes", w->sent);
+	e = read_answer(w);
+	fl_trace("push: answered");
+done:
+	strbuf_release(&w->out);
+	free(w);
+	strbuf_release(&cmd);
+	return e;
+}
+
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload)
 {
@@ -383,13 +464,10 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	git_packbuilder *pb = NULL;
 	git_smart_subtransport_stream *st = NULL;
 	const git_remote_head **heads;
-	struct wire *w = NULL;
 	git_oid remote_tip;
 	int have_remote = 0, e;
-	size_t nheads, i;
+	size_t nheads;
 	unsigned rpc;
-	char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1];
-	struct strbuf cmd = STRBUF_INIT;
 	char *why = NULL;
 
 	if (!(cap.make = pick(url, &rpc))) {
@@ -404,39 +482,23 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	if ((e = git_transport_smart(&t, remote, &def)) < 0)
 		goto done;
 	fl_trace("push: connect");
-	if ((e = push_connect(t, url, &opts, &heads, &nheads)) < 0)
+	if ((e = push_connect(t, url, &opts, &heads, &nheads)) < 0 ||
+	    (e = remote_tip_of(&remote_tip, &have_remote, heads, nheads, ref, advertised,
+			       payload)) < 0)
 		goto done;
-	for (i = 0; i < nheads; i++) {
-		if (advertised && (e = advertised(heads[i]->name, &heads[i]->oid, payload)) < 0)
-			goto done;
-		if (!strcmp(heads[i]->name, ref) && !git_oid_is_zero(&heads[i]->oid)) {
-			git_oid_cpy(&remote_tip, &heads[i]->oid);
-			have_remote = 1;
-		}
-	}
 	if (have_remote && git_oid_equal(&remote_tip, local)) {
 		/* already there (an earlier, interrupted sync got through) */
 		e = cb->push_update_reference ?
 		    cb->push_update_reference(ref, NULL, cb->payload) : 0;
 		goto done;
 	}
-	if (have_remote) {
-		git_odb *odb = NULL;
-		int known = git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, &remote_tip);
-		git_odb_free(odb);
-		if (!known || git_graph_descendant_of(repo, local, &remote_tip) != 1) {
-			git_error_set_str(GIT_ERROR_REFERENCE,
-					  "cannot push non-fastforwardable reference");
-			e = GIT_ENONFASTFORWARD;
-			goto done;
-		}
-	}
+	if (have_remote && (e = fast_forward_only(repo, local, &remote_tip)) < 0)
+		goto done;
 	fl_trace("push: pack");
 	if ((e = git_packbuilder_new(&pb, repo)) < 0 ||
 	    (e = build_pack(pb, repo, local, have_remote ? &remote_tip : NULL)) < 0)
 		goto done;
 	fl_trace("push: %zu objects", git_packbuilder_object_count(pb));
-
 	if (!cap.sub) {
 		git_error_set_str(GIT_ERROR_NET, "no connection to push over");
 		e = -1;
@@ -444,32 +506,7 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	}
 	if ((e = cap.sub->action(&st, cap.sub, url, GIT_SERVICE_RECEIVEPACK)) < 0)
 		goto done;
-	w = xcalloc(1, sizeof(*w));
-	strbuf_init(&w->out);
-	w->st = st;
-	w->cb = cb;
-	w->objects = (unsigned)git_packbuilder_object_count(pb);
-	w->ref = ref;
-	memset(old_hex, '0', GIT_OID_HEXSZ);
-	old_hex[GIT_OID_HEXSZ] = '\0';
-	if (have_remote)
-		git_oid_tostr(old_hex, sizeof(old_hex), &remote_tip);
-	git_oid_tostr(new_hex, sizeof(new_hex), local);
-	{
-		char line[256];
-		int n = snprintf(line, sizeof(line), "%s %s %s%c%s\n", old_hex, new_hex, ref,
-				 '\0', "report-status side-band-64k agent=fieldlog");
-		strbuf_addf(&cmd, "%04x", n + 4);
-		strbuf_add(&cmd, line, (size_t)n);
-		strbuf_addstr(&cmd, "0000");
-	}
-	if ((e = wire_write(w, cmd.buf, cmd.len)) < 0 ||
-	    (e = git_packbuilder_foreach(pb, pack_chunk, w)) < 0 ||
-	    (e = wire_flush(w)) < 0)
-		goto done;
-	fl_trace("push: sent %zu bytes", w->sent);
-	e = read_answer(w);
-	fl_trace("push: answered");
+	e = send_update(st, cb, ref, have_remote ? &remote_tip : NULL, local, pb);
 done:
 	if (e < 0) {
 		/* closing may overwrite the error that matters */
@@ -478,10 +515,6 @@ done:
 	}
 	if (st && rpc)
 		st->free(st);   /* ours; a stateful stream belongs to t */
-	if (w)
-		strbuf_release(&w->out);
-	free(w);
-	strbuf_release(&cmd);
 	git_packbuilder_free(pb);
 	if (t) {
 		t->close(t);

@@ -33,6 +33,8 @@ struct fl_signer;
  */
 struct fl_signer *fl_signer_new(const char *keyfile);
 void fl_signer_free(struct fl_signer *sg);
+/* A signer holding a copy of key, already loaded (synthetic data). */
+struct fl_signer *fl_signer_from_key(const struct fl_ssh_seckey *key);
 
 /*
  * Reads the key now (for `init --key`, which wants to say at once what is
@@ -82,6 +84,7 @@ struct fl_sig_verdict {
 	enum fl_commit_sig state;
 	int key_removed;
 	int unknown_key;   /* BAD only because no roster person holds the key */
+	int vouched;       /* judged without the arithmetic (fl_commit_verify_keys) */
 	char signer[65];                           /* "" when no one */
 	char fingerprint[FL_SSH_FINGERPRINT_SIZE]; /* "" when the key is unknown */
 	char reason[200];                          /* BAD: one line, why */
@@ -98,6 +101,29 @@ int fl_commit_verify(struct fl_sig_verdict *out, git_repository *repo,
 /* The same over a commit's raw signature and signed bytes (pure). */
 void fl_sig_judge(struct fl_sig_verdict *out, const char *sig, size_t siglen,
 		  const char *data, size_t datalen, const cJSON *roster);
+
+/*
+ * The roster's keys ("keys" and "removed_keys" of every person), parsed
+ * once for many verdicts; lines that do not parse are left out (the
+ * roster's own validation names them). It borrows the people from
+ * roster, which must outlive it. Caller frees; _free takes NULL.
+ */
+struct fl_keyring;
+struct fl_keyring *fl_keyring_new(const cJSON *roster);
+void fl_keyring_free(struct fl_keyring *kr);
+
+/*
+ * fl_sig_judge and fl_commit_verify against a keyring. `data` NULL (in
+ * fl_sig_judge_keys) or `vouched` (in fl_commit_verify_keys): the bytes
+ * are vouched for by a verified signature on a commit that reaches this
+ * one through the hash chain, so the Ed25519 arithmetic is skipped; the
+ * block must still parse and name a key, which decides the verdict as
+ * above, and the verdict has `vouched` set.
+ */
+void fl_sig_judge_keys(struct fl_sig_verdict *out, const char *sig, size_t siglen,
+		       const char *data, size_t datalen, const struct fl_keyring *kr);
+int fl_commit_verify_keys(struct fl_sig_verdict *out, git_repository *repo,
+			  const git_oid *commit, const struct fl_keyring *kr, int vouched);
 
 /*
  * Writes `text` (the commit as git_commit_create_buffer gives it) as a

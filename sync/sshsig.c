@@ -202,6 +202,26 @@ static int dearmour(struct strbuf *out, const char *text, size_t len,
 }
 
 /* Appends base64 of bin wrapped at ARMOUR_WIDTH, each line ending in \n. */
+/*
+ * Dearmours text into bin and points r past the binary's magic (mlen
+ * bytes). Returns 0; -1 with *why set when the armour is bad; -2 when
+ * the magic is missing.
+ */
+static int unwrap(struct reader *r, struct strbuf *bin, const char *text, size_t len,
+		  const char *begin, const char *end, const char *magic, size_t mlen,
+		  const char **why)
+{
+	if (dearmour(bin, text, len, begin, end, why) < 0)
+		return -1;
+	r->p = (const unsigned char *)bin->buf;
+	r->len = bin->len;
+	if (r->len < mlen || memcmp(r->p, magic, mlen))
+		return -2;
+	r->p += mlen;
+	r->len -= mlen;
+	return 0;
+}
+
 static void armour_add(struct strbuf *sb, const char *begin, const char *end,
 		       const void *bin, size_t len)
 {
@@ -383,18 +403,14 @@ int fl_ssh_seckey_parse(struct fl_ssh_seckey *out, const char *data, size_t len)
 	memset(out, 0, sizeof(*out));
 	/* Room for the whole file up front, so no realloc leaves a copy behind. */
 	strbuf_grow(&bin, len);
-	if (dearmour(&bin, data, len, KEY_BEGIN, KEY_END, &why) < 0) {
+	switch (unwrap(&r, &bin, data, len, KEY_BEGIN, KEY_END, KEY_MAGIC, sizeof(KEY_MAGIC), &why)) {
+	case -1:
 		e = fl_error(FL_EINVALID, "not an OpenSSH private key (%s)", why);
 		goto done;
-	}
-	r.p = (const unsigned char *)bin.buf;
-	r.len = bin.len;
-	if (r.len < sizeof(KEY_MAGIC) || memcmp(r.p, KEY_MAGIC, sizeof(KEY_MAGIC))) {
+	case -2:
 		e = fl_error(FL_EINVALID, "not an OpenSSH private key (no %s header)", KEY_MAGIC);
 		goto done;
 	}
-	r.p += sizeof(KEY_MAGIC);
-	r.len -= sizeof(KEY_MAGIC);
 	if (get_string(&r, &cipher, &cipherlen) < 0 || get_string(&r, &kdf, &kdflen) < 0 ||
 	    get_string(&r, &kdfopts, &kdfoptslen) < 0 || get_u32(&r, &nkeys) < 0) {
 		e = fl_error(FL_EINVALID, "malformed OpenSSH private key");
@@ -495,9 +511,13 @@ void fl_sshsig_sign(struct strbuf *sb, const struct fl_ssh_seckey *key,
 	strbuf_release(&pub);
 }
 
-int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen,
-		     const void *msg, size_t msglen,
-		     const struct fl_ssh_pubkey *allowed, size_t nallowed)
+/*
+ * fl_sshsig_verify, and with msg NULL fl_sshsig_signer: every check but
+ * the signature arithmetic.
+ */
+static int sshsig_check(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen,
+			const void *msg, size_t msglen,
+			const struct fl_ssh_pubkey *allowed, size_t nallowed)
 {
 	struct strbuf bin = STRBUF_INIT, data = STRBUF_INIT;
 	struct reader r, s;
@@ -513,18 +533,15 @@ int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t sigle
 		e = fl_error(FL_ESSH_MALFORMED, "malformed SSH signature (over %d bytes)", ARMOUR_MAX);
 		goto done;
 	}
-	if (dearmour(&bin, sig, siglen, SIG_BEGIN, SIG_END, &why) < 0) {
+	switch (unwrap(&r, &bin, sig, siglen, SIG_BEGIN, SIG_END, SIG_MAGIC, strlen(SIG_MAGIC),
+		       &why)) {
+	case -1:
 		e = fl_error(FL_ESSH_MALFORMED, "malformed SSH signature (%s)", why);
 		goto done;
-	}
-	r.p = (const unsigned char *)bin.buf;
-	r.len = bin.len;
-	if (r.len < strlen(SIG_MAGIC) || memcmp(r.p, SIG_MAGIC, strlen(SIG_MAGIC))) {
+	case -2:
 		e = fl_error(FL_ESSH_MALFORMED, "malformed SSH signature (no %s header)", SIG_MAGIC);
 		goto done;
 	}
-	r.p += strlen(SIG_MAGIC);
-	r.len -= strlen(SIG_MAGIC);
 	if (get_u32(&r, &version) < 0 || get_string(&r, &pub, &publen) < 0 ||
 	    get_string(&r, &ns, &nslen) < 0 || get_string(&r, &reserved, &reservedlen) < 0 ||
 	    get_string(&r, &hash, &hashlen) < 0 || get_string(&r, &sigblob, &sigbloblen) < 0 ||
@@ -569,8 +586,9 @@ int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t sigle
 		e = fl_error(FL_ESSH_MALFORMED, "malformed SSH signature (not an Ed25519 signature)");
 		goto done;
 	}
-	signed_data(&data, hashalg, msg, msglen);
-	if (crypto_sign_verify_detached(sigbytes, (const unsigned char *)data.buf, data.len,
+	if (msg)
+		signed_data(&data, hashalg, msg, msglen);
+	if (msg && crypto_sign_verify_detached(sigbytes, (const unsigned char *)data.buf, data.len,
 					key.key) != 0) {
 		e = fl_error(FL_ESSH_BADSIG, "bad SSH signature");
 		goto done;
@@ -589,4 +607,16 @@ done:
 	strbuf_release(&bin);
 	strbuf_release(&data);
 	return e;
+}
+
+int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen,
+		     const void *msg, size_t msglen,
+		     const struct fl_ssh_pubkey *allowed, size_t nallowed)
+{
+	return sshsig_check(signer, sig, siglen, msg ? msg : "", msglen, allowed, nallowed);
+}
+
+int fl_sshsig_signer(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen)
+{
+	return sshsig_check(signer, sig, siglen, NULL, 0, NULL, 0);
 }

@@ -14,9 +14,9 @@
  * Only Ed25519: it is what `ssh-keygen -t ed25519` makes, its signatures
  * are deterministic (so ours and ssh-keygen's are byte-for-byte the same),
  * and libsodium verifies one in about 80 us on a laptop-class core (so
- * 100k commits would take 8 s: verify the tips that vouch for the rest
- * through the hash chain). Other key types are refused with a message
- * that names the type.
+ * 100k commits would take 8 s: the importer verifies the tips, which
+ * vouch for the rest through the hash chain, sync/check.h). Other key
+ * types are refused with a message that names the type.
  *
  * Errors follow schema/base.h: 0 or a negative code, with a one-line
  * message kept for fl_last_error(). The codes below are what a caller may
@@ -120,6 +120,15 @@ void fl_sshsig_sign(struct strbuf *sb, const struct fl_ssh_seckey *key,
 int fl_sshsig_verify(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen,
 		     const void *msg, size_t msglen,
 		     const struct fl_ssh_pubkey *allowed, size_t nallowed);
+
+/*
+ * The key an armoured signature names, with every check of
+ * fl_sshsig_verify but the arithmetic (the Ed25519 verification, nearly
+ * all of its cost): for a commit whose bytes a verified signature further
+ * up the hash chain already vouches for. Same errors, never
+ * FL_ESSH_BADSIG.
+ */
+int fl_sshsig_signer(struct fl_ssh_pubkey *signer, const char *sig, size_t siglen);
 
 /*
  * Signs msg by running `ssh-keygen -Y sign -n git -f keyfile` on it (in a

@@ -184,10 +184,7 @@ static int batch_write(git_odb_backend *b, const git_oid *id, const void *data, 
 			*batch_slot(c, &c->v[i].id) = i + 1;
 	}
 	*batch_slot(c, id) = c->n + 1;
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? 2 * c->alloc : 32;
-		c->v = xrealloc(c->v, c->alloc * sizeof(*c->v));
-	}
+	FL_ALLOC_GROW(c->v, c->n + 1, c->alloc);
 	git_oid_cpy(&c->v[c->n].id, id);
 	c->v[c->n].type = type;
 	c->v[c->n].data = xmalloc(len ? len : 1);
@@ -779,10 +776,7 @@ static int pref_cmp(const void *pa, const void *pb)
 
 static void pref_add(struct pref **v, size_t *n, size_t *alloc, char *name, char *lines)
 {
-	if (*n == *alloc) {
-		*alloc = *alloc ? 2 * *alloc : 256;
-		*v = xrealloc(*v, *alloc * sizeof(**v));
-	}
+	FL_ALLOC_GROW(*v, *n + 1, *alloc);
 	(*v)[*n].name = name;
 	(*v)[*n].lines = lines;
 	(*v)[*n].seq = *n;

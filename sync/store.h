@@ -3,7 +3,7 @@
  * repository: a bare repository whose commits hold record files, written
  * without any working tree by building trees in memory.
  *
- * Layout (DESIGN section 3, changed): <bucket>/<author>/<kind>/<ID>.json,
+ * Layout (docs/design.md, "Repository layout"): <bucket>/<author>/<kind>/<ID>.json,
  * where <bucket> is the first two hex digits of `git hash-object` of the
  * author id (`printf %s ID | git hash-object --stdin | cut -c1-2`). With
  * 3,321 officers at the top, the root tree was 150 KB: every commit

@@ -1,5 +1,5 @@
 /*
- * sync.c: one sync (DESIGN sections 3 and 4): push first when that may be
+ * sync.c: one sync (docs/design.md, "Sync"): push first when that may be
  * the whole exchange, else rounds of fetch (remote.c), integrate into
  * main (integrate.c) and push, then the import of what the branches now
  * hold into the index. The first contact is clone.c.

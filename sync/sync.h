@@ -1,6 +1,6 @@
 /*
- * sync.h: exchanging records with the central repository (DESIGN
- * sections 3 and 4): fetch, merge record by record, push, import. The
+ * sync.h: exchanging records with the central repository (docs/design.md,
+ * "Sync"): fetch, merge record by record, push, import. The
  * entry for app/; the work is done in sync.c (the rounds), remote.c
  * (transport), integrate.c (merging) and clone.c (first contact).
  */

@@ -20,7 +20,7 @@
  * issues and some reports. Text is Vietnamese administrative prose built
  * from word lists, with real commune codes and names.
  *
- * Two layouts of the central repository (DESIGN section 7):
+ * Two layouts of the central repository (docs/design.md, "Repository layout"):
  *
  *   authors (the default, what fieldlog's sync speaks): main holds only
  *     roster.json; refs/heads/authors/<id> (FL_CENTRAL_AUTHORS) holds one
@@ -71,6 +71,7 @@
 #include "app/fieldlog.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@
 #include "schema/refdata.h"
 #include "schema/text.h"
 #include "sync/import.h"
+#include "sync/sign.h"
 
 /*
  * Bumped whenever the output for a given seed changes (bench caches by it).
@@ -518,6 +520,7 @@ struct gen {
 	struct target *targets;
 	size_t ntargets, atargets;
 	uint64_t seed;
+	int sign;                    /* --sign: keys in the roster, signed commits */
 };
 
 static void die_git(const char *what)
@@ -576,6 +579,111 @@ static void put(struct gen *g, const cJSON *rec, int is_new)
 }
 
 /*
+ * --sign: each person's Ed25519 key, from a seed that hashes their id (so
+ * --append, the bench and `--print-key` agree on it without storing
+ * 3,332 keys).
+ */
+static void person_key(struct fl_ssh_seckey *k, const char *id)
+{
+	unsigned char seed[crypto_sign_SEEDBYTES];
+	char *text = xstrfmt("fieldlog generate key %s", id);
+
+	crypto_hash_sha256(seed, (const unsigned char *)text, strlen(text));
+	crypto_sign_seed_keypair(k->pub.key, k->sk, seed);
+	sodium_memzero(seed, sizeof(seed));
+	free(text);
+}
+
+/* "ssh-ed25519 BASE64 id@fieldlog": the roster's line for id's key. */
+static char *person_key_line(const char *id)
+{
+	struct fl_ssh_seckey k;
+	struct strbuf sb = STRBUF_INIT;
+
+	person_key(&k, id);
+	fl_ssh_pubkey_format(&sb, &k.pub);
+	strbuf_addf(&sb, " %s@fieldlog", id);
+	fl_ssh_seckey_clear(&k);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void put_u32(struct strbuf *sb, uint32_t v)
+{
+	unsigned char b[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
+			       (unsigned char)(v >> 8), (unsigned char)v };
+	strbuf_add(sb, b, 4);
+}
+
+static void put_string(struct strbuf *sb, const void *p, size_t len)
+{
+	put_u32(sb, (uint32_t)len);
+	strbuf_add(sb, p, len);
+}
+
+/*
+ * --print-key ID: id's key as an unencrypted OpenSSH private key file
+ * (openssh-key-v1, as `ssh-keygen -t ed25519 -N ""` writes), so that a
+ * workspace of the bench signs as that person with `init --key`.
+ */
+static void print_key(const char *id)
+{
+	struct strbuf pub = STRBUF_INIT, priv = STRBUF_INIT, all = STRBUF_INIT;
+	struct fl_ssh_seckey k;
+	char *comment = xstrfmt("%s@fieldlog", id);
+
+	person_key(&k, id);
+	fl_ssh_pubkey_blob(&pub, &k.pub);
+	put_u32(&priv, 0x66696c67);
+	put_u32(&priv, 0x66696c67);
+	put_string(&priv, "ssh-ed25519", 11);
+	put_string(&priv, k.pub.key, sizeof(k.pub.key));
+	put_string(&priv, k.sk, sizeof(k.sk));
+	put_string(&priv, comment, strlen(comment));
+	for (unsigned char pad = 1; priv.len % 8; pad++)
+		strbuf_add(&priv, &pad, 1);
+	strbuf_add(&all, "openssh-key-v1", 15);
+	put_string(&all, "none", 4);
+	put_string(&all, "none", 4);
+	put_string(&all, "", 0);
+	put_u32(&all, 1);
+	put_string(&all, pub.buf, pub.len);
+	put_string(&all, priv.buf, priv.len);
+	size_t n = sodium_base64_ENCODED_LEN(all.len, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = xmalloc(n);
+	sodium_bin2base64(b64, n, (const unsigned char *)all.buf, all.len,
+			  sodium_base64_VARIANT_ORIGINAL);
+	printf("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+	for (size_t i = 0, len = strlen(b64); i < len; i += 70)
+		printf("%.70s\n", b64 + i);
+	printf("-----END OPENSSH PRIVATE KEY-----\n");
+	sodium_memzero(priv.buf, priv.len);
+	sodium_memzero(all.buf, all.len);
+	fl_ssh_seckey_clear(&k);
+	free(b64);
+	free(comment);
+	strbuf_release(&pub);
+	strbuf_release(&priv);
+	strbuf_release(&all);
+}
+
+/* With --sign, signs the next commits as `email`'s person (none: unsigned). */
+static void sign_as(struct gen *g, const char *email)
+{
+	const char *at = strrchr(email, '@');
+	struct fl_ssh_seckey k;
+
+	if (!g->sign || !at || !strcmp(email, "generate@fieldlog")) {
+		fl_store_set_signer(g->store, NULL);
+		return;
+	}
+	char *id = xstrndup(email, (size_t)(at - email));
+	person_key(&k, id);
+	fl_store_set_signer(g->store, fl_signer_from_key(&k));
+	fl_ssh_seckey_clear(&k);
+	free(id);
+}
+
+/*
  * Commits what is queued (if anything) on top of tip `t` and moves t in
  * memory only: refs are written once, by finish_repo().
  */
@@ -587,6 +695,7 @@ static void commit(struct gen *g, struct tip *t, const char *msg, const char *na
 
 	if (!g->nw)
 		return;
+	sign_as(g, email);
 	if (fl_store_commit(&out, g->store, NULL, t->have ? &t->id : NULL, t->have ? 1 : 0,
 			    g->w, g->nw, msg, &sig) < 0)
 		fl_die("%s", fl_last_error());
@@ -1294,7 +1403,8 @@ static int cmp_person(const void *a, const void *b)
 	return strcmp(fl_json_str(*(cJSON *const *)a, "id"), fl_json_str(*(cJSON *const *)b, "id"));
 }
 
-static cJSON *person(const char *id, const char *name, const char *role, const char *prov)
+static cJSON *person(const struct gen *g, const char *id, const char *name, const char *role,
+		     const char *prov)
 {
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "id", id);
@@ -1304,6 +1414,11 @@ static cJSON *person(const char *id, const char *name, const char *role, const c
 	if (prov)
 		cJSON_AddItemToArray(pv, cJSON_CreateString(prov));
 	cJSON_AddStringToObject(p, "login", id);
+	if (g->sign) {
+		char *line = person_key_line(id);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(p, "keys"), cJSON_CreateString(line));
+		free(line);
+	}
 	return p;
 }
 
@@ -1318,6 +1433,8 @@ static char *roster_text(struct gen *g, cJSON *old)
 		cJSON_AddNumberToObject(roster, "schema", 1);
 		cJSON_AddItemToObject(roster, "people", cJSON_CreateArray());
 	}
+	if (g->sign && !cJSON_GetObjectItemCaseSensitive(roster, "require_signatures"))
+		cJSON_AddTrueToObject(roster, "require_signatures");
 	people = cJSON_GetObjectItemCaseSensitive(roster, "people");
 	for (i = 0; i < g->noff + g->nrev; i++) {
 		const char *id = i < g->noff ? g->off[i].id : g->rev[i - g->noff].id;
@@ -1329,10 +1446,10 @@ static char *roster_text(struct gen *g, cJSON *old)
 		if (have)
 			continue;
 		if (i < g->noff)
-			cJSON_AddItemToArray(people, person(id, g->off[i].name, "officer",
+			cJSON_AddItemToArray(people, person(g, id, g->off[i].name, "officer",
 							    g->off[i].prov->code));
 		else
-			cJSON_AddItemToArray(people, person(id, g->rev[i - g->noff].name,
+			cJSON_AddItemToArray(people, person(g, id, g->rev[i - g->noff].name,
 							    "reviewer", NULL));
 	}
 	n = (size_t)cJSON_GetArraySize(people);
@@ -1600,6 +1717,7 @@ static int run_profile(struct gen *g, const struct profile *pf, const char *dir,
 		git_oid out;
 		char *msg = xstrfmt("roster: %zu officers, %zu reviewers (fieldlog generate --profile %s)",
 				    g->noff, g->nrev, pf->name);
+		fl_store_set_signer(g->store, NULL);   /* the admin's: not a person's */
 		if (fl_store_commit(&out, g->store, NULL, g->main.have ? &g->main.id : NULL,
 				    g->main.have ? 1 : 0, &w, 1, msg, &sig) < 0)
 			return fail();
@@ -1844,11 +1962,12 @@ int cmd__generate(int argc, const char **argv)
 	static const char usage[] =
 		"test-tool generate --repo DIR (--profile pilot|100k|1m | --append N) [--seed N]"
 		" [--layout authors|single] [--officers N] [--weeks N] [--authors K] [--exclude ID]"
-		" [--check N | --check-all] [--json]";
+		" [--check N | --check-all] [--sign] [--json]\n"
+		"   or: test-tool generate --print-key ID";
 	const char *repo = NULL, *profile = NULL, *seed_s = NULL, *officers_s = NULL;
 	const char *append_s = NULL, *authors_s = NULL, *exclude = NULL, *check_s = NULL, **pos;
-	const char *weeks_s = NULL, *layout_s = NULL;
-	int layout = LAYOUT_ASK, npos, check_all = 0, json = 0, version = 0, rc;
+	const char *weeks_s = NULL, *layout_s = NULL, *key_of = NULL;
+	int layout = LAYOUT_ASK, npos, check_all = 0, json = 0, version = 0, sign = 0, rc;
 	struct opt opts[] = {
 		{ "repo", OPT_STR, &repo, "DIR", "the central repository (created if missing)" },
 		{ "profile", OPT_STR, &profile, "P", "pilot (34 officers, 9 weeks), 100k or 1m (3,321 officers)" },
@@ -1862,6 +1981,9 @@ int cmd__generate(int argc, const char **argv)
 		{ "exclude", OPT_STR, &exclude, "ID", "with --append: never write as this officer" },
 		{ "check", OPT_STR, &check_s, "N", "check the first N files as the importer does (1000)" },
 		{ "check-all", OPT_BOOL, &check_all, NULL, "check every file written" },
+		{ "sign", OPT_BOOL, &sign, NULL, "give each person a key in the roster, require"
+		  " signatures, sign each person's commits" },
+		{ "print-key", OPT_STR, &key_of, "ID", "print the private key --sign gives ID" },
 		{ "json", OPT_BOOL, &json, NULL, "print the summary as JSON" },
 		{ "version", OPT_BOOL, &version, NULL, "print the output format's version (caches key on it)" },
 		OPT_END
@@ -1874,6 +1996,12 @@ int cmd__generate(int argc, const char **argv)
 		return usage_error(usage, "unexpected argument '%s'", pos[0]);
 	if (version) {
 		printf("%d\n", GEN_FORMAT);
+		return EXIT_OK;
+	}
+	if (key_of) {
+		if (sodium_init() < 0)
+			return error_exit("cannot start libsodium");
+		print_key(key_of);
 		return EXIT_OK;
 	}
 	if (!repo)
@@ -1899,6 +2027,9 @@ int cmd__generate(int argc, const char **argv)
 	g.seed = (uint64_t)seed;
 	g.check_n = (long)check_n;
 	g.check_all = check_all;
+	g.sign = sign;
+	if (sign && sodium_init() < 0)
+		return error_exit("cannot start libsodium");
 
 	if (append_s) {
 		rc = run_append(&g, repo, nappend, nauthors, exclude, layout, json);

@@ -30,7 +30,7 @@
 # what each replica holds, fsck).
 #
 # The central repository has a branch per author, refs/heads/authors/ID,
-# and main holds the roster (DESIGN section 7): an officer's sync fetches
+# and main holds the roster (docs/design.md, "Repository layout"): an officer's sync fetches
 # its own branch and the reviewers', a reviewer's everyone's.
 # Everything runs in the test's scratch directory: srv/ holds the central
 # repository (srv/central.git), ws/ID the workspaces, out/ what commands

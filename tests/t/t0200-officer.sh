@@ -5,7 +5,8 @@
 # communes, plans week 2025-W37 (three entries: one done, one cancelled), logs
 # two visits and three issues in Vietnamese, escalates one, comments on it,
 # settles another, drafts the weekly report and submits it. Then we check, with
-# stock git and python3 only, what fieldlog promised (DESIGN sections 1 and 2):
+# stock git and python3 only, what fieldlog promised (docs/design.md,
+# "Records" and "Canonical form"):
 # list/show --json give back what was entered; every version of every record
 # file in repo.git is canonical JSON in NFC; every commit is authored by the
 # officer and says what changed; text typed in NFD is stored in NFC; ids are

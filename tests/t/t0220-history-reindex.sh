@@ -1,6 +1,6 @@
 #!/bin/sh
 # t0220-history-reindex: repo.git is the source of truth, index.db only an
-# index of it (DESIGN section 1).
+# index of it (docs/design.md, "The index").
 #
 # - `reindex` after deleting index.db gives byte-identical list/show/report
 #   output, and so does running without index.db at all;

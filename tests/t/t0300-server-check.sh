@@ -1,7 +1,7 @@
 #!/bin/sh
 # t0300-server-check: the central repository and its pre-receive hook
-# (DESIGN section 5), driven with stock git only, so that what is tested is
-# what any git client meets: `server init`, `roster add|list`, then pushes
+# (docs/design.md, "The central repository's check"), driven with stock
+# git only, so that what is tested is what any git client meets: `server init`, `roster add|list`, then pushes
 # over a plain path and git daemon (no pusher name: each commit is judged by
 # its author, <id>@fieldlog) and over http (REMOTE_USER names the pusher).
 # Each author pushes to refs/heads/authors/<id>; main holds the roster.

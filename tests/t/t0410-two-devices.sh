@@ -3,8 +3,9 @@
 # Edits of different fields of one issue, made offline on each device,
 # merge without a conflict; the same field edited differently on both is
 # one conflict, reported by the device that syncs second and decided by
-# the rule of DESIGN section 3 (more edits since the common ancestor wins),
-# with the losing value kept in history. Afterwards both devices and the
+# the rule of docs/design.md, "Merging two versions of a record" (more
+# edits since the common ancestor win), with the losing value kept in
+# history. Afterwards both devices and the
 # central repository hold the same record.
 
 . "$(dirname "$0")/test-lib.sh"

@@ -53,7 +53,7 @@ crash_case () {
 	outcome $w $rc out/$w.err
 }
 
-# Alone, the push is the whole exchange (DESIGN section 9): a sync reaches
+# Alone, the push is the whole exchange (docs/design.md, "Sync"): a sync reaches
 # only its first and push crash points; with the other device ahead, all.
 for phase in sync:after-outbox sync:after-fetch sync:after-merge sync:after-push \
 	     sync:before-import import:mid; do

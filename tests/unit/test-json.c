@@ -3,7 +3,7 @@
  * canonical form of records.
  *
  * Every expected canonical text below was printed by Python, the reference
- * the canonical form is defined against (DESIGN section 2):
+ * the canonical form is defined against (docs/design.md, "Canonical form"):
  *
  *   python3 -c 'import json,sys; sys.stdout.write(
  *       json.dumps(OBJ, ensure_ascii=False, indent=2) + "\n")'

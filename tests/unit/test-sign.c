@@ -84,6 +84,29 @@ int main(void)
 	IS_INT(vd.state, FL_COMMIT_BAD, "a malformed block: bad");
 	OK(strstr(vd.reason, "malformed") != NULL, "saying so");
 
+	/* Vouched for (no signed bytes): the block is read, not verified. */
+	struct fl_keyring *kr = fl_keyring_new(roster);
+	strbuf_reset(&sig);
+	fl_sshsig_sign(&sig, &an, msg, strlen(msg));
+	fl_sig_judge_keys(&vd, sig.buf, sig.len, msg, strlen(msg), kr);
+	OK(vd.state == FL_COMMIT_GOOD && !vd.vouched, "a keyring verdict: good, verified");
+	fl_sig_judge_keys(&vd, sig.buf, sig.len, NULL, 0, kr);
+	OK(vd.state == FL_COMMIT_GOOD && vd.vouched && !strcmp(vd.signer, "an"),
+	   "vouched for: good without the arithmetic, naming the key's holder");
+	strbuf_reset(&sig);
+	fl_sshsig_sign(&sig, &old, msg, strlen(msg));
+	fl_sig_judge_keys(&vd, sig.buf, sig.len, NULL, 0, kr);
+	OK(vd.state == FL_COMMIT_BAD && vd.key_removed, "vouched for: a removed key stays bad");
+	strbuf_reset(&sig);
+	fl_sshsig_sign(&sig, &stranger, msg, strlen(msg));
+	fl_sig_judge_keys(&vd, sig.buf, sig.len, NULL, 0, kr);
+	OK(vd.state == FL_COMMIT_BAD && vd.unknown_key, "vouched for: a stranger's key stays bad");
+	fl_sig_judge_keys(&vd, "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----",
+			  62, NULL, 0, kr);
+	OK(vd.state == FL_COMMIT_BAD && strstr(vd.reason, "malformed"),
+	   "vouched for: a malformed block stays bad");
+	fl_keyring_free(kr);
+
 	fl_ssh_seckey_clear(&an);
 	fl_ssh_seckey_clear(&old);
 	fl_ssh_seckey_clear(&stranger);
