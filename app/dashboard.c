@@ -186,16 +186,7 @@ static void span_init(struct dash *d)
 static void load_officers(struct dash *d)
 {
 	sqlite3_stmt *st = fl_db_prepare(d->ws->db,
-		"WITH exp(prov, id, name) AS ("
-		" SELECT coalesce(json_extract(p.provinces, '$[0]'), ''), p.id, p.name FROM people p"
-		" WHERE p.role = 'officer'"
-		" UNION SELECT coalesce((SELECT rc.province_code FROM records x"
-		"   JOIN record_communes rc ON rc.id = x.id WHERE x.author = r.author"
-		"   GROUP BY rc.province_code ORDER BY count(*) DESC, rc.province_code LIMIT 1), ''),"
-		"   r.author, r.author FROM (SELECT DISTINCT author FROM records"
-		"   WHERE author NOT IN (SELECT id FROM people)) r WHERE EXISTS (SELECT 1 FROM records y"
-		"   WHERE y.author = r.author AND y.kind IN ('schedule', 'visit', 'issue', 'report')"
-		"   AND y.week = :w AND y.deleted = 0)),"
+		"WITH exp(prov, id, name) AS (" DOC_EXPECTED_OFFICERS_SQL "),"
 		" sub(author, at) AS (SELECT author, max(json_extract(json, '$.submitted_at'))"
 		"   FROM records WHERE kind = 'report' AND week = :w AND deleted = 0 GROUP BY author)"
 		" SELECT e.prov, e.id, e.name, coalesce(s.at, '') FROM exp e"

@@ -37,17 +37,6 @@ const char *entry_home(void)
 	return home_province;
 }
 
-void warning_line(const char *fmt, ...)
-{
-	va_list ap;
-	fflush(stdout);
-	fputs(_("warning: "), stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, _(fmt), ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 int fold_word_prefix(const char *text, const char *word)
 {
 	for (const char *p = text; (p = strstr(p, word)); p++)

@@ -68,7 +68,5 @@ void allowed_moves(struct strbuf *sb, const char *from);
 const char *entry_where(const cJSON *e);
 const char *entry_where_vi(const cJSON *e);
 
-/* "warning: " and the translated message, one line on stderr. */
-void warning_line(const char *fmt, ...) FL_PRINTF(1, 2);
 
 #endif

@@ -83,6 +83,8 @@ void parse_opts(int argc, const char **argv, const struct opt *opts,
 void usage_exit(const char *usage, const struct opt *opts, int code);
 /* Prints "error: <message>" and returns EXIT_ERROR (or EXIT_USAGE). */
 int error_exit(const char *fmt, ...) FL_PRINTF(1, 2);
+/* "warning: MESSAGE" on stderr, translated; the command goes on. */
+void warning_line(const char *fmt, ...) FL_PRINTF(1, 2);
 int usage_error(const char *usage, const char *fmt, ...) FL_PRINTF(2, 3);
 /* Prints "error: " + fl_last_error() and returns EXIT_ERROR. */
 int fail(void);

@@ -120,4 +120,21 @@ int report_unit(int argc, const char **argv, struct ws *ws);
  */
 void report_doc_fill(struct ws *ws, cJSON *rec, const char *week, const char *summary);
 
+/*
+ * The officers a week's roll-up expects (province, id, name; bind :w to the
+ * week): everyone in the roster as an officer, and anyone outside it who
+ * wrote an officer's kind of record that week, placed in the province they
+ * wrote about most. Shared by `report weekly` and the dashboard.
+ */
+#define DOC_EXPECTED_OFFICERS_SQL \
+	"SELECT coalesce(json_extract(p.provinces, '$[0]'), ''), p.id, p.name FROM people p" \
+	" WHERE p.role = 'officer'" \
+	" UNION SELECT coalesce((SELECT rc.province_code FROM records x" \
+	"   JOIN record_communes rc ON rc.id = x.id WHERE x.author = r.author" \
+	"   GROUP BY rc.province_code ORDER BY count(*) DESC, rc.province_code LIMIT 1), '')," \
+	"   r.author, r.author FROM (SELECT DISTINCT author FROM records" \
+	"   WHERE author NOT IN (SELECT id FROM people)) r WHERE EXISTS (SELECT 1 FROM records y" \
+	"   WHERE y.author = r.author AND y.kind IN ('schedule', 'visit', 'issue', 'report')" \
+	"   AND y.week = :w AND y.deleted = 0)"
+
 #endif

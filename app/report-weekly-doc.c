@@ -62,15 +62,7 @@ static const char *province_name(const char *code)
 static cJSON *expected_officers(struct ws *ws, const char *week)
 {
 	sqlite3_stmt *st = fl_db_stmt(ws->db,
-		"SELECT coalesce(json_extract(p.provinces, '$[0]'), ''), p.id, p.name FROM people p"
-		" WHERE p.role = 'officer'"
-		" UNION SELECT coalesce((SELECT rc.province_code FROM records x"
-		"   JOIN record_communes rc ON rc.id = x.id WHERE x.author = r.author"
-		"   GROUP BY rc.province_code ORDER BY count(*) DESC, rc.province_code LIMIT 1), ''),"
-		"   r.author, r.author FROM (SELECT DISTINCT author FROM records"
-		"   WHERE author NOT IN (SELECT id FROM people)) r WHERE EXISTS (SELECT 1 FROM records y"
-		"   WHERE y.author = r.author AND y.kind IN ('schedule', 'visit', 'issue', 'report')"
-		"   AND y.week = :w AND y.deleted = 0)"
+		DOC_EXPECTED_OFFICERS_SQL
 		" ORDER BY 1, 2");
 	cJSON *out = cJSON_CreateArray();
 	fl_bind_text(st, ":w", week);

@@ -61,16 +61,30 @@ void strlist_release(struct strlist *l)
 	l->n = l->alloc = 0;
 }
 
+/* "error: " or "warning: " and the translated message, on one line of stderr. */
+static void say_line(const char *prefix, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs(_(prefix), stderr);
+	vfprintf(stderr, _(fmt), ap);
+	fputc('\n', stderr);
+}
+
 int error_exit(const char *fmt, ...)
 {
 	va_list ap;
-	fflush(stdout);
-	fputs(_("error: "), stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, _(fmt), ap);
+	say_line("error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_ERROR;
+}
+
+void warning_line(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say_line("warning: ", fmt, ap);
+	va_end(ap);
 }
 
 int fail(void)

@@ -271,19 +271,6 @@ static int peek_head(char hex[GIT_OID_HEXSZ + 1], const char *dir)
 
 /* --- a damaged index ------------------------------------------------------- */
 
-/* One line "warning: ..." on stderr, translated like error_exit's. */
-static void warn(const char *fmt, ...) FL_PRINTF(1, 2);
-static void warn(const char *fmt, ...)
-{
-	va_list ap;
-	fflush(stdout);
-	fputs(_("warning: "), stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, _(fmt), ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /*
  * Moves a damaged index out of the way, as PATH.damaged-YYYYMMDDTHHMMSS
  * (kept for a bug report; the index holds nothing that cannot be
@@ -417,7 +404,7 @@ static int recover_index(struct ws *ws)
 	if ((e = ws_rebuild_index(ws->dir, ws->store, ws->id, NULL)) < 0 ||
 	    (e = fl_db_open(&ws->db, path, 0)) < 0)
 		goto out;
-	warn("the index was damaged; it has been rebuilt from repo.git and the outbox (the "
+	warning_line("the index was damaged; it has been rebuilt from repo.git and the outbox (the "
 	     "damaged file is kept as '%s')", aside);
 out:
 	free(aside);
@@ -641,12 +628,12 @@ int ws_save(struct ws *ws, cJSON *rec, const char *message)
 		ie = recover_index(ws);
 	/* The save is kept (in the outbox): a warning, never "try again". */
 	if (ie == FL_EDBFULL)
-		warn("saved; the disk is full, so the index will catch up once some space is freed");
+		warning_line("saved; the disk is full, so the index will catch up once some space is freed");
 	else if (ie < 0 && !ws->db)
-		warn("saved; the index is damaged and could not be rebuilt (%s): run "
+		warning_line("saved; the index is damaged and could not be rebuilt (%s): run "
 		     "'fieldlog reindex'", fl_last_error());
 	else if (ie < 0)
-		warn("saved; the index could not be updated and will catch up with the next command");
+		warning_line("saved; the index could not be updated and will catch up with the next command");
 	fl_clear_error();
 	fl_crash_point("save:confirm");
 out:
