@@ -426,6 +426,7 @@ class Bench:
         self.scenario(self.capture, ctx)
         self.scenario(self.sync_small, ctx)
         self.scenario(self.pull, ctx)
+        self.scenario(self.pull_bytes, ctx)
         self.scenario(self.query, ctx)
         self.scenario(self.export, ctx)
         if profile == "100k":
@@ -628,6 +629,44 @@ class Bench:
                  note="fieldlog said: %s" % said)
         for d in srv.values():
             shutil.rmtree(d)
+
+    def pull_bytes(self, c):
+        """pull-bytes: bytes a reviewer's sync downloads for 50 new records
+        (from up to 34 officers), through a counting proxy, against stock
+        `git fetch` (protocol v0) of the same refs into a copy of the same
+        workspace's repository."""
+        name = "pullb-%s-%%s.git" % c["profile"]
+        srv, _ = self.appended(c["centrals"], name, 50, min(34, c["nofficers"]),
+                               self.seed + 50)
+        proxy = Proxy(self.port)
+        ws = self.copy_ws(c["r0"], os.path.join(c["tmp"], "pullb-ws"))
+        self.set_remote(ws, self.url(name % "authors", proxy.port))
+        proxy.reset()
+        t, out = timed(self.fl(ws, "sync", "--quiet"))
+        proxy.settle()
+        fl_down, fl_up = proxy.down, proxy.up
+        said = out.strip().splitlines()[-1] if out.strip() else ""
+        shutil.rmtree(ws)
+        ws = self.copy_ws(c["r0"], os.path.join(c["tmp"], "pullb-ws"))
+        proxy.reset()
+        tg, _ = timed(["git", "-c", "protocol.version=0", "-C", os.path.join(ws, "repo.git"),
+                       "fetch", "-q", self.url(name % "authors", proxy.port),
+                       "+refs/heads/main:refs/remotes/origin/roster",
+                       "+refs/heads/authors/*:refs/remotes/origin/authors/*"])
+        proxy.settle()
+        git_down, git_up = proxy.down, proxy.up
+        shutil.rmtree(ws)
+        for d in srv.values():
+            shutil.rmtree(d)
+        self.add(id="pull-bytes" + suffix(c["profile"]),
+                 scenario="bytes a reviewer's sync downloads for 50 new records",
+                 profile=c["profile"], figure=fl_down / 1e3, unit="kB", baseline=git_down / 1e3,
+                 baseline_what="git fetch (protocol v0) of the same refs into a copy of the "
+                 "workspace's repository", target="ratio <= 1.5",
+                 **{"pass": fl_down <= 1.5 * git_down}, runs=1, seconds=round(t, 2),
+                 git_seconds=round(tg, 2),
+                 note="%s; uploaded %.0f kB (git %.0f kB); %.2f s (git %.2f s)"
+                 % (said, fl_up / 1e3, git_up / 1e3, t, tg))
 
     def query(self, c):
         """query: a filtered `issue list` and a two-word unaccented `search`."""

@@ -76,6 +76,11 @@ int fl_push_supported(const char *url)
 	return pick(url, &rpc) != NULL;
 }
 
+git_smart_subtransport_cb fl_push_subtransport(const char *url, unsigned *rpc)
+{
+	return pick(url, rpc);
+}
+
 /* --- what to send ------------------------------------------------------------- */
 
 static int send_tree(void *pb, const git_oid *tree)

@@ -20,9 +20,14 @@
 #define FL_PUSH_H
 
 #include <git2.h>
+#include <git2/sys/transport.h>
 
 /* Whether fl_push can handle url (a network URL); else use git_remote_push. */
 int fl_push_supported(const char *url);
+
+/* libgit2's subtransport for url and whether it is stateless (*rpc), or
+ * NULL for a local path or file:// (also used by negotiate.c). */
+git_smart_subtransport_cb fl_push_subtransport(const char *url, unsigned *rpc);
 
 /*
  * Makes `ref` of the repository `remote` (a network URL) point at the

@@ -26,6 +26,7 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "sync/check.h"
+#include "sync/negotiate.h"
 #include "sync/push.h"
 #include "sync/tls.h"
 
@@ -115,6 +116,7 @@ struct cb {
 	int cred_attempts;
 	struct strbuf sideband;
 	char *rejected;        /* status of our ref from the server, if refused */
+	struct fl_haves haves; /* a fetch: what we tell the server we have */
 };
 
 static int cb_credentials(git_credential **out, const char *url, const char *user_from_url,
@@ -205,6 +207,12 @@ static int cb_update_ref(const char *refname, const char *status, void *payload)
 	if (status && !c->rejected)
 		c->rejected = xstrfmt("%s: %s", refname, status);
 	return 0;
+}
+
+static int cb_transport(git_transport **out, git_remote *owner, void *payload)
+{
+	struct cb *c = payload;
+	return fl_negotiate_transport(out, owner, c->o->url, &c->haves);
 }
 
 static void callbacks(git_remote_callbacks *rc, struct cb *c)
@@ -374,6 +382,43 @@ done:
 	return e;
 }
 
+/*
+ * What our copies of the branches a fetch asks for point at, where the
+ * server's differ (negotiate.h): told to the server, they keep out of the
+ * pack what we hold already. Without them libgit2 1.5 tells the server
+ * only of the newest 20 commits of all our refs, and a branch that moved
+ * came down with its whole history.
+ */
+static void wanted_haves(struct fl_haves *h, git_repository *repo, git_remote *r,
+			 char **specs, size_t nspecs)
+{
+	const git_remote_head **heads;
+	git_refspec **rs = xcalloc(nspecs, sizeof(*rs));
+	size_t nheads = 0, i, k;
+
+	if (git_remote_ls(&heads, &nheads, r) < 0)
+		nheads = 0;
+	for (k = 0; k < nspecs; k++)
+		if (git_refspec_parse(&rs[k], specs[k], 1) < 0)
+			nheads = 0;
+	for (i = 0; i < nheads; i++) {
+		git_buf dst = { NULL, 0, 0 };
+		git_oid have;
+		for (k = 0; k < nspecs && !git_refspec_src_matches(rs[k], heads[i]->name); k++)
+			;
+		if (k == nspecs || git_refspec_transform(&dst, rs[k], heads[i]->name) < 0)
+			continue;
+		if (git_reference_name_to_id(&have, repo, dst.ptr) == 0 &&
+		    !git_oid_equal(&have, &heads[i]->oid))
+			fl_haves_add(h, &have);
+		git_buf_dispose(&dst);
+	}
+	git_error_clear();
+	for (k = 0; k < nspecs; k++)
+		git_refspec_free(rs[k]);
+	free(rs);
+}
+
 void fl_fetched_release(struct fl_fetched *f)
 {
 	for (size_t i = 0; i < f->nu; i++)
@@ -418,7 +463,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 {
 	git_remote *r = NULL;
 	git_fetch_options fo;
-	struct cb c = { o, 0, STRBUF_INIT, NULL };
+	struct cb c = { o, 0, STRBUF_INIT, NULL, { NULL, 0, 0 } };
 	size_t n = 0, i, nu = 0;
 	struct fl_ref_update *u = NULL;
 	char **specs = xcalloc(3 + others->n, sizeof(*specs));
@@ -438,6 +483,8 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	callbacks(&fo.callbacks, &c);
+	if (fl_negotiate_supported(o->url))
+		fo.callbacks.transport = cb_transport;
 	fo.prune = GIT_FETCH_NO_PRUNE;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
@@ -446,8 +493,10 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	watch_start(o);
 	e = git_remote_connect(r, GIT_DIRECTION_FETCH, &fo.callbacks, &fo.proxy_opts,
 			       &fo.custom_headers);
-	if (e == 0)
+	if (e == 0) {
+		wanted_haves(&c.haves, repo, r, specs, n);
 		e = git_remote_download(r, &refspecs, &fo);
+	}
 	if (e < 0 && atomic_load(&timed_out))
 		e = timeout_error(o);
 	else if (e < 0)
@@ -479,6 +528,7 @@ done:
 	git_remote_free(r);
 	strbuf_release(&c.sideband);
 	free(c.rejected);
+	fl_haves_release(&c.haves);
 	for (i = 0; i < nu; i++)
 		free((char *)u[i].name);
 	free(u);
@@ -658,7 +708,7 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 {
 	git_remote *r = NULL;
 	git_push_options po;
-	struct cb c = { o, 0, STRBUF_INIT, NULL };
+	struct cb c = { o, 0, STRBUF_INIT, NULL, { NULL, 0, 0 } };
 	char *ours = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me);
 	char *spec = xstrfmt("%s:%s", FL_BRANCH, ours);
 	git_strarray refspecs = { &spec, 1 };
