@@ -27,6 +27,7 @@
 #include "schema/record.h"
 #include "sync/check.h"
 #include "sync/negotiate.h"
+#include "sync/progress.h"
 #include "sync/push.h"
 #include "sync/tls.h"
 
@@ -117,6 +118,7 @@ struct cb {
 	struct strbuf sideband;
 	char *rejected;        /* status of our ref from the server, if refused */
 	struct fl_haves haves; /* a fetch: what we tell the server we have */
+	struct fl_progress meter;
 };
 
 static int cb_credentials(git_credential **out, const char *url, const char *user_from_url,
@@ -172,8 +174,7 @@ static int cb_transfer(const git_indexer_progress *p, void *payload)
 	struct cb *c = payload;
 	if (progressed() < 0)
 		return GIT_EUSER;
-	if (c->o->progress && p->total_objects)
-		fprintf(stderr, "\rreceiving objects: %u/%u", p->received_objects, p->total_objects);
+	fl_progress_indexer(&c->meter, p);
 	return 0;
 }
 
@@ -181,11 +182,10 @@ static int cb_push_transfer(unsigned int current, unsigned int total, size_t byt
 			    void *payload)
 {
 	struct cb *c = payload;
-	(void)bytes;
 	if (progressed() < 0)
 		return GIT_EUSER;
-	if (c->o->progress && total)
-		fprintf(stderr, "\rsending objects: %u/%u", current, total);
+	if (total)
+		fl_progress_show(&c->meter, FL_PHASE_SENDING, current, total, bytes, 0);
 	return 0;
 }
 
@@ -463,7 +463,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 {
 	git_remote *r = NULL;
 	git_fetch_options fo;
-	struct cb c = { o, 0, STRBUF_INIT, NULL, { NULL, 0, 0 } };
+	struct cb c = { o, 0, STRBUF_INIT, NULL, { NULL, 0, 0 }, { NULL, 0, 0, 0, 0 } };
 	size_t n = 0, i, nu = 0;
 	struct fl_ref_update *u = NULL;
 	char **specs = xcalloc(3 + others->n, sizeof(*specs));
@@ -483,6 +483,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	callbacks(&fo.callbacks, &c);
+	fl_progress_init(&c.meter, stderr, o->progress);
 	if (fl_negotiate_supported(o->url))
 		fo.callbacks.transport = cb_transport;
 	fo.prune = GIT_FETCH_NO_PRUNE;
@@ -507,8 +508,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 		announced_authors(announced, r, o->me);
 	git_remote_disconnect(r);
 	watch_stop();
-	if (o->progress)
-		fputc('\r', stderr);
+	fl_progress_end(&c.meter);
 	if (e < 0)
 		goto done;
 	/*
@@ -708,7 +708,7 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 {
 	git_remote *r = NULL;
 	git_push_options po;
-	struct cb c = { o, 0, STRBUF_INIT, NULL, { NULL, 0, 0 } };
+	struct cb c = { o, 0, STRBUF_INIT, NULL, { NULL, 0, 0 }, { NULL, 0, 0, 0, 0 } };
 	char *ours = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me);
 	char *spec = xstrfmt("%s:%s", FL_BRANCH, ours);
 	git_strarray refspecs = { &spec, 1 };
@@ -716,6 +716,7 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	callbacks(&po.callbacks, &c);
+	fl_progress_init(&c.meter, stderr, o->progress);
 	if ((e = central_remote(&r, repo, o)) < 0)
 		goto done;
 	if (!fl_push_supported(o->url) && (e = local_check(repo, o, ours, server_message)) < 0)
@@ -730,8 +731,7 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 		e = git_remote_push(r, &refspecs, &po);   /* a local path */
 	}
 	watch_stop();
-	if (o->progress)
-		fputc('\r', stderr);
+	fl_progress_end(&c.meter);
 	if (e == GIT_ENONFASTFORWARD) {
 		e = fl_error(FL_EEXISTS, "the central repository moved on");
 	} else if (e < 0 && atomic_load(&timed_out)) {
