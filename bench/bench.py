@@ -427,6 +427,7 @@ class Bench:
         self.scenario(self.sync_small, ctx)
         self.scenario(self.pull, ctx)
         self.scenario(self.pull_bytes, ctx)
+        self.scenario(self.clone_path, ctx)
         self.scenario(self.query, ctx)
         self.scenario(self.export, ctx)
         if profile == "100k":
@@ -629,6 +630,38 @@ class Bench:
                  note="fieldlog said: %s" % said)
         for d in srv.values():
             shutil.rmtree(d)
+
+    def clone_path(self, c):
+        """clone-path: a reviewer's `init --remote PATH` (a mounted share)
+        against `git clone --bare --no-local PATH`."""
+        src = self.copy_repo(c["central"], os.path.join(self.srv, "path-%s.git" % c["profile"]))
+        fl_t, git_t, said = [], [], ""
+        t0 = time.perf_counter()
+        for i in range(c["runs"]["clone"]):
+            if not fits("clone", i, time.perf_counter() - t0, c["runs"]["clone"]):
+                break
+            for which in (("git", "fl") if i % 2 == 0 else ("fl", "git")):
+                dst = os.path.join(c["tmp"], "clone-path-" + which)
+                shutil.rmtree(dst, ignore_errors=True)
+                if which == "git":
+                    t, _ = timed(["git", "clone", "-q", "--bare", "--no-local", src, dst])
+                    git_t.append(t)
+                else:
+                    t, out = timed(self.fl(dst, "init", "--id", c["reviewer"]["id"],
+                                           "--remote", src))
+                    fl_t.append(t)
+                    said = out.strip().splitlines()[-1]
+                    if "%d records indexed" % c["summ"]["records"] not in said:
+                        raise Failed("init said %r" % said)
+                shutil.rmtree(dst)
+        shutil.rmtree(src)
+        f, b = median(fl_t), median(git_t)
+        self.add(id="clone-path" + suffix(c["profile"]),
+                 scenario="reviewer's init --remote from a path (clone + full index)",
+                 profile=c["profile"], figure=f, unit="s", baseline=b,
+                 baseline_what="git clone --bare --no-local PATH", target="ratio <= 2.5",
+                 **{"pass": f / b <= 2.5}, runs=len(fl_t),
+                 note="%d records; %s" % (c["summ"]["records"], said.split("; ")[-1]))
 
     def pull_bytes(self, c):
         """pull-bytes: bytes a reviewer's sync downloads for 50 new records

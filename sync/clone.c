@@ -9,7 +9,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +19,7 @@
 #include "schema/json.h"
 #include "sync/import.h"
 #include "sync/integrate.h"
-#include "sync/push.h"
+#include "sync/localfetch.h"
 #include "sync/remote.h"
 
 /* --- first contact ------------------------------------------------------------ */
@@ -234,192 +233,6 @@ static int clone_everyone(struct fl_store *s, struct fl_db *db, const struct fl_
 	return e;
 }
 
-/* --- a central repository on a path ------------------------------------------- */
-
-/*
- * A reviewer cloning from a path or file:// (a mounted share) takes the
- * central repository's packs and loose objects as they are, hard-linked
- * (copied across file systems), as `git clone --local` does: libgit2's
- * local transport builds a new pack of everything with its own delta
- * search, 28 s of a 35 s clone at the 100k profile against 3.35 s for
- * `git clone --bare --no-local`. The fetches that follow then find every
- * wanted commit present and only move refs; the import still reads and
- * checks every commit, as after any fetch (libgit2 verifies each object's
- * hash as it reads it). All or nothing: a file that cannot be taken (a gc
- * on the share removed it meanwhile) undoes the others, and the fetch
- * builds its pack the slow way, so that no commit is ever present without
- * what it points at.
- */
-struct taken {
-	char **v;
-	size_t n, alloc;
-};
-
-/* The git directory a path or file:// URL names, or NULL (caller frees). */
-static char *local_gitdir(const char *url)
-{
-	git_repository *src = NULL;
-	char *out = NULL;
-
-	if (fl_push_supported(url))
-		return NULL;
-	if (!strncmp(url, "file://", 7))
-		url += 7;
-	if (git_repository_open_ext(&src, url, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0)
-		out = xstrdup(git_repository_commondir(src));
-	git_repository_free(src);
-	git_error_clear();
-	return out;
-}
-
-static int copy_file(const char *from, const char *to)
-{
-	char buf[1 << 16], *tmp = xstrfmt("%s.tmp", to);
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, e = -1;
-	ssize_t n = 0;
-
-	if (in >= 0)
-		out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
-	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			break;
-	if (out >= 0 && n == 0 && close(out) == 0) {
-		out = -1;
-		e = rename(tmp, to);
-	}
-	if (out >= 0)
-		close(out);
-	if (in >= 0)
-		close(in);
-	if (e < 0)
-		unlink(tmp);
-	free(tmp);
-	return e;
-}
-
-/* Takes from/name as to/name; 0 also when we have it already. */
-static int take(struct taken *t, const char *from, const char *to, const char *name)
-{
-	char *a = xstrfmt("%s/%s", from, name), *b = xstrfmt("%s/%s", to, name);
-	int e = 0;
-
-	if (access(b, F_OK) == 0)
-		goto done;
-	if (link(a, b) < 0 && (errno == ENOENT || copy_file(a, b) < 0)) {
-		e = -1;
-		goto done;
-	}
-	FL_ALLOC_GROW(t->v, t->n + 1, t->alloc);
-	t->v[t->n++] = b;
-	b = NULL;
-done:
-	free(a);
-	free(b);
-	return e;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* The packs of from/pack (each .pack before its .idx: libgit2 finds a
- * pack by its index) into to/pack. */
-static int take_packs(struct taken *t, const char *from, const char *to, size_t *npacks)
-{
-	char *src = xstrfmt("%s/pack", from), *dst = xstrfmt("%s/pack", to);
-	DIR *d = opendir(src);
-	struct dirent *de;
-	int e = d ? 0 : -1;
-
-	while (e == 0 && (de = readdir(d))) {
-		if (!ends_with(de->d_name, ".pack"))
-			continue;
-		char *idx = xstrfmt("%.*s.idx", (int)(strlen(de->d_name) - 5), de->d_name);
-		e = take(t, src, dst, de->d_name);
-		if (e == 0)
-			e = take(t, src, dst, idx);
-		free(idx);
-		(*npacks)++;
-	}
-	if (d)
-		closedir(d);
-	free(src);
-	free(dst);
-	return e;
-}
-
-/* The loose objects of from (objects/xx/...) into to. */
-static int take_loose(struct taken *t, const char *from, const char *to, size_t *nloose)
-{
-	int e = 0;
-
-	for (int i = 0; i < 256 && e == 0; i++) {
-		char sub[3];
-		snprintf(sub, sizeof(sub), "%02x", i);
-		char *src = xstrfmt("%s/%s", from, sub), *dst = xstrfmt("%s/%s", to, sub);
-		DIR *d = opendir(src);
-		struct dirent *de;
-		while (d && e == 0 && (de = readdir(d))) {
-			if (strlen(de->d_name) != GIT_OID_HEXSZ - 2)
-				continue;
-			if (mkdir(dst, 0755) < 0 && errno != EEXIST)
-				e = -1;
-			else
-				e = take(t, src, dst, de->d_name);
-			(*nloose)++;
-		}
-		if (d)
-			closedir(d);
-		free(src);
-		free(dst);
-	}
-	return e;
-}
-
-/* Takes the objects of the central repository at url when it is a path. */
-static void take_central_objects(struct fl_store *s, const char *url)
-{
-	char *gitdir = local_gitdir(url), *from = NULL, *to = NULL, *alt = NULL;
-	struct taken t = { NULL, 0, 0 };
-	size_t npacks = 0, nloose = 0;
-	git_odb *odb = NULL;
-	int e = -1;
-
-	if (!gitdir)
-		return;
-	from = xstrfmt("%sobjects", gitdir);
-	to = xstrfmt("%sobjects", git_repository_path(fl_store_repo(s)));
-	alt = xstrfmt("%s/info/alternates", from);
-	/* Objects borrowed from elsewhere would be missing from ours. */
-	if (access(alt, F_OK) == 0)
-		goto done;
-	e = take_packs(&t, from, to, &npacks);
-	if (e == 0)
-		e = take_loose(&t, from, to, &nloose);
-	if (e < 0) {
-		for (size_t i = t.n; i-- > 0;)
-			unlink(t.v[i]);
-		fl_trace("clone: could not take the objects of '%s' (%s); fetching instead", from,
-			 strerror(errno));
-	} else {
-		fl_trace("clone: took %zu packs and %zu loose objects of '%s'", npacks, nloose, from);
-	}
-	if (git_repository_odb(&odb, fl_store_repo(s)) == 0)
-		git_odb_refresh(odb);
-	git_odb_free(odb);
-	git_error_clear();
-done:
-	for (size_t i = 0; i < t.n; i++)
-		free(t.v[i]);
-	free(t.v);
-	free(gitdir);
-	free(from);
-	free(to);
-	free(alt);
-}
-
 int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 		  struct fl_db *(*index)(void *), void *payload)
 {
@@ -477,8 +290,11 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 		goto done;
 	}
 	int reviewer = !strcmp(fl_json_str(cfg, "role"), "reviewer");
-	if (reviewer)
-		take_central_objects(s, o->url);
+	/* A reviewer takes everything: from a share, the packs as they are. */
+	char *share = reviewer ? fl_local_gitdir(o->url) : NULL;
+	if (share)
+		fl_local_take_objects(fl_store_repo(s), share);
+	free(share);
 	struct fl_sync_opts all = *o;
 	all.everyone = 1;
 	/* A reviewer follows everyone (with many branches: fetched in parts,

@@ -26,6 +26,7 @@
 #include "schema/json.h"
 #include "schema/record.h"
 #include "sync/check.h"
+#include "sync/localfetch.h"
 #include "sync/negotiate.h"
 #include "sync/progress.h"
 #include "sync/push.h"
@@ -384,19 +385,21 @@ done:
 
 /*
  * What our copies of the branches a fetch asks for point at, where the
- * server's differ (negotiate.h): told to the server, they keep out of the
- * pack what we hold already. Without them libgit2 1.5 tells the server
- * only of the newest 20 commits of all our refs, and a branch that moved
- * came down with its whole history.
+ * server's differ (negotiate.h), into haves: told to the server, they
+ * keep out of the pack what we hold already. Without them libgit2 1.5
+ * tells the server only of the newest 20 commits of all our refs, and a
+ * branch that moved came down with its whole history. Into missing (may
+ * be NULL), the wanted commits we lack.
  */
-static void wanted_haves(struct fl_haves *h, git_repository *repo, git_remote *r,
-			 char **specs, size_t nspecs)
+static void wanted(struct fl_haves *haves, struct fl_haves *missing, git_repository *repo,
+		   git_remote *r, char **specs, size_t nspecs)
 {
 	const git_remote_head **heads;
 	git_refspec **rs = xcalloc(nspecs, sizeof(*rs));
+	git_odb *odb = NULL;
 	size_t nheads = 0, i, k;
 
-	if (git_remote_ls(&heads, &nheads, r) < 0)
+	if (git_remote_ls(&heads, &nheads, r) < 0 || git_repository_odb(&odb, repo) < 0)
 		nheads = 0;
 	for (k = 0; k < nspecs; k++)
 		if (git_refspec_parse(&rs[k], specs[k], 1) < 0)
@@ -410,13 +413,33 @@ static void wanted_haves(struct fl_haves *h, git_repository *repo, git_remote *r
 			continue;
 		if (git_reference_name_to_id(&have, repo, dst.ptr) == 0 &&
 		    !git_oid_equal(&have, &heads[i]->oid))
-			fl_haves_add(h, &have);
+			fl_haves_add(haves, &have);
+		if (missing && !git_odb_exists(odb, &heads[i]->oid))
+			fl_haves_add(missing, &heads[i]->oid);
 		git_buf_dispose(&dst);
 	}
 	git_error_clear();
+	git_odb_free(odb);
 	for (k = 0; k < nspecs; k++)
 		git_refspec_free(rs[k]);
 	free(rs);
+}
+
+/*
+ * The download from a path or file:// URL (localfetch.h: libgit2's local
+ * transport would pack the whole central repository each time).
+ */
+static int local_download(git_repository *repo, git_remote *r, const char *gitdir, struct cb *c,
+			  char **specs, size_t nspecs)
+{
+	struct fl_haves missing = { NULL, 0, 0 };
+	int e = 0;
+
+	wanted(&c->haves, &missing, repo, r, specs, nspecs);
+	if (missing.n)
+		e = fl_local_fetch(repo, gitdir, missing.v, missing.n, &c->haves, cb_transfer, c);
+	fl_haves_release(&missing);
+	return e;
 }
 
 void fl_fetched_release(struct fl_fetched *f)
@@ -467,6 +490,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	size_t n = 0, i, nu = 0;
 	struct fl_ref_update *u = NULL;
 	char **specs = xcalloc(3 + others->n, sizeof(*specs));
+	char *share = fl_local_gitdir(o->url);
 	git_strarray refspecs;
 	int e;
 
@@ -494,8 +518,12 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	watch_start(o);
 	e = git_remote_connect(r, GIT_DIRECTION_FETCH, &fo.callbacks, &fo.proxy_opts,
 			       &fo.custom_headers);
-	if (e == 0) {
-		wanted_haves(&c.haves, repo, r, specs, n);
+	if (e == 0 && share) {
+		e = local_download(repo, r, share, &c, specs, n);
+		if (e < 0 && !atomic_load(&timed_out))
+			goto disconnect;
+	} else if (e == 0) {
+		wanted(&c.haves, NULL, repo, r, specs, n);
 		e = git_remote_download(r, &refspecs, &fo);
 	}
 	if (e < 0 && atomic_load(&timed_out))
@@ -506,6 +534,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 		e = fetched_refs(&u, &nu, repo, r, specs, n);
 	if (e == 0 && announced)
 		announced_authors(announced, r, o->me);
+disconnect:
 	git_remote_disconnect(r);
 	watch_stop();
 	fl_progress_end(&c.meter);
@@ -529,6 +558,7 @@ done:
 	strbuf_release(&c.sideband);
 	free(c.rejected);
 	fl_haves_release(&c.haves);
+	free(share);
 	for (i = 0; i < nu; i++)
 		free((char *)u[i].name);
 	free(u);
