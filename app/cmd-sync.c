@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
+#include "app/sync-news.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,7 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	};
 	struct fl_sync_opts o;
 	struct fl_sync_result r;
+	struct sync_news *news;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
@@ -87,6 +89,7 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	if (quiet)
 		o.progress = 0;
 	pending_for_timeout = fl_sync_pending(ws->store);
+	news = sync_news_before(ws);
 
 	e = fl_sync_run(&r, ws->store, ws->db, &o);
 	if (e == 0 || e == FL_EREJECTED) {
@@ -113,6 +116,8 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	} else if (e < 0) {
 		e = fail();
 	} else {
+		if (r.received)
+			sync_news_print(news, ws);
 		printf(_("sent %zu, received %zu, conflicts %zu\n"), r.sent, r.received, r.conflicts);
 		if (r.skipped)
 			fprintf(stderr, "warning: %zu invalid record%s skipped (see 'fieldlog status')\n",
@@ -120,6 +125,7 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 		e = EXIT_OK;
 	}
 	fl_sync_result_release(&r);
+	sync_news_free(news);
 	return e;
 }
 
