@@ -55,7 +55,7 @@ void sync_opts_from_config(struct fl_sync_opts *o, cJSON *cfg)
 	o->me = fl_json_str(cfg, "id");
 	o->name = fl_json_str(cfg, "name");
 	o->everyone = !strcmp(fl_json_str(cfg, "role") ? fl_json_str(cfg, "role") : "", "reviewer");
-	o->progress = isatty(2);
+	o->progress = isatty(1) && isatty(2);   /* output to a file or a pipe: no progress */
 	o->on_timeout = on_timeout;
 	if (timeout && atoi(timeout) > 0 && !getenv("FIELDLOG_SYNC_TIMEOUT"))
 		o->deadline = atoi(timeout);

@@ -8,7 +8,7 @@
 # a sync over a slow link with long round trips completes; a link cut in
 # the middle of a download loses nothing and the next sync completes.
 # The progress line: drawn in place on a terminal (a pty), at most about
-# 10 times a second; nothing at all when stderr is no terminal.
+# 10 times a second; nothing at all when stderr or stdout is no terminal.
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_LIB_DIR/servers.sh"
@@ -114,13 +114,18 @@ test_expect_success 'no terminal: no progress line' '
 
 test_expect_success 'a terminal: one line redrawn in place, at most about 10 times a second' '
 	link tty --rate 200000 --rtt 20 &&
-	"$PYTHON" - "$FIELDLOG_BIN" "$LINK_URL" "$REVIEWER" >out/tty.res <<-\PY &&
+	# on-pty.py BIN URL ID WS STDOUT NAME: init on a pty (stdout to the file
+	# STDOUT unless "-"); what the pty saw in out/NAME.raw, then prints
+	# the exit code and the seconds taken.
+	cat >out/on-pty.py <<-\PY &&
 	import os, pty, sys, time
-	bin, url, who = sys.argv[1:4]
+	bin, url, who, ws, stdout, name = sys.argv[1:7]
 	t0 = time.monotonic()
 	pid, fd = pty.fork()
 	if pid == 0:
-	    os.execv(bin, [bin, "-C", "ws/tty", "init", "--id", who, "--remote", url])
+	    if stdout != "-":
+	        os.dup2(os.open(stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
+	    os.execv(bin, [bin, "-C", ws, "init", "--id", who, "--remote", url])
 	out = b""
 	while True:
 	    try:
@@ -131,9 +136,10 @@ test_expect_success 'a terminal: one line redrawn in place, at most about 10 tim
 	        break
 	    out += d
 	_, st = os.waitpid(pid, 0)
-	open("out/tty.raw", "wb").write(out)
+	open("out/%s.raw" % name, "wb").write(out)
 	print(os.waitstatus_to_exitcode(st), "%.2f" % (time.monotonic() - t0))
 	PY
+	"$PYTHON" out/on-pty.py "$FIELDLOG_BIN" "$LINK_URL" "$REVIEWER" ws/tty - tty >out/tty.res &&
 	read rc secs <out/tty.res &&
 	test "$rc" = 0 &&
 	tr "\r" "\n" <out/tty.raw >out/tty.lines &&
@@ -143,6 +149,15 @@ test_expect_success 'a terminal: one line redrawn in place, at most about 10 tim
 	echo "$n lines in $secs s" &&
 	test "$n" -le "$max" &&
 	grep "records indexed" out/tty.lines
+'
+
+test_expect_success 'stderr a terminal but the output going to a file: no progress' '
+	"$PYTHON" out/on-pty.py "$FIELDLOG_BIN" "$LINK_URL" "$REVIEWER" ws/tty2 out/tty2.out tty2 \
+		>out/tty2.res &&
+	read rc secs <out/tty2.res &&
+	test "$rc" = 0 &&
+	grep "records indexed" out/tty2.out &&
+	! grep "receiving" out/tty2.raw
 '
 
 test_done
