@@ -377,7 +377,8 @@ static __attribute__((noinline)) int push_connect(git_transport *t, const char *
 }
 
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
-	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload)
+	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload,
+	    const git_strarray *headers)
 {
 	git_repository *repo = git_remote_owner(remote);
 	const char *url = git_remote_url(remote);
@@ -406,6 +407,8 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	def.param = &cap;
 	git_remote_connect_options_init(&opts, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
 	opts.callbacks = *cb;
+	if (headers)
+		opts.custom_headers = *headers;
 	if ((e = git_transport_smart(&t, remote, &def)) < 0)
 		goto done;
 	fl_trace("push: connect");

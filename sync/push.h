@@ -39,11 +39,13 @@ git_smart_subtransport_cb fl_push_subtransport(const char *url, unsigned *rpc);
  * ancestor of local (fetch and merge first), or a negative libgit2 error
  * with git_error_last() set. `advertised` (may be NULL) is called with
  * every ref the server announced, before anything is sent; a negative
- * return ends the push with that value.
+ * return ends the push with that value. `headers` (may be NULL): extra
+ * http headers for every request.
  */
 typedef int (*fl_push_advertised_cb)(const char *refname, const git_oid *oid, void *payload);
 
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
-	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload);
+	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload,
+	    const git_strarray *headers);
 
 #endif

@@ -16,6 +16,7 @@
 #include "sync/remote.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,41 @@ static void callbacks(git_remote_callbacks *rc, struct cb *c)
 	rc->sideband_progress = cb_sideband;
 	rc->push_update_reference = cb_update_ref;
 	rc->payload = c;
+}
+
+/*
+ * "Authorization: Basic ..." for an http(s) URL without a user in it,
+ * when we have a token; else NULL. Sent with the first request, it saves
+ * the round trip of the 401 libgit2 waits for before it asks for
+ * credentials: one per connection, 300 ms each on a 3G line. Caller frees.
+ */
+static char *auth_header(const struct fl_sync_opts *o)
+{
+	const char *host;
+	char *pair, *b64, *h;
+	size_t len, blen;
+
+	if (!o->token || !*o->token)
+		return NULL;
+	if (!strncmp(o->url, "http://", 7))
+		host = o->url + 7;
+	else if (!strncmp(o->url, "https://", 8))
+		host = o->url + 8;
+	else
+		return NULL;
+	if (memchr(host, '@', strcspn(host, "/")))
+		return NULL;   /* the URL's user: libgit2's way */
+	pair = xstrfmt("%s:%s", o->user && *o->user ? o->user : o->me ? o->me : "", o->token);
+	len = strlen(pair);
+	blen = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+	b64 = xmalloc(blen);
+	sodium_bin2base64(b64, blen, (const unsigned char *)pair, len,
+			  sodium_base64_VARIANT_ORIGINAL);
+	h = xstrfmt("Authorization: Basic %s", b64);
+	sodium_memzero(pair, len);
+	free(pair);
+	free(b64);
+	return h;
 }
 
 /* Whether libgit2's last error means "could not reach the server". */
@@ -490,7 +526,7 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	size_t n = 0, i, nu = 0;
 	struct fl_ref_update *u = NULL;
 	char **specs = xcalloc(3 + others->n, sizeof(*specs));
-	char *share = fl_local_gitdir(o->url);
+	char *share = fl_local_gitdir(o->url), *auth = NULL;
 	git_strarray refspecs;
 	int e;
 
@@ -510,6 +546,10 @@ int fl_remote_fetch(git_repository *repo, const struct fl_sync_opts *o, int ever
 	fl_progress_init(&c.meter, stderr, o->progress);
 	if (fl_negotiate_supported(o->url))
 		fo.callbacks.transport = cb_transport;
+	if ((auth = auth_header(o))) {
+		fo.custom_headers.strings = &auth;
+		fo.custom_headers.count = 1;
+	}
 	fo.prune = GIT_FETCH_NO_PRUNE;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
@@ -559,6 +599,7 @@ done:
 	free(c.rejected);
 	fl_haves_release(&c.haves);
 	free(share);
+	free(auth);
 	for (i = 0; i < nu; i++)
 		free((char *)u[i].name);
 	free(u);
@@ -755,8 +796,11 @@ int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **se
 	if (fl_push_supported(o->url)) {
 		git_oid main;
 		e = git_reference_name_to_id(&main, repo, FL_BRANCH);
+		char *auth = auth_header(o);
+		git_strarray headers = { &auth, auth ? 1 : 0 };
 		if (e == 0)
-			e = fl_push(r, ours, &main, &po.callbacks, a ? adv_add : NULL, a);
+			e = fl_push(r, ours, &main, &po.callbacks, a ? adv_add : NULL, a, &headers);
+		free(auth);
 	} else {
 		e = git_remote_push(r, &refspecs, &po);   /* a local path */
 	}

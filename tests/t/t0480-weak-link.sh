@@ -7,6 +7,7 @@
 # branches that moved, and got their whole histories: about 9 times);
 # a sync over a slow link with long round trips completes; a link cut in
 # the middle of a download loses nothing and the next sync completes.
+# Over http the credentials go with the first request (no 401 round trip).
 # The progress line: drawn in place on a terminal (a pty), at most about
 # 10 times a second; nothing at all when stderr or stdout is no terminal.
 
@@ -22,14 +23,15 @@ link () {
 	_name=$1
 	shift
 	rm -f "out/$_name.port" &&
-	"$PYTHON" "$TEST_LIB_DIR/link-sim.py" --target "$GIT_DAEMON_PORT" \
+	"$PYTHON" "$TEST_LIB_DIR/link-sim.py" --target "${LINK_TARGET:-$GIT_DAEMON_PORT}" \
 		--portfile "out/$_name.port" --stats "out/$_name.stats" "$@" \
 		2>"out/$_name.log" &
 	LINK_PID=$!
 	test_cleanup_add "kill $LINK_PID 2>/dev/null"
 	_i=0
 	while [ ! -s "out/$_name.port" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
-	LINK_URL=git://127.0.0.1:$(cat "out/$_name.port")/central.git
+	LINK_PORT=$(cat "out/$_name.port")
+	LINK_URL=git://127.0.0.1:$LINK_PORT/central.git
 	test -s "out/$_name.port"
 }
 
@@ -102,6 +104,20 @@ test_expect_success 'a link cut in the middle of a download: exit 3, the next sy
 	test_cmp out/cut.before out/cut.after &&
 	fieldlog -C ws/slow export --format json >out/slow.export &&
 	test_cmp out/slow.export out/cut.after
+'
+
+test_lazy_prereq LIGHTTPD 'command -v lighttpd'
+
+test_expect_success LIGHTTPD 'over http the credentials go with the first request: 2 round trips' '
+	start_http srv &&
+	http_add_user "$REVIEWER" pw &&
+	LINK_TARGET=$HTTP_PORT link http --rtt 100 &&
+	cp -a ws/slow ws/http &&
+	fieldlog -C ws/http remote set "http://127.0.0.1:$LINK_PORT/central.git" &&
+	FIELDLOG_USER=$REVIEWER FIELDLOG_TOKEN=pw fieldlog -C ws/http sync >out/http.sync &&
+	grep "^sent 0, received 0, conflicts 0$" out/http.sync &&
+	test "$(stat http connections)" = 1 &&
+	test "$(stat http round_trips)" = 2
 '
 
 test_expect_success 'no terminal: no progress line' '
