@@ -12,7 +12,7 @@ third connection on both sides once 20,000 bytes have come down it, as
 when the signal drops mid-download (repeatable; later connections pass).
 No root and no kernel modules: the kernel's netem is not available here.
 
---stats FILE is rewritten as JSON whenever a connection ends: connections,
+--stats FILE is rewritten as JSON whenever a connection starts or ends: connections,
 bytes up and down, and round trips (one per connection set up, and one
 each time the client speaks again after the server answered). Counters
 start at zero; `kill -USR1` zeroes them. Runs until killed.
@@ -48,13 +48,13 @@ class Stats:
     def write(self):
         if not self.path:
             return
-        with self.lock:
+        with self.lock:   # one writer at a time: one temporary file
             d = dict(connections=self.connections, up=self.up, down=self.down,
                      round_trips=self.round_trips, open=self.open)
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(d, f)
-        os.replace(tmp, self.path)
+            tmp = self.path + ".tmp"
+            with open(tmp, "w") as f:
+                json.dump(d, f)
+            os.replace(tmp, self.path)
 
 
 class Way:
@@ -144,6 +144,7 @@ class Conn:
 
     def run(self):
         self.stats.add(connections=1, round_trips=1, open=1)
+        self.stats.write()   # "open": readers wait for the end
         time.sleep(2 * self.delay)   # the handshake
         try:
             self.server = socket.create_connection(("127.0.0.1", self.args.target))
