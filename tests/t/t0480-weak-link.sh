@@ -120,6 +120,25 @@ test_expect_success LIGHTTPD 'over http the credentials go with the first reques
 	test "$(stat http round_trips)" = 2
 '
 
+test_expect_success LIGHTTPD 'over http a sync of 6 new records: 4 round trips, nothing lost' '
+	cp -a ws/r ws/http2 &&
+	test_tool generate --repo "$CENTRAL" --append 6 --authors 4 --seed 10 \
+		--layout authors --json >/dev/null &&
+	fieldlog -C ws/http2 remote set "http://127.0.0.1:$LINK_PORT/central.git" &&
+	kill -USR1 $LINK_PID && sleep 0.2 &&
+	FIELDLOG_TRACE=1 FIELDLOG_USER=$REVIEWER FIELDLOG_TOKEN=pw \
+		fieldlog -C ws/http2 sync >out/http2.sync 2>out/http2.trace &&
+	grep "^sent 0, received 61, conflicts 0$" out/http2.sync &&
+	grep "fetch: told the server of [0-9]* commits we have" out/http2.trace &&
+	test "$(stat http connections)" = 1 &&
+	test "$(stat http round_trips)" = 4 &&
+	fieldlog -C ws/http2 export --format json >out/http2.before &&
+	fieldlog -C ws/http2 reindex &&
+	fieldlog -C ws/http2 export --format json >out/http2.after &&
+	test_cmp out/http2.before out/http2.after &&
+	git --git-dir=ws/http2/repo.git fsck --connectivity-only
+'
+
 test_expect_success 'no terminal: no progress line' '
 	fieldlog -C ws/quiet init --id "$REVIEWER" --remote "$GIT_DAEMON_URL/central.git" \
 		>out/quiet.out 2>out/quiet.err &&
