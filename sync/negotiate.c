@@ -109,7 +109,9 @@ struct neg_stream {
 struct neg_sub {
 	git_smart_subtransport parent;
 	git_smart_subtransport *inner;
-	const struct fl_haves *haves;
+	struct fl_haves *haves;
+	fl_haves_fill fill;
+	void *payload;
 	int done;                   /* our haves went out */
 	/* A stateful transport hands back the same stream for every action. */
 	git_smart_subtransport_stream *last_inner;
@@ -129,6 +131,10 @@ static int s_write(git_smart_subtransport_stream *stream, const char *buffer, si
 	struct strbuf out = STRBUF_INIT;
 	int e;
 
+	if (s->rewrite && !s->sub->done && s->sub->fill) {
+		s->sub->fill(s->sub->haves, s->sub->payload);
+		s->sub->fill = NULL;
+	}
 	if (!s->rewrite || s->sub->done || !s->sub->haves->n ||
 	    fl_negotiate_rewrite(&out, buffer, len, s->sub->haves) <= 0)
 		return s->inner->write(s->inner, buffer, len);
@@ -194,7 +200,9 @@ static void t_free(git_smart_subtransport *transport)
 
 struct neg_def {
 	git_smart_subtransport_cb make;
-	const struct fl_haves *haves;
+	struct fl_haves *haves;
+	fl_haves_fill fill;
+	void *payload;
 };
 
 static int make_sub(git_smart_subtransport **out, git_transport *owner, void *param)
@@ -211,6 +219,8 @@ static int make_sub(git_smart_subtransport **out, git_transport *owner, void *pa
 	t->parent.close = t_close;
 	t->parent.free = t_free;
 	t->haves = d->haves;
+	t->fill = d->fill;
+	t->payload = d->payload;
 	*out = &t->parent;
 	return 0;
 }
@@ -222,7 +232,7 @@ int fl_negotiate_supported(const char *url)
 }
 
 int fl_negotiate_transport(git_transport **out, git_remote *owner, const char *url,
-			   const struct fl_haves *h)
+			   struct fl_haves *h, fl_haves_fill fill, void *payload)
 {
 	struct neg_def d;
 	git_smart_subtransport_definition def;
@@ -231,6 +241,8 @@ int fl_negotiate_transport(git_transport **out, git_remote *owner, const char *u
 	if (!d.make)
 		return GIT_ENOTFOUND;
 	d.haves = h;
+	d.fill = fill;
+	d.payload = payload;
 	def.callback = make_sub;
 	def.param = &d;   /* read only while git_transport_smart creates the subtransport */
 	return git_transport_smart(out, owner, &def);

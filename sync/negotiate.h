@@ -30,15 +30,19 @@ struct fl_haves {
 void fl_haves_add(struct fl_haves *h, const git_oid *id);
 void fl_haves_release(struct fl_haves *h);
 
+/* Fills h, once the server's refs are known. */
+typedef void (*fl_haves_fill)(struct fl_haves *h, void *payload);
+
 /*
  * A git_transport_cb for git://, ssh and http(s) URLs: libgit2's own
  * smart transport, whose first batch of "have" lines is replaced by
- * h's (when h has any; h must outlive the transport). Returns
- * GIT_ENOTFOUND for a URL of another kind (a path, file://), which the
- * caller leaves to libgit2.
+ * h's (when h has any; h must outlive the transport). fill (may be
+ * NULL) fills h just before: the fetch runs as one git_remote_download,
+ * which lists the server's refs itself. Returns GIT_ENOTFOUND for a URL
+ * of another kind (a path, file://), which the caller leaves to libgit2.
  */
 int fl_negotiate_transport(git_transport **out, git_remote *owner, const char *url,
-			   const struct fl_haves *h);
+			   struct fl_haves *h, fl_haves_fill fill, void *payload);
 
 /* Whether fl_negotiate_transport takes url. */
 int fl_negotiate_supported(const char *url);
