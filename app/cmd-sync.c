@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "app/fieldlog.h"
 #include "app/term.h"
+#include "app/sync-news.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,7 @@ void sync_opts_from_config(struct fl_sync_opts *o, cJSON *cfg)
 	o->me = fl_json_str(cfg, "id");
 	o->name = fl_json_str(cfg, "name");
 	o->everyone = !strcmp(fl_json_str(cfg, "role") ? fl_json_str(cfg, "role") : "", "reviewer");
-	o->progress = isatty(2);
+	o->progress = isatty(1) && isatty(2);   /* output to a file or a pipe: no progress */
 	o->on_timeout = on_timeout;
 	fl_hostkey_set_prompt(isatty(0) && isatty(2) ? ask_tty : NULL);
 	if (timeout && atoi(timeout) > 0 && !getenv("FIELDLOG_SYNC_TIMEOUT"))
@@ -93,6 +94,7 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	};
 	struct fl_sync_opts o;
 	struct fl_sync_result r;
+	struct sync_news *news;
 
 	parse_opts(argc, argv, opts, usage, &pos, &npos);
 	if (npos)
@@ -107,6 +109,7 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 	if (quiet)
 		o.progress = 0;
 	pending_for_timeout = fl_sync_pending(ws->store);
+	news = sync_news_before(ws);
 
 	e = fl_sync_run(&r, ws->store, ws->db, &o);
 	if (e == 0 || e == FL_EREJECTED) {
@@ -148,6 +151,8 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 				   " this is mended)", why, n) : error_exit("%s", why);
 		free(why);
 	} else {
+		if (r.received)
+			sync_news_print(news, ws);
 		if (r.relayed)
 			printf(_("relayed %zu colleague's branch%s (from bundles)\n"), r.relayed,
 			       r.relayed == 1 ? "" : "es");
@@ -161,6 +166,7 @@ int cmd_sync(int argc, const char **argv, struct ws *ws)
 		fprintf(stderr, _("warning: a branch from a bundle was not relayed: %s\n"),
 			r.relay_refused);
 	fl_sync_result_release(&r);
+	sync_news_free(news);
 	return e;
 }
 

@@ -21,10 +21,12 @@ fieldlog clones. Every --append is applied to both.
 """
 
 import argparse
+import base64
 import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -223,6 +225,120 @@ class Proxy:
                 if self.active == 0:
                     return
             time.sleep(0.01)
+
+
+LINK_SIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib",
+                        "link-sim.py")
+
+
+class LinkSim:
+    """tests/lib/link-sim.py in front of a port: a rate each way, a round
+    trip's delay, and counters (bytes, connections, round trips)."""
+
+    def __init__(self, target_port, work, rate=0, rtt=0):
+        self.rate, self.rtt = rate, rtt
+        self.portfile = os.path.join(work, "link-%d.port" % os.getpid())
+        self.statsfile = os.path.join(work, "link-%d.stats" % os.getpid())
+        for f in (self.portfile, self.statsfile):
+            if os.path.exists(f):
+                os.unlink(f)
+        self.p = subprocess.Popen([sys.executable, LINK_SIM, "--target", str(target_port),
+                                   "--portfile", self.portfile, "--stats", self.statsfile,
+                                   "--rate", str(rate), "--rtt", str(rtt)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if os.path.exists(self.portfile):
+                break
+            time.sleep(0.05)
+        with open(self.portfile) as f:
+            self.port = int(f.read())
+
+    def settings(self):
+        if not self.rate and not self.rtt:
+            return "loopback through tests/lib/link-sim.py (no limit)"
+        return "tests/lib/link-sim.py: %.0f kbit/s each way, %d ms round trips" % (
+            self.rate * 8 / 1000, self.rtt)
+
+    def reset(self):
+        self.p.send_signal(signal.SIGUSR1)
+        time.sleep(0.1)
+
+    def stats(self):
+        for _ in range(200):
+            with open(self.statsfile) as f:
+                d = json.load(f)
+            if d["open"] == 0:
+                return d
+            time.sleep(0.05)
+        return d
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait()
+
+
+class Lighttpd:
+    """lighttpd on 127.0.0.1 running `fieldlog server http-backend` over
+    the served directory (as tests/lib/servers.sh starts it): each person
+    sees only what hiderefs lets them (officers: main, their own branch
+    and the reviewers'). Logins: the roster's, password "pw"."""
+
+    def __init__(self, fl_bin, srv, work, logins):
+        self.dir = os.path.join(work, "lighttpd")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        for d in ("docroot", "upload"):
+            os.makedirs(os.path.join(self.dir, d))
+        cgi = os.path.join(self.dir, "fieldlog-http-backend")
+        with open(cgi, "w") as f:
+            f.write('#!/bin/sh\nexec "%s" server http-backend\n' % fl_bin)
+        os.chmod(cgi, 0o755)
+        with open(os.path.join(self.dir, "htpasswd"), "w") as f:
+            for login in logins:
+                f.write("%s:{SHA}%s\n" % (login, base64.b64encode(
+                    hashlib.sha1(b"pw").digest()).decode()))
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        conf = os.path.join(self.dir, "lighttpd.conf")
+        with open(conf, "w") as f:
+            f.write("""server.modules = ("mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv")
+server.bind = "127.0.0.1"
+server.port = %d
+server.document-root = "%s/docroot"
+server.pid-file = "%s/pid"
+server.errorlog = "%s/error.log"
+server.upload-dirs = ("%s/upload")
+alias.url = ("/" => "%s/")
+cgi.assign = ("" => "")
+setenv.add-environment = ("GIT_PROJECT_ROOT" => "%s", "GIT_HTTP_EXPORT_ALL" => "1",
+                          "HOME" => "%s")
+auth.backend = "htpasswd"
+auth.backend.htpasswd.userfile = "%s/htpasswd"
+auth.require = ("/" => ("method" => "basic", "realm" => "fieldlog-bench", "require" => "valid-user"))
+""" % (self.port, self.dir, self.dir, self.dir, self.dir, cgi, srv, os.environ.get("HOME", "/"),
+                self.dir))
+        run(["lighttpd", "-f", conf])
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise Failed("lighttpd does not answer on %d" % self.port)
+
+    def stop(self):
+        try:
+            with open(os.path.join(self.dir, "pid")) as f:
+                os.kill(int(f.read()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+
+    @staticmethod
+    def env(login):
+        e = dict(os.environ)
+        e.update(FIELDLOG_USER=login, FIELDLOG_TOKEN="pw")
+        return e
 
 
 class Bench:
@@ -447,13 +563,16 @@ class Bench:
         self.scenario(self.capture, ctx)
         self.scenario(self.sync_small, ctx)
         self.scenario(self.pull, ctx)
+        self.scenario(self.pull_bytes, ctx)
+        self.scenario(self.clone_path, ctx)
         self.scenario(self.query, ctx)
         self.scenario(self.export, ctx)
         self.scenario(self.bundle, ctx)
         self.scenario(self.report_docx, ctx)
         self.scenario(self.dashboard, ctx)
-        if profile == "100k":
+        if profile == "100k" or self.only_scenarios:
             self.scenario(self.fetch_volume, ctx)
+        self.scenario(self.sync_3g, ctx)
 
     def scenario(self, fn, ctx):
         # The first clone always runs: the other scenarios start from it.
@@ -688,6 +807,92 @@ class Bench:
         for d in srv.values():
             shutil.rmtree(d)
 
+    def clone_path(self, c):
+        """clone-path: a reviewer's `init --remote PATH` (a mounted share)
+        against `git clone --bare --no-local PATH`."""
+        src = self.copy_repo(c["central"], os.path.join(self.srv, "path-%s.git" % c["profile"]))
+        fl_t, git_t, said, took = [], [], "", {}
+        t0 = time.perf_counter()
+        for i in range(c["runs"]["clone"]):
+            if not fits("clone", i, time.perf_counter() - t0, c["runs"]["clone"]):
+                break
+            for which in (("git", "fl") if i % 2 == 0 else ("fl", "git")):
+                dst = os.path.join(c["tmp"], "clone-path-" + which)
+                shutil.rmtree(dst, ignore_errors=True)
+                if which == "git":
+                    t, _ = timed(["git", "clone", "-q", "--bare", "--no-local", src, dst])
+                    git_t.append(t)
+                else:
+                    env = dict(os.environ, FIELDLOG_TRACE="1")
+                    os.sync()
+                    t0r = time.perf_counter()
+                    p = subprocess.run(self.fl(dst, "init", "--id", c["reviewer"]["id"],
+                                               "--remote", src), env=env, text=True,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    t = time.perf_counter() - t0r
+                    if p.returncode != 0:
+                        raise Failed("init exited %d: %s" % (p.returncode, p.stderr[-800:]))
+                    fl_t.append(t)
+                    said = p.stdout.strip().splitlines()[-1]
+                    # When every object was in place (the trace's clock, in ms).
+                    for line in p.stderr.splitlines():
+                        if "clone: took" in line or "clone: fetched all" in line:
+                            took.setdefault(line.split(")", 1)[1].split()[1],
+                                            []).append(float(line.split()[1]) / 1000)
+                    if "%d records indexed" % c["summ"]["records"] not in said:
+                        raise Failed("init said %r" % said)
+                shutil.rmtree(dst)
+        shutil.rmtree(src)
+        f, b = median(fl_t), median(git_t)
+        self.add(id="clone-path" + suffix(c["profile"]),
+                 scenario="reviewer's init --remote from a path (clone + full index)",
+                 profile=c["profile"], figure=f, unit="s", baseline=b,
+                 baseline_what="git clone --bare --no-local PATH", target="ratio <= 2.5",
+                 **{"pass": f / b <= 2.5}, runs=len(fl_t),
+                 objects_seconds=median(took.get("took", [])),
+                 note="%d records; %s; every object in place after %.2f s (the packs taken), "
+                 "the last fetch done after %.2f s; the rest is the index"
+                 % (c["summ"]["records"], said.split("; ")[-1], median(took.get("took", [0])),
+                    median(took.get("fetched", [0]))))
+
+    def pull_bytes(self, c):
+        """pull-bytes: bytes a reviewer's sync downloads for 50 new records
+        (from up to 34 officers), through a counting proxy, against stock
+        `git fetch` (protocol v0) of the same refs into a copy of the same
+        workspace's repository."""
+        name = "pullb-%s-%%s.git" % c["profile"]
+        srv, _ = self.appended(c["centrals"], name, 50, min(34, c["nofficers"]),
+                               self.seed + 50)
+        proxy = Proxy(self.port)
+        ws = self.copy_ws(c["r0"], os.path.join(c["tmp"], "pullb-ws"))
+        self.set_remote(ws, self.url(name % "authors", proxy.port))
+        proxy.reset()
+        t, out = timed(self.fl(ws, "sync", "--quiet"))
+        proxy.settle()
+        fl_down, fl_up = proxy.down, proxy.up
+        said = out.strip().splitlines()[-1] if out.strip() else ""
+        shutil.rmtree(ws)
+        ws = self.copy_ws(c["r0"], os.path.join(c["tmp"], "pullb-ws"))
+        proxy.reset()
+        tg, _ = timed(["git", "-c", "protocol.version=0", "-C", os.path.join(ws, "repo.git"),
+                       "fetch", "-q", self.url(name % "authors", proxy.port),
+                       "+refs/heads/main:refs/remotes/origin/roster",
+                       "+refs/heads/authors/*:refs/remotes/origin/authors/*"])
+        proxy.settle()
+        git_down, git_up = proxy.down, proxy.up
+        shutil.rmtree(ws)
+        for d in srv.values():
+            shutil.rmtree(d)
+        self.add(id="pull-bytes" + suffix(c["profile"]),
+                 scenario="bytes a reviewer's sync downloads for 50 new records",
+                 profile=c["profile"], figure=fl_down / 1e3, unit="kB", baseline=git_down / 1e3,
+                 baseline_what="git fetch (protocol v0) of the same refs into a copy of the "
+                 "workspace's repository", target="ratio <= 1.5",
+                 **{"pass": fl_down <= 1.5 * git_down}, runs=1, seconds=round(t, 2),
+                 git_seconds=round(tg, 2),
+                 note="%s; uploaded %.0f kB (git %.0f kB); %.2f s (git %.2f s)"
+                 % (said, fl_up / 1e3, git_up / 1e3, t, tg))
+
     def query(self, c):
         """query: a filtered `issue list` and a two-word unaccented `search`."""
         ws = c["r0"]
@@ -899,10 +1104,12 @@ class Bench:
             return d, json.load(f), per, authors
 
     def fetch_volume(self, c):
-        """fetch-volume: what an officer downloads for one national day.
-        fieldlog's officer fetches the roster, its own branch and the
-        reviewers' (authors layout); git fetches main, which holds
-        everyone's records (single layout)."""
+        """fetch-volume: bytes an officer's sync moves (both ways) after one
+        national day, through `fieldlog server http-backend` under lighttpd,
+        which advertises to an officer only main, their own branch and the
+        reviewers' (the others' 3,320 are hidden), counted by the link
+        simulator. Beside it: the same sync over git daemon (every branch
+        advertised), and git fetching the same day on one branch."""
         o0 = self.officer_ws(c)
         d, day, per, authors = self.day(c, "authors")
         ds, sday, _, _ = self.day(c, "single")
@@ -911,14 +1118,30 @@ class Bench:
         name, sname = "day-%s.git" % c["profile"], "day-single-%s.git" % c["profile"]
         self.copy_repo(d, os.path.join(self.srv, name))
         self.copy_repo(ds, os.path.join(self.srv, sname), hook=False)
+        me = c["officer"]["id"]
+        # Over git daemon: every branch advertised.
         proxy = Proxy(self.port)
         ws = self.copy_ws(o0, os.path.join(c["tmp"], "day-ws"))
         self.set_remote(ws, self.url(name, proxy.port))
         proxy.reset()
-        t, out = timed(self.fl(ws, "sync", "--quiet"))
+        timed(self.fl(ws, "sync", "--quiet"))
         proxy.settle()
-        fl_down, fl_up = proxy.down, proxy.up
+        daemon_bytes = proxy.down + proxy.up
+        shutil.rmtree(ws)
+        # Through http-backend: only what an officer follows.
+        httpd = Lighttpd(self.bin, self.srv, self.tmp, [me])
+        link = LinkSim(httpd.port, self.tmp)
+        try:
+            ws = self.copy_ws(o0, os.path.join(c["tmp"], "day-ws"))
+            self.set_remote(ws, "http://127.0.0.1:%d/%s" % (link.port, name))
+            link.reset()
+            t, out = timed(self.fl(ws, "sync", "--quiet"), env=Lighttpd.env(me))
+            st = link.stats()
+        finally:
+            link.stop()
+            httpd.stop()
         said = out.strip().splitlines()[-1] if out.strip() else ""
+        moved = st["down"] + st["up"]
         # git: fetching the same day into a clone that has the day before.
         g = c["g"]
         run(["git", "-C", g, "reset", "-q", "--hard", c["base"]])
@@ -928,18 +1151,80 @@ class Bench:
                        "main:refs/remotes/origin/main"])
         proxy.settle()
         git_down = proxy.down
-        mb = fl_down / 1e6
-        self.add(id="fetch-volume", scenario="bytes an officer downloads for one day at national scale "
+        self.add(id="fetch-volume" + suffix(c["profile"]),
+                 scenario="bytes an officer's sync moves after one day at national scale "
                  "(%d officers x %d records, one commit per record)" % (authors + 1, per),
-                 profile=c["profile"], figure=mb, unit="MB", baseline=git_down / 1e6,
-                 baseline_what="git fetch of the same day (one branch)", target="report",
-                 **{"pass": None}, runs=1, seconds=round(t, 2), git_seconds=round(tg, 2),
-                 records=day["records"], commits=day["commits"],
-                 note=("%s; uploaded %.0f kB; on 3G at 1 Mbit/s %.1f s, at 384 kbit/s %.1f s; "
-                       "git: %.0f s and %.0f s"
-                       % (said, fl_up / 1e3, fl_down * 8 / 1e6, fl_down * 8 / 384e3,
-                          git_down * 8 / 1e6, git_down * 8 / 384e3)))
+                 profile=c["profile"], figure=moved / 1e3, unit="kB", baseline=git_down / 1e3,
+                 baseline_what="git fetch of the same day (one branch)", target="<= 16 kB",
+                 **{"pass": moved <= 16000}, runs=1, seconds=round(t, 2), git_seconds=round(tg, 2),
+                 records=day["records"], commits=day["commits"], link=link.settings(),
+                 note=("%s; %s; fieldlog server http-backend under lighttpd: %.1f kB down, "
+                       "%.1f kB up, %d connections, %d round trips; over git daemon (every "
+                       "branch advertised) %.0f kB" % (said, link.settings(), st["down"] / 1e3,
+                                                       st["up"] / 1e3, st["connections"],
+                                                       st["round_trips"], daemon_bytes / 1e3)))
         shutil.rmtree(ws)
+
+    def sync_3g(self, c):
+        """sync-3g: an officer's sync of 1 new + 1 edited record after the
+        reviewers answered 2 of their issues, through http-backend (hidden
+        refs) over a simulated 3G link: 384 kbit/s each way, 300 ms round
+        trips."""
+        o0 = self.officer_ws(c)
+        me = c["officer"]["id"]
+        name = "s3g-%s.git" % c["profile"]
+        srv = self.copy_repo(c["central"], os.path.join(self.srv, name))
+        files = run(["git", "-C", c["central"], "ls-tree", "-r", "--name-only", author_ref(me),
+                     "--", author_dir(me) + "/issue"]).stdout.split()
+        if len(files) < 2:
+            raise Failed("officer %s has fewer than 2 issues" % me)
+        recs = [json.loads(run(["git", "-C", c["central"], "show",
+                                "%s:%s" % (author_ref(me), f)]).stdout) for f in files[:2]]
+        # The reviewer answers two of them and syncs (over git daemon).
+        rv = self.copy_ws(c["r0"], os.path.join(c["tmp"], "s3g-reviewer"))
+        self.set_remote(rv, self.url(name))
+        for r in recs:
+            run(self.fl(rv, "respond", r["id"], "--status", "answered",
+                        "--text", "Bộ đã giao Sở Nội vụ xử lý"))
+        run(self.fl(rv, "sync", "--quiet"))
+        shutil.rmtree(rv)
+        ws = self.copy_ws(o0, os.path.join(c["tmp"], "s3g-ws"))
+        home = me.rsplit(".", 1)[-1]
+        run(self.fl(ws, "issue", "add", "--title", "Thiếu công chức địa chính",
+                    "--domain", "civil_servants", "--commune", home, "--severity", "high"))
+        sev = "urgent" if recs[0]["severity"] != "urgent" else "low"
+        run(self.fl(ws, "issue", "edit", recs[0]["id"], "--severity", sev))
+        httpd = Lighttpd(self.bin, self.srv, self.tmp, [me])
+        link = LinkSim(httpd.port, self.tmp, rate=48000, rtt=300)
+        try:
+            self.set_remote(ws, "http://127.0.0.1:%d/%s" % (link.port, name))
+            link.reset()
+            t, out = timed(self.fl(ws, "sync", "--quiet"), env=Lighttpd.env(me))
+            st = link.stats()
+        finally:
+            link.stop()
+            httpd.stop()
+        lines = out.strip().splitlines()
+        said = lines[-1] if lines else ""
+        answered = [l for l in lines if l.startswith("answered: ")]
+        if not said.startswith("sent 2,") or len(answered) != 2:
+            raise Failed("sync said %r" % out.strip())
+        cnt = run(["git", "-C", srv, "rev-list", "--count",
+                   "%s..%s" % (c["mine"], author_ref(me))]).stdout.strip()
+        if cnt != "2":
+            raise Failed("%s has %s new commits of the officer (expected 2)" % (name, cnt))
+        shutil.rmtree(ws)
+        shutil.rmtree(srv)
+        self.add(id="sync-3g" + suffix(c["profile"]),
+                 scenario="officer syncs 1 new + 1 edited record, receives 2 answers, over 3G",
+                 profile=c["profile"], figure=t, unit="s", target="<= 3 s",
+                 **{"pass": t <= 3}, runs=1, link=link.settings(),
+                 round_trips=st["round_trips"], connections=st["connections"],
+                 bytes_down=st["down"], bytes_up=st["up"],
+                 note="%s; %s; %d round trips over %d connections, %.1f kB down, %.1f kB up; "
+                 "fieldlog said: %s" % (link.settings(), "http-backend under lighttpd",
+                                        st["round_trips"], st["connections"], st["down"] / 1e3,
+                                        st["up"] / 1e3, " / ".join(lines)))
 
     def reindex_1m(self, profile="1m"):
         """reindex-1m: peak RSS of `reindex` in a reviewer's workspace of the

@@ -19,6 +19,7 @@
 #include "schema/json.h"
 #include "sync/import.h"
 #include "sync/integrate.h"
+#include "sync/localfetch.h"
 #include "sync/remote.h"
 
 /* --- first contact ------------------------------------------------------------ */
@@ -289,6 +290,11 @@ int fl_sync_clone(const char *dir, cJSON *cfg, const struct fl_sync_opts *o,
 		goto done;
 	}
 	int reviewer = !strcmp(fl_json_str(cfg, "role"), "reviewer");
+	/* A reviewer takes everything: from a share, the packs as they are. */
+	char *share = reviewer ? fl_local_gitdir(o->url) : NULL;
+	if (share)
+		fl_local_take_objects(fl_store_repo(s), share);
+	free(share);
 	struct fl_sync_opts all = *o;
 	all.everyone = 1;
 	/* A reviewer follows everyone (with many branches: fetched in parts,

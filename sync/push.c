@@ -76,6 +76,11 @@ int fl_push_supported(const char *url)
 	return pick(url, &rpc) != NULL;
 }
 
+git_smart_subtransport_cb fl_push_subtransport(const char *url, unsigned *rpc)
+{
+	return pick(url, rpc);
+}
+
 /* --- what to send ------------------------------------------------------------- */
 
 static int send_tree(void *pb, const git_oid *tree)
@@ -453,7 +458,8 @@ done:
 }
 
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
-	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload)
+	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload,
+	    const git_strarray *headers)
 {
 	git_repository *repo = git_remote_owner(remote);
 	const char *url = git_remote_url(remote);
@@ -479,6 +485,8 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	def.param = &cap;
 	git_remote_connect_options_init(&opts, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
 	opts.callbacks = *cb;
+	if (headers)
+		opts.custom_headers = *headers;
 	if ((e = git_transport_smart(&t, remote, &def)) < 0)
 		goto done;
 	fl_trace("push: connect");

@@ -20,9 +20,14 @@
 #define FL_PUSH_H
 
 #include <git2.h>
+#include <git2/sys/transport.h>
 
 /* Whether fl_push can handle url (a network URL); else use git_remote_push. */
 int fl_push_supported(const char *url);
+
+/* libgit2's subtransport for url and whether it is stateless (*rpc), or
+ * NULL for a local path or file:// (also used by negotiate.c). */
+git_smart_subtransport_cb fl_push_subtransport(const char *url, unsigned *rpc);
 
 /*
  * Makes `ref` of the repository `remote` (a network URL) point at the
@@ -34,11 +39,13 @@ int fl_push_supported(const char *url);
  * ancestor of local (fetch and merge first), or a negative libgit2 error
  * with git_error_last() set. `advertised` (may be NULL) is called with
  * every ref the server announced, before anything is sent; a negative
- * return ends the push with that value.
+ * return ends the push with that value. `headers` (may be NULL): extra
+ * http headers for every request.
  */
 typedef int (*fl_push_advertised_cb)(const char *refname, const git_oid *oid, void *payload);
 
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
-	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload);
+	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload,
+	    const git_strarray *headers);
 
 #endif
