@@ -136,11 +136,14 @@ static int s_write(git_smart_subtransport_stream *stream, const char *buffer, si
 		s->sub->fill = NULL;
 	}
 	if (!s->rewrite || s->sub->done || !s->sub->haves->n ||
-	    fl_negotiate_rewrite(&out, buffer, len, s->sub->haves) <= 0)
-		return s->inner->write(s->inner, buffer, len);
-	s->sub->done = 1;
-	fl_trace("fetch: told the server of %zu commits we have", s->sub->haves->n);
-	e = s->inner->write(s->inner, out.buf, out.len);
+	    fl_negotiate_rewrite(&out, buffer, len, s->sub->haves) <= 0) {
+		/* No "have" line in this request (or a malformed one): as it is. */
+		e = s->inner->write(s->inner, buffer, len);
+	} else {
+		s->sub->done = 1;
+		fl_trace("fetch: told the server of %zu commits we have", s->sub->haves->n);
+		e = s->inner->write(s->inner, out.buf, out.len);
+	}
 	strbuf_release(&out);
 	return e;
 }
