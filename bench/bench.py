@@ -1165,6 +1165,17 @@ class Bench:
                                                        st["round_trips"], daemon_bytes / 1e3)))
         shutil.rmtree(ws)
 
+    def give_key(self, ws, person, tmp):
+        """With signed data, the workspace signs with the key the generator
+        gave `person`, as the central repository requires."""
+        if not self.sign:
+            return
+        kf = os.path.join(tmp, "%s.key" % person)
+        with open(kf, "w") as f:
+            f.write(run([self.tool, "generate", "--print-key", person]).stdout)
+        os.chmod(kf, 0o600)
+        run(self.fl(ws, "init", "--key", kf))
+
     def sync_3g(self, c):
         """sync-3g: an officer's sync of 1 new + 1 edited record after the
         reviewers answered 2 of their issues, through http-backend (hidden
@@ -1183,6 +1194,7 @@ class Bench:
         # The reviewer answers two of them and syncs (over git daemon).
         rv = self.copy_ws(c["r0"], os.path.join(c["tmp"], "s3g-reviewer"))
         self.set_remote(rv, self.url(name))
+        self.give_key(rv, c["reviewer"]["id"], c["tmp"])
         for r in recs:
             run(self.fl(rv, "respond", r["id"], "--status", "answered",
                         "--text", "Bộ đã giao Sở Nội vụ xử lý"))

@@ -34,6 +34,13 @@
 #include "base.h"
 
 #define FL_ROSTER_PATH "roster.json"
+/*
+ * The largest roster an importer reads. The national roster of 3,321
+ * officers, each with a signing key, is about 1.1 MB; a key or two more
+ * per person or longer names must not make every officer's index lose the
+ * roster (and with it the reviewers whose answers a sync fetches).
+ */
+#define FL_ROSTER_MAX (32 * 1024 * 1024)
 #define FL_ROSTER_SCHEMA 1
 
 /* A new, empty roster: {"schema": 1, "people": []}. Caller frees. */

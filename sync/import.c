@@ -274,7 +274,7 @@ static struct item *read_item(struct fl_store *s, const struct branch *b, const 
 	} else if (!b->author) {
 		it->type = ITEM_IGNORE;
 		if (mode == GIT_FILEMODE_BLOB &&
-		    fl_store_read_blob(&buf, s, new_blob, FL_RECORD_MAX * 4) == 0 &&
+		    fl_store_read_blob(&buf, s, new_blob, FL_ROSTER_MAX) == 0 &&
 		    fl_utf8_valid(buf.buf, buf.len)) {
 			it->type = ITEM_ROSTER;
 			it->text = strbuf_detach(&buf, NULL);
