@@ -577,6 +577,11 @@ struct judging {
 	const char *path, *me;
 	cJSON *roster;           /* the roster the branches are judged on */
 	cJSON *strict;           /* the same, requiring every commit signed */
+	/*
+	 * The roster's keys, parsed once: at national scale 3,321 keys, which
+	 * parsed again for each of a week's 50 commits cost 150 ms.
+	 */
+	struct fl_keyring *keys;
 	struct strbuf why;
 };
 
@@ -665,7 +670,7 @@ static int judge_main(struct judging *j, struct fl_bundle_branch *b, const git_o
 
 /* The rules' view of commit c's author and signature, as the server's check takes it. */
 static void commit_view(struct fl_rules_commit *rc, char *signer, char *short_id,
-			git_commit *c, const cJSON *roster)
+			git_commit *c, const struct fl_keyring *keys)
 {
 	struct fl_sig_verdict vd;
 	const git_signature *a = git_commit_author(c), *m = git_commit_committer(c);
@@ -676,7 +681,7 @@ static void commit_view(struct fl_rules_commit *rc, char *signer, char *short_id
 	rc->author_email = a && a->email ? a->email : "";
 	rc->committer_email = m && m->email ? m->email : "";
 	rc->sig = FL_SIG_BAD;   /* a verdict that cannot be had vouches for nothing */
-	if (fl_commit_verify(&vd, git_commit_owner(c), git_commit_id(c), roster) < 0)
+	if (fl_commit_verify_keys(&vd, git_commit_owner(c), git_commit_id(c), keys, 0) < 0)
 		fl_clear_error();
 	else if (vd.state == FL_COMMIT_GOOD)
 		rc->sig = FL_SIG_GOOD;
@@ -752,7 +757,7 @@ static int judge_author(struct judging *j, struct fl_bundle_branch *b)
 			break;
 		}
 		b->commits++;
-		commit_view(&rc, signer, short_id, c, j->strict);
+		commit_view(&rc, signer, short_id, c, j->keys);
 		if (fl_rules_commit_header(&rules, &rc, &j->why) < 0)
 			e = refuse(j, b->name);
 		else if (fl_store_diff(j->q, git_commit_parentcount(c) ? git_commit_parent_id(c, 0) :
@@ -792,6 +797,7 @@ static int judging_roster(struct judging *j, const struct fl_bundle_import *r)
 	j->strict = cJSON_Duplicate(j->roster, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(j->strict, "require_signatures");
 	cJSON_AddTrueToObject(j->strict, "require_signatures");
+	j->keys = fl_keyring_new(j->strict);
 	return 0;
 }
 
@@ -819,6 +825,7 @@ static int judge_all(struct fl_bundle_import *r, struct fl_store *q, const struc
 		r->commits += r->v[i].commits;
 	cJSON_Delete(j.roster);
 	cJSON_Delete(j.strict);
+	fl_keyring_free(j.keys);
 	strbuf_release(&j.why);
 	return e;
 }
