@@ -33,21 +33,13 @@ struct week_data {
 static cJSON *query_records(struct ws *ws, const char *sql, const struct week_data *d)
 {
 	sqlite3_stmt *st = fl_db_stmt(ws->db, sql);
-	cJSON *arr = cJSON_CreateArray();
 	fl_bind_text(st, ":me", ws->id);
 	fl_bind_text(st, ":week", d->week);
 	if (sqlite3_bind_parameter_index(st, ":mon")) {
 		fl_bind_text(st, ":mon", d->monday);
 		fl_bind_text(st, ":sun", d->sunday);
 	}
-	while (fl_step(st)) {
-		cJSON *r = NULL;
-		const char *t = fl_col_text(st, 0);
-		if (fl_json_parse(&r, t, strlen(t)) == 0)
-			cJSON_AddItemToArray(arr, r);
-	}
-	sqlite3_reset(st);
-	return arr;
+	return json_rows(st);
 }
 
 static void count(cJSON *fig, const char *name, int n)

@@ -245,20 +245,26 @@ sqlite3_stmt *filters_query(struct ws *ws, const struct filters *f, const char *
 
 /* --- responses and status ----------------------------------------------- */
 
-cJSON *responses_to(struct ws *ws, const char *id)
+cJSON *json_rows(sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = fl_db_stmt(ws->db,
-		"SELECT json FROM records WHERE target = :id AND kind = 'response'"
-		" AND deleted = 0 ORDER BY created_at, id");
 	cJSON *arr = cJSON_CreateArray();
-	fl_bind_text(st, ":id", id);
 	while (fl_step(st)) {
 		cJSON *r = NULL;
 		const char *t = fl_col_text(st, 0);
 		if (fl_json_parse(&r, t, strlen(t)) == 0)
 			cJSON_AddItemToArray(arr, r);
 	}
+	sqlite3_reset(st);
 	return arr;
+}
+
+cJSON *responses_to(struct ws *ws, const char *id)
+{
+	sqlite3_stmt *st = fl_db_stmt(ws->db,
+		"SELECT json FROM records WHERE target = :id AND kind = 'response'"
+		" AND deleted = 0 ORDER BY created_at, id");
+	fl_bind_text(st, ":id", id);
+	return json_rows(st);
 }
 
 const char *effective_status(const cJSON *issue, const cJSON *responses)

@@ -54,6 +54,8 @@ int list_command(int argc, const char **argv, struct ws *ws, const char *kind);
 int list_records(struct ws *ws, const char *kind, struct filters *f);
 
 /* The responses to a record, oldest first (a new array). */
+/* The JSON in column 0 of each row of st, parsed (unparsable rows left out); resets st. */
+cJSON *json_rows(sqlite3_stmt *st);
 cJSON *responses_to(struct ws *ws, const char *id);
 /* Effective status of an issue given its responses. Borrowed. */
 const char *effective_status(const cJSON *issue, const cJSON *responses);

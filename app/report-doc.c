@@ -241,7 +241,6 @@ static cJSON *query(struct ws *ws, const char *sql, const char *week, const char
 		    const char *sun)
 {
 	sqlite3_stmt *st = fl_db_stmt(ws->db, sql);
-	cJSON *arr = cJSON_CreateArray();
 	fl_bind_text(st, ":me", ws->id);
 	if (sqlite3_bind_parameter_index(st, ":week"))
 		fl_bind_text(st, ":week", week);
@@ -249,14 +248,7 @@ static cJSON *query(struct ws *ws, const char *sql, const char *week, const char
 		fl_bind_text(st, ":mon", mon);
 	if (sqlite3_bind_parameter_index(st, ":sun"))
 		fl_bind_text(st, ":sun", sun);
-	while (fl_step(st)) {
-		cJSON *r = NULL;
-		const char *t = fl_col_text(st, 0);
-		if (fl_json_parse(&r, t, strlen(t)) == 0)
-			cJSON_AddItemToArray(arr, r);
-	}
-	sqlite3_reset(st);
-	return arr;
+	return json_rows(st);
 }
 
 /* The entries of this officer's schedules of week, by date. A new array. */
