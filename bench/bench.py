@@ -1129,17 +1129,8 @@ class Bench:
         daemon_bytes = proxy.down + proxy.up
         shutil.rmtree(ws)
         # Through http-backend: only what an officer follows.
-        httpd = Lighttpd(self.bin, self.srv, self.tmp, [me])
-        link = LinkSim(httpd.port, self.tmp)
-        try:
-            ws = self.copy_ws(o0, os.path.join(c["tmp"], "day-ws"))
-            self.set_remote(ws, "http://127.0.0.1:%d/%s" % (link.port, name))
-            link.reset()
-            t, out = timed(self.fl(ws, "sync", "--quiet"), env=Lighttpd.env(me))
-            st = link.stats()
-        finally:
-            link.stop()
-            httpd.stop()
+        ws = self.copy_ws(o0, os.path.join(c["tmp"], "day-ws"))
+        t, out, st, link = self.sync_over_link(ws, name, me)
         said = out.strip().splitlines()[-1] if out.strip() else ""
         moved = st["down"] + st["up"]
         # git: fetching the same day into a clone that has the day before.
@@ -1164,6 +1155,22 @@ class Bench:
                                                        st["up"] / 1e3, st["connections"],
                                                        st["round_trips"], daemon_bytes / 1e3)))
         shutil.rmtree(ws)
+
+    def sync_over_link(self, ws, name, me, **link_settings):
+        """The officer `me`'s `sync` of ws with central repository `name`,
+        through `fieldlog server http-backend` under lighttpd and the link
+        simulator: (seconds, output, the link's counters, the link)."""
+        httpd = Lighttpd(self.bin, self.srv, self.tmp, [me])
+        link = LinkSim(httpd.port, self.tmp, **link_settings)
+        try:
+            self.set_remote(ws, "http://127.0.0.1:%d/%s" % (link.port, name))
+            link.reset()
+            t, out = timed(self.fl(ws, "sync", "--quiet"), env=Lighttpd.env(me))
+            st = link.stats()
+        finally:
+            link.stop()
+            httpd.stop()
+        return t, out, st, link
 
     def give_key(self, ws, person, tmp):
         """With signed data, the workspace signs with the key the generator
@@ -1206,16 +1213,7 @@ class Bench:
                     "--domain", "civil_servants", "--commune", home, "--severity", "high"))
         sev = "urgent" if recs[0]["severity"] != "urgent" else "low"
         run(self.fl(ws, "issue", "edit", recs[0]["id"], "--severity", sev))
-        httpd = Lighttpd(self.bin, self.srv, self.tmp, [me])
-        link = LinkSim(httpd.port, self.tmp, rate=48000, rtt=300)
-        try:
-            self.set_remote(ws, "http://127.0.0.1:%d/%s" % (link.port, name))
-            link.reset()
-            t, out = timed(self.fl(ws, "sync", "--quiet"), env=Lighttpd.env(me))
-            st = link.stats()
-        finally:
-            link.stop()
-            httpd.stop()
+        t, out, st, link = self.sync_over_link(ws, name, me, rate=48000, rtt=300)
         lines = out.strip().splitlines()
         said = lines[-1] if lines else ""
         answered = [l for l in lines if l.startswith("answered: ")]
