@@ -267,8 +267,17 @@ static int server_init(int argc, const char **argv, struct ws *ws)
 	roster_text = fl_json_canonical(roster);
 	struct fl_write w = { FL_ROSTER_PATH, roster_text, strlen(roster_text) };
 	struct fl_sig sig = { "fieldlog admin", "admin@fieldlog", fl_time_now_secs(), 7 * 60 };
-	e = fl_store_commit(&commit, s, FL_BRANCH, NULL, 0, &w, 1,
-			    "roster: new central repository, nobody in it yet", &sig);
+	/*
+	 * This commit names the central repository (bundles carry it; see
+	 * "Bundles" in docs/design.md). Two made by one admin's key in one second
+	 * would otherwise be the same commit: a random id keeps them apart.
+	 */
+	char central_id[FL_ID_LEN + 1];
+	fl_id_new(central_id);
+	char *msg = xstrfmt("roster: new central repository, nobody in it yet\n\n"
+			    "Fieldlog-Central: %s\n", central_id);
+	e = fl_store_commit(&commit, s, FL_BRANCH, NULL, 0, &w, 1, msg, &sig);
+	free(msg);
 	if (e < 0)
 		goto out;
 	git_oid_tostr(hex, sizeof(hex), &commit);

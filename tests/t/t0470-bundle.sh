@@ -181,8 +181,21 @@ test_expect_success SSHKEYGEN 'refused: a pack without an object its commits nee
 	refused bo2 holed.bundle "holed.bundle. is incomplete: commit .*: missing"
 '
 
+test_expect_success SSHKEYGEN 'two central repositories of one admin in one second differ' '
+	FIELDLOG_NOW=2025-09-11T08:00:00+07:00 &&
+	export FIELDLOG_NOW &&
+	fieldlog server init --key keys/admin twin1.git >/dev/null &&
+	fieldlog server init --key keys/admin twin2.git >/dev/null &&
+	unset FIELDLOG_NOW &&
+	test "$(git --git-dir=twin1.git rev-parse main)" != \
+		"$(git --git-dir=twin2.git rev-parse main)" &&
+	git --git-dir=twin1.git log -1 --format=%B main >out/twin1 &&
+	grep "^Fieldlog-Central: [0-9A-Z]\{26\}$" out/twin1
+'
+
 test_expect_success SSHKEYGEN 'refused: a bundle of another central repository' '
-	fieldlog server init --key keys/admin other.git >/dev/null &&
+	FIELDLOG_NOW=$(git --git-dir="$CENTRAL" log --reverse --format=%aI main | head -1) &&
+	FIELDLOG_NOW=$FIELDLOG_NOW fieldlog server init --key keys/admin other.git >/dev/null &&
 	fieldlog roster add --repo other.git --id an --name "Nguyễn Văn An" --role officer \
 		--province 42 --key keys/an.pub &&
 	fl an-other init --id an --remote "$TEST_SCRATCH/other.git" --key keys/an >/dev/null &&
