@@ -24,6 +24,7 @@
 
 #include "schema/base.h"
 #include "sync/store.h"
+#include "sync/wire.h"
 
 
 /* --- choosing the subtransport ---------------------------------------------- */
@@ -163,106 +164,21 @@ done:
 
 /* --- the wire ----------------------------------------------------------------- */
 
-struct wire {
-	git_smart_subtransport_stream *st;
+struct push_wire {
+	struct fl_wire *w;
 	const git_remote_callbacks *cb;
-	char buf[2 * 65536];
-	size_t start, end;
-	int eof;
-	size_t sent;
 	unsigned objects;
 	const char *ref;
-	struct strbuf out;    /* what is written but not yet sent */
 };
-
-/*
- * Sends what is buffered. Writes go out in large pieces: the command line
- * and a small pack in separate small writes met Nagle's algorithm and the
- * server's delayed ACK, 40 ms of nothing per push on a TCP transport.
- */
-static int wire_flush(struct wire *w)
-{
-	int e = 0;
-	if (w->out.len)
-		e = w->st->write(w->st, w->out.buf, w->out.len);
-	w->sent += w->out.len;
-	strbuf_reset(&w->out);
-	return e;
-}
-
-static int wire_write(struct wire *w, const char *data, size_t len)
-{
-	strbuf_add(&w->out, data, len);
-	return w->out.len >= 256 * 1024 ? wire_flush(w) : 0;
-}
 
 static int pack_chunk(void *buf, size_t size, void *payload)
 {
-	struct wire *w = payload;
-	int e = wire_write(w, buf, size);
-	if (e == 0 && w->cb->push_transfer_progress)
-		e = w->cb->push_transfer_progress(w->objects, w->objects, w->sent + w->out.len,
-						   w->cb->payload);
+	struct push_wire *pw = payload;
+	int e = fl_wire_write(pw->w, buf, size);
+	if (e == 0 && pw->cb->push_transfer_progress)
+		e = pw->cb->push_transfer_progress(pw->objects, pw->objects,
+						    pw->w->sent + pw->w->out.len, pw->cb->payload);
 	return e;
-}
-
-/* Makes at least `need` bytes available from start; 0 or -1 (git error set). */
-static int wire_fill(struct wire *w, size_t need)
-{
-	while (w->end - w->start < need) {
-		size_t got = 0;
-		int e;
-
-		if (w->eof) {
-			git_error_set_str(GIT_ERROR_NET, "early EOF: the server closed the connection");
-			return -1;
-		}
-		if (w->start) {
-			memmove(w->buf, w->buf + w->start, w->end - w->start);
-			w->end -= w->start;
-			w->start = 0;
-		}
-		if ((e = w->st->read(w->st, w->buf + w->end, sizeof(w->buf) - w->end, &got)) < 0)
-			return e;
-		if (got == 0)
-			w->eof = 1;
-		w->end += got;
-	}
-	return 0;
-}
-
-/* One pkt-line: 1 (data and len set), 0 for a flush, or a negative error. */
-static int read_pkt(struct wire *w, const char **data, size_t *len)
-{
-	unsigned n = 0;
-	int e;
-
-	if ((e = wire_fill(w, 4)) < 0)
-		return e;
-	for (int i = 0; i < 4; i++) {
-		char ch = w->buf[w->start + i];
-		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
-			ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-		if (d < 0) {
-			git_error_set_str(GIT_ERROR_NET, "malformed reply from the server (bad pkt-line)");
-			return -1;
-		}
-		n = n * 16 + (unsigned)d;
-	}
-	if (n == 0) {
-		w->start += 4;
-		return 0;
-	}
-	if (n < 4 || n > 65520) {
-		git_error_set_str(GIT_ERROR_NET, "malformed reply from the server (bad pkt-line)");
-		return -1;
-	}
-	if ((e = wire_fill(w, n)) < 0)
-		return e;
-	*data = w->buf + w->start + 4;
-	*len = n - 4;
-	w->start += n;
-	return 1;
 }
 
 /* Reads the report-status lines in r; calls push_update_reference. */
@@ -316,7 +232,7 @@ static int parse_report(const struct strbuf *r, const char *ref, const git_remot
 }
 
 /* Reads the server's answer to the end (demultiplexing the side-band). */
-static int read_answer(struct wire *w)
+static int read_answer(struct push_wire *pw)
 {
 	struct strbuf report = STRBUF_INIT;
 	const char *data;
@@ -324,7 +240,7 @@ static int read_answer(struct wire *w)
 	int e, banded = -1;
 
 	for (;;) {
-		if ((e = read_pkt(w, &data, &len)) < 0)
+		if ((e = fl_wire_read_pkt(pw->w, &data, &len)) < 0)
 			goto done;
 		if (e == 0) {
 			if (banded != 1)
@@ -339,8 +255,8 @@ static int read_answer(struct wire *w)
 		} else if (len && data[0] == 1) {
 			strbuf_add(&report, data + 1, len - 1);
 		} else if (len && data[0] == 2) {
-			if (w->cb->sideband_progress &&
-			    (e = w->cb->sideband_progress(data + 1, (int)len - 1, w->cb->payload)) < 0)
+			if (pw->cb->sideband_progress &&
+			    (e = pw->cb->sideband_progress(data + 1, (int)len - 1, pw->cb->payload)) < 0)
 				goto done;
 		} else if (len && data[0] == 3) {
 			struct strbuf m = STRBUF_INIT;
@@ -352,7 +268,7 @@ static int read_answer(struct wire *w)
 			goto done;
 		}
 	}
-	e = parse_report(&report, w->ref, w->cb);
+	e = parse_report(&report, pw->ref, pw->cb);
 done:
 	strbuf_release(&report);
 	return e;
@@ -434,31 +350,26 @@ static int send_update(git_smart_subtransport_stream *st, const git_remote_callb
 		       const char *ref, const git_oid *old, const git_oid *new, git_packbuilder *pb)
 {
 	struct strbuf cmd = STRBUF_INIT;
-	struct wire *w = xcalloc(1, sizeof(*w));
+	struct push_wire pw = { fl_wire_new(st), cb, 0, ref };
 	int e;
 
-	strbuf_init(&w->out);
-	w->st = st;
-	w->cb = cb;
-	w->objects = (unsigned)git_packbuilder_object_count(pb);
-	w->ref = ref;
+	pw.objects = (unsigned)git_packbuilder_object_count(pb);
 	update_command(&cmd, ref, old, new);
-	if ((e = wire_write(w, cmd.buf, cmd.len)) < 0 ||
-	    (e = git_packbuilder_foreach(pb, pack_chunk, w)) < 0 ||
-	    (e = wire_flush(w)) < 0)
+	if ((e = fl_wire_write(pw.w, cmd.buf, cmd.len)) < 0 ||
+	    (e = git_packbuilder_foreach(pb, pack_chunk, &pw)) < 0 ||
+	    (e = fl_wire_flush(pw.w)) < 0)
 		goto done;
-	fl_trace("push: sent %zu bytes", w->sent);
-	e = read_answer(w);
+	fl_trace("push: sent %zu bytes", pw.w->sent);
+	e = read_answer(&pw);
 	fl_trace("push: answered");
 done:
-	strbuf_release(&w->out);
-	free(w);
+	fl_wire_free(pw.w);
 	strbuf_release(&cmd);
 	return e;
 }
 
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
-	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload,
+	    const git_remote_callbacks *cb, const struct fl_push_hooks *hooks,
 	    const git_strarray *headers)
 {
 	git_repository *repo = git_remote_owner(remote);
@@ -491,14 +402,14 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 		goto done;
 	fl_trace("push: connect");
 	if ((e = push_connect(t, url, &opts, &heads, &nheads)) < 0 ||
-	    (e = remote_tip_of(&remote_tip, &have_remote, heads, nheads, ref, advertised,
-			       payload)) < 0)
+	    (e = remote_tip_of(&remote_tip, &have_remote, heads, nheads, ref,
+			       hooks ? hooks->advertised : NULL, hooks ? hooks->payload : NULL)) < 0)
 		goto done;
 	if (have_remote && git_oid_equal(&remote_tip, local)) {
 		/* already there (an earlier, interrupted sync got through) */
 		e = cb->push_update_reference ?
 		    cb->push_update_reference(ref, NULL, cb->payload) : 0;
-		goto done;
+		goto then;
 	}
 	if (have_remote && (e = fast_forward_only(repo, local, &remote_tip)) < 0)
 		goto done;
@@ -515,6 +426,10 @@ int fl_push(git_remote *remote, const char *ref, const git_oid *local,
 	if ((e = cap.sub->action(&st, cap.sub, url, GIT_SERVICE_RECEIVEPACK)) < 0)
 		goto done;
 	e = send_update(st, cb, ref, have_remote ? &remote_tip : NULL, local, pb);
+then:
+	/* The server answered; its http connection is still open for one more request. */
+	if (e == 0 && rpc && cap.sub && hooks && hooks->then)
+		hooks->then(cap.sub, url, hooks->payload);
 done:
 	if (e < 0) {
 		/* closing may overwrite the error that matters */

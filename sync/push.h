@@ -39,13 +39,22 @@ git_smart_subtransport_cb fl_push_subtransport(const char *url, unsigned *rpc);
  * ancestor of local (fetch and merge first), or a negative libgit2 error
  * with git_error_last() set. `advertised` (may be NULL) is called with
  * every ref the server announced, before anything is sent; a negative
- * return ends the push with that value. `headers` (may be NULL): extra
- * http headers for every request.
+ * return ends the push with that value. `then` (may be NULL) runs once
+ * the server has accepted the update (or already had it), over http(s)
+ * only, with the subtransport whose connection the push used, still
+ * open: one more request on it costs no new connection. `headers` (may
+ * be NULL): extra http headers for every request.
  */
 typedef int (*fl_push_advertised_cb)(const char *refname, const git_oid *oid, void *payload);
 
+struct fl_push_hooks {
+	fl_push_advertised_cb advertised;
+	void (*then)(git_smart_subtransport *sub, const char *url, void *payload);
+	void *payload;   /* of both */
+};
+
 int fl_push(git_remote *remote, const char *ref, const git_oid *local,
-	    const git_remote_callbacks *cb, fl_push_advertised_cb advertised, void *payload,
+	    const git_remote_callbacks *cb, const struct fl_push_hooks *hooks,
 	    const git_strarray *headers);
 
 #endif

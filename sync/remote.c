@@ -33,6 +33,7 @@
 #include "sync/localfetch.h"
 #include "sync/negotiate.h"
 #include "sync/progress.h"
+#include "sync/postfetch.h"
 #include "sync/push.h"
 #include "sync/tls.h"
 
@@ -730,34 +731,140 @@ static int behind(struct fl_store *s, const char *local_ref, const git_oid *remo
 	return remote && !git_oid_is_zero(remote) && (!have || !git_oid_equal(&l, remote));
 }
 
-int fl_remote_fetch_needed(struct fl_store *s, struct fl_db *db, const struct fl_sync_opts *o,
-			const struct fl_adv *a)
+/* The refs we follow that moved on the server: our name for each, the server's tip. */
+struct moved {
+	struct fl_ref_update *u;
+	size_t n, alloc;
+	int roster;   /* main is among them */
+};
+
+static void moved_add(struct moved *m, struct fl_store *s, char *local, const git_oid *remote)
+{
+	if (!behind(s, local, remote)) {
+		free(local);
+		return;
+	}
+	FL_ALLOC_GROW(m->u, m->n + 1, m->alloc);
+	m->u[m->n].name = local;
+	git_oid_cpy(&m->u[m->n].oid, remote);
+	m->n++;
+}
+
+static void moved_release(struct moved *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free((char *)m->u[i].name);
+	free(m->u);
+	memset(m, 0, sizeof(*m));
+}
+
+/* What a fetch would bring, by what the server announced (a). */
+static void moved_refs(struct moved *m, struct fl_store *s, struct fl_db *db,
+		       const struct fl_sync_opts *o, const struct fl_adv *a)
 {
 	size_t plen = strlen(FL_CENTRAL_AUTHORS), i;
-	int need = behind(s, FL_REMOTE_ROSTER, adv_find(a, FL_CENTRAL_MAIN));
 
+	memset(m, 0, sizeof(*m));
+	moved_add(m, s, xstrdup(FL_REMOTE_ROSTER), adv_find(a, FL_CENTRAL_MAIN));
+	m->roster = m->n > 0;
 	if (o->everyone) {
-		for (i = 0; i < a->n && !need; i++) {
+		for (i = 0; i < a->n; i++) {
 			const char *author = a->name[i] + plen;
 			if (strncmp(a->name[i], FL_CENTRAL_AUTHORS, plen) || !strcmp(author, o->me))
 				continue;
-			char *local = xstrfmt("%s%s", FL_REMOTE_AUTHORS, author);
-			need = behind(s, local, &a->oid[i]);
-			free(local);
+			moved_add(m, s, xstrfmt("%s%s", FL_REMOTE_AUTHORS, author), &a->oid[i]);
 		}
-	} else if (!need) {
+	} else {
 		struct fl_ids r = { NULL, 0 };
 		indexed_reviewers(&r, db, o->me);
-		for (i = 0; i < r.n && !need; i++) {
+		for (i = 0; i < r.n; i++) {
 			char *remote = xstrfmt("%s%s", FL_CENTRAL_AUTHORS, r.v[i]);
-			char *local = xstrfmt("%s%s", FL_REMOTE_AUTHORS, r.v[i]);
-			need = behind(s, local, adv_find(a, remote));
+			moved_add(m, s, xstrfmt("%s%s", FL_REMOTE_AUTHORS, r.v[i]),
+				  adv_find(a, remote));
 			free(remote);
-			free(local);
 		}
 		fl_ids_release(&r);
 	}
+}
+
+int fl_remote_fetch_needed(struct fl_store *s, struct fl_db *db, const struct fl_sync_opts *o,
+			const struct fl_adv *a)
+{
+	struct moved m;
+	int need;
+
+	moved_refs(&m, s, db, o, a);
+	need = m.n > 0;
+	moved_release(&m);
 	return need;
+}
+
+/* --- the fetch on the push's connection ---------------------------------------- */
+
+struct piggy {
+	struct fl_store *s;
+	struct fl_db *db;
+	const struct fl_sync_opts *o;
+	struct fl_adv *a;
+	const git_remote_callbacks *cb;
+	int fetched;
+};
+
+static int piggy_adv(const char *name, const git_oid *oid, void *payload)
+{
+	struct piggy *p = payload;
+	return p->a ? adv_add(name, oid, p->a) : 0;
+}
+
+/*
+ * After the push: what moved, fetched in one request on the same
+ * connection, and our copies of those refs moved. Not when the roster
+ * moved (it may name reviewers whose branches we do not follow yet:
+ * fl_remote_fetch_all's second pass) and never fatal: anything amiss
+ * leaves the fetch to the usual round.
+ */
+static void piggy_fetch(git_smart_subtransport *sub, const char *url, void *payload)
+{
+	struct piggy *p = payload;
+	git_repository *repo = fl_store_repo(p->s);
+	struct moved m;
+	git_oid *wants = NULL, *haves = NULL, id;
+	size_t nh = 0, i;
+	int e = 0;
+
+	moved_refs(&m, p->s, p->db, p->o, p->a);
+	if (!m.n || m.roster)
+		goto done;
+	wants = xcalloc(m.n, sizeof(*wants));
+	haves = xcalloc(m.n + 2, sizeof(*haves));
+	for (i = 0; i < m.n; i++) {
+		git_oid_cpy(&wants[i], &m.u[i].oid);
+		if (fl_store_ref(&id, p->s, m.u[i].name) == 0)
+			git_oid_cpy(&haves[nh++], &id);
+	}
+	/* main: the server has it now; the roster: answers may build on it */
+	if (fl_store_ref(&id, p->s, FL_BRANCH) == 0)
+		git_oid_cpy(&haves[nh++], &id);
+	if (fl_store_ref(&id, p->s, FL_REMOTE_ROSTER) == 0)
+		git_oid_cpy(&haves[nh++], &id);
+	fl_clear_error();
+	fl_trace("sync: fetch on the push's connection");
+	/* Until the import has read the moved refs (workspace.c) */
+	fl_db_meta_set(p->db, "refs_pending", "1");
+	if ((e = fl_postfetch(sub, url, repo, wants, m.n, haves, nh, p->cb, NULL)) < 0 ||
+	    (e = fl_store_update_refs(repo, m.u, m.n)) < 0) {
+		fl_trace("sync: that fetch failed (%s); the usual one follows",
+			 e == FL_ERROR ? fl_last_error() : fl_git_error());
+		fl_clear_error();
+		git_error_clear();
+		goto done;
+	}
+	fl_crash_point("sync:after-postfetch");
+	p->fetched = 1;
+done:
+	free(wants);
+	free(haves);
+	moved_release(&m);
 }
 
 /*
@@ -807,7 +914,7 @@ done:
  * branch was judged when its bundle was imported).
  */
 static int push_ref(git_repository *repo, const struct fl_sync_opts *o, const char *src,
-		    char *ours, int check, char **server_message, struct fl_adv *a)
+		    char *ours, int check, char **server_message, struct piggy *p)
 {
 	git_remote *r = NULL;
 	git_push_options po;
@@ -830,8 +937,12 @@ static int push_ref(git_repository *repo, const struct fl_sync_opts *o, const ch
 		char *auth = auth_header(o);
 		git_strarray headers = { &auth, auth ? 1 : 0 };
 		e = git_reference_name_to_id(&main, repo, src);
-		if (e == 0)
-			e = fl_push(r, ours, &main, &po.callbacks, a ? adv_add : NULL, a, &headers);
+		struct fl_push_hooks hooks = { piggy_adv, p && p->db ? piggy_fetch : NULL, p };
+		if (e == 0) {
+			if (p)
+				p->cb = &po.callbacks;
+			e = fl_push(r, ours, &main, &po.callbacks, p ? &hooks : NULL, &headers);
+		}
 		free(auth);
 	} else {
 		e = git_remote_push(r, &refspecs, &po);   /* a local path */
@@ -886,15 +997,20 @@ done:
 	return e;
 }
 
-int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message,
-		   struct fl_adv *a)
+int fl_remote_push(struct fl_store *s, struct fl_db *db, const struct fl_sync_opts *o,
+		   char **server_message, struct fl_adv *a, int *fetched)
 {
-	return push_ref(repo, o, FL_BRANCH, xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me), 1,
-			server_message, a);
+	struct piggy p = { s, fetched ? db : NULL, o, a, NULL, 0 };
+	int e = push_ref(fl_store_repo(s), o, FL_BRANCH,
+			 xstrfmt("%s%s", FL_CENTRAL_AUTHORS, o->me), 1, server_message, &p);
+	if (fetched)
+		*fetched = e == 0 && p.fetched;
+	return e;
 }
 
 int fl_remote_push_ref(git_repository *repo, const struct fl_sync_opts *o, const char *src,
 		       const char *dst, char **server_message, struct fl_adv *a)
 {
-	return push_ref(repo, o, src, xstrdup(dst), 0, server_message, a);
+	struct piggy p = { NULL, NULL, o, a, NULL, 0 };
+	return push_ref(repo, o, src, xstrdup(dst), 0, server_message, &p);
 }

@@ -68,10 +68,14 @@ int fl_remote_fetch_needed(struct fl_store *s, struct fl_db *db, const struct fl
  * Pushes main to our branch; FL_EEXISTS when it has moved on
  * (non-fast-forward), FL_EREJECTED when the server's hook refused (its
  * reasons in *server_message, caller frees), FL_EOFFLINE, FL_ERROR. `a`
- * (may be NULL) collects what the server announced.
+ * (may be NULL) collects what the server announced. `fetched` (may be
+ * NULL; needs db): over http(s), when a branch we follow other than main
+ * moved, it is fetched on the push's connection in the same breath and
+ * our copies move (sync/postfetch.h); *fetched says whether that
+ * happened (if not, fetch as usual).
  */
-int fl_remote_push(git_repository *repo, const struct fl_sync_opts *o, char **server_message,
-		   struct fl_adv *a);
+int fl_remote_push(struct fl_store *s, struct fl_db *db, const struct fl_sync_opts *o,
+		   char **server_message, struct fl_adv *a, int *fetched);
 
 /*
  * The same for another branch: makes the central ref dst (refs/heads/...)

@@ -76,15 +76,17 @@ size_t fl_sync_pending(struct fl_store *s)
 /*
  * Pushes main (which descends from origin, NULL when we never pushed) to
  * our central branch; once the server confirms, our copy of that branch
- * is main too and the commits count as sent. `a`: see fl_remote_push.
+ * is main too and the commits count as sent. `a`, `fetched`: see
+ * fl_remote_push.
  */
-static int send_main(struct fl_store *s, const struct fl_sync_opts *o, const git_oid *main,
-		     const git_oid *origin, struct fl_sync_result *out, struct fl_adv *a)
+static int send_main(struct fl_store *s, struct fl_db *db, const struct fl_sync_opts *o,
+		     const git_oid *main, const git_oid *origin, struct fl_sync_result *out,
+		     struct fl_adv *a, int *fetched)
 {
 	git_repository *repo = fl_store_repo(s);
 	git_reference *ref = NULL;
 	size_t pending = count_commits(repo, main, origin);
-	int e = fl_remote_push(repo, o, &out->server_message, a);
+	int e = fl_remote_push(s, db, o, &out->server_message, a, fetched);
 
 	if (e < 0)
 		return e;
@@ -128,7 +130,7 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 		const struct fl_sync_opts *o)
 {
 	git_oid main, origin;
-	int have_origin, exchanged = 0, e = 0, round;
+	int have_origin, exchanged = 0, fetched = 0, e = 0, round;
 
 	memset(out, 0, sizeof(*out));
 	fl_crash_point("sync:after-outbox");   /* ws_open flushed it */
@@ -152,15 +154,17 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 	 * Something to send: push first. The server's answer lists every
 	 * ref, so when our branch has not moved (no other device pushed) and
 	 * nothing we follow has either, the push was the whole exchange: one
-	 * connection instead of two. Otherwise, or when the push was not a
-	 * fast-forward, the usual round below: fetch, merge, push.
+	 * connection instead of two. Over http, what did move (a reviewer's
+	 * answer) comes on the push's connection in one more request. Else,
+	 * or when the push was not a fast-forward, the usual round below:
+	 * fetch, merge, push.
 	 */
 	if (to_send(&main, &origin, &have_origin, s) && fl_push_supported(o->url)) {
 		struct fl_adv a = { NULL, NULL, 0, 0 };
 		fl_trace("sync: push first");
-		e = send_main(s, o, &main, have_origin ? &origin : NULL, out, &a);
+		e = send_main(s, db, o, &main, have_origin ? &origin : NULL, out, &a, &fetched);
 		if (e == 0) {
-			exchanged = !fl_remote_fetch_needed(s, db, o, &a);
+			exchanged = !fetched && !fl_remote_fetch_needed(s, db, o, &a);
 		} else if (e == FL_EEXISTS || e == FL_EREJECTED) {
 			/* Merge first; a refusal is met again (and reported) below. */
 			free(out->server_message);
@@ -174,7 +178,7 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 		fl_db_meta_set(db, "refs_pending", "1");   /* until the import (workspace.c) */
 	for (round = 0; e == 0 && !exchanged; round++) {
 		fl_trace("sync: fetch");
-		if ((e = fl_remote_fetch_all(s, db, o, o->everyone)) < 0)
+		if (!(round == 0 && fetched) && (e = fl_remote_fetch_all(s, db, o, o->everyone)) < 0)
 			break;
 		fl_crash_point("sync:after-fetch");
 		fl_trace("sync: merge");
@@ -184,7 +188,7 @@ int fl_sync_run(struct fl_sync_result *out, struct fl_store *s, struct fl_db *db
 		if (!to_send(&main, &origin, &have_origin, s))
 			break;   /* nothing of ours to send */
 		fl_trace("sync: push");
-		e = send_main(s, o, &main, have_origin ? &origin : NULL, out, NULL);
+		e = send_main(s, db, o, &main, have_origin ? &origin : NULL, out, NULL, NULL);
 		if (e == FL_EEXISTS && round < o->max_retries) {
 			fl_clear_error();
 			e = 0;

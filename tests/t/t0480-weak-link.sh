@@ -7,7 +7,10 @@
 # branches that moved, and got their whole histories: about 9 times);
 # a sync over a slow link with long round trips completes; a link cut in
 # the middle of a download loses nothing and the next sync completes.
-# Over http the credentials go with the first request (no 401 round trip).
+# Over http the credentials go with the first request (no 401 round trip),
+# and an officer's sync that sends and receives uses one connection: what
+# moved is fetched on the push's (sync/postfetch.h); killed right after
+# it, the next start imports what it brought.
 # The progress line: drawn in place on a terminal (a pty), at most about
 # 10 times a second; nothing at all when stderr or stdout is no terminal.
 
@@ -137,6 +140,55 @@ test_expect_success LIGHTTPD 'over http a sync of 6 new records: 4 round trips, 
 	fieldlog -C ws/http2 export --format json >out/http2.after &&
 	test_cmp out/http2.before out/http2.after &&
 	git --git-dir=ws/http2/repo.git fsck --connectivity-only
+'
+
+test_expect_success LIGHTTPD 'over http an officer sends and gets an answer: one connection, 4 round trips' '
+	OFFICER=$(json_get people <out/roster.json | "$PYTHON" -c "
+import json, sys
+print([p[\"id\"] for p in json.load(sys.stdin) if p[\"role\"] == \"officer\"][0])") &&
+	http_add_user "$OFFICER" pw &&
+	FIELDLOG_USER=$OFFICER FIELDLOG_TOKEN=pw fieldlog -C ws/o init --id "$OFFICER" \
+		--remote "http://127.0.0.1:$LINK_PORT/central.git" >/dev/null &&
+	fieldlog -C ws/o issue list --json >out/o.issues &&
+	"$PYTHON" -c "
+import json, sys
+i = json.load(open(\"out/o.issues\"))[0]
+print(i[\"id\"], i[\"communes\"][0])" >out/o.pick &&
+	read ISSUE COMMUNE <out/o.pick &&
+	fieldlog -C ws/http2 respond "$ISSUE" --status answered --text "Bộ đã trả lời" &&
+	FIELDLOG_USER=$REVIEWER FIELDLOG_TOKEN=pw fieldlog -C ws/http2 sync >/dev/null &&
+	fieldlog -C ws/o issue add --title "Thiếu máy tính" --domain land --commune "$COMMUNE" \
+		--severity low >/dev/null &&
+	kill -USR1 $LINK_PID && sleep 0.2 &&
+	FIELDLOG_TRACE=1 FIELDLOG_USER=$OFFICER FIELDLOG_TOKEN=pw \
+		fieldlog -C ws/o sync >out/o.sync 2>out/o.trace &&
+	grep "^sent 1, received 1, conflicts 0$" out/o.sync &&
+	grep "sync: fetch on the push.s connection" out/o.trace &&
+	test "$(stat http connections)" = 1 &&
+	test "$(stat http round_trips)" = 4 &&
+	fieldlog -C ws/o issue show "$ISSUE" >out/o.show &&
+	grep "Bộ đã trả lời" out/o.show &&
+	fieldlog -C ws/o export --format json >out/o.before &&
+	fieldlog -C ws/o reindex &&
+	fieldlog -C ws/o export --format json >out/o.after &&
+	test_cmp out/o.before out/o.after &&
+	git --git-dir=ws/o/repo.git fsck --connectivity-only
+'
+
+test_expect_success LIGHTTPD 'killed right after that fetch: the answer is there on the next start' '
+	fieldlog -C ws/http2 respond "$ISSUE" --status answered --text "Bộ trả lời lần hai" &&
+	FIELDLOG_USER=$REVIEWER FIELDLOG_TOKEN=pw fieldlog -C ws/http2 sync >/dev/null &&
+	fieldlog -C ws/o issue add --title "Thiếu bàn ghế" --domain land --commune "$COMMUNE" \
+		--severity low >/dev/null &&
+	{
+		FIELDLOG_CRASH_AT=sync:after-postfetch FIELDLOG_USER=$OFFICER FIELDLOG_TOKEN=pw \
+			fieldlog -C ws/o sync >out/o2.sync 2>&1
+		test $? = 137
+	} &&
+	fieldlog -C ws/o issue show "$ISSUE" >out/o2.show &&
+	grep "Bộ trả lời lần hai" out/o2.show &&
+	FIELDLOG_USER=$OFFICER FIELDLOG_TOKEN=pw fieldlog -C ws/o sync >out/o3.sync &&
+	grep "^sent 0, received 0, conflicts 0$" out/o3.sync
 '
 
 test_expect_success 'no terminal: no progress line' '
