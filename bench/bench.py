@@ -859,7 +859,8 @@ class Bench:
         """pull-bytes: bytes a reviewer's sync downloads for 50 new records
         (from up to 34 officers), through a counting proxy, against stock
         `git fetch` (protocol v0) of the same refs into a copy of the same
-        workspace's repository."""
+        workspace's repository; beside them, when fossil is installed, a
+        Fossil copy of the same records pulling the same 50 commits."""
         name = "pullb-%s-%%s.git" % c["profile"]
         srv, _ = self.appended(c["centrals"], name, 50, min(34, c["nofficers"]),
                                self.seed + 50)
@@ -881,6 +882,19 @@ class Bench:
         proxy.settle()
         git_down, git_up = proxy.down, proxy.up
         shutil.rmtree(ws)
+        fp, fnote = {}, "fossil: not installed"
+        if shutil.which("fossil"):
+            try:
+                fp = self.fossil_pull(c, srv["authors"])
+                fnote = ("fossil pull of the same commits from `fossil server` (a git fast-export "
+                         "of the central repository imported; %s): %.1f kB down, %.1f kB up, "
+                         "%.2f s, %d round trips; the %d commits' SSH signatures, which the "
+                         "Fossil copy does not carry, are %.1f kB of git's (uncompressed)"
+                         % (fp["version"], fp["down"] / 1e3, fp["up"] / 1e3, fp["seconds"],
+                            fp["round_trips"], fp["commits"], fp["signature_bytes"] / 1e3))
+            except Failed as e:
+                log("pull_bytes: fossil failed: %s" % e)
+                fnote = "fossil: failed: %s" % e
         for d in srv.values():
             shutil.rmtree(d)
         self.add(id="pull-bytes" + suffix(c["profile"]),
@@ -890,8 +904,174 @@ class Bench:
                  "workspace's repository", target="ratio <= 1.5",
                  **{"pass": fl_down <= 1.5 * git_down}, runs=1, seconds=round(t, 2),
                  git_seconds=round(tg, 2),
-                 note="%s; uploaded %.0f kB (git %.0f kB); %.2f s (git %.2f s)"
-                 % (said, fl_up / 1e3, git_up / 1e3, t, tg))
+                 fossil_kB=round(fp["down"] / 1e3, 1) if fp else None,
+                 fossil_up_kB=round(fp["up"] / 1e3, 1) if fp else None,
+                 fossil_seconds=round(fp["seconds"], 2) if fp else None,
+                 note="%s; uploaded %.0f kB (git %.0f kB); %.2f s (git %.2f s); %s"
+                 % (said, fl_up / 1e3, git_up / 1e3, t, tg, fnote))
+
+    # --- Fossil beside pull-bytes ------------------------------------------------
+
+    # Bumped when the Fossil copies are made differently.
+    FOSSIL_REV = 1
+    # Whom fossil runs as: the admin of the reviewer's clone.
+    FOSSIL_ENV = dict(os.environ, USER="bench")
+
+    def fossil(self, *args, stdin=None):
+        """A fossil command; its stdout. fossil refuses to run without a
+        user (USER, which run.sh does not set) that the repository knows,
+        hence FOSSIL_ENV; it keeps its global settings in $HOME/.fossil,
+        run.sh's private HOME."""
+        p = subprocess.run(["fossil"] + list(args), stdin=stdin, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=self.FOSSIL_ENV)
+        if p.returncode != 0:
+            raise Failed("fossil %s exited %d: %s" % (args[0], p.returncode,
+                                                       p.stderr.decode(errors="replace")[-800:]))
+        return p.stdout.decode(errors="replace")
+
+    def fossil_checkins(self, repo):
+        return int(self.fossil("sql", "-R", repo, "SELECT count(*) FROM event WHERE type='ci';")
+                   .split()[-1])
+
+    def fossil_serve(self, repo):
+        """`fossil server` of repo on 127.0.0.1, on a port picked here:
+        (the process, its port). Anonymous users may clone and pull, as
+        a fresh Fossil repository allows."""
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        p = subprocess.Popen(["fossil", "server", "--localhost", "--port", str(port), repo],
+                             env=self.FOSSIL_ENV,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                return p, port
+            except OSError:
+                if p.poll() is not None:
+                    break
+                time.sleep(0.05)
+        p.terminate()
+        p.wait()
+        raise Failed("fossil server does not answer on %d" % port)
+
+    def fossil_copy(self, c):
+        """The central repository (authors layout) in Fossil, and a
+        reviewer's `fossil clone` of it, cached beside it: (the directory,
+        what fossil.json says). Made by `git fast-export --all | fossil
+        import --git` with both sides' marks kept, so that later commits
+        can be imported on top (fossil import --incremental)."""
+        d = os.path.join(os.path.dirname(c["central"]), "fossil-r%d" % self.FOSSIL_REV)
+        info = os.path.join(d, "fossil.json")
+        if os.path.exists(info):
+            with open(info) as f:
+                return d, json.load(f)
+        tmpd = d + ".tmp"
+        shutil.rmtree(tmpd, ignore_errors=True)
+        os.makedirs(tmpd)
+        repo, rev = os.path.join(tmpd, "central.fossil"), os.path.join(tmpd, "reviewer.fossil")
+        log("importing the %s profile into Fossil ..." % c["profile"])
+        t0 = time.perf_counter()
+        fe = subprocess.Popen(["git", "-C", c["central"], "fast-export", "--all",
+                               "--export-marks=" + os.path.join(tmpd, "git.marks")],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            self.fossil("import", "--git", "--quiet", "--export-marks",
+                        os.path.join(tmpd, "fossil.marks"), repo, stdin=fe.stdout)
+        finally:
+            fe.stdout.close()
+            if fe.wait() != 0:
+                raise Failed("git fast-export exited %d" % fe.returncode)
+        s = {"version": self.fossil("version").split("version ")[-1].split(" [")[0],
+             "import_seconds": round(time.perf_counter() - t0, 1),
+             "checkins": self.fossil_checkins(repo)}
+        if s["checkins"] != c["summ"]["commits"]:
+            raise Failed("the Fossil copy has %d check-ins, the central repository %d commits"
+                         % (s["checkins"], c["summ"]["commits"]))
+        p, port = self.fossil_serve(repo)
+        try:
+            t0 = time.perf_counter()
+            self.fossil("clone", "-A", self.FOSSIL_ENV["USER"], "http://127.0.0.1:%d/" % port,
+                        rev)
+            s["clone_seconds"] = round(time.perf_counter() - t0, 1)
+        finally:
+            p.terminate()
+            p.wait()
+        s["central_bytes"], s["reviewer_bytes"] = os.path.getsize(repo), os.path.getsize(rev)
+        with open(os.path.join(tmpd, "fossil.json"), "w") as f:
+            json.dump(s, f, indent=2)
+        os.rename(tmpd, d)
+        log("Fossil copy of %s: %d check-ins imported in %.1f s (%.0f MB), cloned in %.1f s"
+            % (c["profile"], s["checkins"], s["import_seconds"], s["central_bytes"] / 1e6,
+               s["clone_seconds"]))
+        return d, s
+
+    def fossil_pull(self, c, appended):
+        """The Fossil side of pull-bytes: the commits `appended` has on top
+        of the central repository imported into a copy of the Fossil copy,
+        and a copy of the reviewer's Fossil clone pulling them through the
+        counting proxy. Returns down, up (bytes on the wire, HTTP included),
+        seconds, round_trips, commits, signature_bytes, version."""
+        d, s = self.fossil_copy(c)
+        tmp = os.path.join(c["tmp"], "fossil")
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        repo, rev = os.path.join(tmp, "central.fossil"), os.path.join(tmp, "reviewer.fossil")
+        shutil.copyfile(os.path.join(d, "central.fossil"), repo)
+        shutil.copyfile(os.path.join(d, "reviewer.fossil"), rev)
+        shutil.copyfile(os.path.join(d, "fossil.marks"), os.path.join(tmp, "fossil.marks"))
+
+        def refs(r):
+            return dict(l.split() for l in run(["git", "-C", r, "for-each-ref",
+                                                "--format=%(refname) %(objectname)"]).stdout
+                        .splitlines())
+        # Only the branches that moved: given --all, fast-export repeats every
+        # other branch as a reset (233 kB of 3,332 refs at 100k).
+        old, new = refs(c["central"]), refs(appended)
+        moved = sorted(r for r, o in new.items() if old.get(r) != o)
+        commits = run(["git", "-C", appended, "rev-list"] + moved + ["--not"] +
+                      [old[r] for r in moved if r in old]).stdout.split()
+        stream = os.path.join(tmp, "new.stream")
+        with open(stream, "wb") as f:
+            p = subprocess.run(["git", "-C", appended, "fast-export",
+                                "--import-marks=" + os.path.join(d, "git.marks")] + moved,
+                               stdout=f, stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            raise Failed("git fast-export exited %d: %s"
+                         % (p.returncode, p.stderr.decode(errors="replace")[-400:]))
+        with open(stream, "rb") as f:
+            self.fossil("import", "--git", "--incremental", "--quiet", "--import-marks",
+                        os.path.join(tmp, "fossil.marks"), repo, stdin=f)
+        before = self.fossil_checkins(rev)
+        srvp, port = self.fossil_serve(repo)
+        proxy = Proxy(port)
+        try:
+            proxy.reset()
+            t, out = timed(["fossil", "pull", "-R", rev, "--verbose",
+                            "http://127.0.0.1:%d/" % proxy.port],
+                           env=self.FOSSIL_ENV)
+            proxy.settle()
+        finally:
+            srvp.terminate()
+            srvp.wait()
+        got = self.fossil_checkins(rev) - before
+        if got != len(commits):
+            raise Failed("fossil pull brought %d check-ins, expected %d" % (got, len(commits)))
+        # What git carries and the Fossil copy does not: each commit's
+        # signature header (fast-export drops it).
+        sig = 0
+        for h in commits:
+            head = run(["git", "-C", appended, "cat-file", "commit", h]).stdout.split("\n\n", 1)[0]
+            insig = False
+            for line in head.split("\n"):
+                insig = line.startswith("gpgsig ") or (insig and line.startswith(" "))
+                if insig:
+                    sig += len(line.encode("utf-8")) + 1
+        shutil.rmtree(tmp)
+        return dict(down=proxy.down, up=proxy.up, seconds=t, commits=len(commits),
+                    round_trips=out.count("waiting for server"), signature_bytes=sig,
+                    version="fossil " + s["version"])
 
     def query(self, c):
         """query: a filtered `issue list` and a two-word unaccented `search`."""
