@@ -302,6 +302,32 @@ static int init_report(const char *key)
 	return EXIT_OK;
 }
 
+/*
+ * Makes dir, takes its lock (*lock_fd) and clears what an interrupted init
+ * left. config.json is written last, once repo.git and index.db hold
+ * everything: an init killed before it made no workspace, and what it
+ * left is cleared here and the init made again. 0 or an exit code.
+ */
+static int init_prepare(const char *dir, const char *cfgpath, const char *dbpath, int *lock_fd)
+{
+	struct stat dbst;
+	int e;
+
+	if (mkdirs(dir) < 0)
+		return error_exit("cannot create '%s': %s", dir, strerror(errno));
+	if (ws_lock(dir, lock_fd) < 0)
+		return fail();
+	if (access(cfgpath, F_OK) == 0)   /* made meanwhile, under its lock */
+		return error_exit("a workspace already exists in '%s'", dir);
+	if ((e = fl_sync_init_leftovers(dir)) < 0)
+		return fail();
+	if (e == 1 || (lstat(dbpath, &dbst) == 0 && S_ISREG(dbst.st_mode)))
+		fprintf(stderr, "%s%s\n", _("warning: "),
+			_("an earlier 'init' here was interrupted; starting it again"));
+	remove_db(dbpath);
+	return 0;
+}
+
 int cmd_init(int argc, const char **argv, struct ws *ws)
 {
 	struct init_args a = { NULL, NULL, NULL, NULL, NULL, NULL };
@@ -342,32 +368,8 @@ int cmd_init(int argc, const char **argv, struct ws *ws)
 		goto out;
 	}
 	existed = access(dir, F_OK) == 0;
-	if (mkdirs(dir) < 0) {
-		rc = error_exit("cannot create '%s': %s", dir, strerror(errno));
+	if ((rc = init_prepare(dir, cfgpath, dbpath, &lock_fd)))
 		goto out;
-	}
-	if (ws_lock(dir, &lock_fd) < 0) {
-		rc = fail();
-		goto out;
-	}
-	/*
-	 * config.json is written last, once repo.git and index.db hold
-	 * everything: an init killed before it made no workspace, and what it
-	 * left is cleared here and the init made again.
-	 */
-	if (access(cfgpath, F_OK) == 0) {
-		rc = error_exit("a workspace already exists in '%s'", dir);
-		goto out;
-	}
-	if ((e = fl_sync_init_leftovers(dir)) < 0) {
-		rc = fail();
-		goto out;
-	}
-	struct stat dbst;
-	if (e == 1 || (lstat(dbpath, &dbst) == 0 && S_ISREG(dbst.st_mode)))
-		fprintf(stderr, "%s%s\n", _("warning: "),
-			_("an earlier 'init' here was interrupted; starting it again"));
-	remove_db(dbpath);
 	cfg = init_config(&a);
 	e = a.remote ? init_join(dir, dbpath, cfg) : init_new(dir);
 	if (e == FL_EOFFLINE) {
