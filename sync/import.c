@@ -88,8 +88,9 @@ struct judged {
 };
 
 struct trust {
-	cJSON *roster;        /* NULL: no roster, nothing judged (no central yet) */
-	struct fl_keyring *keys;   /* the roster's keys, parsed once per import */
+	struct fl_roster_shared *shared;   /* the central main's roster (check.h) */
+	const cJSON *roster;  /* NULL: no roster, nothing judged (no central yet) */
+	const struct fl_keyring *keys;     /* the roster's keys, parsed once */
 	struct judged **v;
 	size_t n, alloc;
 };
@@ -138,8 +139,7 @@ static void trust_release(struct trust *t)
 		free(jd);
 	}
 	free(t->v);
-	fl_keyring_free(t->keys);
-	cJSON_Delete(t->roster);
+	fl_roster_shared_release(t->shared);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -163,11 +163,12 @@ static int trust_step(struct trust *t, struct fl_store *s, const struct fl_impor
 		/* The central main's roster, as check.c reads it; none: no central yet. */
 		git_oid main;
 		if (fl_store_ref(&main, s, FL_REMOTE_ROSTER) == 0)
-			fl_roster_read(&t->roster, s, &main);
+			fl_roster_shared_get(&t->shared, s, &main);
 		fl_clear_error();
-		if (!t->roster)
+		if (!t->shared)
 			return 0;
-		t->keys = fl_keyring_new(t->roster);
+		t->roster = t->shared->roster;
+		t->keys = t->shared->keys;
 	}
 	jd = xcalloc(1, sizeof(*jd));
 	strbuf_init(&jd->why);
@@ -657,7 +658,7 @@ static int import_run(struct fl_db *db, struct fl_store *s, const struct fl_impo
 	size_t nmore = 0;
 	char hex[GIT_OID_HEXSZ + 1];
 	int e, bulk = fresh ? fl_db_set_bulk(db, 1) : 0;
-	struct trust trust = { NULL, NULL, NULL, 0, 0 };
+	struct trust trust = { NULL, NULL, NULL, NULL, 0, 0 };
 	size_t i;
 
 	if ((e = fl_db_begin(db)) < 0)

@@ -231,6 +231,7 @@ struct fl_keyring *fl_keyring_new(const cJSON *roster)
 	}
 	if (kr->n)
 		qsort(kr->v, kr->n, sizeof(*kr->v), kr_cmp);
+	fl_trace("sign: a keyring of %zu keys", kr->n);
 	return kr;
 }
 
