@@ -251,8 +251,8 @@ int fl_roster_read(cJSON **out, struct fl_store *s, const git_oid *commit)
  * The one roster kept for the process (it holds a reference of its own),
  * so that the next judge of the same version finds it. One is enough: a
  * process judges on main's roster, and a bundle that brings a new one
- * judges on that one alone. The lock: a clone fetches on a thread of
- * its own (sync/clone.c), and nothing says a judge never will.
+ * judges on that one alone. The lock: the importer judges on the thread
+ * that reads the repository (sync/import.c), not always the main one.
  */
 static struct fl_roster_shared *kept_roster;
 static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
