@@ -40,7 +40,7 @@ int fl_roster_read(cJSON **out, struct fl_store *s, const git_oid *commit);
  * roster.json (its blob id), whichever store or commit it is asked
  * through. A bundle import judges the bundle on it, then the import that
  * indexes what it brought judges again; at national scale (3,331 people
- * with keys, 1.1 MB) each fresh read costs ~15 ms.
+ * with keys, 1.1 MB) each fresh read costs ~10 ms.
  *
  * Read-only (fl_roster_read gives a copy to edit). Returns 0, or
  * fl_roster_read's errors (an error is not remembered: the next call

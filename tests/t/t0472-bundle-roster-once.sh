@@ -5,7 +5,7 @@
 # import that indexes what the bundle brought all judge on one roster: the
 # trace shows it read once and its keys parsed into one keyring, whether
 # the roster is the workspace's own or one the bundle brings. (At national
-# scale each read of the 1.1 MB roster is ~15 ms, each keyring ~3 ms.)
+# scale each read of the 1.1 MB roster is ~10 ms, its keyring ~2 ms of it.)
 # The judging itself is as strict as before: t0470 and t0471 refuse
 # unsigned and wrongly signed commits with the same roster shared.
 
