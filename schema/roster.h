@@ -63,6 +63,8 @@ int fl_roster_person_validate(const cJSON *person);
  * BASE64[ comment]", a one-line comment). Pure: sync/sshsig.h parses it.
  */
 int fl_roster_key_valid(const char *line);
+/* The same, and the 32 bytes of a valid line's key into `key`. */
+int fl_roster_key_parse(unsigned char key[32], const char *line);
 
 /* 1 when the roster says every new commit must be signed. */
 int fl_roster_requires_signatures(const cJSON *roster);

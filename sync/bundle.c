@@ -575,13 +575,13 @@ struct judging {
 	struct fl_store *q;      /* the repository with the quarantine readable */
 	const struct header *h;
 	const char *path, *me;
-	cJSON *roster;           /* the roster the branches are judged on */
-	cJSON *strict;           /* the same, requiring every commit signed */
 	/*
-	 * The roster's keys, parsed once: at national scale 3,321 keys, which
-	 * parsed again for each of a week's 50 commits cost 150 ms.
+	 * The roster the branches are judged on, with its keys parsed once
+	 * (at national scale 3,321 keys, which parsed again for each of a
+	 * week's 50 commits cost 150 ms), shared with the import that
+	 * indexes what the bundle brought.
 	 */
-	struct fl_keyring *keys;
+	struct fl_roster_shared *roster;
 	struct strbuf why;
 };
 
@@ -734,9 +734,9 @@ static int judge_author(struct judging *j, struct fl_bundle_branch *b)
 	int e;
 
 	memset(&rules, 0, sizeof(rules));
-	rules.roster = j->strict;
+	rules.roster = j->roster->roster;
 	rules.branch = b->name;
-	rules.require_signatures = 1;
+	rules.require_signatures = 1;   /* whatever the roster says: see the comment above */
 	strbuf_reset(&j->why);
 	fl_author_bucket(bucket, b->name + strlen(FL_CENTRAL_AUTHORS));
 	if (fl_rules_begin(&rules, bucket, &j->why) < 0)
@@ -757,7 +757,7 @@ static int judge_author(struct judging *j, struct fl_bundle_branch *b)
 			break;
 		}
 		b->commits++;
-		commit_view(&rc, signer, short_id, c, j->keys);
+		commit_view(&rc, signer, short_id, c, j->roster->keys);
 		if (fl_rules_commit_header(&rules, &rc, &j->why) < 0)
 			e = refuse(j, b->name);
 		else if (fl_store_diff(j->q, git_commit_parentcount(c) ? git_commit_parent_id(c, 0) :
@@ -772,8 +772,8 @@ static int judge_author(struct judging *j, struct fl_bundle_branch *b)
 			fl_error(FL_EINVALID, "'%s' is corrupted: %s", j->path, fl_git_error()) : e;
 	fl_clear_error();
 	if (rules.role && !strcmp(rules.role, "officer") &&
-	    fl_check_branch(j->q, j->roster, b->name, b->has_old ? &b->old : NULL, &b->new,
-			    j->me, &j->why) < 0)
+	    fl_check_branch(j->q, j->roster->roster, j->roster->keys, b->name,
+			    b->has_old ? &b->old : NULL, &b->new, j->me, &j->why) < 0)
 		return refuse(j, b->name);
 	fl_clear_error();
 	return 0;
@@ -792,13 +792,7 @@ static int judging_roster(struct judging *j, const struct fl_bundle_import *r)
 		}
 	if (e < 0 && (e = fl_store_ref(&tip, j->q, FL_REMOTE_ROSTER)) < 0)
 		return e;
-	if ((e = fl_roster_read(&j->roster, j->q, &tip)) < 0)
-		return e;
-	j->strict = cJSON_Duplicate(j->roster, 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(j->strict, "require_signatures");
-	cJSON_AddTrueToObject(j->strict, "require_signatures");
-	j->keys = fl_keyring_new(j->strict);
-	return 0;
+	return fl_roster_shared_get(&j->roster, j->q, &tip);
 }
 
 static int judge_all(struct fl_bundle_import *r, struct fl_store *q, const struct header *h,
@@ -823,9 +817,7 @@ static int judge_all(struct fl_bundle_import *r, struct fl_store *q, const struc
 			e = judge_author(&j, &r->v[i]);
 	for (size_t i = 0; i < r->n; i++)
 		r->commits += r->v[i].commits;
-	cJSON_Delete(j.roster);
-	cJSON_Delete(j.strict);
-	fl_keyring_free(j.keys);
+	fl_roster_shared_release(j.roster);
 	strbuf_release(&j.why);
 	return e;
 }

@@ -895,7 +895,8 @@ static int local_check(git_repository *repo, const struct fl_sync_opts *o, const
 		e = FL_EREJECTED;
 	} else {
 		fl_clear_error();
-		e = fl_check_branch(s, roster, ref, have_origin ? &origin : NULL, &main, o->me, &why);
+		e = fl_check_branch(s, roster, NULL, ref, have_origin ? &origin : NULL, &main, o->me,
+				    &why);
 	}
 	if (e < 0 && why.len) {
 		*server_message = xstrfmt("fieldlog: %s", why.buf);

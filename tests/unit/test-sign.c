@@ -12,6 +12,7 @@
 
 #include "schema/base.h"
 #include "schema/json.h"
+#include "schema/roster.h"
 #include "sync/sign.h"
 #include "tests/unit/tap.h"
 
@@ -106,6 +107,29 @@ int main(void)
 	OK(vd.state == FL_COMMIT_BAD && strstr(vd.reason, "malformed"),
 	   "vouched for: a malformed block stays bad");
 	fl_keyring_free(kr);
+
+	/*
+	 * The keyring decodes a key line as the roster's validation does
+	 * (the same bytes), and a line only sync/sshsig.c's parser takes (two
+	 * blanks: a roster nobody validated) still gives its key.
+	 */
+	unsigned char raw[32];
+	OK(fl_roster_key_parse(raw, an_line) && !memcmp(raw, an.pub.key, sizeof(raw)),
+	   "a roster key line's 32 bytes, decoded without libsodium");
+	OK(!fl_roster_key_parse(raw, "ssh-ed25519  AAAA") && !fl_roster_key_parse(raw, NULL),
+	   "and not a line the roster refuses");
+	char *loose = xstrfmt("{\"schema\": 1, \"people\": [{\"id\": \"an\", \"keys\":"
+			      " [\"ssh-ed25519  %s\"]}]}", an_line + 12);
+	cJSON *lr = NULL;
+	OK(fl_json_parse(&lr, loose, strlen(loose)) == 0, "a roster with a key line of two blanks");
+	kr = fl_keyring_new(lr);
+	strbuf_reset(&sig);
+	fl_sshsig_sign(&sig, &an, msg, strlen(msg));
+	fl_sig_judge_keys(&vd, sig.buf, sig.len, msg, strlen(msg), kr);
+	OK(vd.state == FL_COMMIT_GOOD && !strcmp(vd.signer, "an"), "its key still signs for an");
+	fl_keyring_free(kr);
+	cJSON_Delete(lr);
+	free(loose);
 
 	fl_ssh_seckey_clear(&an);
 	fl_ssh_seckey_clear(&old);
