@@ -226,19 +226,15 @@ static void walk_record(struct walk *w, size_t i, git_commit *c, struct kind_dir
  * changed there (and a version must differ from every parent), so its
  * files are not looked at: most commits of a branch write one record.
  */
-static int walk_commit(struct walk *w, const git_oid *oid)
+static int walk_commit(struct walk *w, git_commit *c)
 {
-	git_commit *c = NULL;
+	const git_oid *oid = git_commit_id(c);
 	struct kind_dir cur, par[8];
 	unsigned np = 0, p;
 	int skip = 0, e = 0;
 
 	memset(&cur, 0, sizeof(cur));
 	memset(par, 0, sizeof(par));
-	if (git_commit_lookup(&c, w->repo, oid) < 0) {
-		e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
-		goto done;
-	}
 	git_oid_cpy(&cur.commit, oid);
 	cur.has = dir_at(&cur.oid, c, w->dir) == 0;
 	np = git_commit_parentcount(c);
@@ -269,7 +265,88 @@ done:
 	for (p = 0; p < np && p < FL_ARRAY_SIZE(par); p++)
 		kind_dir_release(&par[p]);
 	kind_dir_release(&cur);
-	git_commit_free(c);
+	return e;
+}
+
+/*
+ * The commits of a branch with no merge, oldest first, into *out (n of
+ * them; caller frees each and the array); *out is NULL when there is a
+ * merge. For such a branch this is the order of the topological walk,
+ * without its second reading of every commit: most branches are a line.
+ */
+static int line_of_commits(git_commit ***out, size_t *n, git_repository *repo, const git_oid *tip)
+{
+	git_commit **v = NULL, *c = NULL;
+	size_t nr = 0, alloc = 0;
+	int e = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (git_commit_lookup(&c, repo, tip) < 0)
+		goto fail;
+	while (c) {
+		unsigned np = git_commit_parentcount(c);
+		FL_ALLOC_GROW(v, nr + 1, alloc);
+		v[nr++] = c;
+		c = NULL;
+		if (np > 1)
+			goto merge;
+		if (np == 1 && git_commit_parent(&c, v[nr - 1], 0) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < nr / 2; i++) {
+		git_commit *t = v[i];
+		v[i] = v[nr - 1 - i];
+		v[nr - 1 - i] = t;
+	}
+	*out = v;
+	*n = nr;
+	return 0;
+fail:
+	e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
+merge:
+	for (size_t i = 0; i < nr; i++)
+		git_commit_free(v[i]);
+	free(v);
+	return e;
+}
+
+/* Every commit of the branch at tip, parents before children, through walk_commit. */
+static int walk_branch(struct walk *w, const git_oid *tip)
+{
+	git_commit **line;
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	size_t n;
+	int e;
+
+	if ((e = line_of_commits(&line, &n, w->repo, tip)) < 0)
+		return e;
+	if (line) {
+		for (size_t i = 0; i < n; i++) {
+			if (e == 0)
+				e = walk_commit(w, line[i]);
+			git_commit_free(line[i]);
+		}
+		free(line);
+		return e;
+	}
+	if (git_revwalk_new(&walk, w->repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, tip) < 0) {
+		e = fl_error(FL_ERROR, "cannot walk the history: %s", fl_git_error());
+		goto done;
+	}
+	while (e == 0 && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, w->repo, &oid) < 0)
+			e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
+		else
+			e = walk_commit(w, c);
+		git_commit_free(c);
+	}
+done:
+	git_revwalk_free(walk);
 	return e;
 }
 
@@ -277,7 +354,6 @@ int fl_history_load_many(struct fl_history *hs, struct fl_store *s, const char *
 			 const char *author, const char *kind, const char *const *ids, size_t n)
 {
 	struct walk w;
-	git_revwalk *walk = NULL;
 	git_oid oid;
 	char b[3];
 	char *branch = history_branch(author, me), *dir;
@@ -303,20 +379,12 @@ int fl_history_load_many(struct fl_history *hs, struct fl_store *s, const char *
 		e = fl_error(FL_ENOTFOUND, "no history yet");
 		goto done;
 	}
-	if (git_revwalk_new(&walk, w.repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(walk, &oid) < 0) {
-		e = fl_error(FL_ERROR, "cannot walk the history: %s", fl_git_error());
-		goto done;
-	}
-	while (e == 0 && git_revwalk_next(&oid, walk) == 0)
-		e = walk_commit(&w, &oid);
+	e = walk_branch(&w, &oid);
 done:
 	kind_dir_release(&w.prev);
 	for (size_t i = 0; i < n; i++)
 		free(w.names[i]);
 	free(w.names);
-	git_revwalk_free(walk);
 	free(branch);
 	free(dir);
 	return e;
