@@ -226,22 +226,16 @@ static void walk_record(struct walk *w, size_t i, git_commit *c, struct kind_dir
  * changed there (and a version must differ from every parent), so its
  * files are not looked at: most commits of a branch write one record.
  */
-static int walk_commit(struct walk *w, git_commit *c)
+static void walk_commit(struct walk *w, git_commit *c)
 {
 	const git_oid *oid = git_commit_id(c);
-	struct kind_dir cur, par[8];
-	unsigned np = 0, p;
-	int skip = 0, e = 0;
+	unsigned np = git_commit_parentcount(c), p;
+	struct kind_dir cur, *par = xcalloc(np ? np : 1, sizeof(*par));
+	int skip = 0;
 
 	memset(&cur, 0, sizeof(cur));
-	memset(par, 0, sizeof(par));
 	git_oid_cpy(&cur.commit, oid);
 	cur.has = dir_at(&cur.oid, c, w->dir) == 0;
-	np = git_commit_parentcount(c);
-	if (np > FL_ARRAY_SIZE(par)) {
-		e = fl_error(FL_ERROR, "cannot read commit %s: %u parents", git_oid_tostr_s(oid), np);
-		goto done;
-	}
 	for (p = 0; p < np; p++) {
 		const git_oid *pid = git_commit_parent_id(c, p);
 		git_commit *pc = NULL;
@@ -260,12 +254,9 @@ static int walk_commit(struct walk *w, git_commit *c)
 		walk_record(w, i, c, &cur, par, np, skip);
 	kind_dir_release(&w->prev);
 	w->prev = cur;
-	memset(&cur, 0, sizeof(cur));
-done:
-	for (p = 0; p < np && p < FL_ARRAY_SIZE(par); p++)
+	for (p = 0; p < np; p++)
 		kind_dir_release(&par[p]);
-	kind_dir_release(&cur);
-	return e;
+	free(par);
 }
 
 /*
@@ -324,12 +315,11 @@ static int walk_branch(struct walk *w, const git_oid *tip)
 		return e;
 	if (line) {
 		for (size_t i = 0; i < n; i++) {
-			if (e == 0)
-				e = walk_commit(w, line[i]);
+			walk_commit(w, line[i]);
 			git_commit_free(line[i]);
 		}
 		free(line);
-		return e;
+		return 0;
 	}
 	if (git_revwalk_new(&walk, w->repo) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
@@ -342,7 +332,7 @@ static int walk_branch(struct walk *w, const git_oid *tip)
 		if (git_commit_lookup(&c, w->repo, &oid) < 0)
 			e = fl_error(FL_ERROR, "cannot read commit: %s", fl_git_error());
 		else
-			e = walk_commit(w, c);
+			walk_commit(w, c);
 		git_commit_free(c);
 	}
 done:
