@@ -167,6 +167,7 @@ struct author_job {
 
 struct dash_histories {
 	struct ws *ws;
+	char *gitdir;             /* repo.git, for the thread's own handle */
 	char **ids;               /* by author, then id */
 	char **html;              /* each id's History part, once made */
 	size_t n, alloc;
@@ -220,7 +221,7 @@ static void *worker(void *arg)
 	struct dash_histories *hs = arg;
 	struct fl_store *s = NULL;
 
-	if (fl_store_open(&s, git_repository_path(fl_store_repo(hs->ws->store))) < 0) {
+	if (fl_store_open(&s, hs->gitdir) < 0) {
 		fl_clear_error();   /* the main thread does it all */
 		return NULL;
 	}
@@ -252,6 +253,7 @@ struct dash_histories *dash_histories_start(struct dash *d)
 	fl_bind_text(st, ":sun", d->sun);
 	fl_bind_text(st, ":w", d->week);
 	hs->ws = d->ws;
+	hs->gitdir = xstrdup(git_repository_path(fl_store_repo(d->ws->store)));
 	pthread_mutex_init(&hs->lock, NULL);
 	while (fl_step(st)) {
 		const char *author = fl_col_text(st, 0);
@@ -317,6 +319,7 @@ void dash_histories_free(struct dash_histories *hs)
 	free(hs->html);
 	free(hs->jobs);
 	free(hs->by_id);
+	free(hs->gitdir);
 	pthread_mutex_destroy(&hs->lock);
 	free(hs);
 }
