@@ -376,13 +376,17 @@ static struct issues_file *file_start(struct issues_files *fs, const char *home)
 	dash_page_head(&f->sb, title, "../");
 	strbuf_addstr(&f->list, "<div class=\"list\">\n");
 	dash_elem(&f->list, "h1", title);
-	strbuf_addstr(&f->list, "\n<p class=\"muted\">");
-	dash_province_path(path, home);
-	strbuf_addstr(&f->list, "<a href=\"../");
-	strbuf_addstr(&f->list, path);
-	strbuf_addstr(&f->list, "\">");
-	dash_text(&f->list, dash_province(home));
-	strbuf_addstr(&f->list, "</a></p>\n<ul class=\"issues\">\n");
+	strbuf_addch(&f->list, '\n');
+	/* Issues of no known province (van-de/khac.html) have no province page. */
+	if (fl_province_find(home)) {
+		dash_province_path(path, home);
+		strbuf_addstr(&f->list, "<p class=\"muted\"><a href=\"../");
+		strbuf_addstr(&f->list, path);
+		strbuf_addstr(&f->list, "\">");
+		dash_text(&f->list, dash_province(home));
+		strbuf_addstr(&f->list, "</a></p>\n");
+	}
+	strbuf_addstr(&f->list, "<ul class=\"issues\">\n");
 	free(title);
 	return f;
 }
