@@ -4,8 +4,8 @@
  * read: for one week, the weekly reports received, late and missing by
  * province; the issues by domain and severity; the escalations waiting
  * for the Ministry, oldest first, with their age; a trend over the weeks
- * before; then a page per province and a page per issue
- * (dashboard-pages.c).
+ * before; then a page per province and the issues shown whole, in a file
+ * per province (dashboard-pages.c, dashboard-history.c).
  *
  * The site is made to be opened by double-clicking index.html on a desktop
  * with no network: one style sheet inline in every page, charts as SVG
@@ -14,9 +14,10 @@
  * late follow `report weekly` (the roster's officers and anyone else who
  * wrote that week; due Thursday 23:59:59 Vietnam time).
  *
- * Speed: every figure is a SQL aggregate over the index; only the rows a
- * page lists are read, and each page is written as soon as it is made
- * (docs/design.md, "Dashboard", has the figures at the 100k profile).
+ * Speed: every figure is a SQL aggregate over the index, and only the
+ * rows a page lists are read; the issues' histories, most of the work,
+ * are read from git on a second thread meanwhile (docs/design.md, "The
+ * dashboard", has the figures at the 100k profile).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "app/dashboard.h"
@@ -46,26 +47,56 @@ static const char style[] =
 	"svg.chart{max-width:100%;height:auto;display:block;margin:.4em 0}\n"
 	"ul.changes{margin:.2em 0 .6em}.old{color:#9b2c2c}.new{color:#276749}\n"
 	"p.text{white-space:pre-wrap;margin:.2em 0 .6em}\n"
+	/* A file of issues shows the one its address names (#ID), else its list. */
+	"section.issue{display:none}section.issue:target{display:block}"
+	"section.issue:target~.list{display:none}\n"
 	"@media print{nav{display:none}}\n";
 
+/*
+ * What doc_escape writes (report-doc.c: markup characters as entities,
+ * tab and newline as a space, other control characters dropped), a run
+ * of plain bytes at a time: the site escapes 30 MB of text at 100k.
+ */
 void dash_text(struct strbuf *sb, const char *s)
 {
-	doc_escape(sb, s);
+	while (*s) {
+		size_t n = 0;
+		unsigned char c;
+		while ((c = (unsigned char)s[n]) >= 0x20 && c != '&' && c != '<' && c != '>' &&
+		       c != '"')
+			n++;
+		strbuf_add(sb, s, n);
+		s += n;
+		switch ((unsigned char)*s) {
+		case '\0': return;
+		case '&': strbuf_addstr(sb, "&amp;"); break;
+		case '<': strbuf_addstr(sb, "&lt;"); break;
+		case '>': strbuf_addstr(sb, "&gt;"); break;
+		case '"': strbuf_addstr(sb, "&quot;"); break;
+		case '\t': case '\n': strbuf_addch(sb, ' '); break;
+		default: break;
+		}
+		s++;
+	}
 }
 
 void dash_elem(struct strbuf *sb, const char *tag, const char *text)
 {
-	strbuf_addf(sb, "<%s>", tag);
-	doc_escape(sb, text);
-	strbuf_addf(sb, "</%s>", tag);
+	strbuf_addch(sb, '<');
+	strbuf_addstr(sb, tag);
+	strbuf_addch(sb, '>');
+	dash_text(sb, text);
+	strbuf_addstr(sb, "</");
+	strbuf_addstr(sb, tag);
+	strbuf_addch(sb, '>');
 }
 
 void dash_link(struct strbuf *sb, const char *href, const char *text)
 {
 	strbuf_addstr(sb, "<a href=\"");
-	doc_escape(sb, href);
+	dash_text(sb, href);
 	strbuf_addstr(sb, "\">");
-	doc_escape(sb, text);
+	dash_text(sb, text);
 	strbuf_addstr(sb, "</a>");
 }
 
@@ -76,7 +107,7 @@ static int vietnamese(void)
 	return _(probe) != probe;
 }
 
-void dash_page_open(struct strbuf *sb, const char *title, const char *root)
+void dash_page_head(struct strbuf *sb, const char *title, const char *root)
 {
 	strbuf_addf(sb, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -85,9 +116,14 @@ void dash_page_open(struct strbuf *sb, const char *title, const char *root)
 	strbuf_addf(sb, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<nav>", style);
 	strbuf_addf(sb, "<a href=\"%sindex.html\">", root);
 	doc_escape(sb, _("Weekly dashboard"));
-	strbuf_addstr(sb, "</a></nav>\n<h1>");
-	doc_escape(sb, title);
-	strbuf_addstr(sb, "</h1>\n");
+	strbuf_addstr(sb, "</a></nav>\n");
+}
+
+void dash_page_open(struct strbuf *sb, const char *title, const char *root)
+{
+	dash_page_head(sb, title, root);
+	dash_elem(sb, "h1", title);
+	strbuf_addch(sb, '\n');
 }
 
 void dash_page_write(struct dash *d, struct strbuf *sb, const char *relpath)
@@ -154,9 +190,16 @@ void dash_province_path(char out[32], const char *code)
 	snprintf(out, 32, "tinh/%s.html", fl_province_find(code) ? code : "khac");
 }
 
-void dash_issue_path(char out[64], const char *id)
+void dash_issues_file(char out[32], const char *home)
 {
-	snprintf(out, 64, "van-de/%s.html", id);
+	snprintf(out, 32, "van-de/%s.html", fl_province_find(home) ? home : "khac");
+}
+
+void dash_issue_path(char out[80], const char *home, const char *id)
+{
+	char file[32];
+	dash_issues_file(file, home);
+	snprintf(out, 80, "%s#%s", file, id);
 }
 
 /* --- the week's figures --------------------------------------------------- */
@@ -210,7 +253,7 @@ void dash_select_issues(struct dash *d)
 {
 	char *sql = xstrfmt(
 		"INSERT INTO dash_issue SELECT r.id, r.author, r.created_at, r.domain, r.severity,"
-		" (%s), r.title, 0 FROM records r"
+		" (%s), r.title, 0, NULL FROM records r"
 		" WHERE r.kind = 'issue' AND r.deleted = 0 AND substr(r.created_at, 1, 10) <= :sun"
 		" AND (r.status NOT IN ('resolved', 'closed') OR r.week = :w"
 		"      OR substr(r.updated_at, 1, 10) BETWEEN :mon AND :sun)", effective_status_sql);
@@ -218,7 +261,7 @@ void dash_select_issues(struct dash *d)
 
 	fl_db_exec(d->ws->db, "DROP TABLE IF EXISTS temp.dash_issue;"
 		   "CREATE TEMP TABLE dash_issue(id TEXT PRIMARY KEY, author TEXT, created_at TEXT,"
-		   " domain TEXT, severity TEXT, status TEXT, title TEXT, page INTEGER)");
+		   " domain TEXT, severity TEXT, status TEXT, title TEXT, page INTEGER, home TEXT) WITHOUT ROWID");
 	st = fl_db_prepare(d->ws->db, sql);
 	fl_bind_text(st, ":w", d->week);
 	fl_bind_text(st, ":mon", d->mon);
@@ -226,7 +269,9 @@ void dash_select_issues(struct dash *d)
 	fl_step(st);
 	sqlite3_finalize(st);
 	free(sql);
-	st = fl_db_prepare(d->ws->db, "UPDATE dash_issue SET page = 1 WHERE status = 'escalated'"
+	st = fl_db_prepare(d->ws->db, "UPDATE dash_issue SET page = 1, home = coalesce("
+			   "(SELECT min(province_code) FROM record_communes WHERE id = dash_issue.id), '')"
+			   " WHERE status = 'escalated'"
 			   " OR id IN (SELECT id FROM records WHERE kind = 'issue' AND week = :w)");
 	fl_bind_text(st, ":w", d->week);
 	fl_step(st);
@@ -368,7 +413,7 @@ static void index_waiting(struct strbuf *sb, struct dash *d)
 	sqlite3_stmt *st = fl_db_prepare(d->ws->db,
 		"SELECT d.id, d.created_at, d.title, d.author, d.domain, d.severity,"
 		" (SELECT min(commune) FROM record_communes WHERE id = d.id),"
-		" coalesce(json_extract(r.json, '$.escalation'), '')"
+		" coalesce(json_extract(r.json, '$.escalation'), ''), d.home"
 		" FROM dash_issue d JOIN records r ON r.id = d.id WHERE d.status = 'escalated'"
 		" ORDER BY d.created_at, d.id");
 	int n = 0;
@@ -378,14 +423,14 @@ static void index_waiting(struct strbuf *sb, struct dash *d)
 	strbuf_addstr(sb, "</h2>\n<table class=\"waiting\">\n");
 	th_row(sb, heads, FL_ARRAY_SIZE(heads));
 	while (fl_step(st)) {
-		char since[16], path[64];
+		char since[16], path[80];
 		long long age = (d->ref_t - fl_time_parse(fl_col_text(st, 1))) / 86400;
 		const char *commune = fl_col_text(st, 6);
 		const struct fl_commune *cm = fl_commune_find(commune);
 
 		n++;
 		dash_date(since, fl_col_text(st, 1));
-		dash_issue_path(path, fl_col_text(st, 0));
+		dash_issue_path(path, fl_col_text(st, 8), fl_col_text(st, 0));
 		strbuf_addf(sb, "<tr data-issue=\"%s\">", fl_col_text(st, 0));
 		td_num(sb, age < 0 ? 0 : age);
 		dash_elem(sb, "td", since);
@@ -577,6 +622,7 @@ int cmd_dashboard(int argc, const char **argv, struct ws *ws)
 		OPT_END
 	};
 	struct dash d;
+	struct dash_histories *hs;
 	long long nweeks = 8;
 	char wbuf[9];
 	int npos, rc = EXIT_OK;
@@ -599,31 +645,35 @@ int cmd_dashboard(int argc, const char **argv, struct ws *ws)
 	/* Reading through a map saves a system call per page of index.db (100k: 200,000). */
 	fl_db_exec(ws->db, "PRAGMA mmap_size = 1073741824");
 	/*
-	 * The issue pages read versions all over the pack, and each author's
-	 * commits once per issue: with the store's 16 MB of pack windows
-	 * (sync/store.c, sized for a reindex) the 82 MB pack of the 100k
-	 * profile was mapped and unmapped 50,000 times.
+	 * The week's issues (a temporary table) and the sorts of the
+	 * province pages' query: 4 MB at 100k, which spilled to a temporary
+	 * file out of SQLite's 2 MB page cache.
+	 */
+	fl_db_exec(ws->db, "PRAGMA temp_store = MEMORY");
+	/*
+	 * The histories read versions all over the pack: with the store's
+	 * 16 MB of pack windows (sync/store.c, sized for a reindex) the 82 MB
+	 * pack of the 100k profile was mapped and unmapped 50,000 times.
+	 * Each object is read once (every commit and tree of the branches
+	 * walked, 140,000 at 100k), so libgit2's object cache only costs:
+	 * in its 8 MB it evicted all along (a sixth more instructions), and
+	 * a larger one was freed at exit.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)256 << 20);
-	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)64 << 20);
-	/*
-	 * Each issue's history looks its path up in every commit of its
-	 * author's branch; libgit2 caches no tree over 4 kB, and the top
-	 * trees (a directory per bucket) are larger, so they were read and
-	 * parsed again for every issue.
-	 */
-	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	if (make_dirs(&d) < 0)
 		return fail();
-	load_officers(&d);
-	fl_trace("dashboard: %zu officers", d.nofficers);
+	hs = dash_histories_start(&d);
 	dash_select_issues(&d);
 	fl_trace("dashboard: issues selected");
+	load_officers(&d);
+	fl_trace("dashboard: %zu officers", d.nofficers);
 	write_index(&d);
 	fl_trace("dashboard: index written");
 	dash_province_pages(&d);
 	fl_trace("dashboard: province pages written");
-	dash_issue_pages(&d);
+	dash_issue_pages(&d, hs);
+	dash_histories_free(hs);
 	if (d.err) {
 		rc = fail();
 	} else {

@@ -1,8 +1,9 @@
 /*
  * dashboard.h: `fieldlog dashboard`, a static site of one week (and the
  * weeks before it) for the Ministry's working group: the index with its
- * figures and charts (dashboard.c), a page per province and a page per
- * issue (dashboard-pages.c). What is shared between them: the week being
+ * figures and charts (dashboard.c), a page per province and a file of
+ * issues per province (dashboard-pages.c), the issues' histories
+ * (dashboard-history.c). What is shared between them: the week being
  * shown, the page frame, the labels, and writing a page.
  */
 #ifndef FL_DASHBOARD_H
@@ -31,6 +32,8 @@ struct dash {
 	int err;                 /* a page could not be written (message set) */
 };
 
+/* Starts a page in sb: the document head with the inline style and the navigation. */
+void dash_page_head(struct strbuf *sb, const char *title, const char *root);
 /*
  * Starts a page in sb: the document head with the inline style, the
  * navigation back to the index (`root`: "" at the top, "../" below) and
@@ -54,20 +57,39 @@ const char *dash_status(const char *s);
 const char *dash_domain(const char *id);
 /* "Hà Tĩnh" for a province code; a label for an unknown one. */
 const char *dash_province(const char *code);
-/* The relative path of a province page, of an issue page, from the index. */
+/*
+ * Relative paths from the index: a province's page; the file of the
+ * issues whose first province (home) is `home`; an issue in it
+ * ("van-de/42.html#ID").
+ */
 void dash_province_path(char out[32], const char *code);
-void dash_issue_path(char out[64], const char *id);
+void dash_issues_file(char out[32], const char *home);
+void dash_issue_path(char out[80], const char *home, const char *id);
+
+/*
+ * The History part of every shown issue (dash_issue.page), made by
+ * dashboard-history.c on a thread of its own from _start on; _finish
+ * helps with what is left and waits. Then dash_history_html gives an
+ * issue's (borrowed; NULL for an issue not shown).
+ */
+struct dash_histories;
+struct dash_histories *dash_histories_start(struct dash *d);
+void dash_histories_finish(struct dash_histories *hs, struct dash *d);
+const char *dash_history_html(const struct dash_histories *hs, const char *id);
+void dash_histories_free(struct dash_histories *hs);
 
 /* The pages under the index (dashboard-pages.c). */
 void dash_province_pages(struct dash *d);
-void dash_issue_pages(struct dash *d);
+void dash_issue_pages(struct dash *d, struct dash_histories *hs);
 
 /*
  * The issues the dashboard is about, in the temporary table dash_issue
  * (id, author, created_at, domain, severity, status as answered, title,
- * page): those of the week as the weekly report counts them (opened by
- * its end and not settled before it). `page` marks the ones that get a
- * page of their own: opened in the week, or waiting for the Ministry.
+ * page, home): those of the week as the weekly report counts them
+ * (opened by its end and not settled before it). `page` marks the ones
+ * shown whole, each in a section of the file of its `home` province (the
+ * least province code of its communes): opened in the week, or waiting
+ * for the Ministry.
  */
 void dash_select_issues(struct dash *d);
 

@@ -47,6 +47,18 @@ int fl_history_load(struct fl_history *h, struct fl_store *s, struct fl_db *db,
 		    const char *me, const char *prefix);
 void fl_history_release(struct fl_history *h);
 
+/*
+ * The histories of records ids[0..n) of one author and kind, in one walk
+ * of the author's branch (the branch's commits are read once, not once
+ * per record): hs[i] gets what fl_history_load finds for ids[i], and
+ * nversions 0 when the branch holds no version of it. Release each
+ * hs[i] with fl_history_release, even on failure. Returns 0,
+ * FL_ENOTFOUND (the author has no branch here), or FL_ERROR, with the
+ * message set.
+ */
+int fl_history_load_many(struct fl_history *hs, struct fl_store *s, const char *me,
+			 const char *author, const char *kind, const char *const *ids, size_t n);
+
 /* The blob at path in commit c; 0 when present, FL_ENOTFOUND when not. */
 int fl_history_blob_at(git_oid *out, const git_commit *c, const char *path);
 

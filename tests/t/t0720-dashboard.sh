@@ -14,11 +14,16 @@
 #   (oldest first, with their age in days), the trend over the weeks, a
 #   province's issues, an issue's history (its field changes) and the
 #   reviewer's answer; labels, dates and names in Vietnamese; text escaped;
+# - the issues shown whole live in a file per province (van-de/CODE.html),
+#   each in a section named by its id: the histories of two issues of one
+#   author, read in one walk of the branch, are each their own;
 # - the site stands alone: every href and src resolves to a file inside
-#   it, nothing names http(s), there is no script;
+#   it and every #fragment to an id in that file, nothing names http(s),
+#   there is no script;
 # - headless Chromium (Debian's) opens the index, a province and an
-#   issue page from disk: the DOM it builds holds the same figures, a
-#   screenshot is written, the console reports no error.
+#   issue from disk: the DOM it builds holds the same figures, a
+#   screenshot is written, the console reports no error; with an issue's
+#   #ID only that issue is displayed, with none only the file's list.
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -40,7 +45,8 @@ now () {
 
 # check PAGE.html EXPR...: runs the python checks EXPR (one a line) on the
 # parsed page: `rows(cls)` gives each table row of class cls as
-# (data attribute, [cell texts]), `text` the page's text, `links` its hrefs.
+# (data attribute, [cell texts]), `text` the page's text, `links` its hrefs,
+# `sec(ID)` the text of the section of that id, `ids` the page's ids.
 check () {
 	_page=$1
 	shift
@@ -50,8 +56,13 @@ check () {
 	    def __init__(s):
 	        super().__init__()
 	        s.tables, s.table, s.row, s.cell, s.text, s.links = {}, None, None, None, [], []
+	        s.sections, s.sec, s.ids = {}, None, []
 	    def handle_starttag(s, tag, attrs):
 	        a = dict(attrs)
+	        if "id" in a:
+	            s.ids.append(a["id"])
+	        if tag == "section":
+	            s.sec = s.sections.setdefault(a.get("id"), [])
 	        if tag == "table":
 	            s.table = s.tables.setdefault(a.get("class", ""), [])
 	        elif tag == "tr" and s.table is not None:
@@ -68,14 +79,21 @@ check () {
 	            s.cell = None
 	        elif tag == "table":
 	            s.table = None
+	        elif tag == "section":
+	            s.sec = None
 	    def handle_data(s, d):
 	        s.text.append(d)
+	        if s.sec is not None:
+	            s.sec.append(d)
 	        if s.cell is not None:
 	            s.cell.append(d)
 	p = P()
 	p.feed(open(sys.argv[1], encoding="utf-8").read())
 	text = "".join(p.text)
-	links = p.links
+	links, ids = p.links, p.ids
+	def sec(i):
+	    assert i in p.sections, (i, list(p.sections))
+	    return "".join(p.sections[i])
 	def rows(cls):
 	    return [r for r in p.tables.get(cls, []) if r[0]]
 	def row(cls, key):
@@ -154,10 +172,11 @@ test_expect_success 'the reviewer writes the dashboard of W37, in Vietnamese' '
 	grep "site/index.html" out/dash &&
 	test -f site/index.html && test -f site/tinh/42.html && test -f site/tinh/01.html &&
 	test "$(ls site/tinh | wc -l)" = 34 &&
-	for x in a b c d; do
-		test -f site/van-de/$(cat id-$x).html || return 1
-	done &&
-	test ! -f site/van-de/$(cat id-e).html
+	test "$(ls site/van-de | tr "\n" " ")" = "01.html 42.html 75.html " &&
+	check site/van-de/42.html "sorted(p.sections) == sorted([\"$(cat id-a)\", \"$(cat id-b)\"])" &&
+	check site/van-de/75.html "list(p.sections) == [\"$(cat id-c)\"]" &&
+	check site/van-de/01.html "list(p.sections) == [\"$(cat id-d)\"]" &&
+	! grep -r "$(cat id-e)" site/van-de
 '
 
 test_expect_success 'index: reports on time, late, missing by province' '
@@ -188,7 +207,8 @@ test_expect_success 'index: the escalations waiting, oldest first, with their ag
 		"row(\"waiting\", \"$(cat id-c)\")[:2] == [\"5\", \"9/9/2025\"]" \
 		"\"Phường Ba Đình, Hà Nội\" in row(\"waiting\", \"$(cat id-d)\")" \
 		"\"Lê Minh Chi\" in row(\"waiting\", \"$(cat id-d)\")" \
-		"\"van-de/$(cat id-d).html\" in links"
+		"\"van-de/01.html#$(cat id-d)\" in links" \
+		"\"van-de/75.html#$(cat id-c)\" in links"
 '
 
 test_expect_success 'index: the trend over the weeks' '
@@ -204,27 +224,39 @@ test_expect_success 'a province lists its reports and the issues of the week' '
 	check site/tinh/42.html \
 		"row(\"reports\", \"an\") == [\"Nguyễn Văn An\", \"Đúng hạn\", \"16:00 11/9/2025\"]" \
 		"sorted(r[0] for r in rows(\"issues\")) == sorted([\"$(cat id-a)\", \"$(cat id-b)\"])" \
-		"\"../van-de/$(cat id-a).html\" in links" \
+		"\"../van-de/42.html#$(cat id-a)\" in links" \
 		"\"Thiếu biên chế <công chức> & người lao động\" in text" \
 		"\"Phường Thành Sen\" in text" &&
 	grep "Thiếu biên chế &lt;công chức&gt; &amp; người lao động" site/tinh/42.html &&
 	check site/tinh/01.html \
 		"row(\"reports\", \"chi\")[1] == \"Chưa nộp\"" \
 		"[r[0] for r in rows(\"issues\")] == [\"$(cat id-d)\", \"$(cat id-e)\"]" \
-		"\"../van-de/$(cat id-e).html\" not in links" &&
+		"not [l for l in links if \"$(cat id-e)\" in l]" &&
 	check site/tinh/79.html "rows(\"issues\") == []"
 '
 
-test_expect_success 'an issue page: what it says, its history, the answer' '
-	check site/van-de/$(cat id-a).html \
-		"\"Chậm giải quyết hồ sơ đất đai\" in text" \
-		"\"Bộ đã trả lời\" in text" \
-		"\"Phiên bản 1\" in text and \"Phiên bản 2\" in text" \
-		"\"Trạng thái: Mới phát sinh → Đã kiến nghị Bộ\" in text" \
-		"\"Đề nghị Bộ hướng dẫn thẩm quyền\" in text" \
-		"\"Bộ sẽ hướng dẫn bằng văn bản\" in text" \
-		"\"Vụ Chính quyền địa phương\" in text" \
+test_expect_success 'an issue: what it says, its history, the answer' '
+	a=$(cat id-a) &&
+	check site/van-de/42.html \
+		"\"Chậm giải quyết hồ sơ đất đai\" in sec(\"$a\")" \
+		"\"Bộ đã trả lời\" in sec(\"$a\")" \
+		"\"Phiên bản 1\" in sec(\"$a\") and \"Phiên bản 2\" in sec(\"$a\")" \
+		"\"Trạng thái: Mới phát sinh → Đã kiến nghị Bộ\" in sec(\"$a\")" \
+		"\"Đề nghị Bộ hướng dẫn thẩm quyền\" in sec(\"$a\")" \
+		"\"Bộ sẽ hướng dẫn bằng văn bản\" in sec(\"$a\")" \
+		"\"Vụ Chính quyền địa phương\" in sec(\"$a\")" \
 		"\"../tinh/42.html\" in links and \"../index.html\" in links"
+'
+
+test_expect_success 'two issues of one author: each its own history and answers' '
+	check site/van-de/42.html \
+		"\"Phiên bản 1\" in sec(\"$(cat id-b)\")" \
+		"\"Phiên bản 2\" not in sec(\"$(cat id-b)\")" \
+		"\"Trạng thái: Mới phát sinh\" not in sec(\"$(cat id-b)\")" \
+		"\"Bộ sẽ hướng dẫn\" not in sec(\"$(cat id-b)\")" \
+		"\"Chưa có ý kiến trả lời.\" in sec(\"$(cat id-b)\")" \
+		"\"Vấn đề tại Hà Tĩnh\" in text" \
+		"\"#$(cat id-a)\" in links and \"#$(cat id-b)\" in links"
 '
 
 test_expect_success 'the site stands alone: relative links inside it, no network, no script' '
@@ -237,23 +269,29 @@ test_expect_success 'the site stands alone: relative links inside it, no network
 	        for k, v in attrs:
 	            if k in ("href", "src"):
 	                s.refs.append(v)
-	n = 0
+	            if k == "id":
+	                s.ids.add(v)
+	pages = {}
 	for d, _, files in os.walk(root):
 	    for f in files:
 	        path = os.path.join(d, f)
 	        body = open(path, encoding="utf-8").read()
 	        assert not re.search(r"https?:|//[a-z]", body, re.I), path
 	        p = P()
-	        p.page, p.refs = path, []
+	        p.page, p.refs, p.ids = path, [], set()
 	        p.feed(body)
-	        for r in p.refs:
-	            n += 1
-	            target = r.split("#")[0]
-	            if not target:
-	                continue
-	            t = os.path.realpath(os.path.join(d, target))
-	            assert t.startswith(root + os.sep) and os.path.isfile(t), (path, r)
-	assert n > 100, n
+	        pages[os.path.realpath(path)] = p
+	n = frags = 0
+	for path, p in pages.items():
+	    for r in p.refs:
+	        n += 1
+	        target, _, frag = r.partition("#")
+	        t = os.path.realpath(os.path.join(os.path.dirname(path), target)) if target else path
+	        assert t.startswith(root + os.sep) and t in pages, (path, r)
+	        if frag:
+	            frags += 1
+	            assert frag in pages[t].ids, (path, r)
+	assert n > 100 and frags >= 10, (n, frags)
 	EOF
 '
 
@@ -304,15 +342,48 @@ test_expect_success CHROMIUM 'Chromium: the index as it builds it, a screenshot,
 		"$TEST_SCRATCH/index.png"
 '
 
-test_expect_success CHROMIUM 'Chromium: a province page and an issue page' '
+test_expect_success CHROMIUM 'Chromium: a province page and an issue' '
 	chrome tinh/42.html --dump-dom >dom-42.html &&
 	no_console_errors &&
 	check dom-42.html "row(\"reports\", \"an\")[1] == \"Đúng hạn\"" &&
-	chrome van-de/$(cat id-a).html --dump-dom >dom-a.html &&
+	chrome "van-de/42.html#$(cat id-a)" --dump-dom >dom-a.html &&
 	no_console_errors &&
-	check dom-a.html "\"Bộ sẽ hướng dẫn bằng văn bản\" in text" "\"Phiên bản 2\" in text" &&
-	chrome van-de/$(cat id-a).html --screenshot="$TEST_SCRATCH/issue.png" &&
+	check dom-a.html "\"Bộ sẽ hướng dẫn bằng văn bản\" in sec(\"$(cat id-a)\")" \
+		"\"Phiên bản 2\" in sec(\"$(cat id-a)\")" &&
+	chrome "van-de/42.html#$(cat id-a)" --screenshot="$TEST_SCRATCH/issue.png" &&
 	test -s "$TEST_SCRATCH/issue.png"
+'
+
+# shown FILE [#ID]: what Chromium displays of FILE's sections and list, as
+# "ID=yes|no ... list=yes|no": a copy of the file (outside the site, which
+# has no script) with a script that asks each its computed display.
+shown () {
+	mkdir -p site/probe &&
+	sed "s|</body>|<script>addEventListener(\"load\", function () {\
+document.querySelectorAll(\"section.issue, div.list\").forEach(function (e) {\
+e.setAttribute(\"data-shown\", getComputedStyle(e).display === \"none\" ? \"no\" : \"yes\"); });\
+});</script></body>|" "site/$1" >site/probe/page.html &&
+	chrome "probe/page.html$2" --dump-dom >dom-shown.html &&
+	rm -r site/probe &&
+	"$PY" -c "import re, sys
+d = open(sys.argv[1], encoding=\"utf-8\").read()
+print(\" \".join(\"%s=%s\" % (i or \"list\", v) for i, v in
+    re.findall(r\"<(?:section class=.issue. id=.([^\\\"]*).|div class=.list.) data-shown=.(yes|no).\", d)))" \
+		dom-shown.html
+}
+
+test_expect_success CHROMIUM 'Chromium: with #ID only that issue shows, with none the list' '
+	a=$(cat id-a) b=$(cat id-b) &&
+	shown van-de/42.html "#$a" >shown-a &&
+	no_console_errors &&
+	echo "$a=yes $b=no list=no" >expect &&
+	test_cmp expect shown-a &&
+	shown van-de/42.html "#$b" >shown-b &&
+	echo "$a=no $b=yes list=no" >expect &&
+	test_cmp expect shown-b &&
+	shown van-de/42.html >shown-none &&
+	echo "$a=no $b=no list=yes" >expect &&
+	test_cmp expect shown-none
 '
 
 test_done
