@@ -491,6 +491,7 @@ void dash_issue_pages(struct dash *d, struct dash_histories *hs)
 		if (!f)
 			f = file_start(&fs, fl_col_text(st, 1));
 		issue_section(f, d, st);
+		d->issues++;
 	}
 	if (f)
 		file_end(f);

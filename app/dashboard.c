@@ -677,8 +677,8 @@ int cmd_dashboard(int argc, const char **argv, struct ws *ws)
 	if (d.err) {
 		rc = fail();
 	} else {
-		printf(_("dashboard of week %s: %zu pages in %s; open %s/index.html"), d.week, d.pages,
-		       d.dir, d.dir);
+		printf(_("dashboard of week %s: %zu issues on %zu pages in %s; open %s/index.html"),
+		       d.week, d.issues, d.pages, d.dir, d.dir);
 		putchar('\n');
 	}
 	dash_release(&d);

@@ -29,6 +29,7 @@ struct dash {
 	struct dash_officer *officers;   /* by province, then name */
 	size_t nofficers, alloc_officers;
 	size_t pages;            /* pages written so far */
+	size_t issues;           /* issues given a section of their own */
 	int err;                 /* a page could not be written (message set) */
 };
 

@@ -170,6 +170,7 @@ test_expect_success 'the reviewer writes the dashboard of W37, in Vietnamese' '
 	now 2025-09-15T09:00:00+07:00 &&
 	LANG=vi_VN.UTF-8 LC_ALL=vi_VN.UTF-8 fl bo dashboard --week 2025-W37 --weeks 3 -o site >out/dash &&
 	grep "site/index.html" out/dash &&
+	grep "^bảng theo dõi tuần 2025-W37: 4 vấn đề trên 38 trang trong site;" out/dash &&
 	test -f site/index.html && test -f site/tinh/42.html && test -f site/tinh/01.html &&
 	test "$(ls site/tinh | wc -l)" = 34 &&
 	test "$(ls site/van-de | tr "\n" " ")" = "01.html 42.html 75.html " &&
