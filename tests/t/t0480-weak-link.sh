@@ -48,6 +48,16 @@ stat () {
 	json_get "$2" <"out/$1.stats"
 }
 
+# whole WS: WS's index is what its repository holds (a reindex changes
+# nothing) and every object its refs reach is there.
+whole () {
+	fieldlog -C "ws/$1" export --format json >"out/$1.before" &&
+	fieldlog -C "ws/$1" reindex &&
+	fieldlog -C "ws/$1" export --format json >"out/$1.after" &&
+	test_cmp "out/$1.before" "out/$1.after" &&
+	git --git-dir="ws/$1/repo.git" fsck --connectivity-only
+}
+
 test_expect_success 'a generated central repository: 60 officers; a reviewer'\''s clone' '
 	mkdir -p srv out &&
 	test_tool generate --repo "$CENTRAL" --profile pilot --officers 60 --weeks 2 \
@@ -135,11 +145,7 @@ test_expect_success LIGHTTPD 'over http a sync of 6 new records: 4 round trips, 
 	grep "fetch: told the server of [0-9]* commits we have" out/http2.trace &&
 	test "$(stat http connections)" = 1 &&
 	test "$(stat http round_trips)" = 4 &&
-	fieldlog -C ws/http2 export --format json >out/http2.before &&
-	fieldlog -C ws/http2 reindex &&
-	fieldlog -C ws/http2 export --format json >out/http2.after &&
-	test_cmp out/http2.before out/http2.after &&
-	git --git-dir=ws/http2/repo.git fsck --connectivity-only
+	whole http2
 '
 
 test_expect_success LIGHTTPD 'over http an officer sends and gets an answer: one connection, 4 round trips' '
@@ -168,11 +174,7 @@ print(i[\"id\"], i[\"communes\"][0])" >out/o.pick &&
 	test "$(stat http round_trips)" = 4 &&
 	fieldlog -C ws/o issue show "$ISSUE" >out/o.show &&
 	grep "Bộ đã trả lời" out/o.show &&
-	fieldlog -C ws/o export --format json >out/o.before &&
-	fieldlog -C ws/o reindex &&
-	fieldlog -C ws/o export --format json >out/o.after &&
-	test_cmp out/o.before out/o.after &&
-	git --git-dir=ws/o/repo.git fsck --connectivity-only
+	whole o
 '
 
 test_expect_success LIGHTTPD 'killed right after that fetch: the answer is there on the next start' '
