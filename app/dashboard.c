@@ -280,6 +280,19 @@ void dash_select_issues(struct dash *d)
 
 /* --- the index ------------------------------------------------------------ */
 
+/* A section's heading (its id the index's anchor), and its note when there is one. */
+static void section_head(struct strbuf *sb, const char *id, const char *title, const char *note)
+{
+	strbuf_addf(sb, "<h2 id=\"%s\">", id);
+	dash_text(sb, title);
+	strbuf_addstr(sb, "</h2>\n");
+	if (note) {
+		strbuf_addstr(sb, "<p class=\"muted\">");
+		dash_text(sb, note);
+		strbuf_addstr(sb, "</p>\n");
+	}
+}
+
 static void th_row(struct strbuf *sb, const char *const *heads, size_t n)
 {
 	strbuf_addstr(sb, "<tr>");
@@ -316,11 +329,8 @@ static void index_reports(struct strbuf *sb, struct dash *d)
 		hrefs[p] = paths[p];
 	}
 	struct svg_chart c = { _("Weekly reports by province"), np, 3, labels, hrefs, series, v };
-	strbuf_addf(sb, "<h2 id=\"reports\">");
-	dash_text(sb, _("Weekly reports by province"));
-	strbuf_addstr(sb, "</h2>\n<p class=\"muted\">");
-	dash_text(sb, _("Due on Thursday; a report submitted after Thursday is late."));
-	strbuf_addstr(sb, "</p>\n");
+	section_head(sb, "reports", c.title,
+		     _("Due on Thursday; a report submitted after Thursday is late."));
 	svg_hbars(sb, &c);
 	strbuf_addstr(sb, "<table class=\"reports\">\n");
 	th_row(sb, heads, FL_ARRAY_SIZE(heads));
@@ -370,11 +380,8 @@ static void index_domains(struct strbuf *sb, struct dash *d)
 	}
 	sqlite3_finalize(st);
 	struct svg_chart c = { _("Issues by domain and severity"), nd, ns, labels, NULL, series, v };
-	strbuf_addstr(sb, "<h2 id=\"domains\">");
-	dash_text(sb, _("Issues by domain and severity"));
-	strbuf_addstr(sb, "</h2>\n<p class=\"muted\">");
-	dash_text(sb, _("Issues open at the end of the week or settled during it."));
-	strbuf_addstr(sb, "</p>\n");
+	section_head(sb, "domains", c.title,
+		     _("Issues open at the end of the week or settled during it."));
 	svg_hbars(sb, &c);
 	strbuf_addstr(sb, "<table class=\"domains\">\n<tr><th>");
 	dash_text(sb, _("Domain"));
@@ -418,9 +425,8 @@ static void index_waiting(struct strbuf *sb, struct dash *d)
 		" ORDER BY d.created_at, d.id");
 	int n = 0;
 
-	strbuf_addstr(sb, "<h2 id=\"waiting\">");
-	dash_text(sb, _("Escalations waiting for the Ministry"));
-	strbuf_addstr(sb, "</h2>\n<table class=\"waiting\">\n");
+	section_head(sb, "waiting", _("Escalations waiting for the Ministry"), NULL);
+	strbuf_addstr(sb, "<table class=\"waiting\">\n");
 	th_row(sb, heads, FL_ARRAY_SIZE(heads));
 	while (fl_step(st)) {
 		char since[16], path[80];
@@ -517,9 +523,7 @@ static void index_trend(struct strbuf *sb, struct dash *d)
 		week_counts(v, k, st, weeks, n);
 	}
 	struct svg_chart c = { _("The weeks before"), n, 3, labels, NULL, series, v };
-	strbuf_addstr(sb, "<h2 id=\"trend\">");
-	dash_text(sb, _("The weeks before"));
-	strbuf_addstr(sb, "</h2>\n");
+	section_head(sb, "trend", c.title, NULL);
 	svg_trend(sb, &c);
 	strbuf_addstr(sb, "<table class=\"trend\">\n<tr>");
 	dash_elem(sb, "th", _("Week"));
