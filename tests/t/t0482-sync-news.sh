@@ -8,26 +8,10 @@
 
 . "$(dirname "$0")/test-lib.sh"
 
-CENTRAL=$TEST_SCRATCH/srv/central.git
-
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
+. "$TEST_LIB_DIR/cast.sh"
 
 test_expect_success 'a central repository, two officers and a reviewer' '
-	mkdir -p srv ws out &&
-	fieldlog server init --allow-unsigned "$CENTRAL" >out/server-init &&
-	fieldlog roster add --repo "$CENTRAL" --id an --name "Nguyễn Văn An" --role officer \
-		--province 42 --login an &&
-	fieldlog roster add --repo "$CENTRAL" --id binh --name "Trần Thị Bình" --role officer \
-		--province 75 --login binh &&
-	fieldlog roster add --repo "$CENTRAL" --id bo --name "Vụ Chính quyền địa phương" \
-		--role reviewer --login bo &&
-	for p in an binh bo; do
-		fl $p init --id $p --remote "$CENTRAL" >out/init-$p 2>/dev/null || return 1
-	done
+	cast_central an binh bo
 '
 
 test_expect_success 'the officers escalate issues; the reviewer answers both' '

@@ -18,22 +18,11 @@
 
 . "$(dirname "$0")/test-lib.sh"
 
-CENTRAL=$TEST_SCRATCH/srv/central.git
+. "$TEST_LIB_DIR/cast.sh"
 PY=/usr/bin/python3
 
 test_lazy_prereq DOCX '/usr/bin/python3 -c "import docx"'
 test_lazy_prereq UNZIP 'command -v unzip'
-
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
 
 # dump FILE.docx: one line per fact python-docx reads from the document.
 dump () {
@@ -82,18 +71,8 @@ texts () {
 }
 
 test_expect_success 'a central repository, two officers and a reviewer' '
-	mkdir -p srv ws out &&
-	fieldlog server init --allow-unsigned "$CENTRAL" >out/server-init &&
-	fieldlog roster add --repo "$CENTRAL" --id an --name "Nguyễn Văn An" --role officer \
-		--province 42 --login an &&
-	fieldlog roster add --repo "$CENTRAL" --id binh --name "Trần Thị Bình" --role officer \
-		--province 75 --login binh &&
-	fieldlog roster add --repo "$CENTRAL" --id bo --name "Vụ Chính quyền địa phương" \
-		--role reviewer --login bo &&
 	now 2025-09-08T08:00:00+07:00 &&
-	for w in an binh bo; do
-		fl $w init --id $w --remote "$CENTRAL" >out/init-$w || return 1
-	done
+	cast_central an binh bo
 '
 
 test_expect_success 'the unit line is set once for the workspace' '

@@ -27,21 +27,10 @@
 
 . "$(dirname "$0")/test-lib.sh"
 
-CENTRAL=$TEST_SCRATCH/srv/central.git
+. "$TEST_LIB_DIR/cast.sh"
 PY=/usr/bin/python3
 
 test_lazy_prereq CHROMIUM 'command -v chromium'
-
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
 
 # check PAGE.html EXPR...: runs the python checks EXPR (one a line) on the
 # parsed page: `rows(cls)` gives each table row of class cls as
@@ -108,20 +97,8 @@ check () {
 }
 
 test_expect_success 'a central repository, three officers in three provinces, a reviewer' '
-	mkdir -p srv ws out &&
-	fieldlog server init --allow-unsigned "$CENTRAL" >out/server-init &&
-	fieldlog roster add --repo "$CENTRAL" --id an --name "Nguyễn Văn An" --role officer \
-		--province 42 --login an &&
-	fieldlog roster add --repo "$CENTRAL" --id binh --name "Trần Thị Bình" --role officer \
-		--province 75 --login binh &&
-	fieldlog roster add --repo "$CENTRAL" --id chi --name "Lê Minh Chi" --role officer \
-		--province 01 --login chi &&
-	fieldlog roster add --repo "$CENTRAL" --id bo --name "Vụ Chính quyền địa phương" \
-		--role reviewer --login bo &&
 	now 2025-09-01T08:00:00+07:00 &&
-	for w in an binh chi bo; do
-		fl $w init --id $w --remote "$CENTRAL" >out/init-$w || return 1
-	done
+	cast_central an binh chi bo
 '
 
 test_expect_success 'week 36 in Hà Nội: two issues, one escalated; the report' '

@@ -12,19 +12,8 @@
 
 . "$(dirname "$0")/test-lib.sh"
 
-CENTRAL=$TEST_SCRATCH/srv/central.git
+. "$TEST_LIB_DIR/cast.sh"
 PY=/usr/bin/python3
-
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
 
 # sections FILE: the ids of FILE's sections, in order, one a line.
 sections () {
@@ -37,18 +26,8 @@ section () {
 }
 
 test_expect_success 'an officer in Hà Tĩnh, one in Hà Nội, a reviewer' '
-	mkdir -p srv ws out &&
-	fieldlog server init --allow-unsigned "$CENTRAL" >out/server-init &&
-	fieldlog roster add --repo "$CENTRAL" --id an --name "Nguyễn Văn An" --role officer \
-		--province 42 --login an &&
-	fieldlog roster add --repo "$CENTRAL" --id chi --name "Lê Minh Chi" --role officer \
-		--province 01 --login chi &&
-	fieldlog roster add --repo "$CENTRAL" --id bo --name "Vụ Chính quyền địa phương" \
-		--role reviewer --login bo &&
 	now 2025-09-08T08:00:00+07:00 &&
-	for w in an chi bo; do
-		fl $w init --id $w --remote "$CENTRAL" >out/init-$w || return 1
-	done
+	cast_central an chi bo
 '
 
 test_expect_success 'issues of one author, one about two provinces, edited' '
