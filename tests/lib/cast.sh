@@ -7,19 +7,6 @@
 
 CENTRAL=$TEST_SCRATCH/srv/central.git
 
-# fl ID ARGS...: fieldlog in ID's workspace.
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
-# now TIME: the clock every later command reads (FIELDLOG_NOW).
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
-
 # cast_add ID: ID, one of the cast, in $CENTRAL's roster (login: the id).
 cast_add () {
 	case $1 in

@@ -24,12 +24,6 @@ fl () {
 	fieldlog -C "$WS" "$@"
 }
 
-# now RFC3339: the clock fieldlog sees from here on (FIELDLOG_NOW).
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
-
 # record_path ID: the path of record ID at main in repo.git.
 record_path () {
 	git_saved "$WS" ls-tree -r --name-only main | grep "/$1\.json\$"

@@ -19,11 +19,6 @@ fl () {
 	fieldlog -C "$WS" "$@"
 }
 
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
-
 record_path () {
 	git_saved "$WS" ls-tree -r --name-only main | grep "/$1\.json\$"
 }

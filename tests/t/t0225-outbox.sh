@@ -24,11 +24,6 @@ fl () {
 	fieldlog -C "$WS" "$@"
 }
 
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
-
 # commits: the number of commits on main in repo.git (no flush).
 commits () {
 	git -C "$REPO" rev-list --count main

@@ -20,12 +20,6 @@
 
 CENTRAL=$TEST_SCRATCH/central.git
 
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
 # verify_all REF: every commit reachable from REF has a good signature.
 verify_all () {
 	git --git-dir="$CENTRAL" -c gpg.ssh.allowedSignersFile="$TEST_SCRATCH/allowed" \

@@ -23,12 +23,6 @@
 
 CENTRAL=$TEST_SCRATCH/central.git
 
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
 test_lazy_prereq SSHKEYGEN 'command -v ssh-keygen'
 
 # sgit ARGS: stock git on the central repository, as an, signing with KEY.

@@ -19,12 +19,6 @@
 
 CENTRAL=$TEST_SCRATCH/central.git
 
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
 # craft OUT CENTRAL_ROOT TIP REF [HIDE...]: a bundle written by hand as
 # fieldlog writes it (the central repository's line first), of the
 # commits of TIP not reachable from HIDE, in the repository $GIT_DIR.

@@ -13,12 +13,6 @@
 
 CENTRAL=$TEST_SCRATCH/central.git
 
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
 # traced WHO FILE: imports FILE into WHO with the trace in out/WHO.trace.
 traced () {
 	FIELDLOG_TRACE=1 fl $1 bundle import "$2" >out/$1.import 2>out/$1.trace &&

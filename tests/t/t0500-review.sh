@@ -25,17 +25,6 @@
 CENTRAL=$TEST_SCRATCH/srv/central.git
 OFFICERS="an binh chi dung em"
 
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
-
 nfd () {
 	"$PYTHON" -c 'import sys, unicodedata; print(unicodedata.normalize("NFD", sys.argv[1]))' "$1"
 }

@@ -16,17 +16,6 @@
 
 CENTRAL=$TEST_SCRATCH/central.git
 
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
-
 test_expect_success 'a central repository, an officer and a reviewer' '
 	mkdir ws out &&
 	git -c init.defaultBranch=main init -q --bare "$CENTRAL" &&

@@ -33,17 +33,6 @@ test_lazy_prereq OPENPYXL '"$DEBIAN_PYTHON" -c "import openpyxl"'
 test_lazy_prereq PLAIN_BUILD '! nm -D "$FIELDLOG_BIN" 2>/dev/null | grep -q __asan_init'
 test_lazy_prereq GNU_TIME '/usr/bin/time -f %M -o /dev/null true'
 
-fl () {
-	_who=$1
-	shift
-	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
-}
-
-now () {
-	FIELDLOG_NOW=$1
-	export FIELDLOG_NOW
-}
-
 DESC='Làm việc Sở Nội vụ; gửi báo cáo "khẩn", kèm danh sách, trước thứ Sáu'
 FINDING2='Hồ sơ tồn đọng: 12; quá hạn: 3
 (đã nhắc "bộ phận một cửa")'

@@ -376,6 +376,19 @@ test_line_count () {
 	fi
 }
 
+# fl ID ARGS...: fieldlog in the workspace ws/ID (a test may define its own).
+fl () {
+	_who=$1
+	shift
+	fieldlog -C "$TEST_SCRATCH/ws/$_who" "$@"
+}
+
+# now TIME: the clock every later fieldlog command reads (FIELDLOG_NOW).
+now () {
+	FIELDLOG_NOW=$1
+	export FIELDLOG_NOW
+}
+
 # test_tick: move the git author and committer dates one minute on.
 test_tick () {
 	test_tick_=$((test_tick_ + 60))
